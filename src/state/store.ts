@@ -1,0 +1,165 @@
+import type { MonitorConfig } from '../config/types.js';
+import type { Expectation, PortState, ProbeResult, Reason } from '../types.js';
+import { isViolation } from '../types.js';
+
+/** The believed state of one port on one address of one host of one monitor. */
+export interface PortRecord {
+  readonly monitor: string;
+  readonly host: string;
+  /** The address probed; "" when the host did not resolve. */
+  readonly ip: string;
+  readonly port: number;
+  readonly expected: Expectation;
+  state: PortState;
+  reason: Reason;
+  /** Epoch ms of the last confirmed change of state, or of the first result. */
+  changedAt: number;
+  /** Epoch ms at which the last check of this port ended. */
+  checkedAt: number;
+  durationSeconds: number;
+}
+
+export interface StateChange {
+  readonly record: PortRecord;
+  /** undefined on the first result for this address. */
+  readonly from: PortState | undefined;
+  readonly to: PortState;
+}
+
+/** One configured (monitor, host, port) and what its last check found per address. */
+export interface TargetEntry {
+  readonly id: string;
+  readonly monitor: string;
+  readonly host: string;
+  readonly port: number;
+  expected: Expectation;
+  readonly byIp: Map<string, PortRecord>;
+}
+
+export interface AddressResult {
+  /** "" when the host did not resolve. */
+  ip: string;
+  result: ProbeResult;
+}
+
+export interface ViolationCounts {
+  open: number;
+  closed: number;
+}
+
+export function targetId(monitor: string, host: string, port: number): string {
+  return `${monitor}\u0000${host}\u0000${port}`;
+}
+
+/**
+ * Believed port states, keyed by configured target. Checks write into it, metrics and
+ * the landing page read it at scrape time, so nothing is computed between scrapes.
+ */
+export class PortStore {
+  readonly #targets = new Map<string, TargetEntry>();
+  #monitors: string[] = [];
+
+  /**
+   * Make the set of targets equal to the configured one. Targets that stay keep their
+   * records; removed ones vanish with their series. A changed expectation starts the
+   * target afresh, since its series carry the expectation as a label.
+   */
+  setTargets(monitors: readonly MonitorConfig[]): void {
+    const wanted = new Map<string, { monitor: string; host: string; port: number; expected: Expectation }>();
+    for (const m of monitors) {
+      for (const host of m.hosts) {
+        for (const port of m.expectOpen) wanted.set(targetId(m.name, host, port), { monitor: m.name, host, port, expected: 'open' });
+        for (const port of m.expectClosed) wanted.set(targetId(m.name, host, port), { monitor: m.name, host, port, expected: 'closed' });
+      }
+    }
+    for (const id of this.#targets.keys()) {
+      if (!wanted.has(id)) this.#targets.delete(id);
+    }
+    for (const [id, t] of wanted) {
+      const existing = this.#targets.get(id);
+      if (existing && existing.expected === t.expected) continue;
+      this.#targets.set(id, { id, ...t, byIp: new Map() });
+    }
+    this.#monitors = monitors.map((m) => m.name);
+  }
+
+  get(id: string): TargetEntry | undefined {
+    return this.#targets.get(id);
+  }
+
+  /** The state last believed for this address, the baseline a new result is compared with. */
+  confirmedState(id: string, ip: string): PortState | undefined {
+    return this.#targets.get(id)?.byIp.get(ip)?.state;
+  }
+
+  /**
+   * Store the confirmed results of one check of a target. Addresses the host no longer
+   * resolves to are dropped. Returns the changes of state, first results included.
+   */
+  record(id: string, results: readonly AddressResult[], now: number): StateChange[] {
+    const target = this.#targets.get(id);
+    if (!target) return []; // removed by a reload while its check was running
+    const seen = new Set<string>();
+    const changes: StateChange[] = [];
+    for (const { ip, result } of results) {
+      seen.add(ip);
+      const prev = target.byIp.get(ip);
+      if (prev) {
+        prev.reason = result.reason;
+        prev.checkedAt = now;
+        prev.durationSeconds = result.durationSeconds;
+        if (prev.state !== result.state) {
+          changes.push({ record: prev, from: prev.state, to: result.state });
+          prev.state = result.state;
+          prev.changedAt = now;
+        }
+        continue;
+      }
+      const rec: PortRecord = {
+        monitor: target.monitor,
+        host: target.host,
+        ip,
+        port: target.port,
+        expected: target.expected,
+        state: result.state,
+        reason: result.reason,
+        changedAt: now,
+        checkedAt: now,
+        durationSeconds: result.durationSeconds,
+      };
+      target.byIp.set(ip, rec);
+      changes.push({ record: rec, from: undefined, to: result.state });
+    }
+    for (const ip of target.byIp.keys()) {
+      if (!seen.has(ip)) target.byIp.delete(ip);
+    }
+    return changes;
+  }
+
+  monitors(): readonly string[] {
+    return this.#monitors;
+  }
+
+  /** Configured (host, port) pairs per monitor; every configured monitor is present. */
+  targetCounts(): Map<string, number> {
+    const counts = new Map<string, number>(this.#monitors.map((m) => [m, 0]));
+    for (const t of this.#targets.values()) counts.set(t.monitor, (counts.get(t.monitor) ?? 0) + 1);
+    return counts;
+  }
+
+  *records(): IterableIterator<PortRecord> {
+    for (const t of this.#targets.values()) yield* t.byIp.values();
+  }
+
+  /** Per monitor, how many addresses violate now; every configured monitor is present. */
+  violationCounts(): Map<string, ViolationCounts> {
+    const counts = new Map<string, ViolationCounts>();
+    for (const m of this.#monitors) counts.set(m, { open: 0, closed: 0 });
+    for (const r of this.records()) {
+      if (!isViolation(r.expected, r.state)) continue;
+      const c = counts.get(r.monitor);
+      if (c) c[r.expected] += 1;
+    }
+    return counts;
+  }
+}
