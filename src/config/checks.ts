@@ -1,0 +1,104 @@
+// Checks across fields. They run even when some values were bad (those hold a
+// placeholder: NaN, '' or []; or, where a list or mapping had the wrong type, the raw
+// value), so everything is read through type guards.
+import { quote } from './describe.js';
+import { formatDuration } from './duration.js';
+import { hostKey } from './hosts.js';
+
+export interface Finding {
+  path: (string | number)[];
+  message: string;
+}
+
+const LISTED_PORTS = 8;
+
+/** The same host twice in one list, in any spelling. */
+export function duplicateHosts(hosts: unknown): Finding[] {
+  const findings: Finding[] = [];
+  const seen = new Map<string, number>();
+  entries(hosts).forEach((host, i) => {
+    if (typeof host !== 'string' || host === '') return;
+    const first = seen.get(hostKey(host));
+    if (first === undefined) seen.set(hostKey(host), i);
+    else findings.push({ path: [i], message: `duplicate host ${quote(host)}; already listed as hosts[${first}]` });
+  });
+  return findings;
+}
+
+/** A monitor that checks nothing, or a port expected both open and closed. */
+export function monitorFindings(monitor: unknown): Finding[] {
+  if (!isRecord(monitor)) return [];
+  const open = monitor['expect_open'];
+  const closed = monitor['expect_closed'];
+  if (isEmptyList(open) && isEmptyList(closed)) {
+    return [{ path: [], message: 'monitor checks no ports: give expect_open, expect_closed or both' }];
+  }
+  const openedBy = new Map<number, number>();
+  entries(open).forEach((ports, i) => {
+    for (const port of numbers(ports)) if (!openedBy.has(port)) openedBy.set(port, i);
+  });
+  const findings: Finding[] = [];
+  entries(closed).forEach((ports, j) => {
+    const clashes = new Map<number, Set<number>>();
+    for (const port of numbers(ports)) {
+      const i = openedBy.get(port);
+      if (i !== undefined) clashes.set(i, (clashes.get(i) ?? new Set()).add(port));
+    }
+    for (const [i, set] of clashes) findings.push({ path: ['expect_closed', j], message: clashMessage([...set].sort((a, b) => a - b), i) });
+  });
+  return findings;
+}
+
+function clashMessage(ports: number[], openIndex: number): string {
+  const shown = ports.slice(0, LISTED_PORTS).join(', ');
+  const more = ports.length > LISTED_PORTS ? ` and ${ports.length - LISTED_PORTS} more` : '';
+  const subject = ports.length === 1 ? `port ${shown} is` : `ports ${shown}${more} are`;
+  return `${subject} also in expect_open[${openIndex}]; a port cannot be expected both open and closed`;
+}
+
+/** Monitor names used twice, and timeouts that do not fit in their interval. */
+export function configFindings(config: unknown): Finding[] {
+  if (!isRecord(config)) return [];
+  const defaults = isRecord(config['defaults']) ? config['defaults'] : {};
+  const findings: Finding[] = [];
+  // A bad duration is NaN here, and NaN compares false: no finding on top of its own.
+  const timing = (interval: unknown, timeout: unknown, path: Finding['path'], blame: 'interval' | 'timeout'): void => {
+    if (typeof interval !== 'number' || typeof timeout !== 'number' || !(timeout >= interval)) return;
+    const [i, t] = [formatDuration(interval), formatDuration(timeout)];
+    const message = blame === 'timeout' ? `timeout ${t} must be shorter than interval ${i}` : `interval ${i} must be longer than timeout ${t}`;
+    findings.push({ path: [...path, blame], message });
+  };
+  timing(defaults['interval'], defaults['timeout'], ['defaults'], 'timeout');
+
+  const names = new Map<string, number>();
+  entries(config['monitors']).forEach((monitor, i) => {
+    if (!isRecord(monitor)) return;
+    const name = monitor['name'];
+    if (typeof name === 'string' && name !== '') {
+      const first = names.get(name);
+      if (first === undefined) names.set(name, i);
+      else findings.push({ path: ['monitors', i, 'name'], message: `duplicate monitor name ${quote(name)}; already used by monitors[${first}]` });
+    }
+    const ownInterval = monitor['interval'];
+    const ownTimeout = monitor['timeout'];
+    if (ownInterval === undefined && ownTimeout === undefined) return; // the defaults, checked above
+    timing(ownInterval ?? defaults['interval'], ownTimeout ?? defaults['timeout'], ['monitors', i], ownTimeout === undefined ? 'interval' : 'timeout');
+  });
+  return findings;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function isEmptyList(v: unknown): boolean {
+  return v === undefined || (Array.isArray(v) && v.length === 0);
+}
+
+function entries(v: unknown): unknown[] {
+  return Array.isArray(v) ? v : [];
+}
+
+function numbers(v: unknown): number[] {
+  return Array.isArray(v) ? v.filter((n): n is number => typeof n === 'number') : [];
+}

@@ -1,0 +1,26 @@
+/** One thing wrong with a config file, at a 1-based line and column (0 and 0: the file as a whole). */
+export interface ConfigProblem {
+  line: number;
+  col: number;
+  /** Where in the document, e.g. `monitors[0].expect_open[3]`; empty for the document itself or a syntax error. */
+  path: string;
+  message: string;
+}
+
+/** A config file that cannot be used. `.message` has one line per problem, in file order. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  readonly problems: readonly ConfigProblem[];
+
+  constructor(file: string, problems: readonly ConfigProblem[]) {
+    const sorted = [...problems].sort((a, b) => a.line - b.line || a.col - b.col);
+    super(sorted.map((p) => formatProblem(file, p)).join('\n'));
+    this.problems = sorted;
+  }
+}
+
+/** `file:line:col: path: message`, leaving out what a problem does not have. */
+export function formatProblem(file: string, p: ConfigProblem): string {
+  const where = p.line > 0 ? `${file}:${p.line}:${p.col}` : file;
+  return p.path === '' ? `${where}: ${p.message}` : `${where}: ${p.path}: ${p.message}`;
+}

@@ -1,0 +1,71 @@
+// The leaf values of a config file, each a zod schema over `unknown` so that every
+// message is ours. A bad value is reported as a continuable issue and replaced by a
+// placeholder (NaN, '', []), so that the checks across fields still run and the user
+// sees every problem at once; a config with any issue is never returned.
+import { z } from 'zod';
+import { describeValue, quote } from './describe.js';
+import { DurationRangeError, parseDuration } from './duration.js';
+import { hostProblem } from './hosts.js';
+import { parsePortEntry } from './ports.js';
+
+type Checked<T> = { ok: true; value: T } | { ok: false; message: string };
+
+const NAME = /^[A-Za-z0-9_.-]+$/;
+const NAME_MAX = 64;
+export const RETRIES_MAX = 10;
+
+function leaf<T>(check: (v: unknown) => Checked<T>, placeholder: T) {
+  return z.unknown().transform((v, ctx): T => {
+    const result = check(v);
+    if (result.ok) return result.value;
+    ctx.addIssue({ code: 'custom', message: result.message, continue: true });
+    return placeholder;
+  });
+}
+
+const ok = <T>(value: T): Checked<T> => ({ ok: true, value });
+const fail = <T>(message: string): Checked<T> => ({ ok: false, message });
+
+/** A monitor name: it becomes a Prometheus label value. */
+export const nameField = leaf((v) => {
+  if (v === undefined) return fail('missing required key "name"');
+  if (typeof v !== 'string') return fail(`expected a name, got ${describeValue(v)}`);
+  if (v === '') return fail('monitor name is empty');
+  if (v.length > NAME_MAX) return fail(`monitor name is longer than ${NAME_MAX} characters`);
+  if (!NAME.test(v)) return fail(`monitor name ${quote(v)} may only contain letters, digits, "_", "." and "-"`);
+  return ok(v);
+}, '');
+
+export const hostField = leaf((v) => {
+  const problem = hostProblem(v);
+  return problem === undefined ? ok(v as string) : fail(problem);
+}, '');
+
+/** One entry of expect_open or expect_closed, expanded to its ports. */
+export const portEntryField = leaf((v) => {
+  const entry = parsePortEntry(v);
+  return entry.ok ? ok(entry.ports) : fail(entry.message);
+}, [] as number[]);
+
+export const retriesField = leaf((v) => {
+  if (typeof v !== 'number') return fail(`expected a whole number 0-${RETRIES_MAX}, got ${describeValue(v)}`);
+  if (!Number.isInteger(v)) return fail(`retries ${v} is not a whole number`);
+  if (v < 0 || v > RETRIES_MAX) return fail(`retries ${v} is outside 0-${RETRIES_MAX}`);
+  return ok(v);
+}, Number.NaN);
+
+/** A duration in milliseconds, between `min` and `max` (durations as they appear in messages). */
+export function durationField(key: string, min: string, max: string) {
+  const [minMs, maxMs] = [parseDuration(min), parseDuration(max)];
+  const outside = (written: string): Checked<number> => fail(`${key} ${written} is outside ${min}-${max}`);
+  return leaf((v) => {
+    if (typeof v !== 'string') return fail(`expected a duration like "30s" or "1h30m", got ${describeValue(v)}`);
+    let ms: number;
+    try {
+      ms = parseDuration(v);
+    } catch (err) {
+      return err instanceof DurationRangeError ? outside(v) : fail((err as Error).message);
+    }
+    return ms >= minMs && ms <= maxMs ? ok(ms) : outside(v);
+  }, Number.NaN);
+}

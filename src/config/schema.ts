@@ -1,0 +1,67 @@
+// The config file's shape. Unknown keys are rejected everywhere; defaults are filled in
+// before validation; the result is the Config the daemon runs.
+import { z } from 'zod';
+import { configFindings, duplicateHosts, monitorFindings, type Finding } from './checks.js';
+import { durationField, hostField, nameField, portEntryField, retriesField } from './fields.js';
+import type { Config, MonitorConfig } from './types.js';
+
+export const DEFAULTS = { interval: '1h', timeout: '3s', retries: 2 } as const;
+
+const interval = durationField('interval', '1s', '365d');
+const timeout = durationField('timeout', '10ms', '5m');
+
+/** A strict mapping whose unknown-key issue names the keys allowed (positions.ts words the rest). */
+function strictMapping<Shape extends z.ZodRawShape>(shape: Shape) {
+  const allowed = `allowed: ${Object.keys(shape).join(', ')}`;
+  return z.strictObject(shape, { error: (iss) => (iss.code === 'unrecognized_keys' ? allowed : undefined) });
+}
+
+function report(findings: Finding[], ctx: z.RefinementCtx): void {
+  for (const f of findings) ctx.addIssue({ code: 'custom', path: f.path, message: f.message, continue: true });
+}
+
+const always = (): boolean => true;
+
+const defaultsSchema = strictMapping({
+  interval: interval.prefault(DEFAULTS.interval),
+  timeout: timeout.prefault(DEFAULTS.timeout),
+  retries: retriesField.prefault(DEFAULTS.retries),
+});
+
+const portList = z.array(portEntryField);
+
+const monitorSchema = strictMapping({
+  name: nameField,
+  hosts: z
+    .array(hostField)
+    .min(1, 'monitor has no hosts')
+    .superRefine((hosts, ctx) => report(duplicateHosts(hosts), ctx), { when: always }),
+  interval: interval.optional(),
+  timeout: timeout.optional(),
+  retries: retriesField.optional(),
+  expect_open: portList.optional(),
+  expect_closed: portList.optional(),
+}).superRefine((monitor, ctx) => report(monitorFindings(monitor), ctx), { when: always });
+
+export const configSchema = strictMapping({
+  defaults: defaultsSchema.prefault({}),
+  monitors: z.array(monitorSchema).min(1, 'no monitors defined'),
+})
+  .superRefine((config, ctx) => report(configFindings(config), ctx), { when: always })
+  .transform(({ defaults, monitors }): Config => ({
+    monitors: monitors.map(
+      (m): MonitorConfig => ({
+        name: m.name,
+        hosts: m.hosts,
+        intervalMs: m.interval ?? defaults.interval,
+        timeoutMs: m.timeout ?? defaults.timeout,
+        retries: m.retries ?? defaults.retries,
+        expectOpen: sortedUnique(m.expect_open),
+        expectClosed: sortedUnique(m.expect_closed),
+      }),
+    ),
+  }));
+
+function sortedUnique(entries: number[][] | undefined): number[] {
+  return [...new Set((entries ?? []).flat())].sort((a, b) => a - b);
+}

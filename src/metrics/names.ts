@@ -1,0 +1,86 @@
+/**
+ * Every metric portwatch exports, with its help text, in one place: alert rules,
+ * dashboards and the golden tests depend on these exact names. Units are in the names.
+ */
+export interface MetricName {
+  readonly name: string;
+  readonly help: string;
+}
+
+/** Labels of every per-address port family, in the order they are written. */
+export const PORT_LABELS = ['monitor', 'host', 'ip', 'port', 'expected'] as const;
+
+export const PORT_STATE = {
+  name: 'port_state',
+  help: 'State of the port at the last check: 1 open, 0 closed, -1 filtered, -2 error (not checked). ip is empty when the host did not resolve.',
+} as const satisfies MetricName;
+
+export const PORT_STATE_INFO = {
+  name: 'port_state_info',
+  help: 'Always 1; the state and the reason for it (nmap --reason style) of the last check, as labels.',
+} as const satisfies MetricName;
+
+export const PORT_VIOLATION = {
+  name: 'port_violation',
+  help: '1 when the port is not in its expected state (expected open: anything but open; expected closed: open), else 0.',
+} as const satisfies MetricName;
+
+export const PORT_VIOLATIONS = {
+  name: 'port_violations',
+  help: 'Number of addresses of the monitor whose port is not in its expected state, by expectation.',
+} as const satisfies MetricName;
+
+export const PORT_STATE_CHANGE_TIMESTAMP = {
+  name: 'port_state_change_timestamp_seconds',
+  help: 'Unix time of the last confirmed change of state of the port, or of its first check.',
+} as const satisfies MetricName;
+
+export const PORT_LAST_PROBE_TIMESTAMP = {
+  name: 'port_last_probe_timestamp_seconds',
+  help: 'Unix time at which the last check of the port ended.',
+} as const satisfies MetricName;
+
+export const PORT_PROBE_DURATION = {
+  name: 'port_probe_duration_seconds',
+  help: 'Duration of the last connect attempt to the port.',
+} as const satisfies MetricName;
+
+export const BUILD_INFO = {
+  name: 'portwatch_build_info',
+  help: 'Always 1; the portwatch version and the Node.js version it runs on, as labels.',
+} as const satisfies MetricName;
+
+export const MONITOR_INTERVAL = {
+  name: 'portwatch_monitor_interval_seconds',
+  help: 'Configured interval between checks of each target of the monitor.',
+} as const satisfies MetricName;
+
+export const TARGETS = {
+  name: 'portwatch_targets',
+  help: 'Configured (host, port) pairs of the monitor.',
+} as const satisfies MetricName;
+
+export const PROBES = {
+  name: 'portwatch_probes_total',
+  help: 'Connect attempts made, by result state.',
+} as const satisfies MetricName;
+
+export const PROBE_BACKOFFS = {
+  name: 'portwatch_probe_backoffs_total',
+  help: 'Connect attempts postponed and retried because the local system was short of file descriptors, local ports or buffers.',
+} as const satisfies MetricName;
+
+export const PROBES_IN_FLIGHT = {
+  name: 'portwatch_probes_in_flight',
+  help: 'Connect attempts in progress now.',
+} as const satisfies MetricName;
+
+export const CONFIG_LAST_RELOAD_SUCCESSFUL = {
+  name: 'portwatch_config_last_reload_successful',
+  help: 'Whether the last configuration reload attempt was successful.',
+} as const satisfies MetricName;
+
+export const CONFIG_LAST_RELOAD_SUCCESS_TIMESTAMP = {
+  name: 'portwatch_config_last_reload_success_timestamp_seconds',
+  help: 'Unix time of the last successful configuration reload.',
+} as const satisfies MetricName;

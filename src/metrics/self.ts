@@ -1,0 +1,108 @@
+/**
+ * portwatch's metrics about itself, kept by prom-client on a registry of our own so that
+ * nothing else loaded in the process (or another SelfMetrics in tests) can add to it.
+ */
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import type { PortStore } from '../state/store.js';
+import type { PortState } from '../types.js';
+import {
+  BUILD_INFO,
+  CONFIG_LAST_RELOAD_SUCCESS_TIMESTAMP,
+  CONFIG_LAST_RELOAD_SUCCESSFUL,
+  MONITOR_INTERVAL,
+  PROBE_BACKOFFS,
+  PROBES,
+  PROBES_IN_FLIGHT,
+  TARGETS,
+} from './names.js';
+
+const PROBE_RESULTS: readonly PortState[] = ['open', 'closed', 'filtered', 'error'];
+
+/** What the scrape-time gauges read; supplied once the daemon has built them. */
+export interface SelfMetricsSource {
+  store: PortStore;
+  intervalsMs: () => ReadonlyMap<string, number>;
+  inFlight: () => number;
+}
+
+export class SelfMetrics {
+  readonly registry = new Registry();
+  readonly #probes: Counter<'result'>;
+  readonly #backoffs: Counter;
+  readonly #reloadOk: Gauge;
+  readonly #reloadAt: Gauge;
+  #src: SelfMetricsSource | undefined;
+
+  constructor(opts: { version: string }) {
+    const registers = [this.registry];
+    // Arrow functions see `this` as the SelfMetrics; prom-client passes the gauge as `this`.
+    const source = (): SelfMetricsSource | undefined => this.#src;
+
+    new Gauge({ ...BUILD_INFO, labelNames: ['version', 'node_version'], registers }).set(
+      { version: opts.version, node_version: process.version },
+      1,
+    );
+
+    new Gauge({
+      ...MONITOR_INTERVAL,
+      labelNames: ['monitor'],
+      registers,
+      // Reset first: monitors removed by a reload must lose their series.
+      collect(this: Gauge<'monitor'>) {
+        this.reset();
+        for (const [monitor, ms] of source()?.intervalsMs() ?? []) this.set({ monitor }, ms / 1000);
+      },
+    });
+
+    new Gauge({
+      ...TARGETS,
+      labelNames: ['monitor'],
+      registers,
+      collect(this: Gauge<'monitor'>) {
+        this.reset();
+        for (const [monitor, n] of source()?.store.targetCounts() ?? []) this.set({ monitor }, n);
+      },
+    });
+
+    new Gauge({
+      ...PROBES_IN_FLIGHT,
+      registers,
+      collect(this: Gauge) {
+        this.set(source()?.inFlight() ?? 0);
+      },
+    });
+
+    this.#probes = new Counter({ ...PROBES, labelNames: ['result'], registers });
+    // Present from the start, so rate() and absent-based alerts work before the first of each.
+    for (const result of PROBE_RESULTS) this.#probes.inc({ result }, 0);
+    this.#backoffs = new Counter({ ...PROBE_BACKOFFS, registers });
+
+    this.#reloadOk = new Gauge({ ...CONFIG_LAST_RELOAD_SUCCESSFUL, registers });
+    this.#reloadAt = new Gauge({ ...CONFIG_LAST_RELOAD_SUCCESS_TIMESTAMP, registers });
+
+    collectDefaultMetrics({ register: this.registry });
+    // Gauges named like counters, which promtool rejects; the per-type
+    // nodejs_active_{handles,requests,resources} gauges carry the same numbers.
+    for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) {
+      this.registry.removeSingleMetric(name);
+    }
+  }
+
+  bind(src: SelfMetricsSource): void {
+    this.#src = src;
+  }
+
+  countProbe(state: PortState): void {
+    this.#probes.inc({ result: state });
+  }
+
+  countBackoff(): void {
+    this.#backoffs.inc();
+  }
+
+  /** A failed reload keeps the time of the last good one, as Prometheus and blackbox_exporter do. */
+  setConfigReload(ok: boolean, atMs: number): void {
+    this.#reloadOk.set(ok ? 1 : 0);
+    if (ok) this.#reloadAt.set(atMs / 1000);
+  }
+}

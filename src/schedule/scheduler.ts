@@ -1,0 +1,273 @@
+import { MinHeap } from './heap.js';
+import { nextRunAt, phaseOf } from './phase.js';
+
+export interface Job {
+  id: string;
+  intervalMs: number;
+}
+
+export interface SchedulerOptions {
+  /** Runs one job; a rejection (or throw) is reported through onError and the job keeps its schedule. */
+  run: (id: string) => Promise<void>;
+  /** Runs at once at most; due jobs beyond it wait in due order, which bounds memory when many are due together. */
+  maxInFlight: number;
+  now?: () => number;
+  onError?: (id: string, err: unknown) => void;
+}
+
+interface JobState {
+  readonly id: string;
+  intervalMs: number;
+  phase: number;
+  /** Bumped whenever the job's queued entry becomes obsolete, so the heap can delete lazily. */
+  gen: number;
+  running: boolean;
+  ranOnce: boolean;
+  /** Re-added while the removed job of the same id still runs; queued when that run ends. */
+  blocked: boolean;
+}
+
+interface Entry {
+  at: number;
+  /** Breaks ties in insertion order, so jobs due together run in the order they were added. */
+  seq: number;
+  job: JobState;
+  gen: number;
+}
+
+interface RoundWaiter {
+  pending: Set<string>;
+  resolve: () => void;
+}
+
+/** A cap well below setTimeout's 2^31-1 ms: longer waits are re-checked on wake-up, which is cheap. */
+const MAX_TIMER_MS = 3_600_000;
+/** Dispatches per event-loop turn, so 100k jobs due at once do not starve I/O. */
+const DISPATCH_BATCH = 1000;
+
+/**
+ * Runs each job every interval at its phase slot (see phase.ts), with one timer over a
+ * min-heap of due times rather than one timer per job. A job is queued again only when its
+ * run completes, at the first slot after completion: its runs never overlap, and slots
+ * missed while it ran long or the process was paused are skipped rather than bunched.
+ * The timer is unref()'d: the HTTP server is what keeps the daemon alive.
+ */
+export class Scheduler {
+  readonly #run: (id: string) => Promise<void>;
+  readonly #maxInFlight: number;
+  readonly #now: () => number;
+  readonly #onError: ((id: string, err: unknown) => void) | undefined;
+  readonly #jobs = new Map<string, JobState>();
+  /** Ids with a run in flight, including runs of jobs removed since: an id never runs twice at once. */
+  readonly #runningIds = new Set<string>();
+  readonly #queue = new MinHeap<Entry>((a, b) => a.at < b.at || (a.at === b.at && a.seq < b.seq));
+  #seq = 0;
+  #inFlight = 0;
+  #timer: NodeJS.Timeout | undefined;
+  #timerAt = Infinity;
+  #immediate: NodeJS.Immediate | undefined;
+  #stopped = false;
+  #roundWaiters: RoundWaiter[] = [];
+  #idleWaiters: Array<() => void> = [];
+
+  constructor(opts: SchedulerOptions) {
+    if (!Number.isSafeInteger(opts.maxInFlight) || opts.maxInFlight < 1) {
+      throw new RangeError(`maxInFlight must be a positive integer, got ${opts.maxInFlight}`);
+    }
+    this.#run = opts.run;
+    this.#maxInFlight = opts.maxInFlight;
+    this.#now = opts.now ?? Date.now;
+    this.#onError = opts.onError;
+  }
+
+  get size(): number {
+    return this.#jobs.size;
+  }
+
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
+  /**
+   * Makes the job set equal to `jobs`. New jobs are due at once; jobs that stay keep their
+   * schedule; a changed interval moves the job to the next slot of the new one (a job that
+   * has not run yet stays due at once). Removed jobs are never run again: a run in flight
+   * finishes but is not requeued.
+   */
+  set(jobs: readonly Job[]): void {
+    const wanted = new Map<string, Job>();
+    for (const job of jobs) {
+      if (wanted.has(job.id)) throw new RangeError(`duplicate job id ${JSON.stringify(job.id)}`);
+      if (!Number.isSafeInteger(job.intervalMs) || job.intervalMs <= 0) {
+        throw new RangeError(`job ${JSON.stringify(job.id)}: intervalMs must be a positive safe integer, got ${job.intervalMs}`);
+      }
+      wanted.set(job.id, job);
+    }
+    const now = this.#now();
+    for (const [id, state] of this.#jobs) {
+      if (wanted.has(id)) continue;
+      this.#jobs.delete(id);
+      state.gen += 1;
+      this.#settleFirstRun(id);
+    }
+    for (const job of wanted.values()) {
+      const state = this.#jobs.get(job.id);
+      if (!state) {
+        const blocked = this.#runningIds.has(job.id);
+        const fresh: JobState = { id: job.id, intervalMs: job.intervalMs, phase: phaseOf(job.id, job.intervalMs), gen: 0, running: false, ranOnce: false, blocked };
+        this.#jobs.set(job.id, fresh);
+        if (!blocked) this.#enqueue(fresh, now);
+      } else if (state.intervalMs !== job.intervalMs) {
+        state.intervalMs = job.intervalMs;
+        state.phase = phaseOf(job.id, job.intervalMs);
+        // A running job is requeued from its new interval when it completes; an unrun one keeps its turn.
+        if (!state.running && state.ranOnce) {
+          state.gen += 1;
+          this.#enqueue(state, nextRunAt(now, state.phase, state.intervalMs));
+        }
+      }
+    }
+    // Removed and re-phased jobs leave entries behind; purge them before they outnumber live ones.
+    if (this.#queue.size > 2 * this.#jobs.size + DISPATCH_BATCH) this.#queue.filter((e) => this.#isLive(e));
+    this.#requestDispatch();
+  }
+
+  /** Resolves once every job present now has completed a run since it was added (or was removed). */
+  firstRoundDone(): Promise<void> {
+    const pending = new Set<string>();
+    for (const job of this.#jobs.values()) if (!job.ranOnce) pending.add(job.id);
+    if (pending.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#roundWaiters.push({ pending, resolve }));
+  }
+
+  /** Stops dispatching and clears the timers; resolves when runs in flight finish or after graceMs. */
+  async stop(graceMs: number): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    clearImmediate(this.#immediate);
+    this.#timer = undefined;
+    this.#timerAt = Infinity;
+    this.#immediate = undefined;
+    if (this.#inFlight === 0 || graceMs <= 0) return;
+    let grace: NodeJS.Timeout | undefined;
+    await Promise.race([
+      new Promise<void>((resolve) => this.#idleWaiters.push(resolve)),
+      new Promise<void>((resolve) => {
+        grace = setTimeout(resolve, Math.min(Math.max(graceMs, 0), 2 ** 31 - 1)).unref();
+      }),
+    ]);
+    clearTimeout(grace);
+  }
+
+  #enqueue(job: JobState, at: number): void {
+    this.#queue.push({ at, seq: this.#seq++, job, gen: job.gen });
+  }
+
+  #isLive(entry: Entry): boolean {
+    return entry.gen === entry.job.gen && this.#jobs.get(entry.job.id) === entry.job;
+  }
+
+  /** The earliest live entry, dropping obsolete ones on the way. */
+  #peek(): Entry | undefined {
+    let top = this.#queue.peek();
+    while (top && !this.#isLive(top)) {
+      this.#queue.pop();
+      top = this.#queue.peek();
+    }
+    return top;
+  }
+
+  /**
+   * Dispatch on the next turn of the event loop; many requests in one turn make one dispatch.
+   * Not unref()'d: an unref'd immediate does not wake a waiting loop, so it would run only
+   * when some other event came. It lives one turn, so it never holds the process up.
+   */
+  #requestDispatch(): void {
+    if (this.#stopped || this.#immediate) return;
+    this.#immediate = setImmediate(() => {
+      this.#immediate = undefined;
+      this.#dispatch();
+    });
+  }
+
+  #dispatch(): void {
+    if (this.#stopped) return;
+    const now = this.#now();
+    let started = 0;
+    while (this.#inFlight < this.#maxInFlight) {
+      const top = this.#peek();
+      if (!top || top.at > now) break;
+      if (started === DISPATCH_BATCH) {
+        this.#requestDispatch();
+        return;
+      }
+      this.#queue.pop();
+      this.#start(top.job);
+      started += 1;
+    }
+    this.#arm(now);
+  }
+
+  #arm(now: number): void {
+    const top = this.#peek();
+    // Due jobs waiting for a free slot are picked up when a run completes, not by the timer.
+    const at = !top || (top.at <= now && this.#inFlight >= this.#maxInFlight) ? Infinity : top.at;
+    if (at === this.#timerAt && this.#timer) return;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#timerAt = at;
+    if (at === Infinity) return;
+    const delay = Math.min(Math.max(at - now, 0), MAX_TIMER_MS);
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.#timerAt = Infinity;
+      this.#dispatch();
+    }, delay).unref();
+  }
+
+  #start(job: JobState): void {
+    job.running = true;
+    this.#runningIds.add(job.id);
+    this.#inFlight += 1;
+    // Through then() so that a run that throws synchronously is caught like one that rejects.
+    Promise.resolve()
+      .then(() => this.#run(job.id))
+      .catch((err: unknown) => this.#report(job.id, err))
+      .finally(() => this.#finish(job));
+  }
+
+  #report(id: string, err: unknown): void {
+    try {
+      this.#onError?.(id, err);
+    } catch {
+      // A failing error handler must not stop the job's schedule.
+    }
+  }
+
+  #finish(job: JobState): void {
+    job.running = false;
+    this.#runningIds.delete(job.id);
+    this.#inFlight -= 1;
+    const current = this.#jobs.get(job.id);
+    if (current === job) {
+      job.ranOnce = true;
+      this.#settleFirstRun(job.id);
+      if (!this.#stopped) this.#enqueue(job, nextRunAt(this.#now(), job.phase, job.intervalMs));
+    } else if (current?.blocked) {
+      current.blocked = false;
+      this.#enqueue(current, this.#now());
+    }
+    if (this.#inFlight === 0) for (const resolve of this.#idleWaiters.splice(0)) resolve();
+    this.#requestDispatch();
+  }
+
+  #settleFirstRun(id: string): void {
+    if (this.#roundWaiters.length === 0) return;
+    this.#roundWaiters = this.#roundWaiters.filter((w) => {
+      w.pending.delete(id);
+      if (w.pending.size > 0) return true;
+      w.resolve();
+      return false;
+    });
+  }
+}

@@ -1,0 +1,95 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../src/config/errors.js';
+import { loadConfigFile } from '../../src/config/load.js';
+
+// Each file in invalid/ has exactly one problem; here is its message after "<file>:".
+const EXPECTED: Record<string, string> = {
+  // YAML itself
+  'syntax-error.yaml': '1:12: Flow sequence in block collection must be sufficiently indented and end with a ]',
+  'duplicate-key.yaml': '3:5: Map keys must be unique',
+  'two-documents.yaml': '5:1: Source contains multiple documents; please use YAML.parseAllDocuments()',
+  'unknown-tag.yaml': '4:18: Unresolved tag: !ports',
+  'unresolved-alias.yaml': '4:18: Unresolved alias (the anchor must be set before the alias): web_ports',
+  'empty.yaml': '1:1: file is empty; expected a mapping with a "monitors" list',
+  'comments-only.yaml': '1:1: file is empty; expected a mapping with a "monitors" list',
+  // structure
+  'not-a-mapping.yaml': '1:1: expected a mapping, got a list',
+  'monitors-missing.yaml': '1:1: monitors: missing required key "monitors"',
+  'monitors-empty.yaml': '3:11: monitors: no monitors defined',
+  'monitor-not-a-mapping.yaml': '2:5: monitors[0]: expected a mapping, got string "web"',
+  'unknown-top-key.yaml': '5:1: listen: unknown key "listen" (allowed: defaults, monitors)',
+  'unknown-defaults-key.yaml': '2:3: defaults.intervall: unknown key "intervall" (allowed: interval, timeout, retries)',
+  'unknown-monitor-key.yaml':
+    '5:5: monitors[0].colour: unknown key "colour" (allowed: name, hosts, interval, timeout, retries, expect_open, expect_closed)',
+  // names
+  'name-missing.yaml': '2:5: monitors[0].name: missing required key "name"',
+  'name-invalid.yaml': '2:11: monitors[0].name: monitor name "my web" may only contain letters, digits, "_", "." and "-"',
+  'duplicate-monitor-name.yaml': '5:11: monitors[1].name: duplicate monitor name "web"; already used by monitors[0]',
+  // hosts
+  'hosts-missing.yaml': '2:5: monitors[0].hosts: missing required key "hosts"',
+  'hosts-empty.yaml': '3:12: monitors[0].hosts: monitor has no hosts',
+  'hosts-not-a-list.yaml': '3:12: monitors[0].hosts: expected a list, got string "www.example.com"',
+  'host-empty.yaml': '3:30: monitors[0].hosts[1]: host is empty',
+  'host-url.yaml': '3:30: monitors[0].hosts[1]: "http://www.example.com" is a URL; give only the host name or IP address',
+  'host-with-port.yaml': '3:30: monitors[0].hosts[1]: "www.example.com:8080" includes a port; list ports in expect_open or expect_closed',
+  'host-space.yaml':
+    '3:30: monitors[0].hosts[1]: "www example.com" is not a valid host name: each dot-separated label must be 1-63 letters, digits or "-", not starting or ending with "-"',
+  'host-bad-label.yaml':
+    '3:30: monitors[0].hosts[1]: "bad_name.example.com" is not a valid host name: each dot-separated label must be 1-63 letters, digits or "-", not starting or ending with "-"',
+  'host-bad-ipv4.yaml': '3:30: monitors[0].hosts[1]: "1.2.3.999" is not a valid IPv4 address',
+  'host-ipv6-brackets.yaml': '3:30: monitors[0].hosts[1]: "[2001:db8::7]": write IPv6 addresses without brackets',
+  'host-duplicate.yaml': '3:30: monitors[0].hosts[1]: duplicate host "WWW.Example.COM"; already listed as hosts[0]',
+  'host-duplicate-ipv6.yaml': '3:45: monitors[0].hosts[2]: duplicate host "2001:DB8:0:0::7"; already listed as hosts[1]',
+  // ports
+  'no-ports.yaml': '2:5: monitors[0]: monitor checks no ports: give expect_open, expect_closed or both',
+  'ports-not-a-list.yaml': '4:18: monitors[0].expect_open: expected a list, got number 80',
+  'port-too-large.yaml': '4:32: monitors[0].expect_open[3]: port 70000 is outside 1-65535',
+  'port-zero.yaml': '4:21: monitors[0].expect_closed[0]: port 0 is outside 1-65535',
+  'port-negative.yaml': '4:21: monitors[0].expect_closed[0]: port -1 is outside 1-65535',
+  'port-fraction.yaml': '4:19: monitors[0].expect_open[0]: port 1.5 is not a whole number',
+  'port-boolean.yaml': '4:19: monitors[0].expect_open[0]: expected a port, a range "A-B" or a group name, got boolean true',
+  'port-not-a-port.yaml': '4:19: monitors[0].expect_open[0]: "80/tcp" is not a port, a range "A-B" or a group name',
+  'unknown-group.yaml':
+    '4:21: monitors[0].expect_closed[0]: unknown port group "databse"; known groups: databases, file-sharing, mail, remote-access, web',
+  'range-reversed.yaml': '4:19: monitors[0].expect_open[0]: range "90-80" is reversed; write "80-90"',
+  'range-out-of-bounds.yaml': '4:19: monitors[0].expect_open[0]: port 70000 in range "65000-70000" is outside 1-65535',
+  'open-and-closed.yaml':
+    '5:21: monitors[0].expect_closed[0]: port 22 is also in expect_open[2]; a port cannot be expected both open and closed',
+  // durations and retries
+  'interval-zero.yaml': '2:13: defaults.interval: invalid duration "0s": must be greater than zero',
+  'interval-too-long.yaml': '2:13: defaults.interval: interval 400d is outside 1s-365d',
+  'interval-absurd.yaml': '2:13: defaults.interval: interval 99999999999999999999999y is outside 1s-365d',
+  'interval-bad-syntax.yaml':
+    '2:13: defaults.interval: invalid duration "5 min": expected numbers with units ms, s, m, h, d, w or y, like "30s" or "1h30m"',
+  'interval-wrong-order.yaml':
+    '2:13: defaults.interval: invalid duration "30m1h": units must go from the largest to the smallest, each once, like "1h30m"',
+  'interval-number.yaml': '2:13: defaults.interval: expected a duration like "30s" or "1h30m", got number 60',
+  'timeout-too-short.yaml': '2:12: defaults.timeout: timeout 1ms is outside 10ms-5m',
+  'timeout-too-long.yaml': '2:12: defaults.timeout: timeout 10m is outside 10ms-5m',
+  'timeout-not-shorter.yaml': '5:14: monitors[0].timeout: timeout 5s must be shorter than interval 5s',
+  'interval-shorter-than-default-timeout.yaml': '4:15: monitors[0].interval: interval 2s must be longer than timeout 3s',
+  'defaults-timeout-not-shorter.yaml': '3:12: defaults.timeout: timeout 2m must be shorter than interval 1m',
+  'retries-too-many.yaml': '2:12: defaults.retries: retries 11 is outside 0-10',
+  'retries-fraction.yaml': '2:12: defaults.retries: retries 1.5 is not a whole number',
+};
+
+const DIR = join('test', 'config', 'invalid');
+
+describe('invalid config files', () => {
+  it('has an expected message for every file, and a file for every message', () => {
+    expect(readdirSync(DIR).filter((f) => f.endsWith('.yaml')).sort()).toEqual(Object.keys(EXPECTED).sort());
+  });
+
+  it.each(Object.entries(EXPECTED))('%s', async (name, expected) => {
+    const file = join(DIR, name);
+    const err: unknown = await loadConfigFile(file).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).message).toBe(`${file}:${expected}`);
+    expect((err as ConfigError).problems).toHaveLength(1);
+  });
+});

@@ -1,0 +1,165 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ConfigError } from '../../src/config/errors.js';
+import { loadConfigFile, parseConfig } from '../../src/config/load.js';
+
+function problemsOf(text: string): ConfigError {
+  try {
+    parseConfig(text, 'pw.yaml');
+  } catch (err) {
+    if (err instanceof ConfigError) return err;
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('parseConfig on valid configs', () => {
+  it('fills in the defaults', () => {
+    const config = parseConfig('monitors:\n  - name: web\n    hosts: [www.example.com]\n    expect_open: [80]\n', 'pw.yaml');
+    expect(config).toEqual({
+      monitors: [{ name: 'web', hosts: ['www.example.com'], intervalMs: 3_600_000, timeoutMs: 3000, retries: 2, expectOpen: [80], expectClosed: [] }],
+    });
+  });
+
+  it('takes defaults from the file and lets each monitor override them', () => {
+    const config = parseConfig(
+      `defaults:
+  interval: 30m
+  timeout: 500ms
+  retries: 0
+monitors:
+  - name: a
+    hosts: [198.51.100.7]
+    expect_closed: [23]
+  - name: b.2_x-y
+    hosts: [198.51.100.8]
+    interval: 1h30m
+    timeout: 10s
+    retries: 10
+    expect_closed: [23]
+`,
+      'pw.yaml',
+    );
+    expect(config.monitors.map((m) => [m.name, m.intervalMs, m.timeoutMs, m.retries])).toEqual([
+      ['a', 1_800_000, 500, 0],
+      ['b.2_x-y', 5_400_000, 10_000, 10],
+    ]);
+  });
+
+  it('expands groups, ranges and numeric strings into sorted, unique ports', () => {
+    const config = parseConfig(
+      `monitors:
+  - name: web
+    hosts: [www.example.com]
+    expect_open: [8443, "22", web, "8000-8003", 80, 22]
+    expect_closed: [remote-access, "5900-5901", 3306]
+`,
+      'pw.yaml',
+    );
+    const [m] = config.monitors;
+    expect(m?.expectOpen).toEqual([22, 80, 443, 8000, 8001, 8002, 8003, 8080, 8443]);
+    expect(m?.expectClosed).toEqual([23, 512, 513, 514, 3306, 3389, 5900, 5901, 5985, 5986]);
+  });
+
+  it('keeps hosts as written, IPv6 included', () => {
+    const config = parseConfig(
+      'monitors:\n  - name: v6\n    hosts: ["2001:db8::7", "::1", 192.0.2.1, Host.Example.com.]\n    expect_closed: [databases]\n',
+      'pw.yaml',
+    );
+    expect(config.monitors[0]?.hosts).toEqual(['2001:db8::7', '::1', '192.0.2.1', 'Host.Example.com.']);
+  });
+
+  it('accepts a monitor with only expect_open or only expect_closed', () => {
+    const config = parseConfig(
+      'monitors:\n  - name: a\n    hosts: [h1]\n    expect_open: [1]\n  - name: b\n    hosts: [h2]\n    expect_open: []\n    expect_closed: [2]\n',
+      'pw.yaml',
+    );
+    expect(config.monitors.map((m) => [m.expectOpen, m.expectClosed])).toEqual([
+      [[1], []],
+      [[], [2]],
+    ]);
+  });
+
+  it('accepts the same host in two monitors, and YAML anchors', () => {
+    const config = parseConfig(
+      'monitors:\n  - name: a\n    hosts: &h [h1]\n    expect_open: [1]\n  - name: b\n    hosts: *h\n    expect_closed: [2]\n',
+      'pw.yaml',
+    );
+    expect(config.monitors.map((m) => m.hosts)).toEqual([['h1'], ['h1']]);
+  });
+});
+
+describe('parseConfig on invalid configs', () => {
+  it('reports every problem, sorted by position, one per line', () => {
+    const err = problemsOf(`monitors:
+  - name: web
+    hosts: [www.example.com, "a b"]
+    colour: blue
+    expect_open: [70000, 22]
+    expect_closed: ["20-25"]
+  - name: web
+    hosts: [192.0.2.1]
+    timeout: 0s
+    expect_open: [80]
+defaults:
+  retries: 11
+`);
+    expect(err.message.split('\n')).toEqual([
+      'pw.yaml:3:30: monitors[0].hosts[1]: "a b" is not a valid host name: each dot-separated label must be 1-63 letters, digits or "-", not starting or ending with "-"',
+      'pw.yaml:4:5: monitors[0].colour: unknown key "colour" (allowed: name, hosts, interval, timeout, retries, expect_open, expect_closed)',
+      'pw.yaml:5:19: monitors[0].expect_open[0]: port 70000 is outside 1-65535',
+      'pw.yaml:6:21: monitors[0].expect_closed[0]: port 22 is also in expect_open[1]; a port cannot be expected both open and closed',
+      'pw.yaml:7:11: monitors[1].name: duplicate monitor name "web"; already used by monitors[0]',
+      'pw.yaml:9:14: monitors[1].timeout: invalid duration "0s": must be greater than zero',
+      'pw.yaml:12:12: defaults.retries: retries 11 is outside 0-10',
+    ]);
+    expect(err.problems[0]).toEqual({
+      line: 3,
+      col: 30,
+      path: 'monitors[0].hosts[1]',
+      message: '"a b" is not a valid host name: each dot-separated label must be 1-63 letters, digits or "-", not starting or ending with "-"',
+    });
+    expect(err.problems).toHaveLength(7);
+    expect(err.name).toBe('ConfigError');
+  });
+
+  it('lists the ports of a group that clash, and where', () => {
+    const err = problemsOf('monitors:\n  - name: db\n    hosts: [h]\n    expect_open: ["1-10000"]\n    expect_closed: [22, databases]\n');
+    expect(err.message).toBe(
+      [
+        'pw.yaml:5:21: monitors[0].expect_closed[0]: port 22 is also in expect_open[0]; a port cannot be expected both open and closed',
+        'pw.yaml:5:25: monitors[0].expect_closed[1]: ports 1433, 1521, 3306, 5432, 5984, 6379, 7000, 7474 and 5 more are also in expect_open[0]; a port cannot be expected both open and closed',
+      ].join('\n'),
+    );
+  });
+
+  it('reports a name that is not a string, a key that is not a word, and a bad monitor among good ones', () => {
+    const err = problemsOf('monitors:\n  - name: 42\n    hosts: [h]\n    "two words": 1\n    expect_open: [1]\n  - name: ok\n    hosts: [h]\n    expect_open: [1]\n');
+    expect(err.message.split('\n')).toEqual([
+      'pw.yaml:2:11: monitors[0].name: expected a name, got number 42',
+      'pw.yaml:4:5: monitors[0]["two words"]: unknown key "two words" (allowed: name, hosts, interval, timeout, retries, expect_open, expect_closed)',
+    ]);
+  });
+});
+
+describe('loadConfigFile', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'portwatch-config-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('names the file exactly as given', async () => {
+    const file = join(dir, 'bad.yaml');
+    writeFileSync(file, 'monitors:\n  - name: web\n    hosts: [127.0.0.1]\n    expect_open: [80, 70000]\n');
+    await expect(loadConfigFile(file)).rejects.toThrow(`${file}:4:23: monitors[0].expect_open[1]: port 70000 is outside 1-65535`);
+  });
+
+  it('says why a file cannot be read', async () => {
+    const file = join(dir, 'missing.yaml');
+    const err: unknown = await loadConfigFile(file).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).message).toBe(`${file}: cannot read: ENOENT: no such file or directory`);
+    expect((err as ConfigError).problems).toEqual([{ line: 0, col: 0, path: '', message: 'cannot read: ENOENT: no such file or directory' }]);
+    await expect(loadConfigFile(dir)).rejects.toThrow(`${dir}: cannot read: EISDIR`);
+  });
+});

@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { ago, escapeHtml, renderLanding } from '../../src/http/landing.js';
+import { PortStore, targetId } from '../../src/state/store.js';
+import { filledStore, monitor, NOW, result } from '../metrics/fixture.js';
+
+const INFO = { version: '1.2.3', configFile: '/etc/portwatch.yaml', startedAt: NOW - 90_000, listenAddress: ':9798' };
+
+/** The table rows, as their visible cell texts. */
+function rows(html: string): { violation: boolean; cells: string[] }[] {
+  return [...html.matchAll(/<tr( class="violation")?>(.*?)<\/tr>/g)]
+    .filter((m) => !m[2]!.includes('<th>'))
+    .map((m) => ({ violation: m[1] !== undefined, cells: [...m[2]!.matchAll(/<td[^>]*>(.*?)<\/td>/g)].map((c) => c[1]!) }));
+}
+
+describe('renderLanding', () => {
+  it('shows who we are and links to the other endpoints', () => {
+    const html = renderLanding(filledStore(), INFO, NOW);
+    expect(html).toContain('Version: 1.2.3');
+    expect(html).toContain('Config file: /etc/portwatch.yaml');
+    expect(html).toContain('(1m ago)');
+    for (const href of ['metrics', '-/healthy', '-/ready']) expect(html).toContain(`href="${href}"`);
+    expect(html).toContain('3 monitors, 6 targets, 6 addresses checked, 2 not as expected.');
+  });
+
+  it('lists violations first, then by monitor, host and port', () => {
+    const listed = rows(renderLanding(filledStore(), INFO, NOW));
+    expect(listed.map((r) => [r.violation, ...r.cells.slice(0, 6)])).toEqual([
+      [true, 'web', '2001:db8::1', '2001:db8::1', '22', 'closed', 'open'],
+      [true, 'web', 'web1.example', '2001:db8::10', '443', 'open', 'filtered'],
+      [false, 'db', 'db.example', '(unresolved)', '5432', 'closed', 'error'],
+      [false, 'web', '2001:db8::1', '2001:db8::1', '443', 'open', 'open'],
+      [false, 'web', 'web1.example', '192.0.2.10', '22', 'closed', 'closed'],
+      [false, 'web', 'web1.example', '192.0.2.10', '443', 'open', 'open'],
+    ]);
+  });
+
+  it('shows reason, since (ISO and relative) and last check', () => {
+    const row = rows(renderLanding(filledStore(), INFO, NOW)).find((r) => r.cells[1] === '2001:db8::1' && r.cells[3] === '443')!;
+    expect(row.cells[6]).toBe('syn-ack');
+    expect(row.cells[7]).toBe('<time datetime="2023-11-14T20:13:20.000Z">2023-11-14T20:13:20.000Z</time> (2h ago)');
+    expect(row.cells[8]).toBe('2h ago');
+  });
+
+  it('caps the rows, never cutting a violation before the rest, and says how many it left out', () => {
+    const html = renderLanding(filledStore(), INFO, NOW, 3);
+    const listed = rows(html);
+    expect(listed.map((r) => r.violation)).toEqual([true, true, false]);
+    expect(html).toContain('3 more addresses not shown');
+    expect(renderLanding(filledStore(), INFO, NOW)).not.toContain('more addresses not shown');
+  });
+
+  it('escapes everything that comes from the config', () => {
+    const store = new PortStore();
+    store.setTargets([monitor('<script>alert("x")</script>', ['h.example'], [80], [])]);
+    store.record(targetId('<script>alert("x")</script>', 'h.example', 80), [result('192.0.2.1', 'closed', 'conn-refused')], NOW);
+    const html = renderLanding(store, { ...INFO, configFile: '/tmp/a&b<c>.yaml' }, NOW);
+    expect(html).not.toContain('<script>');
+    expect(html).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;');
+    expect(html).toContain('/tmp/a&amp;b&lt;c&gt;.yaml');
+  });
+
+  it('renders with nothing configured', () => {
+    expect(renderLanding(new PortStore(), INFO, NOW)).toContain('0 monitors, 0 targets, 0 addresses checked, 0 not as expected.');
+  });
+});
+
+describe('helpers', () => {
+  it('escapeHtml', () => {
+    expect(escapeHtml(`<a href="x" title='y'>&</a>`)).toBe('&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;&lt;/a&gt;');
+  });
+
+  it.each([
+    [-5, '0s ago'],
+    [999, '0s ago'],
+    [59_000, '59s ago'],
+    [60_000, '1m ago'],
+    [3_599_000, '59m ago'],
+    [7_200_000, '2h ago'],
+    [47 * 3_600_000, '47h ago'],
+    [72 * 3_600_000, '3d ago'],
+  ])('ago(%d) = %s', (ms, want) => {
+    expect(ago(ms)).toBe(want);
+  });
+});

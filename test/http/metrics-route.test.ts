@@ -1,0 +1,116 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { promisify } from 'node:util';
+import { gunzip as gunzipCb } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { PortStore, targetId } from '../../src/state/store.js';
+import { monitor, MONITORS, NOW, result, samples } from '../metrics/fixture.js';
+import { serve } from './server-fixture.js';
+
+const gunzip = promisify(gunzipCb);
+const PROMTOOL = '/usr/bin/promtool';
+
+/** Runs `promtool check metrics` on the text; resolves with its exit code and everything it said. */
+function promtoolCheck(text: string): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(PROMTOOL, ['check', 'metrics'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, output }));
+    child.stdin.end(text);
+  });
+}
+
+async function scrape(base: string, headers: Record<string, string> = {}): Promise<Response> {
+  // fetch() would negotiate and decode gzip itself; ask for identity unless a test says otherwise.
+  return fetch(`${base}/metrics`, { headers: { 'accept-encoding': 'identity', ...headers } });
+}
+
+describe('GET /metrics', () => {
+  it('serves the port families and self metrics in the 0.0.4 text format', async () => {
+    const { base } = await serve();
+    const res = await scrape(base);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
+    expect(res.headers.get('content-encoding')).toBeNull();
+    expect(res.headers.get('vary')).toBe('Accept-Encoding');
+    const text = await res.text();
+    expect(samples(text, 'port_state')).toHaveLength(6);
+    expect(text).toContain('port_violations{monitor="quiet",expected="open"} 0\n');
+    expect(text).toContain('portwatch_build_info{version="0.0.0-test"');
+    expect(text).toContain('portwatch_targets{monitor="web"} 4\n');
+  });
+
+  it('gzips when the client accepts it', async () => {
+    const { base } = await serve();
+    const plain = await (await scrape(base)).text();
+    const res = await scrape(base, { 'accept-encoding': 'br;q=1.0, gzip;q=0.8' });
+    expect(res.headers.get('content-encoding')).toBe('gzip');
+    expect(res.headers.get('vary')).toBe('Accept-Encoding');
+    // undici decodes gzip on its own; compare what it decoded, and check the raw bytes separately below.
+    const decoded = await res.text();
+    // Process metrics (CPU, memory) move between scrapes; the port families must not.
+    const ports = (t: string) => t.slice(0, t.indexOf('# HELP portwatch_'));
+    expect(ports(decoded)).toBe(ports(plain));
+  });
+
+  it('sends gzip bytes that gunzip to the exposition', async () => {
+    const { server } = await serve();
+    const { request } = await import('node:http');
+    const body = await new Promise<{ encoding: string | undefined; raw: Buffer }>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port: server.port, path: '/metrics', headers: { 'accept-encoding': 'gzip' } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ encoding: res.headers['content-encoding'], raw: Buffer.concat(chunks) }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(body.encoding).toBe('gzip');
+    const text = (await gunzip(body.raw)).toString('utf8');
+    expect(text).toMatch(/^# HELP port_state /);
+    expect(samples(text, 'port_state')).toHaveLength(6);
+  });
+
+  it('does not gzip when the client refuses it', async () => {
+    const { base } = await serve();
+    const res = await scrape(base, { 'accept-encoding': 'gzip;q=0, identity' });
+    expect(res.headers.get('content-encoding')).toBeNull();
+  });
+
+  it('drops the series of a target removed by setTargets', async () => {
+    const { base, store } = await serve();
+    expect(await (await scrape(base)).text()).toContain('host="db.example"');
+    store.setTargets(MONITORS.filter((m) => m.name !== 'db'));
+    const text = await (await scrape(base)).text();
+    expect(text).not.toContain('db.example');
+    expect(text).not.toContain('monitor="db"');
+    expect(samples(text, 'port_state')).toHaveLength(5);
+  });
+});
+
+describe.skipIf(!existsSync(PROMTOOL))('promtool check metrics', () => {
+  it('finds nothing to complain about in a real scrape', async () => {
+    const store = new PortStore();
+    // Monitor names come from the config and may need escaping.
+    store.setTargets([...MONITORS, monitor('od"d\\ñame\nx', ['h.example'], [80], [])]);
+    store.record(targetId('web', 'web1.example', 443), [result('192.0.2.10', 'open', 'syn-ack'), result('2001:db8::10', 'filtered', 'no-response', 2)], NOW);
+    store.record(targetId('db', 'db.example', 5432), [result('', 'error', 'dns-failure', 0)], NOW);
+    store.record(targetId('od"d\\ñame\nx', 'h.example', 80), [result('192.0.2.1', 'closed', 'conn-refused')], NOW);
+    const { base } = await serve({ store });
+    const { code, output } = await promtoolCheck(await (await scrape(base)).text());
+    expect(output).toBe('');
+    expect(code).toBe(0);
+  });
+
+  it('accepts a scrape before any port was checked', async () => {
+    const { base } = await serve({ store: new PortStore() });
+    const { code, output } = await promtoolCheck(await (await scrape(base)).text());
+    expect(output).toBe('');
+    expect(code).toBe(0);
+  });
+});
+
+if (!existsSync(PROMTOOL)) console.warn(`skipping promtool checks: ${PROMTOOL} not found (CI installs it)`);

@@ -1,0 +1,128 @@
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { targetId } from '../../src/state/store.js';
+import { filledStore, monitor, MONITORS, NOW, result } from '../metrics/fixture.js';
+import { serve } from './server-fixture.js';
+
+describe('lifecycle routes', () => {
+  it('GET /-/healthy says Healthy', async () => {
+    const { base } = await serve();
+    const res = await fetch(`${base}/-/healthy`);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe('Healthy');
+  });
+
+  it('GET /-/ready follows deps.ready()', async () => {
+    let ready = false;
+    const { base } = await serve({ ready: () => ready });
+    let res = await fetch(`${base}/-/ready`);
+    expect([res.status, await res.text()]).toEqual([503, 'Not ready']);
+    ready = true;
+    res = await fetch(`${base}/-/ready`);
+    expect([res.status, await res.text()]).toEqual([200, 'Ready']);
+  });
+
+  it('POST and PUT /-/reload reload, with or without a body', async () => {
+    let reloads = 0;
+    const { base } = await serve({ reload: async () => void (reloads += 1) });
+    expect((await fetch(`${base}/-/reload`, { method: 'POST' })).status).toBe(200);
+    expect((await fetch(`${base}/-/reload`, { method: 'PUT' })).status).toBe(200);
+    // What `curl -X POST -d x` sends.
+    const form = await fetch(`${base}/-/reload`, { method: 'POST', body: 'x', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expect(form.status).toBe(200);
+    expect(reloads).toBe(3);
+  });
+
+  it('a failed reload answers 500 with the config error', async () => {
+    const { base } = await serve({
+      reload: async () => {
+        throw new Error('config.yaml: monitors[0].hosts: must not be empty');
+      },
+    });
+    const res = await fetch(`${base}/-/reload`, { method: 'POST' });
+    expect(res.status).toBe(500);
+    expect(await res.text()).toContain('config.yaml: monitors[0].hosts: must not be empty');
+  });
+
+  it('GET /-/reload is 405 naming the allowed methods', async () => {
+    const { base } = await serve();
+    const res = await fetch(`${base}/-/reload`);
+    expect(res.status).toBe(405);
+    expect(res.headers.get('allow')).toBe('POST, PUT');
+  });
+
+  it('rejects large bodies', async () => {
+    const { base } = await serve();
+    const res = await fetch(`${base}/-/reload`, { method: 'POST', body: 'x'.repeat(4096), headers: { 'content-type': 'text/plain' } });
+    expect(res.status).toBe(413);
+  });
+
+  it('unknown routes are 404', async () => {
+    const { base } = await serve();
+    expect((await fetch(`${base}/nope`)).status).toBe(404);
+    expect((await fetch(`${base}/metrics`, { method: 'DELETE' })).status).toBe(404);
+  });
+});
+
+describe('landing page', () => {
+  it('lists violations before the rest and escapes HTML', async () => {
+    const store = filledStore();
+    store.setTargets([...MONITORS, monitor('<b>evil</b>', ['h.example'], [80], [])]);
+    store.record(targetId('<b>evil</b>', 'h.example', 80), [result('192.0.2.1', 'open', 'syn-ack')], NOW);
+    const { base } = await serve({ store });
+    const res = await fetch(`${base}/`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    const html = await res.text();
+    expect(html).toContain('0.0.0-test');
+    expect(html).toContain('/etc/portwatch.yaml');
+    expect(html).toContain('href="metrics"');
+    const firstViolation = html.indexOf('<tr class="violation">');
+    const firstOther = html.indexOf('<tr><td>');
+    expect(firstViolation).toBeGreaterThan(0);
+    expect(firstOther).toBeGreaterThan(firstViolation);
+    expect(html.lastIndexOf('<tr class="violation">')).toBeLessThan(firstOther);
+    expect(html).not.toContain('<b>evil</b>');
+    expect(html).toContain('&lt;b&gt;evil&lt;/b&gt;');
+  });
+});
+
+describe('listening', () => {
+  it('reports the bound address and port', async () => {
+    const { server } = await serve();
+    expect(server.host).toBe('127.0.0.1');
+    expect(server.port).toBeGreaterThan(0);
+  });
+
+  it('listens on IPv6 loopback', async (ctx) => {
+    let running;
+    try {
+      running = await serve({}, '[::1]:0');
+    } catch (err) {
+      if (['EADDRNOTAVAIL', 'EAFNOSUPPORT'].includes((err as NodeJS.ErrnoException).code ?? '')) return ctx.skip('no IPv6 loopback here');
+      throw err;
+    }
+    expect(running.server.host).toBe('::1');
+    expect((await fetch(`${running.base}/-/healthy`)).status).toBe(200);
+  });
+
+  it('refuses a bad listen address naming it', async () => {
+    await expect(serve({}, 'localhost')).rejects.toThrow('invalid --web.listen-address "localhost"');
+  });
+});
+
+describe('request logs', () => {
+  it('logs requests at debug, and scrapes not at all', async () => {
+    const lines: { level: number; msg: string; req?: { url: string }; res?: { statusCode: number } }[] = [];
+    const logger = pino({ level: 'debug' }, { write: (s: string) => void lines.push(JSON.parse(s)) });
+    const { base } = await serve({ logger });
+    await (await fetch(`${base}/metrics`)).text();
+    await (await fetch(`${base}/-/healthy`)).text();
+    const requestLines = lines.filter((l) => l.msg === 'incoming request' || l.msg === 'request completed');
+    expect(requestLines.map((l) => [l.level, l.msg])).toEqual([
+      [20, 'incoming request'],
+      [20, 'request completed'],
+    ]);
+    expect(requestLines[0]!.req!.url).toBe('/-/healthy');
+  });
+});

@@ -1,0 +1,110 @@
+import { describe, expect, it } from 'vitest';
+import { renderPortFamilies } from '../../src/metrics/port-families.js';
+import { escapeHelp, escapeLabelValue, formatValue } from '../../src/metrics/text-format.js';
+import { PortStore, targetId } from '../../src/state/store.js';
+import { filledStore, monitor, MONITORS, NOW, result, samples } from './fixture.js';
+
+const L = (host: string, ip: string, port: number, expected: string, monitor = 'web') =>
+  `{monitor="${monitor}",host="${host}",ip="${ip}",port="${port}",expected="${expected}"}`;
+
+describe('text format escaping', () => {
+  it.each([
+    ['plain', 'plain'],
+    ['back\\slash', 'back\\\\slash'],
+    ['a "quote"', 'a \\"quote\\"'],
+    ['line\nfeed', 'line\\nfeed'],
+    ['\\"\n', '\\\\\\"\\n'],
+    ['ünïcödé', 'ünïcödé'],
+  ])('label value %j -> %j', (input, want) => {
+    expect(escapeLabelValue(input)).toBe(want);
+  });
+
+  it('HELP escapes backslash and line feed but not quotes', () => {
+    expect(escapeHelp('a\\b\n"c"')).toBe('a\\\\b\\n"c"');
+  });
+
+  it.each([
+    [1, '1'],
+    [-2, '-2'],
+    [0.0125, '0.0125'],
+    [1_700_000_000.5, '1700000000.5'],
+    [Infinity, '+Inf'],
+    [-Infinity, '-Inf'],
+    [NaN, 'NaN'],
+  ])('value %d -> %s', (v, want) => {
+    expect(formatValue(v)).toBe(want);
+  });
+});
+
+describe('renderPortFamilies', () => {
+  const text = renderPortFamilies(filledStore());
+
+  it('writes port_state with labels in contract order, ip "" for an unresolved host', () => {
+    expect(samples(text, 'port_state')).toEqual([
+      `port_state${L('web1.example', '192.0.2.10', 443, 'open')} 1`,
+      `port_state${L('web1.example', '2001:db8::10', 443, 'open')} -1`,
+      `port_state${L('web1.example', '192.0.2.10', 22, 'closed')} 0`,
+      `port_state${L('2001:db8::1', '2001:db8::1', 443, 'open')} 1`,
+      `port_state${L('2001:db8::1', '2001:db8::1', 22, 'closed')} 1`,
+      `port_state${L('db.example', '', 5432, 'closed', 'db')} -2`,
+    ]);
+  });
+
+  it('writes port_violation: error is a violation only of "open"', () => {
+    expect(samples(text, 'port_violation')).toEqual([
+      `port_violation${L('web1.example', '192.0.2.10', 443, 'open')} 0`,
+      `port_violation${L('web1.example', '2001:db8::10', 443, 'open')} 1`,
+      `port_violation${L('web1.example', '192.0.2.10', 22, 'closed')} 0`,
+      `port_violation${L('2001:db8::1', '2001:db8::1', 443, 'open')} 0`,
+      `port_violation${L('2001:db8::1', '2001:db8::1', 22, 'closed')} 1`,
+      `port_violation${L('db.example', '', 5432, 'closed', 'db')} 0`,
+    ]);
+  });
+
+  it('writes port_violations for every monitor and both expectations, zeros included', () => {
+    expect(samples(text, 'port_violations')).toEqual([
+      'port_violations{monitor="web",expected="open"} 1',
+      'port_violations{monitor="web",expected="closed"} 1',
+      'port_violations{monitor="db",expected="open"} 0',
+      'port_violations{monitor="db",expected="closed"} 0',
+      'port_violations{monitor="quiet",expected="open"} 0',
+      'port_violations{monitor="quiet",expected="closed"} 0',
+    ]);
+  });
+
+  it('writes timestamps in seconds, durations, and the state info with its reason', () => {
+    const v6 = L('web1.example', '2001:db8::10', 443, 'open');
+    expect(text).toContain(`port_state_change_timestamp_seconds${L('2001:db8::1', '2001:db8::1', 443, 'open')} 1699992800\n`);
+    expect(text).toContain(`port_last_probe_timestamp_seconds${L('2001:db8::1', '2001:db8::1', 22, 'closed')} 1699999999.5\n`);
+    expect(text).toContain(`port_probe_duration_seconds${v6} 2\n`);
+    expect(text).toContain(`port_state_info${v6.slice(0, -1)},state="filtered",reason="no-response"} 1\n`);
+    expect(samples(text, 'port_state_info')).toHaveLength(6);
+  });
+
+  it('writes HELP and TYPE once per family, even with no records', () => {
+    for (const t of [text, renderPortFamilies(new PortStore())]) {
+      for (const family of ['port_state', 'port_state_info', 'port_violation', 'port_violations', 'port_state_change_timestamp_seconds', 'port_last_probe_timestamp_seconds', 'port_probe_duration_seconds']) {
+        expect(t.split(`# HELP ${family} `)).toHaveLength(2);
+        expect(t.split(`# TYPE ${family} gauge\n`)).toHaveLength(2);
+      }
+      expect(t.endsWith('\n')).toBe(true);
+    }
+  });
+
+  it('escapes monitor names from the config', () => {
+    const store = new PortStore();
+    store.setTargets([monitor('we"ird\\name\nx', ['h.example'], [80], [])]);
+    store.record(targetId('we"ird\\name\nx', 'h.example', 80), [result('192.0.2.1', 'closed', 'conn-refused')], NOW);
+    const out = renderPortFamilies(store);
+    expect(out).toContain('port_state{monitor="we\\"ird\\\\name\\nx",host="h.example",ip="192.0.2.1",port="80",expected="open"} 0\n');
+    expect(out).toContain('port_violations{monitor="we\\"ird\\\\name\\nx",expected="open"} 1\n');
+  });
+
+  it('drops the series of targets and monitors a reload removed', () => {
+    const store = filledStore();
+    store.setTargets(MONITORS.filter((m) => m.name !== 'db'));
+    const out = renderPortFamilies(store);
+    expect(out).not.toContain('monitor="db"');
+    expect(samples(out, 'port_state')).toHaveLength(5);
+  });
+});

@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { nextRunAt, phaseOf } from '../../src/schedule/phase.js';
+
+const SECOND = 1000;
+const HOUR = 3_600_000;
+const DAY = 86_400_000;
+const JAN_2026 = Date.UTC(2026, 0, 1); // 1767225600000
+
+describe('phaseOf', () => {
+  it('is stable: same id, same phase, pinned so a change of hash is noticed', () => {
+    expect(phaseOf('web/www.example.com:443', 60_000)).toBe(24463);
+    expect(phaseOf('db/10.0.0.5:3306', HOUR)).toBe(2939890);
+    expect(phaseOf('', 1000)).toBe(342);
+    expect(phaseOf('web/www.example.com:443', 60_000)).toBe(phaseOf('web/www.example.com:443', 60_000));
+  });
+
+  it('stays in [0, interval) for short and long intervals', () => {
+    for (const interval of [1, 7, SECOND, HOUR, 30 * DAY, 365 * DAY]) {
+      for (let i = 0; i < 200; i++) {
+        const phase = phaseOf(`job-${i}`, interval);
+        expect(Number.isInteger(phase)).toBe(true);
+        expect(phase).toBeGreaterThanOrEqual(0);
+        expect(phase).toBeLessThan(interval);
+      }
+    }
+  });
+
+  it.each([
+    ['hostnames', 10_000, (i: number) => `web/host-${i}.example.com:443`],
+    ['short ids, tiny interval', 10, (i: number) => `t${i}`],
+    ['addresses and ports, 2^5 in the interval', 60_000, (i: number) => `scan/10.0.${i >> 8}.${i & 255}:22`],
+  ])('spreads 10,000 %s evenly over 10 buckets (±15%%)', (_name, interval, id) => {
+    const buckets = new Array<number>(10).fill(0);
+    for (let i = 0; i < 10_000; i++) buckets[Math.floor((phaseOf(id(i), interval) * 10) / interval)]! += 1;
+    for (const count of buckets) {
+      expect(count).toBeGreaterThanOrEqual(850);
+      expect(count).toBeLessThanOrEqual(1150);
+    }
+  });
+
+  it('rejects intervals that are not positive safe integers', () => {
+    for (const bad of [0, -1, 1.5, Number.NaN, 2 ** 53]) expect(() => phaseOf('x', bad)).toThrow(RangeError);
+  });
+});
+
+describe('nextRunAt', () => {
+  it.each([
+    // now, phase, interval, expected
+    [0, 0, SECOND, SECOND],
+    [1249, 250, SECOND, 1250],
+    [1250, 250, SECOND, 2250], // exactly on a slot: strictly after
+    [1251, 250, SECOND, 2250],
+    [JAN_2026 + 123, 0, HOUR, JAN_2026 + HOUR],
+    [JAN_2026 + 30 * 60_000, 59 * 60_000, HOUR, JAN_2026 + 59 * 60_000],
+    [JAN_2026, 2_073_600_000, 30 * DAY, JAN_2026 + 30 * DAY], // 2026-01-01 is on this 30-day slot
+    [1_780_000_000_123, 123_456_789, 30 * DAY, 1_780_827_456_789],
+    [1_780_000_000_123, 7, 365 * DAY, 1_797_552_000_007],
+    [JAN_2026 - 1, 1_209_600_000, 365 * DAY, JAN_2026], // 2026-01-01 is on this 365-day slot
+  ])('nextRunAt(%i, %i, %i) = %i', (now, phase, interval, expected) => {
+    expect(nextRunAt(now, phase, interval)).toBe(expected);
+  });
+
+  it('agrees with exact BigInt arithmetic on the epoch-ms time line', () => {
+    let seed = 42;
+    const rand = (n: number): number => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31), seed % n);
+    for (const interval of [SECOND, 15 * SECOND, HOUR, 30 * DAY, 365 * DAY]) {
+      for (let i = 0; i < 500; i++) {
+        const now = JAN_2026 + rand(2 ** 30) * 1000 + rand(1000);
+        const phase = rand(interval);
+        const t = nextRunAt(now, phase, interval);
+        const [bt, bnow, bphase, bint] = [BigInt(t), BigInt(now), BigInt(phase), BigInt(interval)];
+        expect((bt - bphase) % bint).toBe(0n);
+        expect(bt > bnow && bt - bnow <= bint).toBe(true);
+      }
+    }
+  });
+
+  it('rejects a phase outside [0, interval)', () => {
+    expect(() => nextRunAt(JAN_2026, SECOND, SECOND)).toThrow(RangeError);
+    expect(() => nextRunAt(JAN_2026, -1, SECOND)).toThrow(RangeError);
+  });
+});
