@@ -1,0 +1,34 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Expectation, PortState, ProbeResult } from '../types.js';
+import { isViolation } from '../types.js';
+
+/**
+ * Is this result news? Against a believed state, any other state is. With nothing believed
+ * yet (first check, new address) the expectation stands in, so a first sighting of a
+ * violation is double-checked and a first sighting of the expected state is not.
+ */
+function isNews(baseline: PortState | undefined, expected: Expectation, state: PortState): boolean {
+  return baseline === undefined ? isViolation(expected, state) : state !== baseline;
+}
+
+export interface ConfirmOptions {
+  baseline: PortState | undefined;
+  expected: Expectation;
+  retries: number;
+  /** Pause before each re-attempt, so a burst of loss is not sampled twice. */
+  retryDelayMs: number;
+}
+
+/**
+ * A result that differs from what is believed is attempted again `retries` times before it
+ * is believed: one re-attempt that agrees with the belief keeps it, so a lost SYN or a
+ * briefly busy listener raises no alarm. The last attempt is what is believed otherwise.
+ */
+export async function confirmResult(attempt: () => Promise<ProbeResult>, opts: ConfirmOptions): Promise<ProbeResult> {
+  let result = await attempt();
+  for (let i = 0; i < opts.retries && isNews(opts.baseline, opts.expected, result.state); i++) {
+    await sleep(opts.retryDelayMs);
+    result = await attempt();
+  }
+  return result;
+}

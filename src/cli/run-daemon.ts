@@ -1,0 +1,47 @@
+import { ConfigError } from '../config/errors.js';
+import { Daemon } from '../daemon.js';
+import { createLogger } from '../log/logger.js';
+import { VERSION } from '../version.js';
+import { DAEMON_USAGE, parseDaemonArgs, UsageError } from './flags.js';
+
+/** Runs until SIGTERM or SIGINT; resolves with the exit code. */
+export async function runDaemon(argv: string[]): Promise<number> {
+  let args;
+  try {
+    args = parseDaemonArgs(argv);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    process.stderr.write(`portwatch: ${err.message}\n\n${DAEMON_USAGE}`);
+    return 2;
+  }
+  if (args.kind === 'help') {
+    process.stdout.write(DAEMON_USAGE);
+    return 0;
+  }
+  if (args.kind === 'version') {
+    process.stdout.write(`portwatch ${VERSION} (node ${process.version})\n`);
+    return 0;
+  }
+  const log = createLogger(args.flags.logLevel, args.flags.logFormat);
+  const daemon = new Daemon(args.flags, log);
+  try {
+    await daemon.start();
+  } catch (err) {
+    // A bad config at start-up is fatal and is said plainly, not as a stack.
+    if (err instanceof ConfigError) log.error({ configFile: args.flags.configFile, problems: err.message }, 'invalid config, not starting');
+    else log.error({ err }, 'could not start');
+    await daemon.stop().catch(() => undefined);
+    return 1;
+  }
+  process.on('SIGHUP', () => {
+    daemon.reload().catch(() => undefined); // the daemon has logged why
+  });
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGTERM', resolve);
+    process.once('SIGINT', resolve);
+  });
+  log.info({ signal }, 'shutting down');
+  await daemon.stop();
+  log.info('stopped');
+  return 0;
+}

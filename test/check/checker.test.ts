@@ -1,0 +1,70 @@
+import type { Server } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Checker } from '../../src/check/checker.js';
+import { targetsOf } from '../../src/check/target.js';
+import type { Config } from '../../src/config/types.js';
+import { Resolver } from '../../src/probe/resolve.js';
+import { probeTcp } from '../../src/probe/tcp.js';
+import { PortStore, targetId } from '../../src/state/store.js';
+import { closeServer, freePort, listen } from '../helpers/ports.js';
+
+// The checker with the real resolver and real connect attempts on loopback.
+describe('Checker', () => {
+  let server4: Server;
+  let server6: Server;
+  let port: number;
+  let closedPort: number;
+
+  beforeAll(async () => {
+    server6 = await listen(0, '::1');
+    port = (server6.address() as { port: number }).port;
+    closedPort = await freePort();
+  });
+  afterAll(async () => {
+    await closeServer(server6);
+    if (server4?.listening) await closeServer(server4);
+  });
+
+  // This machine's /etc/hosts maps localhost to 127.0.0.1 only, so a two-address name is
+  // given here; resolution of such names for real is covered in test/probe inside a namespace.
+  function setup(hosts: string[], expectOpen: number[], expectClosed: number[]) {
+    const config: Config = { monitors: [{ name: 'm', hosts, intervalMs: 60_000, timeoutMs: 1000, retries: 1, expectOpen, expectClosed }] };
+    const store = new PortStore();
+    store.setTargets(config.monitors);
+    const resolver = new Resolver();
+    const checker = new Checker({ store, resolve: (h) => (h === 'dual.test' ? Promise.resolve({ addresses: ['127.0.0.2', '::1'] }) : resolver.resolve(h)), attempt: probeTcp, retryDelayMs: 10 });
+    return { store, checker, targets: targetsOf(config) };
+  }
+
+  it('probes each address of a name on its own: open on ::1 only is seen', async () => {
+    const { store, checker, targets } = setup(['dual.test'], [], [port]);
+    const changes = await checker.check(targets.get(targetId('m', 'dual.test', port))!);
+    const byIp = new Map(changes.map((c) => [c.record.ip, c.to]));
+    expect(byIp.get('::1')).toBe('open');
+    // 127.0.0.2: an address no other test listens on, so nothing answers there but refusals.
+    expect(byIp.get('127.0.0.2')).toBe('closed');
+    expect(store.violationCounts().get('m')).toEqual({ open: 0, closed: 1 });
+  });
+
+  it('reports a name that does not resolve as error at ip "", never closed', async () => {
+    const { store, checker, targets } = setup(['no-such-host.invalid'], [80], []);
+    await checker.check(targets.get(targetId('m', 'no-such-host.invalid', 80))!);
+    const records = [...store.records()];
+    expect(records).toHaveLength(1);
+    expect(records[0]).toMatchObject({ ip: '', state: 'error', reason: 'dns-failure' });
+  });
+
+  it('reports a change only once it is confirmed, and keeps the change time otherwise', async () => {
+    const { store, checker, targets } = setup(['127.0.0.1'], [], [closedPort]);
+    const target = targets.get(targetId('m', '127.0.0.1', closedPort))!;
+    expect((await checker.check(target)).map((c) => c.to)).toEqual(['closed']);
+    const since = [...store.records()][0]!.changedAt;
+    expect(await checker.check(target)).toEqual([]);
+    expect([...store.records()][0]!.changedAt).toBe(since);
+    server4 = await listen(closedPort);
+    const changes = await checker.check(target);
+    expect(changes.map((c) => [c.from, c.to])).toEqual([['closed', 'open']]);
+    await closeServer(server4);
+    expect((await checker.check(target)).map((c) => [c.from, c.to, c.record.reason])).toEqual([['open', 'closed', 'conn-refused']]);
+  });
+});

@@ -1,0 +1,77 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+export const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
+
+export interface LogLine {
+  level: string;
+  msg: string;
+  [key: string]: unknown;
+}
+
+export interface RunningDaemon {
+  readonly proc: ChildProcess;
+  readonly port: number;
+  readonly logs: LogLine[];
+  url(path: string): string;
+  /** Resolves with the first log line (already seen or to come) that matches, or rejects after timeoutMs. */
+  waitForLog(match: (l: LogLine) => boolean, timeoutMs?: number): Promise<LogLine>;
+  /** SIGTERM, then the exit code. */
+  stop(): Promise<number | null>;
+}
+
+/** Starts the built daemon on a random loopback port and waits for its start-up line. */
+export async function startDaemon(args: string[]): Promise<RunningDaemon> {
+  const proc = spawn(process.execPath, [CLI, '--web.listen-address=127.0.0.1:0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const logs: LogLine[] = [];
+  const waiters = new Set<{ match: (l: LogLine) => boolean; resolve: (l: LogLine) => void }>();
+  let stderr = '';
+  proc.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  createInterface({ input: proc.stdout! }).on('line', (text) => {
+    let line: LogLine;
+    try {
+      line = JSON.parse(text) as LogLine;
+    } catch {
+      return;
+    }
+    logs.push(line);
+    for (const w of waiters) if (w.match(line)) (waiters.delete(w), w.resolve(line));
+  });
+
+  const waitForLog = (match: (l: LogLine) => boolean, timeoutMs = 10_000): Promise<LogLine> => {
+    const seen = logs.find(match);
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => {
+      const w = { match, resolve: (l: LogLine) => (clearTimeout(timer), resolve(l)) };
+      const timer = setTimeout(() => {
+        waiters.delete(w);
+        reject(new Error(`no matching log line within ${timeoutMs} ms; logs:\n${logs.map((l) => JSON.stringify(l)).join('\n')}\nstderr: ${stderr}`));
+      }, timeoutMs);
+      waiters.add(w);
+    });
+  };
+
+  const exited = once(proc, 'exit');
+  const started = await Promise.race([
+    waitForLog((l) => l.msg === 'portwatch started'),
+    exited.then(() => {
+      throw new Error(`daemon exited before starting; logs: ${JSON.stringify(logs)} stderr: ${stderr}`);
+    }),
+  ]);
+  const port = Number(String(started['listen']).split(':').pop());
+  return {
+    proc,
+    port,
+    logs,
+    url: (path) => `http://127.0.0.1:${port}${path}`,
+    waitForLog,
+    async stop() {
+      if (proc.exitCode !== null) return proc.exitCode;
+      proc.kill('SIGTERM');
+      const [code] = (await exited) as [number | null];
+      return code;
+    },
+  };
+}

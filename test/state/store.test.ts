@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import type { MonitorConfig } from '../../src/config/types.js';
+import { PortStore, targetId } from '../../src/state/store.js';
+import type { PortState, ProbeResult } from '../../src/types.js';
+
+const monitor = (over: Partial<MonitorConfig> = {}): MonitorConfig => ({
+  name: 'web',
+  hosts: ['www.example.com'],
+  intervalMs: 3_600_000,
+  timeoutMs: 3000,
+  retries: 2,
+  expectOpen: [443],
+  expectClosed: [3306],
+  ...over,
+});
+const result = (state: PortState): ProbeResult => ({ state, reason: state === 'open' ? 'syn-ack' : 'conn-refused', durationSeconds: 0.001 });
+
+describe('PortStore', () => {
+  const https = targetId('web', 'www.example.com', 443);
+  const mysql = targetId('web', 'www.example.com', 3306);
+
+  it('records first results as changes from nothing, then only real changes', () => {
+    const store = new PortStore();
+    store.setTargets([monitor()]);
+    const first = store.record(https, [{ ip: '192.0.2.7', result: result('open') }, { ip: '2001:db8::7', result: result('closed') }], 1000);
+    expect(first.map((c) => [c.record.ip, c.from, c.to])).toEqual([['192.0.2.7', undefined, 'open'], ['2001:db8::7', undefined, 'closed']]);
+    expect(store.record(https, [{ ip: '192.0.2.7', result: result('open') }, { ip: '2001:db8::7', result: result('closed') }], 2000)).toEqual([]);
+    const rec = [...store.records()].find((r) => r.ip === '192.0.2.7')!;
+    expect(rec).toMatchObject({ changedAt: 1000, checkedAt: 2000, state: 'open' });
+  });
+
+  it('drops addresses a host no longer resolves to', () => {
+    const store = new PortStore();
+    store.setTargets([monitor()]);
+    store.record(https, [{ ip: '192.0.2.7', result: result('open') }, { ip: '2001:db8::7', result: result('open') }], 1000);
+    store.record(https, [{ ip: '', result: { state: 'error', reason: 'dns-failure', durationSeconds: 0 } }], 2000);
+    expect([...store.records()].map((r) => [r.ip, r.state])).toEqual([['', 'error']]);
+  });
+
+  it('counts violations per monitor and expectation, zero for quiet monitors', () => {
+    const store = new PortStore();
+    store.setTargets([monitor(), monitor({ name: 'quiet', hosts: ['192.0.2.9'] })]);
+    store.record(https, [{ ip: '192.0.2.7', result: result('closed') }], 1);
+    store.record(mysql, [{ ip: '192.0.2.7', result: result('open') }, { ip: '2001:db8::7', result: { state: 'filtered', reason: 'no-response', durationSeconds: 3 } }], 1);
+    expect(Object.fromEntries(store.violationCounts())).toEqual({ web: { open: 1, closed: 1 }, quiet: { open: 0, closed: 0 } });
+    expect(Object.fromEntries(store.targetCounts())).toEqual({ web: 2, quiet: 2 });
+  });
+
+  it('keeps records of targets that stay on reload and forgets removed and re-expected ones', () => {
+    const store = new PortStore();
+    store.setTargets([monitor({ expectOpen: [443, 80] })]);
+    for (const id of [https, mysql, targetId('web', 'www.example.com', 80)]) store.record(id, [{ ip: '192.0.2.7', result: result('open') }], 1);
+    store.setTargets([monitor({ expectOpen: [3306], expectClosed: [443] })]);
+    expect([...store.records()]).toEqual([]);
+    store.setTargets([monitor()]);
+    store.record(https, [{ ip: '192.0.2.7', result: result('open') }], 1);
+    store.setTargets([monitor({ expectClosed: [3306, 5432] })]);
+    expect([...store.records()].map((r) => r.port)).toEqual([443]);
+    expect(store.record(targetId('gone', 'x', 1), [{ ip: '192.0.2.1', result: result('open') }], 1)).toEqual([]);
+  });
+});
