@@ -1,0 +1,130 @@
+// The dashboard must work on first import into Grafana 10+, with any Prometheus data source:
+// valid JSON, unique panel ids, every query bound to the data source variable, no data
+// source uid of ours, no variable used that is not defined, a layout without overlaps.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { ROOT } from '../alerts/stack.js';
+import { allPanels, dashboard, dashboardText, interpolate, queryPanels, variableQuery } from './dashboard.js';
+
+const DS_REF = { type: 'prometheus', uid: '${datasource}' };
+// Core panel types of Grafana 10; a plugin panel would not render on a fresh install.
+const CORE_PANELS = new Set(['row', 'stat', 'table', 'state-timeline', 'timeseries', 'gauge', 'bargauge', 'text', 'status-history']);
+
+/** Every value of a key named `uid` anywhere in the JSON, with its path. */
+function uids(node: unknown, path = '$'): { path: string; uid: unknown }[] {
+  if (Array.isArray(node)) return node.flatMap((v, i) => uids(v, `${path}[${i}]`));
+  if (node === null || typeof node !== 'object') return [];
+  return Object.entries(node as Record<string, unknown>).flatMap(([k, v]) => [
+    ...(k === 'uid' ? [{ path: `${path}.${k}`, uid: v }] : []),
+    ...uids(v, `${path}.${k}`),
+  ]);
+}
+
+describe('grafana/dashboards/portwatch.json', () => {
+  it('is valid JSON with a stable uid, for Grafana 10 or later', () => {
+    expect(() => JSON.parse(dashboardText) as unknown).not.toThrow();
+    expect(dashboard.uid).toBe('portwatch');
+    expect(dashboard.schemaVersion).toBeGreaterThanOrEqual(37); // Grafana 10.0
+    expect(dashboard.__inputs, 'no import-time ${DS_...} inputs: the variable picks the data source').toBeUndefined();
+    expect(dashboardText).not.toMatch(/\$\{DS_/);
+  });
+
+  it('has unique panel ids', () => {
+    const ids = allPanels().map((p) => p.id);
+    expect(ids.every((id) => Number.isInteger(id))).toBe(true);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it('binds every panel and every query to the $datasource variable, and hard-codes no data source uid', () => {
+    for (const p of queryPanels()) {
+      expect(p.datasource, `panel ${p.id} ${p.title}`).toEqual(DS_REF);
+      expect(p.targets?.length, `panel ${p.id} ${p.title} has queries`).toBeGreaterThan(0);
+      for (const t of p.targets ?? []) expect(t.datasource, `panel ${p.id} target ${t.refId}`).toEqual(DS_REF);
+    }
+    for (const v of dashboard.templating.list.filter((x) => x.type === 'query')) expect(v.datasource, v.name).toEqual(DS_REF);
+    const hardCoded = uids(dashboard).filter(
+      ({ path, uid }) => path !== '$.uid' && uid !== '${datasource}' && uid !== '-- Grafana --', // the dashboard's own uid; built-in annotations
+    );
+    expect(hardCoded).toEqual([]);
+  });
+
+  it('has a Prometheus data source variable and monitor and host variables', () => {
+    const vars = Object.fromEntries(dashboard.templating.list.map((v) => [v.name, v]));
+    expect(vars['datasource']?.type).toBe('datasource');
+    expect(vars['datasource']?.query).toBe('prometheus');
+    for (const name of ['monitor', 'host']) {
+      expect(vars[name]?.type, name).toBe('query');
+      expect(vars[name]?.multi, name).toBe(true);
+      expect(vars[name]?.includeAll, name).toBe(true);
+    }
+  });
+
+  it('uses only defined variables, and Prometheus-only queries', () => {
+    const defined = Object.fromEntries(dashboard.templating.list.map((v) => [v.name, 'x']));
+    const builtIns = { rateInterval: '1m', range: '1h', interval: '15s' };
+    for (const p of queryPanels()) {
+      const refIds = (p.targets ?? []).map((t) => t.refId);
+      expect(new Set(refIds).size, `panel ${p.id}: unique refIds`).toBe(refIds.length);
+      for (const t of p.targets ?? []) {
+        expect(t.expr.trim(), `panel ${p.id} ${t.refId}`).not.toBe('');
+        expect(() => interpolate(t.expr, defined, builtIns)).not.toThrow();
+      }
+    }
+    for (const v of dashboard.templating.list.filter((x) => x.type === 'query')) {
+      expect(() => interpolate(variableQuery(v), defined, builtIns)).not.toThrow();
+    }
+  });
+
+  it('uses only core panel types and lays panels out on the 24-column grid without overlaps', () => {
+    const panels = allPanels();
+    for (const p of panels) {
+      expect(CORE_PANELS.has(p.type), `panel ${p.id} type ${p.type}`).toBe(true);
+      const g = p.gridPos;
+      expect(g.x >= 0 && g.w > 0 && g.x + g.w <= 24 && g.h > 0, `panel ${p.id} gridPos`).toBe(true);
+    }
+    for (const a of panels) {
+      for (const b of panels) {
+        if (a.id >= b.id) continue;
+        const overlap =
+          a.gridPos.x < b.gridPos.x + b.gridPos.w &&
+          b.gridPos.x < a.gridPos.x + a.gridPos.w &&
+          a.gridPos.y < b.gridPos.y + b.gridPos.h &&
+          b.gridPos.y < a.gridPos.y + a.gridPos.h;
+        expect(overlap, `panels ${a.id} and ${b.id} overlap`).toBe(false);
+      }
+    }
+  });
+
+  it('has the panels the issue asks for', () => {
+    const titles = queryPanels().map((p) => p.title);
+    for (const t of ['Exposed ports', 'Unreachable ports', 'Ports not in their expected state', 'State per port', 'State changes', 'Probe duration', 'Probes per second', 'Scrape', 'Config reload']) {
+      expect(titles, t).toContain(t);
+    }
+  });
+});
+
+describe('grafana/provisioning', () => {
+  it('provisions a Prometheus data source', () => {
+    const ds = parse(readFileSync(join(ROOT, 'grafana/provisioning/datasources/portwatch-prometheus.yml'), 'utf8')) as {
+      apiVersion: number;
+      datasources: { name: string; type: string; url: string; access: string }[];
+    };
+    expect(ds.apiVersion).toBe(1);
+    expect(ds.datasources).toHaveLength(1);
+    expect(ds.datasources[0]).toMatchObject({ type: 'prometheus', access: 'proxy' });
+    expect(ds.datasources[0]?.url).toMatch(/^https?:\/\//);
+  });
+
+  it('provisions the dashboard from a file provider', () => {
+    const dp = parse(readFileSync(join(ROOT, 'grafana/provisioning/dashboards/portwatch.yml'), 'utf8')) as {
+      apiVersion: number;
+      providers: { name: string; type: string; options: { path: string } }[];
+    };
+    expect(dp.apiVersion).toBe(1);
+    expect(dp.providers).toHaveLength(1);
+    expect(dp.providers[0]?.type).toBe('file');
+    expect(dp.providers[0]?.options.path).toMatch(/^\//);
+  });
+});
