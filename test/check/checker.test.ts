@@ -1,6 +1,6 @@
 import type { Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Checker } from '../../src/check/checker.js';
+import { Checker, type Resolution } from '../../src/check/checker.js';
 import { targetsOf } from '../../src/check/target.js';
 import type { Config } from '../../src/config/types.js';
 import { Resolver } from '../../src/probe/resolve.js';
@@ -25,14 +25,19 @@ describe('Checker', () => {
     if (server4?.listening) await closeServer(server4);
   });
 
-  // This machine's /etc/hosts maps localhost to 127.0.0.1 only, so a two-address name is
-  // given here; resolution of such names for real is covered in test/probe inside a namespace.
+  // Names are answered here rather than by the machine's resolver: /etc/hosts maps localhost
+  // to 127.0.0.1 only, and a failing name would send a query off this machine. Real
+  // resolution of both kinds is covered in test/probe, inside a namespace.
+  const RESOLVED: Record<string, Promise<Resolution>> = {
+    'dual.test': Promise.resolve({ addresses: ['127.0.0.2', '::1'] }),
+    'gone.test': Promise.resolve({ reason: 'dns-failure', message: 'cannot resolve gone.test: ENOTFOUND' }),
+  };
   function setup(hosts: string[], expectOpen: number[], expectClosed: number[]) {
     const config: Config = { monitors: [{ name: 'm', hosts, intervalMs: 60_000, timeoutMs: 1000, retries: 1, expectOpen, expectClosed }] };
     const store = new PortStore();
     store.setTargets(config.monitors);
     const resolver = new Resolver();
-    const checker = new Checker({ store, resolve: (h) => (h === 'dual.test' ? Promise.resolve({ addresses: ['127.0.0.2', '::1'] }) : resolver.resolve(h)), attempt: probeTcp, retryDelayMs: 10 });
+    const checker = new Checker({ store, resolve: (h) => RESOLVED[h] ?? resolver.resolve(h), attempt: probeTcp, retryDelayMs: 10 });
     return { store, checker, targets: targetsOf(config) };
   }
 
@@ -47,8 +52,8 @@ describe('Checker', () => {
   });
 
   it('reports a name that does not resolve as error at ip "", never closed', async () => {
-    const { store, checker, targets } = setup(['no-such-host.invalid'], [80], []);
-    await checker.check(targets.get(targetId('m', 'no-such-host.invalid', 80))!);
+    const { store, checker, targets } = setup(['gone.test'], [80], []);
+    await checker.check(targets.get(targetId('m', 'gone.test', 80))!);
     const records = [...store.records()];
     expect(records).toHaveLength(1);
     expect(records[0]).toMatchObject({ ip: '', state: 'error', reason: 'dns-failure' });

@@ -1,0 +1,139 @@
+import { isIPv6 } from 'node:net';
+import { parseDuration } from '../config/duration.js';
+import { hostProblem } from '../config/hosts.js';
+import { parsePortEntry } from '../config/ports.js';
+import { probeWithBackoff } from '../probe/backoff.js';
+import { defaultGlobalConcurrency, ProbeLimiter } from '../probe/limiter.js';
+import { resolveHost } from '../probe/resolve.js';
+import { probeTcp } from '../probe/tcp.js';
+import type { ProbeResult } from '../types.js';
+
+const USAGE = `usage: portwatch probe [--timeout DURATION] [--json] HOST:PORTS...
+  HOST    an IPv4 address, an [IPv6] address in brackets, or a name (each of its addresses is probed)
+  PORTS   ports, ranges A-B and port group names, comma-separated: 22,80,8000-8010
+  --timeout DURATION   wait this long for an answer to each connect, e.g. 500ms or 3s (default 3s)
+  --json               one JSON object per line instead of a table
+exit status: 0 when every probe was made, whatever it found; 1 when some could not be (state error); 2 on misuse
+example: portwatch probe 127.0.0.1:22,80 '[::1]:9000-9010' example.com:443
+`;
+
+/** Longer waits are pointless: Linux gives up on an unanswered SYN after about two minutes. */
+const MAX_TIMEOUT_MS = 5 * 60_000;
+const PER_ADDRESS = 64;
+
+interface Target {
+  host: string;
+  ports: number[];
+}
+
+interface Options {
+  timeoutMs: number;
+  json: boolean;
+  targets: Target[];
+}
+
+class UsageError extends Error {}
+
+/** `portwatch probe`: one-off connect checks from the command line, made as the daemon makes them. */
+export async function runProbeCommand(args: string[], out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): Promise<number> {
+  let opts: Options | 'help';
+  try {
+    opts = parseArgs(args);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    err.write(`portwatch probe: ${e.message}\n${USAGE}`);
+    return 2;
+  }
+  if (opts === 'help') {
+    out.write(USAGE);
+    return 0;
+  }
+  const { timeoutMs, json } = opts;
+  const limiter = new ProbeLimiter({ global: defaultGlobalConcurrency(), perAddress: PER_ADDRESS });
+  const resolutions = await Promise.all(opts.targets.map((t) => resolveHost(t.host)));
+  // Every probe is queued at once; results are printed in the order asked, each as soon as those before it are done.
+  const rows: Array<{ host: string; ip: string; port: number; result: Promise<ProbeResult> }> = [];
+  opts.targets.forEach((target, i) => {
+    const resolution = resolutions[i]!;
+    if ('reason' in resolution) {
+      err.write(`portwatch probe: ${resolution.message}\n`);
+      const failed: ProbeResult = { state: 'error', reason: resolution.reason, durationSeconds: 0 };
+      for (const port of target.ports) rows.push({ host: target.host, ip: '', port, result: Promise.resolve(failed) });
+      return;
+    }
+    for (const ip of resolution.addresses) {
+      for (const port of target.ports) {
+        const result = probeWithBackoff(() => limiter.run(ip, () => probeTcp(ip, port, timeoutMs)));
+        rows.push({ host: target.host, ip, port, result });
+      }
+    }
+  });
+  let anyError = false;
+  for (const row of rows) {
+    const result = await row.result;
+    anyError ||= result.state === 'error';
+    out.write(json ? jsonLine(row, result) : tableLine(row, result));
+  }
+  return anyError ? 1 : 0;
+}
+
+function parseArgs(args: string[]): Options | 'help' {
+  let timeoutMs = 3000;
+  let json = false;
+  const targets: Target[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '-h' || arg === '--help') return 'help';
+    if (arg === '--json') json = true;
+    else if (arg === '--timeout' || arg.startsWith('--timeout=')) {
+      const value = arg === '--timeout' ? args[++i] : arg.slice('--timeout='.length);
+      if (value === undefined) throw new UsageError('--timeout needs a duration, like 3s');
+      timeoutMs = parseTimeout(value);
+    } else if (arg.startsWith('-')) throw new UsageError(`unknown flag ${arg}`);
+    else targets.push(parseTarget(arg));
+  }
+  if (targets.length === 0) throw new UsageError('nothing to probe: give at least one HOST:PORTS');
+  return { timeoutMs, json, targets };
+}
+
+function parseTimeout(value: string): number {
+  let ms: number;
+  try {
+    ms = parseDuration(value);
+  } catch (e) {
+    throw new UsageError(`--timeout: ${(e as Error).message}`);
+  }
+  if (ms > MAX_TIMEOUT_MS) throw new UsageError(`--timeout: ${value} is longer than 5m; Linux itself gives up on a connect after about 2m`);
+  return ms;
+}
+
+function parseTarget(arg: string): Target {
+  const bracketed = /^\[([^\]]*)\]:(.*)$/.exec(arg);
+  const colon = arg.lastIndexOf(':');
+  const [host, portList] = bracketed !== null ? [bracketed[1] ?? '', bracketed[2] ?? ''] : [arg.slice(0, colon), arg.slice(colon + 1)];
+  if (bracketed === null && colon < 0) throw new UsageError(`${JSON.stringify(arg)}: expected HOST:PORTS, like 127.0.0.1:22,80`);
+  if (bracketed === null && host.includes(':')) throw new UsageError(`${JSON.stringify(arg)}: write IPv6 addresses in brackets, like [::1]:22`);
+  if (bracketed !== null && !isIPv6(host)) throw new UsageError(`${JSON.stringify(arg)}: only IPv6 addresses go in brackets`);
+  const problem = hostProblem(host);
+  if (problem !== undefined) throw new UsageError(`${JSON.stringify(arg)}: ${problem}`);
+  if (portList === '') throw new UsageError(`${JSON.stringify(arg)}: no ports after the colon`);
+  const ports = new Set<number>();
+  for (const entry of portList.split(',')) {
+    const parsed = parsePortEntry(entry);
+    if (!parsed.ok) throw new UsageError(`${JSON.stringify(arg)}: ${parsed.message}`);
+    for (const port of parsed.ports) ports.add(port);
+  }
+  return { host, ports: [...ports] };
+}
+
+function jsonLine(row: { host: string; ip: string; port: number }, r: ProbeResult): string {
+  const { host, ip, port } = row;
+  return `${JSON.stringify({ host, ip, port, state: r.state, reason: r.reason, durationSeconds: r.durationSeconds, ...(r.code === undefined ? {} : { code: r.code }) })}\n`;
+}
+
+function tableLine(row: { host: string; ip: string; port: number }, r: ProbeResult): string {
+  const ms = r.durationSeconds * 1000;
+  const took = ms < 1000 ? `${ms.toFixed(1)}ms` : `${(ms / 1000).toFixed(2)}s`;
+  const name = row.host === row.ip ? '' : `  ${row.host}`;
+  return `${(row.ip || '-').padEnd(15)} ${String(row.port).padStart(5)} ${r.state.padEnd(8)} ${r.reason.padEnd(16)} ${took.padStart(8)}${name}\n`;
+}

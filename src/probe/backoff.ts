@@ -1,0 +1,32 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { ProbeResult, Reason } from '../types.js';
+
+export interface BackoffOptions {
+  /** Attempts in all, the first included. Default 6. */
+  tries?: number;
+  /** Delay before the first retry, doubled for each next one. Default 50 ms, so at most 1.55 s in all. */
+  baseDelayMs?: number;
+  /** Called before each delay, e.g. to count backoffs in a metric. */
+  onBackoff?: () => void;
+}
+
+/** Errors that say this host ran short of something for a moment, not that the probe is wrong. */
+const TRANSIENT: ReadonlySet<Reason> = new Set<Reason>(['fd-exhausted', 'no-buffers', 'addr-unavailable']);
+
+/**
+ * Runs a probe again, with growing delays, while it failed for lack of local resources
+ * (file descriptors, buffers, ephemeral ports). Returns the last result; one that never
+ * worked stays an error and is never passed off as closed or filtered.
+ */
+export async function probeWithBackoff(probe: () => Promise<ProbeResult>, opts: BackoffOptions = {}): Promise<ProbeResult> {
+  const tries = Math.max(1, opts.tries ?? 6);
+  const base = opts.baseDelayMs ?? 50;
+  let result = await probe();
+  for (let i = 1; i < tries && result.state === 'error' && TRANSIENT.has(result.reason); i++) {
+    opts.onBackoff?.();
+    // Jitter, so probes that ran out together do not all come back at the same instant.
+    await sleep(base * 2 ** (i - 1) * (0.5 + Math.random() / 2));
+    result = await probe();
+  }
+  return result;
+}

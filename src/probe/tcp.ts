@@ -1,0 +1,86 @@
+import net from 'node:net';
+import { performance } from 'node:perf_hooks';
+import type { ProbeResult } from '../types.js';
+import { classifyError, TIMED_OUT, type Classification } from './classify.js';
+
+/** setTimeout fires at once (with a warning) above this. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * Connecting to a free loopback port from the same ephemeral port "succeeds" by TCP
+ * simultaneous open. That is no answer from anyone, so we try again from another port.
+ */
+const SELF_CONNECT_ATTEMPTS = 3;
+
+type Attempt = Classification & { code?: string; selfConnect?: true };
+
+/**
+ * One TCP connect to a literal address, as nmap -sT makes it: no DNS, no payload, and
+ * an RST on success so that thousands of probes leave no TIME_WAIT behind. Never rejects:
+ * every failure is a result.
+ */
+export async function probeTcp(address: string, port: number, timeoutMs: number): Promise<ProbeResult> {
+  const started = performance.now();
+  let attempt = await connectOnce(address, port, timeoutMs);
+  for (let i = 1; i < SELF_CONNECT_ATTEMPTS && attempt.selfConnect === true; i++) {
+    const left = timeoutMs - (performance.now() - started);
+    if (left <= 0) break;
+    attempt = await connectOnce(address, port, left);
+  }
+  const result: ProbeResult = {
+    state: attempt.state,
+    reason: attempt.reason,
+    durationSeconds: (performance.now() - started) / 1000,
+  };
+  if (attempt.code !== undefined) result.code = attempt.code;
+  return result;
+}
+
+function connectOnce(address: string, port: number, timeoutMs: number): Promise<Attempt> {
+  return new Promise((resolve) => {
+    // net.connect would look a name up; a name here is a caller's bug, reported as a result.
+    if (net.isIP(address) === 0) {
+      resolve({ ...classifyError(undefined), code: 'EINVAL' });
+      return;
+    }
+    let socket: net.Socket;
+    try {
+      // autoSelectFamily off: with a literal there is nothing to race, and we want this exact address.
+      socket = net.connect({ host: address, port, autoSelectFamily: false });
+    } catch (err) {
+      // Invalid arguments throw synchronously (a bad port, say); still a result, not an exception.
+      resolve({ ...classifyError(undefined), code: codeOf(err) ?? 'EINVAL' });
+      return;
+    }
+    // Our own timer rather than socket.setTimeout: that one only reports idleness and leaves the socket open.
+    const timer = setTimeout(() => {
+      socket.destroy();
+      settle(TIMED_OUT);
+    }, Math.min(timeoutMs, MAX_TIMER_MS));
+    let settled = false;
+    const settle = (attempt: Attempt): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      socket.off('connect', onConnect);
+      resolve(attempt);
+    };
+    const onConnect = (): void => {
+      const self = socket.localPort === socket.remotePort && socket.localAddress === socket.remoteAddress;
+      socket.resetAndDestroy();
+      settle(self ? { state: 'error', reason: 'self-connect', selfConnect: true } : { state: 'open', reason: 'syn-ack' });
+    };
+    // Stays attached after settling: a late error (a failed reset, say) must not become an uncaught exception.
+    socket.on('error', (err) => {
+      socket.destroy();
+      const code = codeOf(err);
+      settle(code === undefined ? classifyError(undefined) : { ...classifyError(code), code });
+    });
+    socket.once('connect', onConnect);
+  });
+}
+
+function codeOf(err: unknown): string | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}

@@ -1,0 +1,86 @@
+import type net from 'node:net';
+import { PassThrough } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runProbeCommand } from '../../src/cli/probe-command.js';
+import { closeServer, freePort, listen } from '../helpers/ports.js';
+
+// The command in-process, against loopback only; the built CLI inside namespaces is in netns.test.ts.
+
+async function probe(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out = new PassThrough();
+  const err = new PassThrough();
+  let outText = '';
+  let errText = '';
+  out.on('data', (d: Buffer) => (outText += d.toString()));
+  err.on('data', (d: Buffer) => (errText += d.toString()));
+  const code = await runProbeCommand(args, out, err);
+  return { code, out: outText, err: errText };
+}
+
+describe('portwatch probe', () => {
+  let v4: net.Server;
+  let v6: net.Server;
+  let open4: number;
+  let open6: number;
+  let closed: number;
+
+  beforeAll(async () => {
+    v4 = await listen(0, '127.0.0.1');
+    v6 = await listen(0, '::1');
+    open4 = (v4.address() as net.AddressInfo).port;
+    open6 = (v6.address() as net.AddressInfo).port;
+    closed = await freePort();
+  });
+  afterAll(async () => {
+    await Promise.all([closeServer(v4), closeServer(v6)]);
+  });
+
+  it('prints one table line per address and port, in the order asked, and exits 0', async () => {
+    const r = await probe([`127.0.0.1:${open4},${closed}`, `[::1]:${open6}`]);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    const lines = r.out.trimEnd().split('\n');
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toMatch(new RegExp(`^127\\.0\\.0\\.1 +${open4} open +syn-ack +\\d+\\.\\dms$`));
+    expect(lines[1]).toMatch(new RegExp(`^127\\.0\\.0\\.1 +${closed} closed +conn-refused +\\d+\\.\\dms$`));
+    expect(lines[2]).toMatch(new RegExp(`^::1 +${open6} open +syn-ack +\\d+\\.\\dms$`));
+  });
+
+  it('writes JSON lines with --json, names each address of a name, and expands ranges once', async () => {
+    const r = await probe(['--json', '--timeout=500ms', `localhost:${closed}-${closed + 1},${closed}`]);
+    expect(r.code).toBe(0);
+    const rows = r.out.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(rows.map((row) => row['port'])).toEqual([closed, closed + 1]);
+    expect(rows[0]).toEqual({ host: 'localhost', ip: '127.0.0.1', port: closed, state: 'closed', reason: 'conn-refused', durationSeconds: expect.any(Number), code: 'ECONNREFUSED' });
+  });
+
+  it('prints usage on --help and exits 0', async () => {
+    const r = await probe(['--help']);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^usage: portwatch probe /);
+  });
+
+  it.each([
+    [[], 'nothing to probe: give at least one HOST:PORTS'],
+    [['--verbose', '127.0.0.1:1'], 'unknown flag --verbose'],
+    [['--timeout'], '--timeout needs a duration, like 3s'],
+    [['--timeout', '3', '127.0.0.1:1'], '--timeout: invalid duration "3"'],
+    [['--timeout', '10m', '127.0.0.1:1'], '--timeout: 10m is longer than 5m'],
+    [['::1:80'], '"::1:80": write IPv6 addresses in brackets, like [::1]:22'],
+    [['127.0.0.1'], '"127.0.0.1": expected HOST:PORTS, like 127.0.0.1:22,80'],
+    [['127.0.0.1:'], '"127.0.0.1:": no ports after the colon'],
+    [['127.0.0.1:0'], '"127.0.0.1:0": port 0 is outside 1-65535'],
+    [['127.0.0.1:ssh'], 'unknown port group "ssh"'],
+    [['127.0.0.1:90-80'], 'range "90-80" is reversed'],
+    [['[::1]:1,,2'], '"[::1]:1,,2": "" is not a port'],
+    [['300.1.1.1:80'], '"300.1.1.1" is not a valid IPv4 address'],
+    [['[localhost]:80'], '"[localhost]:80": only IPv6 addresses go in brackets'],
+    [['[192.0.2.1]:80'], '"[192.0.2.1]:80": only IPv6 addresses go in brackets'],
+  ])('rejects %j with exit 2: %s', async (args, message) => {
+    const r = await probe(args);
+    expect(r.code).toBe(2);
+    expect(r.out).toBe('');
+    expect(r.err).toContain(message);
+    expect(r.err).toContain('usage: portwatch probe');
+  });
+});

@@ -1,0 +1,101 @@
+import { readFileSync } from 'node:fs';
+import net from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { resolveHost, Resolver, type Lookup } from '../../src/probe/resolve.js';
+
+// Only names /etc/hosts answers are looked up for real here: in the root namespace a DNS
+// query would leave the machine. Failing names are resolved inside a namespace (netns.test.ts).
+
+/** A lookup that answers from a table after a tick, ignoring case as DNS does, counting calls. */
+function fakeLookup(table: Record<string, string[] | Error>): { lookup: Lookup; calls: string[] } {
+  const calls: string[] = [];
+  const lookup: Lookup = async (host) => {
+    calls.push(host);
+    await new Promise((resolve) => setImmediate(resolve));
+    const answer = table[host.toLowerCase()] ?? Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND' });
+    if (answer instanceof Error) throw answer;
+    return answer.map((address) => ({ address, family: net.isIP(address) }));
+  };
+  return { lookup, calls };
+}
+
+/** The addresses /etc/hosts gives a name, IPv4 first, each family in file order. */
+function etcHostsAddresses(name: string): string[] {
+  const found = new Set<string>();
+  for (const line of readFileSync('/etc/hosts', 'utf8').split('\n')) {
+    const [address, ...names] = line.replace(/#.*/, '').trim().split(/\s+/);
+    if (address !== undefined && names.includes(name)) found.add(address);
+  }
+  return [...[...found].filter((a) => net.isIPv4(a)), ...[...found].filter((a) => !net.isIPv4(a))];
+}
+
+describe('resolveHost', () => {
+  const localhost = etcHostsAddresses('localhost');
+
+  it.skipIf(localhost.length === 0)('gives localhost the addresses /etc/hosts has', async () => {
+    expect(await resolveHost('localhost')).toEqual({ addresses: localhost });
+  });
+
+  it('returns IP literals as they are, without a lookup', async () => {
+    const { lookup, calls } = fakeLookup({});
+    const resolver = new Resolver({ lookup });
+    for (const ip of ['192.0.2.1', '::1', '2001:DB8::1', 'fe80::1%lo']) expect(await resolver.resolve(ip)).toEqual({ addresses: [ip] });
+    expect(calls).toEqual([]);
+  });
+});
+
+describe('Resolver', () => {
+  it('lists every address once, IPv4 first, otherwise in the order given', async () => {
+    const { lookup } = fakeLookup({ multi: ['2001:db8::2', '192.0.2.2', '2001:db8::1', '192.0.2.1', '192.0.2.2'] });
+    expect(await new Resolver({ lookup }).resolve('multi')).toEqual({ addresses: ['192.0.2.2', '192.0.2.1', '2001:db8::2', '2001:db8::1'] });
+  });
+
+  it('looks a name up once for many concurrent callers, then serves it from cache until the TTL', async () => {
+    let now = 0;
+    const { lookup, calls } = fakeLookup({ 'a.test': ['192.0.2.1'] });
+    const resolver = new Resolver({ lookup, ttlMs: 30_000, now: () => now });
+    const answers = await Promise.all(Array.from({ length: 1000 }, (_, i) => resolver.resolve(i % 2 ? 'a.test' : 'A.TEST')));
+    expect(new Set(answers.map((a) => JSON.stringify(a)))).toEqual(new Set([JSON.stringify({ addresses: ['192.0.2.1'] })]));
+    now = 29_999;
+    await resolver.resolve('a.test');
+    expect(calls).toHaveLength(1);
+    now = 30_000;
+    await resolver.resolve('a.test');
+    expect(calls).toHaveLength(2);
+  });
+
+  it('hands out copies, so one caller cannot change what another sees', async () => {
+    const { lookup } = fakeLookup({ 'a.test': ['192.0.2.1'] });
+    const resolver = new Resolver({ lookup });
+    const first = await resolver.resolve('a.test');
+    if ('addresses' in first) first.addresses.push('192.0.2.66');
+    expect(await resolver.resolve('a.test')).toEqual({ addresses: ['192.0.2.1'] });
+  });
+
+  it('does not cache failures: the next check asks again', async () => {
+    const { lookup, calls } = fakeLookup({});
+    const resolver = new Resolver({ lookup });
+    expect(await resolver.resolve('gone.test')).toEqual({ reason: 'dns-failure', message: 'cannot resolve gone.test: ENOTFOUND' });
+    await resolver.resolve('gone.test');
+    expect(calls).toEqual(['gone.test', 'gone.test']);
+  });
+
+  it.each<[string, string[] | Error, object]>([
+    ['no records', [], { reason: 'no-address', message: 'empty.test has no IPv4 or IPv6 address' }],
+    ['ENODATA', Object.assign(new Error('x'), { code: 'ENODATA' }), { reason: 'no-address', message: 'empty.test has no IPv4 or IPv6 address (ENODATA)' }],
+    ['EAI_AGAIN', Object.assign(new Error('x'), { code: 'EAI_AGAIN' }), { reason: 'dns-failure', message: 'cannot resolve empty.test: EAI_AGAIN' }],
+    ['an error without code', new Error('boom'), { reason: 'dns-failure', message: 'cannot resolve empty.test: Error: boom' }],
+  ])('reports %s as a result, never an exception', async (_, answer, expected) => {
+    const { lookup } = fakeLookup({ 'empty.test': answer });
+    expect(await new Resolver({ lookup }).resolve('empty.test')).toEqual(expected);
+  });
+
+  it('survives a lookup that throws synchronously', async () => {
+    const resolver = new Resolver({
+      lookup: () => {
+        throw new TypeError('bad');
+      },
+    });
+    expect(await resolver.resolve('x.test')).toEqual({ reason: 'dns-failure', message: 'cannot resolve x.test: TypeError: bad' });
+  });
+});
