@@ -12,6 +12,7 @@ import { defaultGlobalConcurrency, ProbeLimiter } from './probe/limiter.js';
 import { Resolver } from './probe/resolve.js';
 import { probeTcp } from './probe/tcp.js';
 import { Scheduler } from './schedule/scheduler.js';
+import { selectShard } from './shard/assign.js';
 import { PortStore } from './state/store.js';
 import { VERSION } from './version.js';
 
@@ -20,7 +21,7 @@ export class Daemon {
   readonly #flags: DaemonFlags;
   readonly #log: Logger;
   readonly #store = new PortStore();
-  readonly #self = new SelfMetrics({ version: VERSION });
+  readonly #self: SelfMetrics;
   readonly #limiter: ProbeLimiter;
   readonly #concurrency: number;
   readonly #scheduler: Scheduler;
@@ -34,6 +35,7 @@ export class Daemon {
   constructor(flags: DaemonFlags, log: Logger) {
     this.#flags = flags;
     this.#log = log;
+    this.#self = new SelfMetrics({ version: VERSION, shard: flags.shard });
     const concurrency = flags.probeConcurrency ?? defaultGlobalConcurrency();
     this.#concurrency = concurrency;
     this.#limiter = new ProbeLimiter({ global: concurrency, perAddress: flags.probeConcurrencyPerAddress });
@@ -73,7 +75,7 @@ export class Daemon {
     this.#self.setConfigReload(true, Date.now());
     this.#ready = true;
     this.#log.info(
-      { version: VERSION, configFile: this.#flags.configFile, listen: `${this.#http.host}:${this.#http.port}`, monitors: config.monitors.length, targets: this.#targets.size, concurrency: this.#concurrency },
+      { version: VERSION, configFile: this.#flags.configFile, listen: `${this.#http.host}:${this.#http.port}`, monitors: config.monitors.length, targets: this.#targets.size, concurrency: this.#concurrency, shard: this.#flags.shard },
       'portwatch started',
     );
     void this.#scheduler.firstRoundDone().then(() => this.#logRoundSummary());
@@ -107,10 +109,12 @@ export class Daemon {
     this.#log.info({ configFile: this.#flags.configFile, monitors: config.monitors.length, targets: this.#targets.size }, 'config reloaded');
   }
 
+  /** Checks this shard's part of `config`: every monitor, only the hosts of this shard. */
   #apply(config: Config): void {
-    this.#targets = targetsOf(config);
-    this.#intervals = new Map(config.monitors.map((m) => [m.name, m.intervalMs]));
-    this.#store.setTargets(config.monitors);
+    const mine = selectShard(config, this.#flags.shard);
+    this.#targets = targetsOf(mine);
+    this.#intervals = new Map(mine.monitors.map((m) => [m.name, m.intervalMs]));
+    this.#store.setTargets(mine.monitors);
     this.#scheduler.set([...this.#targets.values()].map((t) => ({ id: t.id, intervalMs: t.intervalMs })));
   }
 

@@ -1,5 +1,8 @@
+import { hostname as osHostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '../log/logger.js';
+import { MAX_SHARDS, type Shard } from '../shard/assign.js';
+import { chooseShard } from '../shard/ordinal.js';
 import { DEFAULT_CONFIG_FILE } from '../version.js';
 
 /** Not in the Prometheus exporters' default port allocations we could check (see README). */
@@ -13,6 +16,8 @@ export interface DaemonFlags {
   /** undefined: derived from the file-descriptor limit. */
   probeConcurrency: number | undefined;
   probeConcurrencyPerAddress: number;
+  /** The part of the targets this process checks; { index: 0, count: 1 } when not sharded. */
+  shard: Shard;
   shutdownGraceMs: number;
 }
 
@@ -29,6 +34,9 @@ flags:
   --log.format=FORMAT                ${LOG_FORMATS.join('|')} (default json)
   --probe.concurrency=N              connect attempts in flight at most (default: from the fd limit, <= 1024)
   --probe.concurrency-per-address=N  connect attempts in flight per address (default 64)
+  --shard.count=N                    split the hosts into N shards, one portwatch each (default 1)
+  --shard.index=I                    the shard this process checks, 0 to N-1 (default: the
+                                     StatefulSet pod ordinal at the end of the host name)
   --version                          print the version and exit
   --help                             print this and exit
 `;
@@ -38,15 +46,25 @@ function oneOf<T extends string>(flag: string, value: string, allowed: readonly 
   throw new UsageError(`--${flag}: "${value}" is not one of ${allowed.join(', ')}`);
 }
 
-function positiveInt(flag: string, value: string, max: number): number {
+function wholeNumber(flag: string, value: string, min: number, max: number): number {
   const n = Number(value);
-  if (!/^\d+$/.test(value) || n < 1 || n > max) throw new UsageError(`--${flag}: "${value}" is not a whole number from 1 to ${max}`);
+  if (!/^\d+$/.test(value) || n < min || n > max) throw new UsageError(`--${flag}: "${value}" is not a whole number from ${min} to ${max}`);
   return n;
+}
+
+function positiveInt(flag: string, value: string, max: number): number {
+  return wholeNumber(flag, value, 1, max);
+}
+
+/** The host name a StatefulSet pod gets: its pod name. Containers set HOSTNAME to it. */
+function defaultHostname(): string {
+  return process.env['HOSTNAME'] || osHostname();
 }
 
 export type DaemonArgs = { kind: 'run'; flags: DaemonFlags } | { kind: 'help' } | { kind: 'version' };
 
-export function parseDaemonArgs(argv: readonly string[]): DaemonArgs {
+/** `hostname` is read only when --shard.count > 1 and --shard.index is not given. */
+export function parseDaemonArgs(argv: readonly string[], hostname: () => string = defaultHostname): DaemonArgs {
   let values;
   try {
     ({ values } = parseArgs({
@@ -60,6 +78,8 @@ export function parseDaemonArgs(argv: readonly string[]): DaemonArgs {
         'log.format': { type: 'string' },
         'probe.concurrency': { type: 'string' },
         'probe.concurrency-per-address': { type: 'string' },
+        'shard.count': { type: 'string' },
+        'shard.index': { type: 'string' },
         version: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -70,6 +90,13 @@ export function parseDaemonArgs(argv: readonly string[]): DaemonArgs {
   if (values.help) return { kind: 'help' };
   if (values.version) return { kind: 'version' };
   const concurrency = values['probe.concurrency'];
+  const shardIndex = values['shard.index'];
+  const choice = chooseShard(
+    positiveInt('shard.count', values['shard.count'] ?? '1', MAX_SHARDS),
+    shardIndex === undefined ? undefined : wholeNumber('shard.index', shardIndex, 0, MAX_SHARDS - 1),
+    hostname,
+  );
+  if ('problem' in choice) throw new UsageError(choice.problem);
   return {
     kind: 'run',
     flags: {
@@ -79,6 +106,7 @@ export function parseDaemonArgs(argv: readonly string[]): DaemonArgs {
       logFormat: oneOf('log.format', values['log.format'] ?? 'json', LOG_FORMATS),
       probeConcurrency: concurrency === undefined ? undefined : positiveInt('probe.concurrency', concurrency, 65_536),
       probeConcurrencyPerAddress: positiveInt('probe.concurrency-per-address', values['probe.concurrency-per-address'] ?? '64', 65_536),
+      shard: choice.shard,
       shutdownGraceMs: 10_000,
     },
   };

@@ -75,6 +75,16 @@ export const PROBES_IN_FLIGHT = {
   help: 'Connect attempts in progress now.',
 } as const satisfies MetricName;
 
+export const SHARD_INDEX = {
+  name: 'portwatch_shard_index',
+  help: 'The shard of the hosts this portwatch checks, from 0 to portwatch_shards - 1 (--shard.index).',
+} as const satisfies MetricName;
+
+export const SHARDS = {
+  name: 'portwatch_shards',
+  help: 'Number of shards the hosts are split into, each checked by one portwatch (--shard.count); 1 when not sharded.',
+} as const satisfies MetricName;
+
 export const CONFIG_LAST_RELOAD_SUCCESSFUL = {
   name: 'portwatch_config_last_reload_successful',
   help: 'Whether the last configuration reload attempt was successful.',

@@ -3,6 +3,7 @@
  * nothing else loaded in the process (or another SelfMetrics in tests) can add to it.
  */
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import { UNSHARDED, type Shard } from '../shard/assign.js';
 import type { PortStore } from '../state/store.js';
 import type { PortState } from '../types.js';
 import {
@@ -13,6 +14,8 @@ import {
   PROBE_BACKOFFS,
   PROBES,
   PROBES_IN_FLIGHT,
+  SHARDS,
+  SHARD_INDEX,
   TARGETS,
 } from './names.js';
 
@@ -33,7 +36,7 @@ export class SelfMetrics {
   readonly #reloadAt: Gauge;
   #src: SelfMetricsSource | undefined;
 
-  constructor(opts: { version: string }) {
+  constructor(opts: { version: string; shard?: Shard }) {
     const registers = [this.registry];
     // Arrow functions see `this` as the SelfMetrics; prom-client passes the gauge as `this`.
     const source = (): SelfMetricsSource | undefined => this.#src;
@@ -42,6 +45,12 @@ export class SelfMetrics {
       { version: opts.version, node_version: process.version },
       1,
     );
+
+    // Fixed for the life of the process; exported unsharded too, so that rules can count
+    // the shards reporting against portwatch_shards whatever the deployment.
+    const shard = opts.shard ?? UNSHARDED;
+    new Gauge({ ...SHARD_INDEX, registers }).set(shard.index);
+    new Gauge({ ...SHARDS, registers }).set(shard.count);
 
     new Gauge({
       ...MONITOR_INTERVAL,
