@@ -24,8 +24,19 @@ export interface ConfirmOptions {
  * is believed: one re-attempt that agrees with the belief keeps it, so a lost SYN or a
  * briefly busy listener raises no alarm. The last attempt is what is believed otherwise.
  */
-export async function confirmResult(attempt: () => Promise<ProbeResult>, opts: ConfirmOptions): Promise<ProbeResult> {
-  let result = await attempt();
+export function confirmResult(attempt: () => Promise<ProbeResult>, opts: ConfirmOptions): Promise<ProbeResult> {
+  // Most results are no news: no async frame of their own for those.
+  let first: Promise<ProbeResult>;
+  try {
+    first = attempt();
+  } catch (err) {
+    return Promise.reject(err);
+  }
+  return first.then((result) => (opts.retries > 0 && isNews(opts.baseline, opts.expected, result.state) ? reattempt(result, attempt, opts) : result));
+}
+
+async function reattempt(first: ProbeResult, attempt: () => Promise<ProbeResult>, opts: ConfirmOptions): Promise<ProbeResult> {
+  let result = first;
   for (let i = 0; i < opts.retries && isNews(opts.baseline, opts.expected, result.state); i++) {
     await sleep(opts.retryDelayMs);
     result = await attempt();

@@ -85,6 +85,14 @@ export class ByteWriter {
     return this.#buf.subarray(0, this.#pos);
   }
 
+  /** The bytes written so far, handed over: the writer starts afresh in a new buffer of the same size. */
+  take(): Buffer {
+    const taken = this.#buf.subarray(0, this.#pos);
+    this.#buf = Buffer.allocUnsafe(this.#buf.length);
+    this.#pos = 0;
+    return taken;
+  }
+
   /** Writes head, labels and "} "; returns the position after them. Space must be reserved. */
   #open(head: Uint8Array, labels: Uint8Array): number {
     const buf = this.#buf;

@@ -79,52 +79,116 @@ function infoTail(state: PortState, reason: Reason): Buffer {
   return tail;
 }
 
-/** Appends all port families to `out`; HELP and TYPE are written even with no records. */
-export function writePortFamilies(store: PortStore, out: ByteWriter): void {
+/**
+ * The store's records and their values, copied record by record, so a scrape written in
+ * pieces (yielding to probes in between) is still one consistent picture: later results
+ * change the records, not the snapshot, and the violation counts are those of the copied
+ * states. The copy itself may be taken in pieces too (snapshotPortsInPieces).
+ */
+export interface PortSnapshot {
+  readonly labels: Buffer[];
+  readonly states: PortState[];
+  readonly reasons: Reason[];
+  readonly violated: Uint8Array;
+  readonly changedAt: Float64Array;
+  readonly checkedAt: Float64Array;
+  readonly duration: Float64Array;
+  /** Per-monitor violation counts, every configured monitor included at zero. */
+  readonly counts: Map<string, ViolationCounts>;
+}
+
+export function snapshotPorts(store: PortStore): PortSnapshot {
+  const pieces = snapshotPortsInPieces(store, Infinity);
+  for (let step = pieces.next(); ; step = pieces.next()) if (step.done === true) return step.value;
+}
+
+/**
+ * The snapshot, pausing (yield) after every `every` records so that a caller can let other
+ * work run: the first pass over 100k records encodes their labels and takes tens of ms.
+ */
+export function* snapshotPortsInPieces(store: PortStore, every = 8192): Generator<void, PortSnapshot, void> {
   // Every configured monitor starts at zero for both expectations, so alerts see 0
   // rather than no series. Counted here to save store.violationCounts() a second pass.
   const counts = new Map<string, ViolationCounts>();
   for (const m of store.monitors()) counts.set(m, { open: 0, closed: 0 });
-
-  // One pass over the store, then one tight loop per family straight into `out`: a
-  // family's samples must be contiguous, and a single buffer avoids copying 10s of MB
-  // from per-family buffers into the final one.
+  // Records are gathered in one go (cheap: references only), so a reload in between cannot mix two configs.
   const records: PortRecord[] = [];
-  const labels: Buffer[] = [];
-  const violated: boolean[] = [];
-  for (const r of store.records()) {
+  for (const r of store.records()) records.push(r);
+  const n = records.length;
+  const snap: PortSnapshot = {
+    labels: new Array<Buffer>(n),
+    states: new Array<PortState>(n),
+    reasons: new Array<Reason>(n),
+    violated: new Uint8Array(n),
+    changedAt: new Float64Array(n),
+    checkedAt: new Float64Array(n),
+    duration: new Float64Array(n),
+    counts,
+  };
+  for (let i = 0; i < n; i++) {
+    const r = records[i]!;
     const v = isViolation(r.expected, r.state);
     if (v) {
       const c = counts.get(r.monitor);
       if (c) c[r.expected] += 1;
     }
-    records.push(r);
-    labels.push(labelsOf(r));
-    violated.push(v);
+    snap.labels[i] = labelsOf(r);
+    snap.states[i] = r.state;
+    snap.reasons[i] = r.reason;
+    snap.violated[i] = v ? 1 : 0;
+    snap.changedAt[i] = r.changedAt;
+    snap.checkedAt[i] = r.checkedAt;
+    snap.duration[i] = r.durationSeconds;
+    if ((i + 1) % every === 0 && i + 1 < n) yield;
   }
-  const n = records.length;
+  return snap;
+}
 
-  out.bytes(HEADER.state);
-  for (let i = 0; i < n; i++) out.line(HEAD.state, labels[i]!, STATE_TAIL[records[i]!.state]);
-  out.bytes(HEADER.info);
-  for (let i = 0; i < n; i++) out.line(HEAD.info, labels[i]!, infoTail(records[i]!.state, records[i]!.reason));
-  out.bytes(HEADER.violation);
-  for (let i = 0; i < n; i++) out.line(HEAD.violation, labels[i]!, VIOLATION_TAIL[violated[i] ? 1 : 0]);
+/**
+ * Writes all port families of a snapshot into `out`, pausing (yield) after every `every`
+ * samples so that a caller can hand the bytes on and let other work run. A family's
+ * samples stay contiguous; HELP and TYPE are written even with no records.
+ */
+export function* writePortFamiliesInPieces(snap: PortSnapshot, out: ByteWriter, every = 8192): Generator<void, void, void> {
+  const n = snap.labels.length;
+  const { labels, states, reasons, violated, changedAt, checkedAt, duration } = snap;
+  const families: Array<[Buffer, (i: number) => void]> = [
+    [HEADER.state, (i) => out.line(HEAD.state, labels[i]!, STATE_TAIL[states[i]!])],
+    [HEADER.info, (i) => out.line(HEAD.info, labels[i]!, infoTail(states[i]!, reasons[i]!))],
+    [HEADER.violation, (i) => out.line(HEAD.violation, labels[i]!, VIOLATION_TAIL[violated[i]!]!)],
+  ];
+  const later: Array<[Buffer, (i: number) => void]> = [
+    [HEADER.changed, (i) => out.lineMsAsSeconds(HEAD.changed, labels[i]!, changedAt[i]!)],
+    [HEADER.checked, (i) => out.lineMsAsSeconds(HEAD.checked, labels[i]!, checkedAt[i]!)],
+    [HEADER.duration, (i) => out.lineValue(HEAD.duration, labels[i]!, formatValue(duration[i]!))],
+  ];
+  let sinceYield = 0;
+  function* family(header: Buffer, write: (i: number) => void): Generator<void, void, void> {
+    out.bytes(header);
+    for (let i = 0; i < n; i++) {
+      write(i);
+      if (++sinceYield === every) {
+        sinceYield = 0;
+        yield;
+      }
+    }
+  }
+  for (const [header, write] of families) yield* family(header, write);
 
   let violations = familyHeader(PORT_VIOLATIONS, 'gauge');
-  for (const [monitor, c] of counts) {
+  for (const [monitor, c] of snap.counts) {
     const m = escapeLabelValue(monitor);
     violations += `${PORT_VIOLATIONS.name}{monitor="${m}",expected="open"} ${c.open}\n`;
     violations += `${PORT_VIOLATIONS.name}{monitor="${m}",expected="closed"} ${c.closed}\n`;
   }
   out.bytes(bytes(violations));
 
-  out.bytes(HEADER.changed);
-  for (let i = 0; i < n; i++) out.lineMsAsSeconds(HEAD.changed, labels[i]!, records[i]!.changedAt);
-  out.bytes(HEADER.checked);
-  for (let i = 0; i < n; i++) out.lineMsAsSeconds(HEAD.checked, labels[i]!, records[i]!.checkedAt);
-  out.bytes(HEADER.duration);
-  for (let i = 0; i < n; i++) out.lineValue(HEAD.duration, labels[i]!, formatValue(records[i]!.durationSeconds));
+  for (const [header, write] of later) yield* family(header, write);
+}
+
+/** Appends all port families to `out` in one go. */
+export function writePortFamilies(store: PortStore, out: ByteWriter): void {
+  for (const _ of writePortFamiliesInPieces(snapshotPorts(store), out, Infinity));
 }
 
 /** The port families as text, for tests and tools; the HTTP path keeps the bytes. */

@@ -18,10 +18,28 @@ const TRANSIENT: ReadonlySet<Reason> = new Set<Reason>(['fd-exhausted', 'no-buff
  * (file descriptors, buffers, ephemeral ports). Returns the last result; one that never
  * worked stays an error and is never passed off as closed or filtered.
  */
-export async function probeWithBackoff(probe: () => Promise<ProbeResult>, opts: BackoffOptions = {}): Promise<ProbeResult> {
+export function probeWithBackoff(probe: () => Promise<ProbeResult>, opts: BackoffOptions = {}): Promise<ProbeResult> {
+  // Nearly every probe needs no retry: no async frame of its own for those.
+  return started(probe).then((first) => (needsRetry(first) && Math.max(1, opts.tries ?? 6) > 1 ? retry(first, probe, opts) : first));
+}
+
+/** A probe that throws is a rejection, as from an async function. */
+function started(probe: () => Promise<ProbeResult>): Promise<ProbeResult> {
+  try {
+    return probe();
+  } catch (err) {
+    return Promise.reject(err);
+  }
+}
+
+function needsRetry(result: ProbeResult): boolean {
+  return result.state === 'error' && TRANSIENT.has(result.reason);
+}
+
+async function retry(first: ProbeResult, probe: () => Promise<ProbeResult>, opts: BackoffOptions): Promise<ProbeResult> {
   const tries = Math.max(1, opts.tries ?? 6);
   const base = opts.baseDelayMs ?? 50;
-  let result = await probe();
+  let result = first;
   for (let i = 1; i < tries && result.state === 'error' && TRANSIENT.has(result.reason); i++) {
     opts.onBackoff?.();
     // Jitter, so probes that ran out together do not all come back at the same instant.

@@ -1,32 +1,88 @@
 import { readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
 import { Queue } from './queue.js';
+import { answerSeconds, RttEstimate } from './rtt.js';
 
 export interface ProbeLimiterOptions {
-  /** Connect attempts in flight in all. */
+  /** Connect attempts in flight in all that may still be answered: how many SYNs go out at once. */
   global: number;
-  /** Connect attempts in flight to one address, so one slow host cannot take every slot. */
+  /**
+   * Connect attempts in flight in all, those presumed silent included: the file-descriptor
+   * budget. Silent attempts only wait out their timeout holding a socket, so beyond
+   * `global` they may take this many. Default (and at least): `global`.
+   */
+  sockets?: number;
+  /** Connect attempts in flight to one address that may still be answered, so one host cannot take every slot. */
   perAddress: number;
+  /**
+   * An attempt unanswered this long past the address's usual answer time (srtt + 4 rttvar,
+   * at least this) gives its per-address slot back while it keeps waiting. Default 10 ms.
+   */
+  silentAfterMinMs?: number;
+  /** Called after attempts were started, e.g. so that a scheduler holding work back looks again. */
+  onStart?: () => void;
+}
+
+interface Running {
+  readonly startedAt: number;
+  done: boolean;
+  /** Presumed silent: no longer counted against its address. */
+  released: boolean;
 }
 
 interface AddressState {
   readonly waiting: Queue<() => void>;
+  /** Attempts under way, oldest first; finished ones are dropped from the front lazily. */
+  readonly started: Queue<Running>;
+  /** Attempts that hold a per-address slot. */
   running: number;
+  /** Attempts under way in all, released ones included. */
+  active: number;
   /** Whether it is in the ready ring (has waiting work and a free per-address slot). */
   ready: boolean;
+  readonly rtt: RttEstimate;
+  /**
+   * Its per-address cap now: perAddress, doubled (up to SILENT_WINDOW_GROWTH times) each
+   * time a full window of attempts went unanswered, back to perAddress at the next answer.
+   */
+  window: number;
+  silenceTimer: NodeJS.Timeout | undefined;
 }
+
+/** How far a silent address's window may grow past perAddress. */
+const SILENT_WINDOW_GROWTH = 16;
+
+/** Round-trip estimates kept for addresses with nothing under way, so the next round starts informed. */
+const RTT_MEMORY = 65_536;
 
 /**
  * Caps concurrent connect attempts globally and per address. Work for one address runs
  * in the order it came; addresses with waiting work take turns (a ring), so thousands
  * of ports queued for one host never starve another host. Every operation is O(1).
+ *
+ * Adapts to each address's round-trip time, learnt from its answers: an attempt still
+ * unanswered well past it is presumed dropped by a firewall and stops counting against
+ * its address, nor against the global cap on SYNs in flight, only against the socket
+budget (it still holds a file descriptor). It keeps waiting
+ * for its full timeout, so a slow port still comes out open; only the next attempts to
+ * that address start sooner, and a whole window of them unanswered doubles the address's
+ * window (up to 16 x perAddress) until it answers again, so 10k dropped ports do not
+ * trickle out 64 at a time. Before a first answer nothing is presumed.
  */
 export class ProbeLimiter {
   readonly #global: number;
   readonly #perAddress: number;
+  readonly #silentAfterMinMs: number;
+  readonly #sockets: number;
+  readonly #onStart: (() => void) | undefined;
   readonly #addresses = new Map<string, AddressState>();
   readonly #ring = new Queue<AddressState>();
+  readonly #rttMemory = new Map<string, RttEstimate>();
   #running = 0;
   #queued = 0;
+  #released = 0;
+  /** Attempts under way that are presumed silent: they count against sockets, not global. */
+  #silent = 0;
 
   constructor(opts: ProbeLimiterOptions) {
     for (const key of ['global', 'perAddress'] as const) {
@@ -34,6 +90,14 @@ export class ProbeLimiter {
     }
     this.#global = opts.global;
     this.#perAddress = opts.perAddress;
+    this.#silentAfterMinMs = opts.silentAfterMinMs ?? 10;
+    this.#sockets = Math.max(this.#global, opts.sockets ?? this.#global);
+    this.#onStart = opts.onStart;
+  }
+
+  /** Attempts presumed silent so far (they released their address's slot early). */
+  get presumedSilent(): number {
+    return this.#released;
   }
 
   get inFlight(): number {
@@ -48,11 +112,15 @@ export class ProbeLimiter {
     return new Promise<T>((resolve, reject) => {
       let state = this.#addresses.get(address);
       if (state === undefined) {
-        state = { waiting: new Queue(), running: 0, ready: false };
+        const rtt = this.#rttMemory.get(address) ?? new RttEstimate();
+        this.#rttMemory.delete(address);
+        state = { waiting: new Queue(), started: new Queue(), running: 0, active: 0, ready: false, rtt, window: this.#perAddress, silenceTimer: undefined };
         this.#addresses.set(address, state);
       }
       const owner = state;
       owner.waiting.push(() => {
+        const entry: Running = { startedAt: performance.now(), done: false, released: false };
+        owner.started.push(entry);
         let promise: Promise<T>;
         try {
           promise = fn();
@@ -61,8 +129,16 @@ export class ProbeLimiter {
         }
         // The slot is free before the caller hears back, so sequential callers never queue behind themselves.
         promise.then(
-          (value) => (this.#release(address, owner), resolve(value)),
-          (err: unknown) => (this.#release(address, owner), reject(err)),
+          (value) => {
+            const answered = answerSeconds(value);
+            if (answered !== undefined) {
+              owner.rtt.observe(answered);
+              owner.window = this.#perAddress;
+            }
+            this.#release(address, owner, entry);
+            resolve(value);
+          },
+          (err: unknown) => (this.#release(address, owner, entry), reject(err)),
         );
       });
       this.#queued++;
@@ -72,42 +148,112 @@ export class ProbeLimiter {
   }
 
   #markReady(state: AddressState): void {
-    if (!state.ready && state.waiting.length > 0 && state.running < this.#perAddress) {
+    if (state.ready || state.waiting.length === 0) return;
+    if (state.running < state.window) {
       state.ready = true;
       this.#ring.push(state);
+    } else {
+      this.#watchSilence(state);
     }
   }
 
+  /** The address is full with work waiting: look again when its oldest attempt would count as silent. */
+  #watchSilence(state: AddressState): void {
+    if (state.silenceTimer !== undefined) return;
+    const within = state.rtt.answerWithinMs(this.#silentAfterMinMs);
+    if (within === undefined) return;
+    const oldest = this.#oldestCounted(state);
+    if (oldest === undefined) return;
+    const delay = Math.max(0, oldest.startedAt + within - performance.now());
+    state.silenceTimer = setTimeout(() => {
+      state.silenceTimer = undefined;
+      this.#releaseSilent(state);
+    }, Math.ceil(delay) + 1);
+    // Never what keeps the process alive: the attempts' own timers do that.
+    state.silenceTimer.unref();
+  }
+
+  #oldestCounted(state: AddressState): Running | undefined {
+    let head = state.started.peek();
+    while (head !== undefined && (head.done || head.released)) {
+      state.started.shift();
+      head = state.started.peek();
+    }
+    return head;
+  }
+
+  #releaseSilent(state: AddressState): void {
+    const within = state.rtt.answerWithinMs(this.#silentAfterMinMs);
+    if (within === undefined) return;
+    const cutoff = performance.now() - within;
+    let released = 0;
+    for (let head = this.#oldestCounted(state); head !== undefined && head.startedAt <= cutoff; head = this.#oldestCounted(state)) {
+      head.released = true;
+      state.started.shift();
+      state.running--;
+      this.#released++;
+      this.#silent++;
+      released++;
+    }
+    // A whole window gone unanswered: a firewall, most likely; the next window may be twice as wide.
+    if (released >= state.window) state.window = Math.min(state.window * 2, this.#perAddress * SILENT_WINDOW_GROWTH);
+    this.#markReady(state);
+    this.#pump();
+  }
+
   #pump(): void {
-    while (this.#running < this.#global) {
+    let started = 0;
+    while (this.#running - this.#silent < this.#global && this.#running < this.#sockets) {
       const state = this.#ring.shift();
-      if (state === undefined) return;
+      if (state === undefined) break;
       state.ready = false;
       const start = state.waiting.shift();
       if (start === undefined) continue;
       this.#queued--;
       this.#running++;
       state.running++;
+      state.active++;
       // Back of the ring: the next free slot goes to another address first.
       this.#markReady(state);
       start();
+      started++;
     }
+    if (started > 0) this.#onStart?.();
   }
 
-  #release(address: string, state: AddressState): void {
+  #release(address: string, state: AddressState, entry: Running): void {
     this.#running--;
-    state.running--;
-    if (state.running === 0 && state.waiting.length === 0) this.#addresses.delete(address);
-    else this.#markReady(state);
+    state.active--;
+    entry.done = true;
+    if (entry.released) this.#silent--;
+    else state.running--;
+    if (state.active === 0 && state.waiting.length === 0) {
+      clearTimeout(state.silenceTimer);
+      this.#addresses.delete(address);
+      this.#remember(address, state.rtt);
+    } else {
+      this.#markReady(state);
+    }
     this.#pump();
+  }
+
+  #remember(address: string, rtt: RttEstimate): void {
+    if (rtt.samples === 0) return;
+    this.#rttMemory.set(address, rtt);
+    if (this.#rttMemory.size > RTT_MEMORY) this.#rttMemory.delete(this.#rttMemory.keys().next().value!);
   }
 }
 
 const FALLBACK_FD_LIMIT = 1024;
 
+/** Sockets are cheap, but thousands of SYNs in one burst are not polite: the cap whatever the fd limit. */
+export const MAX_DEFAULT_CONCURRENCY = 4096;
+
 /**
  * Connect attempts that fit the soft open-files limit with room to spare for the HTTP
- * server, logs and DNS: three quarters of it less 32, at most 1024, at least 1.
+ * server, logs and DNS: three quarters of it less 32, at most 4096, at least 1. Attempts
+ * to silent (firewalled) ports wait out their timeout holding a socket, so this is what
+ * bounds how many of those are waited for at once.
  */
 export function defaultGlobalConcurrency(): number {
   let limits: string;
@@ -119,8 +265,28 @@ export function defaultGlobalConcurrency(): number {
   return concurrencyForFdLimit(softNofile(limits) ?? FALLBACK_FD_LIMIT);
 }
 
+/**
+ * The socket budget for attempts presumed silent: the same share of the fd limit, without
+ * the politeness cap (those SYNs are already out), at most 32768.
+ */
+export function defaultSocketBudget(): number {
+  let limits: string;
+  try {
+    limits = readFileSync('/proc/self/limits', 'utf8');
+  } catch {
+    return socketsForFdLimit(FALLBACK_FD_LIMIT);
+  }
+  return socketsForFdLimit(softNofile(limits) ?? FALLBACK_FD_LIMIT);
+}
+
+export function socketsForFdLimit(limit: number): number {
+  return Math.max(1, Math.min(MAX_SOCKETS, Math.floor(limit * 0.75) - 32));
+}
+
+const MAX_SOCKETS = 32_768;
+
 export function concurrencyForFdLimit(limit: number): number {
-  return Math.max(1, Math.min(1024, Math.floor(limit * 0.75) - 32));
+  return Math.max(1, Math.min(MAX_DEFAULT_CONCURRENCY, Math.floor(limit * 0.75) - 32));
 }
 
 /** The soft limit from /proc/self/limits text ("Max open files  1024  4096  files"); unlimited is Infinity. */

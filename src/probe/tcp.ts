@@ -2,6 +2,7 @@ import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { ProbeResult } from '../types.js';
 import { classifyError, TIMED_OUT, type Classification } from './classify.js';
+import { connectHandle, type HandleOutcome } from './tcp-handle.js';
 
 /** setTimeout fires at once (with a warning) above this. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -37,6 +38,28 @@ export async function probeTcp(address: string, port: number, timeoutMs: number)
 }
 
 function connectOnce(address: string, port: number, timeoutMs: number): Promise<Attempt> {
+  const family = net.isIP(address);
+  // The port check mirrors net.connect's, which throws for these before any syscall.
+  if (family !== 0 && Number.isInteger(port) && port > 0 && port < 65536) {
+    const pending = connectHandle(address, family === 6 ? 6 : 4, port, Math.min(timeoutMs, MAX_TIMER_MS));
+    if (pending !== undefined) return pending.then(attemptOf);
+  }
+  return connectSocket(address, port, timeoutMs);
+}
+
+function attemptOf(outcome: HandleOutcome): Attempt {
+  switch (outcome.kind) {
+    case 'connected':
+      return outcome.selfConnect ? { state: 'error', reason: 'self-connect', selfConnect: true } : { state: 'open', reason: 'syn-ack' };
+    case 'timeout':
+      return TIMED_OUT;
+    case 'failed':
+      return { ...classifyError(outcome.code), code: outcome.code };
+  }
+}
+
+/** The same attempt through net.connect, for a Node without the raw handle. */
+function connectSocket(address: string, port: number, timeoutMs: number): Promise<Attempt> {
   return new Promise((resolve) => {
     // net.connect would look a name up; a name here is a caller's bug, reported as a result.
     if (net.isIP(address) === 0) {

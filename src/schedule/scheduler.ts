@@ -11,6 +11,12 @@ export interface SchedulerOptions {
   run: (id: string) => Promise<void>;
   /** Runs at once at most; due jobs beyond it wait in due order, which bounds memory when many are due together. */
   maxInFlight: number;
+  /**
+   * Asked before each start, with the runs in flight: false holds due jobs back (in due
+   * order) until a run completes or poke() is called. Lets the caller keep runs that would
+   * only wait for a probe slot few, so they finish young and cheap. Default: always.
+   */
+  admit?: (inFlight: number) => boolean;
   now?: () => number;
   onError?: (id: string, err: unknown) => void;
 }
@@ -43,7 +49,7 @@ interface RoundWaiter {
 /** A cap well below setTimeout's 2^31-1 ms: longer waits are re-checked on wake-up, which is cheap. */
 const MAX_TIMER_MS = 3_600_000;
 /** Dispatches per event-loop turn, so 100k jobs due at once do not starve I/O. */
-const DISPATCH_BATCH = 1000;
+const DISPATCH_BATCH = 256;
 
 /**
  * Runs each job every interval at its phase slot (see phase.ts), with one timer over a
@@ -55,6 +61,7 @@ const DISPATCH_BATCH = 1000;
 export class Scheduler {
   readonly #run: (id: string) => Promise<void>;
   readonly #maxInFlight: number;
+  readonly #admit: ((inFlight: number) => boolean) | undefined;
   readonly #now: () => number;
   readonly #onError: ((id: string, err: unknown) => void) | undefined;
   readonly #jobs = new Map<string, JobState>();
@@ -76,6 +83,7 @@ export class Scheduler {
     }
     this.#run = opts.run;
     this.#maxInFlight = opts.maxInFlight;
+    this.#admit = opts.admit;
     this.#now = opts.now ?? Date.now;
     this.#onError = opts.onError;
   }
@@ -129,6 +137,11 @@ export class Scheduler {
     }
     // Removed and re-phased jobs leave entries behind; purge them before they outnumber live ones.
     if (this.#queue.size > 2 * this.#jobs.size + DISPATCH_BATCH) this.#queue.filter((e) => this.#isLive(e));
+    this.#requestDispatch();
+  }
+
+  /** Room may have opened for held-back jobs (see admit): dispatch on the next turn. */
+  poke(): void {
     this.#requestDispatch();
   }
 
@@ -194,7 +207,7 @@ export class Scheduler {
     if (this.#stopped) return;
     const now = this.#now();
     let started = 0;
-    while (this.#inFlight < this.#maxInFlight) {
+    while (this.#canStart()) {
       const top = this.#peek();
       if (!top || top.at > now) break;
       if (started === DISPATCH_BATCH) {
@@ -208,10 +221,14 @@ export class Scheduler {
     this.#arm(now);
   }
 
+  #canStart(): boolean {
+    return this.#inFlight < this.#maxInFlight && (this.#admit === undefined || this.#admit(this.#inFlight));
+  }
+
   #arm(now: number): void {
     const top = this.#peek();
-    // Due jobs waiting for a free slot are picked up when a run completes, not by the timer.
-    const at = !top || (top.at <= now && this.#inFlight >= this.#maxInFlight) ? Infinity : top.at;
+    // Due jobs waiting for a free slot are picked up when a run completes (or on poke), not by the timer.
+    const at = !top || (top.at <= now && !this.#canStart()) ? Infinity : top.at;
     if (at === this.#timerAt && this.#timer) return;
     clearTimeout(this.#timer);
     this.#timer = undefined;
@@ -229,11 +246,20 @@ export class Scheduler {
     job.running = true;
     this.#runningIds.add(job.id);
     this.#inFlight += 1;
-    // Through then() so that a run that throws synchronously is caught like one that rejects.
-    Promise.resolve()
-      .then(() => this.#run(job.id))
-      .catch((err: unknown) => this.#report(job.id, err))
-      .finally(() => this.#finish(job));
+    // A run that throws synchronously is reported like one that rejects, and never finishes within #start.
+    let running: Promise<void>;
+    try {
+      running = Promise.resolve(this.#run(job.id));
+    } catch (err) {
+      running = Promise.reject(err);
+    }
+    running.then(
+      () => this.#finish(job),
+      (err: unknown) => {
+        this.#report(job.id, err);
+        this.#finish(job);
+      },
+    );
   }
 
   #report(id: string, err: unknown): void {

@@ -33,7 +33,54 @@ export interface TargetEntry {
   readonly host: string;
   readonly port: number;
   expected: Expectation;
-  readonly byIp: Map<string, PortRecord>;
+  readonly byIp: AddressRecords;
+}
+
+/**
+ * A target's records by address. Nearly every target has one address, so that one is kept
+ * inline and a Map made only for a second: a Map per target is most of the memory of 100k
+ * targets. Offers the part of Map's interface that is used.
+ */
+export class AddressRecords {
+  #one: PortRecord | undefined;
+  #many: Map<string, PortRecord> | undefined;
+
+  get size(): number {
+    return this.#many?.size ?? (this.#one === undefined ? 0 : 1);
+  }
+
+  get(ip: string): PortRecord | undefined {
+    if (this.#many !== undefined) return this.#many.get(ip);
+    return this.#one?.ip === ip ? this.#one : undefined;
+  }
+
+  set(ip: string, record: PortRecord): void {
+    if (this.#many === undefined && (this.#one === undefined || this.#one.ip === ip)) {
+      this.#one = record;
+      return;
+    }
+    if (this.#many === undefined) {
+      this.#many = new Map([[this.#one!.ip, this.#one!]]);
+      this.#one = undefined;
+    }
+    this.#many.set(ip, record);
+  }
+
+  delete(ip: string): boolean {
+    if (this.#many !== undefined) return this.#many.delete(ip);
+    if (this.#one?.ip !== ip) return false;
+    this.#one = undefined;
+    return true;
+  }
+
+  *keys(): IterableIterator<string> {
+    for (const r of this.values()) yield r.ip;
+  }
+
+  values(): IterableIterator<PortRecord> {
+    if (this.#many !== undefined) return this.#many.values();
+    return (this.#one === undefined ? [] : [this.#one]).values();
+  }
 }
 
 export interface AddressResult {
@@ -48,7 +95,8 @@ export interface ViolationCounts {
 }
 
 export function targetId(monitor: string, host: string, port: number): string {
-  return `${monitor}\u0000${host}\u0000${port}`;
+  // join() makes a flat string; a template literal makes a rope that each Map lookup flattens into a second copy.
+  return [monitor, host, port].join('\u0000');
 }
 
 /**
@@ -65,20 +113,23 @@ export class PortStore {
    * target afresh, since its series carry the expectation as a label.
    */
   setTargets(monitors: readonly MonitorConfig[]): void {
-    const wanted = new Map<string, { monitor: string; host: string; port: number; expected: Expectation }>();
+    // Ids only, and entries made in place: 100k interim objects would be garbage the heap keeps until its next full collection.
+    const wanted = new Set<string>();
+    const want = (monitor: string, host: string, port: number, expected: Expectation): void => {
+      const id = targetId(monitor, host, port);
+      wanted.add(id);
+      const existing = this.#targets.get(id);
+      if (existing && existing.expected === expected) return;
+      this.#targets.set(id, { id, monitor, host, port, expected, byIp: new AddressRecords() });
+    };
     for (const m of monitors) {
       for (const host of m.hosts) {
-        for (const port of m.expectOpen) wanted.set(targetId(m.name, host, port), { monitor: m.name, host, port, expected: 'open' });
-        for (const port of m.expectClosed) wanted.set(targetId(m.name, host, port), { monitor: m.name, host, port, expected: 'closed' });
+        for (const port of m.expectOpen) want(m.name, host, port, 'open');
+        for (const port of m.expectClosed) want(m.name, host, port, 'closed');
       }
     }
     for (const id of this.#targets.keys()) {
       if (!wanted.has(id)) this.#targets.delete(id);
-    }
-    for (const [id, t] of wanted) {
-      const existing = this.#targets.get(id);
-      if (existing && existing.expected === t.expected) continue;
-      this.#targets.set(id, { id, ...t, byIp: new Map() });
     }
     this.#monitors = monitors.map((m) => m.name);
   }
@@ -99,10 +150,11 @@ export class PortStore {
   record(id: string, results: readonly AddressResult[], now: number): StateChange[] {
     const target = this.#targets.get(id);
     if (!target) return []; // removed by a reload while its check was running
-    const seen = new Set<string>();
+    // One result for a target of one address is nearly every call: no set of seen addresses then.
+    const seen = results.length === 1 && target.byIp.size <= 1 ? undefined : new Set<string>();
     const changes: StateChange[] = [];
     for (const { ip, result } of results) {
-      seen.add(ip);
+      seen?.add(ip);
       const prev = target.byIp.get(ip);
       if (prev) {
         prev.reason = result.reason;
@@ -130,8 +182,12 @@ export class PortStore {
       target.byIp.set(ip, rec);
       changes.push({ record: rec, from: undefined, to: result.state });
     }
-    for (const ip of target.byIp.keys()) {
-      if (!seen.has(ip)) target.byIp.delete(ip);
+    if (seen === undefined) {
+      const only = results[0]!.ip;
+      // It holds `only` now; anything more is an address gone.
+      if (target.byIp.size > 1) for (const ip of [...target.byIp.keys()]) if (ip !== only) target.byIp.delete(ip);
+    } else {
+      for (const ip of [...target.byIp.keys()]) if (!seen.has(ip)) target.byIp.delete(ip);
     }
     return changes;
   }

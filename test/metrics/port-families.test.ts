@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { renderPortFamilies } from '../../src/metrics/port-families.js';
+import { ByteWriter } from '../../src/metrics/byte-writer.js';
+import { renderPortFamilies, snapshotPorts, snapshotPortsInPieces, writePortFamiliesInPieces } from '../../src/metrics/port-families.js';
 import { escapeHelp, escapeLabelValue, formatValue } from '../../src/metrics/text-format.js';
 import { PortStore, targetId } from '../../src/state/store.js';
 import { filledStore, monitor, MONITORS, NOW, result, samples } from './fixture.js';
@@ -106,5 +107,51 @@ describe('renderPortFamilies', () => {
     const out = renderPortFamilies(store);
     expect(out).not.toContain('monitor="db"');
     expect(samples(out, 'port_state')).toHaveLength(5);
+  });
+});
+
+describe('the exposition written in pieces', () => {
+  it('is byte for byte what one pass writes, in more than one piece for a large store', () => {
+    const ports = Array.from({ length: 3000 }, (_, i) => i + 1);
+    const store = new PortStore();
+    store.setTargets([{ name: 'm', hosts: ['127.0.0.1'], intervalMs: 60_000, timeoutMs: 1000, retries: 0, expectOpen: [], expectClosed: ports }]);
+    for (const p of ports) store.record(targetId('m', '127.0.0.1', p), [{ ip: '127.0.0.1', result: { state: 'closed', reason: 'conn-refused', durationSeconds: 0.0001 } }], 1_700_000_000_000 + p);
+    const out = new ByteWriter(1024);
+    const pieces: Buffer[] = [];
+    for (const _ of writePortFamiliesInPieces(snapshotPorts(store), out, 1000)) pieces.push(Buffer.from(out.take()));
+    pieces.push(Buffer.from(out.take()));
+    expect(pieces.length).toBeGreaterThan(10);
+    expect(Buffer.concat(pieces).toString('utf8')).toBe(renderPortFamilies(store));
+  });
+
+  it('takes its snapshot at once: results recorded while it is written do not show', () => {
+    const store = filledStore();
+    const before = renderPortFamilies(store);
+    const out = new ByteWriter(1024);
+    const pieces = writePortFamiliesInPieces(snapshotPorts(store), out, 1);
+    pieces.next();
+    store.record(targetId('web', 'web1.example', 22), [result('192.0.2.10', 'open', 'syn-ack')], NOW + 1000);
+    for (let r = pieces.next(); !r.done; r = pieces.next());
+    expect(out.result().toString('utf8')).toBe(before);
+  });
+});
+
+describe('the snapshot taken in pieces', () => {
+  it('pauses every so many records and copies what one pass copies', () => {
+    const ports = Array.from({ length: 2500 }, (_, i) => i + 1);
+    const store = new PortStore();
+    store.setTargets([{ name: 'm', hosts: ['127.0.0.1'], intervalMs: 60_000, timeoutMs: 1000, retries: 0, expectOpen: [], expectClosed: ports }]);
+    for (const p of ports) store.record(targetId('m', '127.0.0.1', p), [{ ip: '127.0.0.1', result: { state: p % 7 === 0 ? 'open' : 'closed', reason: 'conn-refused', durationSeconds: 0.0001 } }], 1_700_000_000_000 + p);
+    const pieces = snapshotPortsInPieces(store, 1000);
+    let pauses = 0;
+    let step = pieces.next();
+    for (; step.done !== true; step = pieces.next()) pauses++;
+    expect(pauses).toBe(2);
+    const whole = snapshotPorts(store);
+    expect(step.value.states).toEqual(whole.states);
+    expect(step.value.counts).toEqual(whole.counts);
+    const out = new ByteWriter();
+    for (const _ of writePortFamiliesInPieces(step.value, out));
+    expect(out.result().toString('utf8')).toBe(renderPortFamilies(store));
   });
 });

@@ -90,11 +90,12 @@ describe('ProbeLimiter', () => {
 describe('defaultGlobalConcurrency', () => {
   it.each([
     [1024, 736],
-    [4096, 1024],
+    [4096, 3040],
+    [8192, 4096],
     [100, 43],
     [50, 5],
     [20, 1],
-    [Infinity, 1024],
+    [Infinity, 4096],
   ])('with %s open files allows %s connect attempts', (limit, expected) => {
     expect(concurrencyForFdLimit(limit)).toBe(expected);
   });
@@ -115,5 +116,24 @@ describe('defaultGlobalConcurrency', () => {
     expect(run(1024)).toBe(736);
     expect(run(200)).toBe(118);
     expect(defaultGlobalConcurrency()).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe('ProbeLimiter socket budget and onStart', () => {
+  it('defaults the socket budget to the global cap and tells onStart when attempts start', async () => {
+    let starts = 0;
+    const limiter = new ProbeLimiter({ global: 2, perAddress: 2, onStart: () => starts++ });
+    const gates = [gate(), gate(), gate()];
+    const all = Promise.all(gates.map((g, i) => limiter.run(`a${i}`, () => g.promise)));
+    expect([limiter.inFlight, limiter.queued]).toEqual([2, 1]);
+    expect(starts).toBeGreaterThan(0);
+    const before = starts;
+    gates[0]!.open();
+    await tick();
+    expect([limiter.inFlight, limiter.queued]).toEqual([2, 0]);
+    expect(starts).toBeGreaterThan(before);
+    for (const g of gates) g.open();
+    await all;
+    expect(limiter.inFlight).toBe(0);
   });
 });

@@ -1,4 +1,6 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProbeLimiter } from '../../src/probe/limiter.js';
@@ -116,5 +118,28 @@ describe('probeTcp on loopback', () => {
   it('turns bad input into results, never exceptions or lookups', async () => {
     expect(await probeTcp('127.0.0.1', 70000, 1000)).toMatchObject({ state: 'error', reason: 'local-error', code: 'ERR_SOCKET_BAD_PORT' });
     expect(await probeTcp('localhost', 80, 1000)).toMatchObject({ state: 'error', reason: 'local-error', code: 'EINVAL' });
+  });
+});
+
+describe('probeTcp without the raw TCP handle', () => {
+  // PORTWATCH_PROBE_NET=1 makes the prober use net.connect, as on a Node without tcp_wrap.
+  it('gives the same results through net.connect', async () => {
+    const server = await listenQuietly('127.0.0.1');
+    const closed = await freePort();
+    try {
+      const tcp = JSON.stringify(fileURLToPath(new URL('../../dist/probe/tcp.js', import.meta.url)));
+      const handle = JSON.stringify(fileURLToPath(new URL('../../dist/probe/tcp-handle.js', import.meta.url)));
+      const script = `const { probeTcp } = await import(${tcp}); const { handleProbesAvailable } = await import(${handle});
+        console.log(JSON.stringify({ handleProbesAvailable, open: await probeTcp('127.0.0.1', ${portOf(server)}, 2000), closed: await probeTcp('127.0.0.1', ${closed}, 2000) }));`;
+      const run = (env: NodeJS.ProcessEnv) => JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 10_000 })) as { handleProbesAvailable: boolean; open: ProbeResult; closed: ProbeResult };
+      for (const [env, raw] of [[{ PORTWATCH_PROBE_NET: '1' }, false], [{}, true]] as const) {
+        const out = run(env);
+        expect(out.handleProbesAvailable).toBe(raw);
+        expect(out.open).toMatchObject({ state: 'open', reason: 'syn-ack' });
+        expect(out.closed).toMatchObject({ state: 'closed', reason: 'conn-refused', code: 'ECONNREFUSED' });
+      }
+    } finally {
+      await closeServer(server);
+    }
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { MonitorConfig } from '../../src/config/types.js';
-import { PortStore, targetId } from '../../src/state/store.js';
+import { AddressRecords, PortStore, targetId, type PortRecord } from '../../src/state/store.js';
 import type { PortState, ProbeResult } from '../../src/types.js';
 
 const monitor = (over: Partial<MonitorConfig> = {}): MonitorConfig => ({
@@ -57,5 +57,23 @@ describe('PortStore', () => {
     store.setTargets([monitor({ expectClosed: [3306, 5432] })]);
     expect([...store.records()].map((r) => r.port)).toEqual([443]);
     expect(store.record(targetId('gone', 'x', 1), [{ ip: '192.0.2.1', result: result('open') }], 1)).toEqual([]);
+  });
+});
+
+describe('AddressRecords', () => {
+  const rec = (ip: string): PortRecord => ({ monitor: 'm', host: 'h', ip, port: 1, expected: 'open', state: 'open', reason: 'syn-ack', changedAt: 0, checkedAt: 0, durationSeconds: 0 });
+
+  it('behaves as a Map from one address to many and back', () => {
+    const a = new AddressRecords();
+    expect([a.size, a.get('x')]).toEqual([0, undefined]);
+    a.set('10.0.0.1', rec('10.0.0.1'));
+    a.set('10.0.0.1', rec('10.0.0.1'));
+    expect(a.size).toBe(1);
+    a.set('::1', rec('::1'));
+    expect([...a.keys()]).toEqual(['10.0.0.1', '::1']);
+    expect(a.delete('10.0.0.1')).toBe(true);
+    expect(a.delete('10.0.0.1')).toBe(false);
+    expect([...a.values()].map((r) => r.ip)).toEqual(['::1']);
+    expect(a.get('::1')?.ip).toBe('::1');
   });
 });

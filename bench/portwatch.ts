@@ -1,0 +1,154 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import http from 'node:http';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
+import { children, peakRssMb } from './proc.js';
+
+const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+/** portwatch serves on an address of its own, apart from every address the scenarios scan. */
+export const PORTWATCH_HOST = '127.1.0.1';
+
+export interface LogLine {
+  msg: string;
+  /** ISO time, ms resolution. */
+  time: string;
+  [key: string]: unknown;
+}
+
+export interface Scrape {
+  ms: number;
+  status: number;
+  encoding: string | undefined;
+  /** The decoded body. */
+  body: string;
+  bytes: number;
+}
+
+/** The real daemon, started inside the bench namespace, with its log lines. */
+export class PortwatchProcess {
+  readonly #proc: ChildProcess;
+  readonly #logs: LogLine[] = [];
+  readonly #waiters = new Set<() => void>();
+  readonly spawnedAt = Date.now();
+  #stderr = '';
+  port = 0;
+
+  constructor(configFile: string, extraFlags: readonly string[] = []) {
+    this.#proc = spawn(process.execPath, [CLI, `--config.file=${configFile}`, `--web.listen-address=${PORTWATCH_HOST}:0`, ...extraFlags], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.add(this.#proc);
+    this.#proc.stderr?.on('data', (d: Buffer) => (this.#stderr += d.toString()));
+    createInterface({ input: this.#proc.stdout! }).on('line', (text) => {
+      let line: LogLine;
+      try {
+        line = JSON.parse(text) as LogLine;
+      } catch {
+        return;
+      }
+      this.#logs.push(line);
+      for (const w of this.#waiters) w();
+    });
+    this.#proc.once('exit', () => {
+      for (const w of this.#waiters) w();
+    });
+  }
+
+  get pid(): number | undefined {
+    return this.#proc.pid;
+  }
+
+  /** The first log line with this message, waiting at most timeoutMs for it. */
+  async waitFor(msg: string, timeoutMs: number): Promise<LogLine> {
+    const found = (): LogLine | undefined => this.#logs.find((l) => l.msg === msg);
+    const seen = found();
+    if (seen) return seen;
+    return new Promise((resolve, reject) => {
+      const check = (): void => {
+        const line = found();
+        if (line) return done(() => resolve(line));
+        if (this.#proc.exitCode !== null || this.#proc.signalCode !== null) done(() => reject(new Error(`portwatch exited before "${msg}": ${this.#stderr}${this.#tail()}`)));
+      };
+      const done = (then: () => void): void => {
+        clearTimeout(timer);
+        this.#waiters.delete(check);
+        then();
+      };
+      const timer = setTimeout(() => done(() => reject(new Error(`no "${msg}" from portwatch within ${timeoutMs} ms${this.#tail()}`))), timeoutMs);
+      this.#waiters.add(check);
+    });
+  }
+
+  async started(timeoutMs = 30_000): Promise<LogLine> {
+    const line = await this.waitFor('portwatch started', timeoutMs);
+    this.port = Number(String(line['listen']).split(':').pop());
+    return line;
+  }
+
+  peakRssMb(): number {
+    return peakRssMb(this.#proc.pid) ?? NaN;
+  }
+
+  scrape(opts: { gzip?: boolean; timeoutMs?: number } = {}): Promise<Scrape> {
+    return scrape(`http://${PORTWATCH_HOST}:${this.port}/metrics`, opts);
+  }
+
+  async stop(): Promise<void> {
+    if (this.#proc.exitCode !== null || this.#proc.signalCode !== null) return;
+    const exited = once(this.#proc, 'exit');
+    this.#proc.kill('SIGTERM');
+    const timer = setTimeout(() => this.#proc.kill('SIGKILL'), 15_000);
+    await exited;
+    clearTimeout(timer);
+    children.delete(this.#proc);
+  }
+
+  #tail(): string {
+    return `; last logs: ${this.#logs.slice(-3).map((l) => JSON.stringify(l)).join(' ')}`;
+  }
+}
+
+const agent = new http.Agent({ keepAlive: false });
+
+/** A log line's time in epoch ms. */
+export function logTime(line: LogLine): number {
+  return Date.parse(line.time);
+}
+
+export function scrape(url: string, opts: { gzip?: boolean; timeoutMs?: number } = {}): Promise<Scrape> {
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, { agent, headers: opts.gzip ? { 'accept-encoding': 'gzip' } : {}, timeout: opts.timeoutMs ?? 60_000 }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('error', reject);
+      res.on('end', () => {
+        const ms = performance.now() - started;
+        const raw = Buffer.concat(chunks);
+        const encoding = res.headers['content-encoding'];
+        const body = (encoding === 'gzip' ? gunzipSync(raw) : raw).toString('utf8');
+        resolve({ ms, status: res.statusCode ?? 0, encoding, body, bytes: raw.length });
+      });
+    });
+    req.on('timeout', () => req.destroy(new Error(`scrape of ${url} timed out`)));
+    req.on('error', reject);
+  });
+}
+
+/** `ip:port` to the port_state value, from an exposition. */
+export function portStates(body: string): Map<string, number> {
+  const states = new Map<string, number>();
+  const re = /^port_state\{monitor="[^"]*",host="[^"]*",ip="([^"]*)",port="(\d+)",expected="\w+"\} (-?\d+)$/gm;
+  for (let m = re.exec(body); m !== null; m = re.exec(body)) states.set(`${m[1]}:${m[2]}`, Number(m[3]));
+  return states;
+}
+
+/** A sample's value by exact series text, e.g. `nodejs_eventloop_lag_p99_seconds`. */
+export function sampleValue(body: string, series: string): number | undefined {
+  const at = body.lastIndexOf(`\n${series} `);
+  if (at < 0) return undefined;
+  const end = body.indexOf('\n', at + 1);
+  return Number(body.slice(at + series.length + 2, end < 0 ? undefined : end));
+}

@@ -1,0 +1,79 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { accessSync, constants, readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+
+/** Peak resident memory of a live process in MB (VmHWM), or undefined once it is gone. */
+export function peakRssMb(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const m = /^VmHWM:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Follows a child's peak RSS until it exits: VmHWM only grows, so the last reading is the peak seen. */
+export function trackPeakRss(child: ChildProcess, everyMs = 20): () => number {
+  let peak = 0;
+  const read = (): void => {
+    const v = peakRssMb(child.pid);
+    if (v !== undefined && v > peak) peak = v;
+  };
+  const timer = setInterval(read, everyMs);
+  child.once('exit', () => clearInterval(timer));
+  return () => (read(), peak);
+}
+
+export interface ToolRun {
+  wallMs: number;
+  peakRssMb: number;
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  /** Killed for running past its time limit. */
+  killed: boolean;
+}
+
+/** Runs a command to its end (or kills it after timeoutMs) and measures it. */
+export function runTool(cmd: string, args: readonly string[], timeoutMs: number): Promise<ToolRun> {
+  const started = performance.now();
+  const child = spawn(cmd, [...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const peak = trackPeakRss(child, 10);
+  let stdout = '';
+  let stderr = '';
+  let killed = false;
+  child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  const timer = setTimeout(() => {
+    killed = true;
+    child.kill('SIGKILL');
+  }, timeoutMs);
+  return new Promise((resolve, reject) => {
+    child.once('error', (err) => (clearTimeout(timer), reject(err)));
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      resolve({ wallMs: performance.now() - started, peakRssMb: peak(), code, stdout, stderr, killed });
+    });
+  });
+}
+
+/** Every child the harness started, killed on the way out whatever happens. */
+export const children = new Set<ChildProcess>();
+
+export function killChildren(): void {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  children.clear();
+}
+
+export function which(cmd: string): boolean {
+  for (const dir of (process.env['PATH'] ?? '/usr/bin:/bin').split(':')) {
+    try {
+      accessSync(`${dir}/${cmd}`, constants.X_OK);
+      return true;
+    } catch {
+      // not here
+    }
+  }
+  return false;
+}
