@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '../log/logger.js';
 import { MAX_SHARDS, type Shard } from '../shard/assign.js';
 import { chooseShard } from '../shard/ordinal.js';
+import { DEFAULT_MAX_CONNECTIONS } from '../web/limits.js';
 import { DEFAULT_CONFIG_FILE } from '../version.js';
 
 /** Not in the Prometheus exporters' default port allocations we could check (see README). */
@@ -11,6 +12,10 @@ export const DEFAULT_LISTEN_ADDRESS = ':9798';
 export interface DaemonFlags {
   configFile: string;
   listenAddress: string;
+  /** TLS and basic auth (exporter-toolkit format); undefined: plain HTTP, no auth. */
+  webConfigFile: string | undefined;
+  /** Connections the HTTP server holds open at once. */
+  webMaxConnections: number;
   logLevel: LogLevel;
   logFormat: LogFormat;
   /** undefined: derived from the file-descriptor limit. */
@@ -30,9 +35,11 @@ export const DAEMON_USAGE = `usage: portwatch [flags]
 flags:
   --config.file=FILE                 config file (default: the embedded config/portwatch.yaml)
   --web.listen-address=ADDR          where to serve /metrics (default ${DEFAULT_LISTEN_ADDRESS})
+  --web.config.file=FILE             TLS and basic auth, in the exporter-toolkit format (default: none)
+  --web.max-connections=N            HTTP connections open at once (default ${DEFAULT_MAX_CONNECTIONS})
   --log.level=LEVEL                  ${LOG_LEVELS.join('|')} (default info)
   --log.format=FORMAT                ${LOG_FORMATS.join('|')} (default json)
-  --probe.concurrency=N              connect attempts in flight at most (default: from the fd limit, <= 1024)
+  --probe.concurrency=N              connect attempts in flight at most (default: from the fd limit, <= 4096)
   --probe.concurrency-per-address=N  connect attempts in flight per address (default 64)
   --shard.count=N                    split the hosts into N shards, one portwatch each (default 1)
   --shard.index=I                    the shard this process checks, 0 to N-1 (default: the
@@ -74,6 +81,8 @@ export function parseDaemonArgs(argv: readonly string[], hostname: () => string 
       options: {
         'config.file': { type: 'string' },
         'web.listen-address': { type: 'string' },
+        'web.config.file': { type: 'string' },
+        'web.max-connections': { type: 'string' },
         'log.level': { type: 'string' },
         'log.format': { type: 'string' },
         'probe.concurrency': { type: 'string' },
@@ -102,6 +111,8 @@ export function parseDaemonArgs(argv: readonly string[], hostname: () => string 
     flags: {
       configFile: values['config.file'] ?? DEFAULT_CONFIG_FILE,
       listenAddress: values['web.listen-address'] ?? DEFAULT_LISTEN_ADDRESS,
+      webConfigFile: values['web.config.file'],
+      webMaxConnections: positiveInt('web.max-connections', values['web.max-connections'] ?? String(DEFAULT_MAX_CONNECTIONS), 65_536),
       logLevel: oneOf('log.level', values['log.level'] ?? 'info', LOG_LEVELS),
       logFormat: oneOf('log.format', values['log.format'] ?? 'json', LOG_FORMATS),
       probeConcurrency: concurrency === undefined ? undefined : positiveInt('probe.concurrency', concurrency, 65_536),

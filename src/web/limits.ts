@@ -1,0 +1,29 @@
+// Limits of the HTTP server against slow, stalled or greedy clients. A scrape is one small
+// request every few seconds from a handful of Prometheus servers; nothing legitimate
+// comes near them.
+
+export interface HttpLimits {
+  /** Bytes of request line and headers; more is answered 431. */
+  maxHeaderSize: number;
+  /** A request's headers must arrive within this (Slowloris). */
+  headersTimeoutMs: number;
+  /** A whole request must arrive within this. */
+  requestTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this. */
+  keepAliveTimeoutMs: number;
+  /** A socket with no traffic at all is dropped after this (a large scrape in progress is not idle). */
+  idleTimeoutMs: number;
+  /** Connections open at once; more are closed as they arrive (--web.max-connections). */
+  maxConnections: number;
+}
+
+export const DEFAULT_MAX_CONNECTIONS = 512;
+
+export const DEFAULT_HTTP_LIMITS: HttpLimits = {
+  maxHeaderSize: 8 * 1024,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 10_000,
+  keepAliveTimeoutMs: 30_000,
+  idleTimeoutMs: 60_000,
+  maxConnections: DEFAULT_MAX_CONNECTIONS,
+};

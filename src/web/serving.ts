@@ -1,0 +1,113 @@
+// What --web.config.file and the HTTP limits make of the server: plain HTTP or TLS, the
+// limits against abusive clients, basic auth on every route but /-/healthy, and the
+// configured response headers. The running web config is swapped only when a new one
+// loaded without problems, with the main config (SIGHUP, POST /-/reload).
+import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
+import type { TLSSocket } from 'node:tls';
+import type { FastifyBaseLogger, FastifyInstance, RawServerDefault } from 'fastify';
+import type { Logger } from 'pino';
+import { ConfigError } from '../config/errors.js';
+import { BasicAuth } from './auth.js';
+import { loadWebConfigFile, NO_WEB_CONFIG, type WebConfig } from './config.js';
+import { DEFAULT_HTTP_LIMITS, type HttpLimits } from './limits.js';
+import { clientCertRefusal, httpsServerOptions, updateHttpsServer } from './tls.js';
+
+/** Open without credentials: liveness probes (kubelet, Docker HEALTHCHECK) carry none. */
+const OPEN_ROUTES = new Set(['/-/healthy']);
+export const REALM = 'portwatch';
+
+export class WebServing {
+  readonly #file: string | undefined;
+  readonly #limits: HttpLimits;
+  readonly #log: Logger | undefined;
+  #config: WebConfig;
+  #auth: BasicAuth;
+  #server: HttpServer | HttpsServer | undefined;
+
+  constructor(config: WebConfig = NO_WEB_CONFIG, opts: { file?: string; limits?: Partial<HttpLimits>; logger?: Logger } = {}) {
+    this.#file = opts.file;
+    this.#limits = { ...DEFAULT_HTTP_LIMITS, ...opts.limits };
+    this.#log = opts.logger;
+    this.#config = config;
+    this.#auth = new BasicAuth(config.users);
+  }
+
+  /** Loads `file` (none: plain HTTP, no auth); a bad file throws ConfigError. */
+  static async load(file: string | undefined, opts: { limits?: Partial<HttpLimits>; logger?: Logger } = {}): Promise<WebServing> {
+    const config = file === undefined ? NO_WEB_CONFIG : await loadWebConfigFile(file);
+    return new WebServing(config, { ...opts, ...(file === undefined ? {} : { file }) });
+  }
+
+  get scheme(): 'http' | 'https' {
+    return this.#config.tls === undefined ? 'http' : 'https';
+  }
+
+  /** Reads the file again and checks the change can be made; changes nothing. Throws ConfigError. */
+  async prepare(): Promise<WebConfig> {
+    if (this.#file === undefined) return this.#config;
+    const next = await loadWebConfigFile(this.#file);
+    if ((next.tls === undefined) !== (this.#config.tls === undefined)) {
+      const change = next.tls === undefined ? 'tls_server_config was removed' : 'tls_server_config was added';
+      throw new ConfigError(this.#file, [{ line: 0, col: 0, path: '', message: `switching between HTTP and HTTPS needs a restart (${change})` }]);
+    }
+    return next;
+  }
+
+  /** Makes a prepared config the running one: new connections get the new certificates, every request the new users and headers. */
+  apply(next: WebConfig): void {
+    if (next.tls !== undefined && this.#server !== undefined && 'setSecureContext' in this.#server) updateHttpsServer(this.#server, next.tls);
+    if (!sameUsers(next.users, this.#config.users)) this.#auth = new BasicAuth(next.users);
+    this.#config = next;
+  }
+
+  /** For fastify's serverFactory: the Node server with TLS (if configured) and the limits. */
+  readonly serverFactory = (handler: (req: IncomingMessage, res: ServerResponse) => void): HttpServer => {
+    const l = this.#limits;
+    const common = {
+      maxHeaderSize: l.maxHeaderSize,
+      requestTimeout: l.requestTimeoutMs,
+      headersTimeout: l.headersTimeoutMs,
+      keepAliveTimeout: l.keepAliveTimeoutMs,
+      // How often request and header timeouts are enforced (Node's default is 30 s).
+      connectionsCheckingInterval: 1_000,
+    };
+    const tls = this.#config.tls;
+    const server = tls === undefined ? createHttpServer(common, handler) : createHttpsServer({ ...httpsServerOptions(tls), ...common }, handler);
+    server.keepAliveTimeout = l.keepAliveTimeoutMs;
+    server.setTimeout(l.idleTimeoutMs);
+    server.maxConnections = l.maxConnections;
+    if (tls !== undefined) {
+      server.on('secureConnection', (socket: TLSSocket) => {
+        const refusal = this.#config.tls === undefined ? undefined : clientCertRefusal(this.#config.tls.clientAuth, socket);
+        if (refusal === undefined) return;
+        this.#log?.debug({ remote: socket.remoteAddress, reason: refusal }, 'TLS client refused');
+        socket.destroy();
+      });
+      server.on('tlsClientError', (err: Error, socket: TLSSocket) => this.#log?.debug({ err, remote: socket.remoteAddress }, 'TLS handshake failed'));
+    }
+    this.#server = server;
+    // fastify types its raw server as http.Server; an https.Server serves the same requests.
+    return server as HttpServer;
+  };
+
+  /** Adds the headers and basic auth to every route of `app`; call before routes are added. */
+  install<L extends FastifyBaseLogger>(app: FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, L>): void {
+    app.addHook('onRequest', async (request, reply) => {
+      for (const [name, value] of Object.entries(this.#config.headers)) reply.header(name, value);
+      if (!this.#auth.enabled || OPEN_ROUTES.has(request.routeOptions.url ?? '')) return undefined;
+      const result = await this.#auth.check(request.headers.authorization);
+      if (result === 'ok') return undefined;
+      if (result === 'busy') {
+        return reply.code(429).header('Retry-After', '1').type('text/plain; charset=utf-8').send('Too many authentication attempts in progress');
+      }
+      return reply.code(401).header('WWW-Authenticate', `Basic realm="${REALM}"`).type('text/plain; charset=utf-8').send('Unauthorized');
+    });
+  }
+}
+
+function sameUsers(a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [user, hash] of a) if (b.get(user) !== hash) return false;
+  return true;
+}

@@ -1,0 +1,104 @@
+import bcrypt from 'bcryptjs';
+import { describe, expect, it } from 'vitest';
+import { BasicAuth, parseBasic } from '../../src/web/auth.js';
+import { parseWebConfig } from '../../src/web/config.js';
+import { WebServing } from '../../src/web/serving.js';
+import { serve } from '../http/server-fixture.js';
+import { basic } from './certs.js';
+
+// Hashes are made here with bcryptjs at a low cost, so the tests stay fast. Bodies are always
+// read: a response left unread holds its connection open and the server's close waits for it.
+async function fetchStatus(url: string, init: RequestInit = {}): Promise<number> {
+  const res = await fetch(url, init);
+  await res.arrayBuffer();
+  return res.status;
+}
+
+const hash = (password: string, cost = 4) => bcrypt.hashSync(password, cost);
+
+async function serveWithUsers(users: Record<string, string>, extra = '') {
+  const yaml = `basic_auth_users:\n${Object.entries(users)
+    .map(([u, h]) => `  ${u}: "${h}"\n`)
+    .join('')}${extra}`;
+  const web = new WebServing(await parseWebConfig(yaml, 'web.yml', '/'));
+  return { ...(await serve({ web })), web };
+}
+
+describe('basic auth', () => {
+  it('200 with the right credentials; 401 with a realm without them, with a wrong user or a wrong password', async () => {
+    const { base } = await serveWithUsers({ alice: hash('s3cret'), bob: hash('other') });
+    const get = async (auth?: string) => {
+      const res = await fetch(`${base}/metrics`, auth === undefined ? {} : { headers: { authorization: auth } });
+      await res.arrayBuffer();
+      return res;
+    };
+    expect((await get(basic('alice', 's3cret'))).status).toBe(200);
+    expect((await get(basic('bob', 'other'))).status).toBe(200);
+    for (const auth of [undefined, basic('mallory', 's3cret'), basic('alice', 'wrong'), basic('alice', ''), 'Bearer abc', 'Basic !!!']) {
+      const res = await get(auth);
+      expect(res.status, String(auth)).toBe(401);
+      expect(res.headers.get('www-authenticate')).toBe('Basic realm="portwatch"');
+    }
+  });
+
+  it('guards every route but /-/healthy, unknown ones and the re-check API included', async () => {
+    const { base } = await serveWithUsers({ alice: hash('s3cret') });
+    expect(await fetchStatus(`${base}/-/healthy`)).toBe(200);
+    for (const [method, path] of [['GET', '/'], ['GET', '/metrics'], ['GET', '/-/ready'], ['POST', '/-/reload'], ['GET', '/nope'], ['POST', '/api/v1/check']] as const) {
+      expect(await fetchStatus(`${base}${path}`, { method }), `${method} ${path}`).toBe(401);
+    }
+  });
+
+  it('adds the configured headers to every response, 401s included', async () => {
+    const { base } = await serveWithUsers({ alice: hash('s3cret') }, 'http_server_config:\n  headers:\n    X-Content-Type-Options: nosniff\n');
+    for (const path of ['/metrics', '/-/healthy']) {
+      const res = await fetch(`${base}${path}`);
+      await res.arrayBuffer();
+      expect(res.headers.get('x-content-type-options'), path).toBe('nosniff');
+    }
+  });
+
+  it('a reload swaps the users', async () => {
+    const { base, web } = await serveWithUsers({ alice: hash('s3cret') });
+    web.apply(await parseWebConfig(`basic_auth_users:\n  carol: "${hash('new')}"\n`, 'web.yml', '/'));
+    expect(await fetchStatus(`${base}/metrics`, { headers: { authorization: basic('alice', 's3cret') } })).toBe(401);
+    expect(await fetchStatus(`${base}/metrics`, { headers: { authorization: basic('carol', 'new') } })).toBe(200);
+  });
+
+  it('a flood of wrong passwords does not stall the server', async () => {
+    // Cost 10, as htpasswd -nBC 10 makes: each comparison takes tens of ms of CPU.
+    const { base } = await serveWithUsers({ alice: hash('s3cret', 10) });
+    const flood = Array.from({ length: 40 }, (_, i) => fetchStatus(`${base}/metrics`, { headers: { authorization: basic('alice', `guess${i}`) } }));
+    await new Promise((r) => setTimeout(r, 50));
+    const started = Date.now();
+    expect(await fetchStatus(`${base}/-/healthy`)).toBe(200);
+    expect(Date.now() - started).toBeLessThan(300);
+    const statuses = await Promise.all(flood);
+    expect(statuses.every((s) => s === 401 || s === 429)).toBe(true);
+  });
+});
+
+describe('BasicAuth', () => {
+  it('caches results: a repeated right password is not compared again', async () => {
+    const auth = new BasicAuth(new Map([['alice', hash('s3cret', 8)]]));
+    expect(await auth.check(basic('alice', 's3cret'))).toBe('ok');
+    const started = performance.now();
+    for (let i = 0; i < 100; i++) expect(await auth.check(basic('alice', 's3cret'))).toBe('ok');
+    expect(performance.now() - started).toBeLessThan(200);
+    expect(await auth.check(basic('alice', 's3cret!'))).toBe('denied');
+  });
+
+  it('turns comparisons away beyond its queue', async () => {
+    const auth = new BasicAuth(new Map([['alice', hash('s3cret', 8)]]), { maxQueued: 2 });
+    const results = await Promise.all(Array.from({ length: 6 }, (_, i) => auth.check(basic('alice', `x${i}`))));
+    expect(results.filter((r) => r === 'busy')).toHaveLength(4);
+    expect(results.filter((r) => r === 'denied')).toHaveLength(2);
+  });
+
+  it('parses Basic headers, passwords with colons included', () => {
+    expect(parseBasic(basic('a', 'b:c'))).toEqual({ user: 'a', password: 'b:c' });
+    expect(parseBasic('basic ' + Buffer.from('x:').toString('base64'))).toEqual({ user: 'x', password: '' });
+    expect(parseBasic('Basic bm9jb2xvbg==')).toBeUndefined();
+    expect(parseBasic(undefined)).toBeUndefined();
+  });
+});
