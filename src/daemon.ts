@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { Checker } from './check/checker.js';
 import { logChanges } from './check/log-changes.js';
@@ -8,13 +9,16 @@ import type { Config } from './config/types.js';
 import { startHttpServer, type HttpServer } from './http/server.js';
 import { SelfMetrics } from './metrics/self.js';
 import { probeWithBackoff } from './probe/backoff.js';
-import { defaultGlobalConcurrency, ProbeLimiter } from './probe/limiter.js';
+import { defaultGlobalConcurrency, defaultSocketBudget, ProbeLimiter } from './probe/limiter.js';
+import { detectRoutable, type Routable } from './probe/families.js';
 import { Resolver } from './probe/resolve.js';
 import { probeTcp } from './probe/tcp.js';
 import { Scheduler } from './schedule/scheduler.js';
 import { selectShard } from './shard/assign.js';
 import { PortStore } from './state/store.js';
 import { VERSION } from './version.js';
+import { recheck, type CheckFilter, type CheckOutcome } from './api/recheck.js';
+import { WebServing } from './web/serving.js';
 
 /** Wires config, probing, scheduling, state, metrics and HTTP; owns reload and shutdown. */
 export class Daemon {
@@ -29,8 +33,11 @@ export class Daemon {
   #targets = new Map<string, CheckTarget>();
   #intervals = new Map<string, number>();
   #http: HttpServer | undefined;
+  #web: WebServing | undefined;
   #reloading: Promise<void> = Promise.resolve();
   #ready = false;
+  /** Address families this machine can route, found at start and at each reload (ip_family auto). */
+  #routable: Routable = detectRoutable();
 
   constructor(flags: DaemonFlags, log: Logger) {
     this.#flags = flags;
@@ -38,13 +45,17 @@ export class Daemon {
     this.#self = new SelfMetrics({ version: VERSION, shard: flags.shard });
     const concurrency = flags.probeConcurrency ?? defaultGlobalConcurrency();
     this.#concurrency = concurrency;
-    this.#limiter = new ProbeLimiter({ global: concurrency, perAddress: flags.probeConcurrencyPerAddress });
+    // A --probe.concurrency given is the cap on sockets too; by default silent attempts may use the fd budget.
+    const sockets = flags.probeConcurrency ?? Math.max(concurrency, defaultSocketBudget());
+    this.#limiter = new ProbeLimiter({ global: concurrency, sockets, perAddress: flags.probeConcurrencyPerAddress, onStart: () => this.#scheduler.poke() });
     const resolver = new Resolver();
     this.#checker = new Checker({
       store: this.#store,
-      resolve: (host) => resolver.resolve(host),
+      resolve: (host, want) => resolver.resolve(host, want),
+      routable: () => this.#routable,
       attempt: async (ip, port, timeoutMs) => {
         const result = await probeWithBackoff(() => this.#limiter.run(ip, () => probeTcp(ip, port, timeoutMs)), {
+          tries: triesToOutlast(timeoutMs),
           onBackoff: () => this.#self.countBackoff(),
         });
         this.#self.countProbe(result.state);
@@ -53,8 +64,10 @@ export class Daemon {
     });
     this.#scheduler = new Scheduler({
       run: (id) => this.#runCheck(id),
-      // Enough checks in flight to keep the limiter busy, few enough to bound memory.
-      maxInFlight: concurrency * 2,
+      // Checks waiting for a probe slot at most as many as probes under way (at least 256):
+      // enough to keep the limiter busy, few enough that checks finish young (cheap to collect).
+      maxInFlight: 2 * sockets + 256,
+      admit: (inFlight) => inFlight - this.#limiter.inFlight < Math.max(256, this.#limiter.inFlight),
       onError: (id, err) => this.#log.error({ err, target: id }, 'check failed unexpectedly'),
     });
     this.#self.bind({ store: this.#store, intervalsMs: () => this.#intervals, inFlight: () => this.#limiter.inFlight });
@@ -63,6 +76,7 @@ export class Daemon {
   /** Loads the config (a bad one is fatal here), starts serving and checking. */
   async start(): Promise<void> {
     const config = await loadConfigFile(this.#flags.configFile);
+    this.#web = await WebServing.load(this.#flags.webConfigFile, { limits: { maxConnections: this.#flags.webMaxConnections }, logger: this.#log });
     this.#http = await startHttpServer(this.#flags.listenAddress, {
       store: this.#store,
       self: this.#self,
@@ -70,15 +84,18 @@ export class Daemon {
       ready: () => this.#ready,
       info: { version: VERSION, configFile: this.#flags.configFile, startedAt: Date.now(), listenAddress: this.#flags.listenAddress },
       logger: this.#log,
+      web: this.#web,
+      checkNow: (filter) => this.checkNow(filter),
     });
     this.#apply(config);
     this.#self.setConfigReload(true, Date.now());
     this.#ready = true;
     this.#log.info(
-      { version: VERSION, configFile: this.#flags.configFile, listen: `${this.#http.host}:${this.#http.port}`, monitors: config.monitors.length, targets: this.#targets.size, concurrency: this.#concurrency, shard: this.#flags.shard },
+      { version: VERSION, configFile: this.#flags.configFile, listen: `${this.#http.host}:${this.#http.port}`, scheme: this.#web.scheme, monitors: config.monitors.length, targets: this.#targets.size, concurrency: this.#concurrency, shard: this.#flags.shard },
       'portwatch started',
     );
-    void this.#scheduler.firstRoundDone().then(() => this.#logRoundSummary());
+    const roundStarted = performance.now();
+    void this.#scheduler.firstRoundDone().then(() => this.#logRoundSummary((performance.now() - roundStarted) / 1000));
   }
 
   /** Reloads the config file; a bad one keeps the running config and rejects with its error. */
@@ -89,6 +106,16 @@ export class Daemon {
     return next;
   }
 
+  /** Re-checks configured targets now, as the scheduler would (POST /api/v1/check); never anything not configured. */
+  checkNow(filter: CheckFilter): Promise<CheckOutcome> {
+    const check = async (target: CheckTarget) => {
+      const changes = await this.#checker.check(target);
+      logChanges(this.#log, changes);
+      return changes;
+    };
+    return recheck({ targets: this.#targets.values(), check, records: (id) => this.#store.get(id)?.byIp.values() ?? [] }, filter);
+  }
+
   async stop(): Promise<void> {
     this.#ready = false;
     await this.#scheduler.stop(this.#flags.shutdownGraceMs);
@@ -97,20 +124,26 @@ export class Daemon {
 
   async #reloadNow(): Promise<void> {
     let config: Config;
+    let web;
     try {
       config = await loadConfigFile(this.#flags.configFile);
+      web = await this.#web?.prepare();
     } catch (err) {
       this.#self.setConfigReload(false, Date.now());
       this.#log.error({ err, configFile: this.#flags.configFile }, 'config reload failed, keeping the running config');
       throw err;
     }
     this.#apply(config);
+    if (web) this.#web?.apply(web);
     this.#self.setConfigReload(true, Date.now());
     this.#log.info({ configFile: this.#flags.configFile, monitors: config.monitors.length, targets: this.#targets.size }, 'config reloaded');
   }
 
   /** Checks this shard's part of `config`: every monitor, only the hosts of this shard. */
   #apply(config: Config): void {
+    this.#routable = detectRoutable();
+    // Said once, since ip_family auto then leaves a family's addresses unchecked.
+    if (!this.#routable.ipv4 || !this.#routable.ipv6) this.#log.info({ routable: this.#routable }, 'no route for an address family; ip_family auto checks only the others');
     const mine = selectShard(config, this.#flags.shard);
     this.#targets = targetsOf(mine);
     this.#intervals = new Map(mine.monitors.map((m) => [m.name, m.intervalMs]));
@@ -124,10 +157,21 @@ export class Daemon {
     logChanges(this.#log, await this.#checker.check(target));
   }
 
-  #logRoundSummary(): void {
+  #logRoundSummary(durationSeconds: number): void {
     const states = { open: 0, closed: 0, filtered: 0, error: 0 };
     for (const r of this.#store.records()) states[r.state] += 1;
     const violations = [...this.#store.violationCounts().values()].reduce((n, c) => n + c.open + c.closed, 0);
-    this.#log.info({ ...states, violations }, 'first round complete');
+    this.#log.info({ ...states, violations, targets: this.#targets.size, durationSeconds }, 'first round complete');
   }
+}
+
+/**
+ * Backoff tries (50 ms doubling, jittered down to half) whose delays add up to at least
+ * one timeout: descriptors held by attempts in flight (silent ports above all) come back
+ * within one timeout, so a probe that ran out of them waits that long before it is an error.
+ */
+function triesToOutlast(timeoutMs: number): number {
+  let tries = 6;
+  while (25 * (2 ** (tries - 1) - 1) < timeoutMs && tries < 20) tries++;
+  return tries;
 }

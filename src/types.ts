@@ -8,7 +8,7 @@ export type Expectation = 'open' | 'closed';
  * Why a probe ended the way it did, in the spirit of nmap's --reason.
  * open: syn-ack. closed: conn-refused. filtered: no-response, host-unreach,
  * net-unreach, admin-prohibited, proto-unreach, host-down.
- * error (the probe did not happen): dns-failure, no-address, fd-exhausted,
+ * error (the probe did not happen): dns-failure, no-address, no-route, fd-exhausted,
  * addr-unavailable, no-buffers, self-connect, local-error.
  */
 export type Reason =
@@ -22,6 +22,8 @@ export type Reason =
   | 'host-down'
   | 'dns-failure'
   | 'no-address'
+  /** This machine has no route for the address's family (an IPv4-only container and an AAAA record). */
+  | 'no-route'
   | 'fd-exhausted'
   | 'addr-unavailable'
   | 'no-buffers'

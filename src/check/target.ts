@@ -1,4 +1,4 @@
-import type { Config } from '../config/types.js';
+import type { Config, IpFamily } from '../config/types.js';
 import { targetId } from '../state/store.js';
 import type { Expectation } from '../types.js';
 
@@ -12,12 +12,14 @@ export interface CheckTarget {
   readonly intervalMs: number;
   readonly timeoutMs: number;
   readonly retries: number;
+  /** Absent: auto. */
+  readonly ipFamily?: IpFamily;
 }
 
 export function targetsOf(config: Config): Map<string, CheckTarget> {
   const targets = new Map<string, CheckTarget>();
   for (const m of config.monitors) {
-    const common = { monitor: m.name, intervalMs: m.intervalMs, timeoutMs: m.timeoutMs, retries: m.retries };
+    const common = { monitor: m.name, intervalMs: m.intervalMs, timeoutMs: m.timeoutMs, retries: m.retries, ...(m.ipFamily && { ipFamily: m.ipFamily }) };
     for (const host of m.hosts) {
       for (const [ports, expected] of [[m.expectOpen, 'open'], [m.expectClosed, 'closed']] as const) {
         for (const port of ports) {

@@ -3,6 +3,7 @@
 // value), so everything is read through type guards.
 import { quote } from './describe.js';
 import { formatDuration } from './duration.js';
+import { isIP } from 'node:net';
 import { hostKey } from './hosts.js';
 
 export interface Finding {
@@ -56,7 +57,7 @@ function clashMessage(ports: number[], openIndex: number): string {
   return `${subject} also in expect_open[${openIndex}]; a port cannot be expected both open and closed`;
 }
 
-/** Monitor names used twice, and timeouts that do not fit in their interval. */
+/** Monitor names used twice, timeouts that do not fit in their interval, literals ip_family excludes. */
 export function configFindings(config: unknown): Finding[] {
   if (!isRecord(config)) return [];
   const defaults = isRecord(config['defaults']) ? config['defaults'] : {};
@@ -79,10 +80,25 @@ export function configFindings(config: unknown): Finding[] {
       if (first === undefined) names.set(name, i);
       else findings.push({ path: ['monitors', i, 'name'], message: `duplicate monitor name ${quote(name)}; already used by monitors[${first}]` });
     }
+    findings.push(...familyFindings(monitor, defaults['ip_family'], i));
     const ownInterval = monitor['interval'];
     const ownTimeout = monitor['timeout'];
     if (ownInterval === undefined && ownTimeout === undefined) return; // the defaults, checked above
     timing(ownInterval ?? defaults['interval'], ownTimeout ?? defaults['timeout'], ['monitors', i], ownTimeout === undefined ? 'interval' : 'timeout');
+  });
+  return findings;
+}
+
+/** An IP literal of the family the monitor excludes could never be checked: say so at the host. */
+function familyFindings(monitor: Record<string, unknown>, defaultFamily: unknown, i: number): Finding[] {
+  const family = monitor['ip_family'] ?? defaultFamily;
+  if (family !== 'ipv4' && family !== 'ipv6') return [];
+  const excluded = family === 'ipv4' ? 6 : 4;
+  const findings: Finding[] = [];
+  entries(monitor['hosts']).forEach((host, j) => {
+    if (typeof host === 'string' && isIP(host) === excluded) {
+      findings.push({ path: ['monitors', i, 'hosts', j], message: `${quote(host)} is an IPv${excluded} address, but ip_family is ${family}` });
+    }
   });
   return findings;
 }

@@ -7,6 +7,7 @@ import { describeValue, quote } from './describe.js';
 import { DurationRangeError, parseDuration } from './duration.js';
 import { hostProblem } from './hosts.js';
 import { parsePortEntry } from './ports.js';
+import { IP_FAMILIES, type IpFamily } from './types.js';
 
 type Checked<T> = { ok: true; value: T } | { ok: false; message: string };
 
@@ -53,6 +54,11 @@ export const retriesField = leaf((v) => {
   if (v < 0 || v > RETRIES_MAX) return fail(`retries ${v} is outside 0-${RETRIES_MAX}`);
   return ok(v);
 }, Number.NaN);
+
+export const ipFamilyField = leaf((v): Checked<IpFamily> => {
+  if (typeof v === 'string' && (IP_FAMILIES as readonly string[]).includes(v)) return ok(v as IpFamily);
+  return fail(`ip_family must be one of ${IP_FAMILIES.join(', ')}, got ${typeof v === 'string' ? quote(v) : describeValue(v)}`);
+}, 'auto' as IpFamily);
 
 /** A duration in milliseconds, between `min` and `max` (durations as they appear in messages). */
 export function durationField(key: string, min: string, max: string) {

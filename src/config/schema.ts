@@ -2,10 +2,10 @@
 // before validation; the result is the Config the daemon runs.
 import { z } from 'zod';
 import { configFindings, duplicateHosts, monitorFindings, type Finding } from './checks.js';
-import { durationField, hostField, nameField, portEntryField, retriesField } from './fields.js';
+import { durationField, hostField, ipFamilyField, nameField, portEntryField, retriesField } from './fields.js';
 import type { Config, MonitorConfig } from './types.js';
 
-export const DEFAULTS = { interval: '1h', timeout: '3s', retries: 2 } as const;
+export const DEFAULTS = { interval: '1h', timeout: '3s', retries: 2, ip_family: 'auto' } as const;
 
 const interval = durationField('interval', '1s', '365d');
 const timeout = durationField('timeout', '10ms', '5m');
@@ -26,6 +26,7 @@ const defaultsSchema = strictMapping({
   interval: interval.prefault(DEFAULTS.interval),
   timeout: timeout.prefault(DEFAULTS.timeout),
   retries: retriesField.prefault(DEFAULTS.retries),
+  ip_family: ipFamilyField.prefault(DEFAULTS.ip_family),
 });
 
 const portList = z.array(portEntryField);
@@ -39,6 +40,7 @@ const monitorSchema = strictMapping({
   interval: interval.optional(),
   timeout: timeout.optional(),
   retries: retriesField.optional(),
+  ip_family: ipFamilyField.optional(),
   expect_open: portList.optional(),
   expect_closed: portList.optional(),
 }).superRefine((monitor, ctx) => report(monitorFindings(monitor), ctx), { when: always });
@@ -56,6 +58,7 @@ export const configSchema = strictMapping({
         intervalMs: m.interval ?? defaults.interval,
         timeoutMs: m.timeout ?? defaults.timeout,
         retries: m.retries ?? defaults.retries,
+        ipFamily: m.ip_family ?? defaults.ip_family,
         expectOpen: sortedUnique(m.expect_open),
         expectClosed: sortedUnique(m.expect_closed),
       }),

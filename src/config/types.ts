@@ -1,3 +1,7 @@
+/** Which address families of a host a monitor checks (the `ip_family` key). */
+export type IpFamily = 'auto' | 'ipv4' | 'ipv6' | 'dual';
+export const IP_FAMILIES: readonly IpFamily[] = ['auto', 'ipv4', 'ipv6', 'dual'];
+
 /** A validated monitor with defaults applied and port lists expanded. */
 export interface MonitorConfig {
   name: string;
@@ -7,6 +11,8 @@ export interface MonitorConfig {
   timeoutMs: number;
   /** Extra attempts before a changed state is believed. */
   retries: number;
+  /** auto (also when absent): the families this machine can route; ipv4, ipv6: that one only; dual: both, always. */
+  ipFamily?: IpFamily;
   /** Sorted, unique. */
   expectOpen: number[];
   /** Sorted, unique, disjoint from expectOpen. */

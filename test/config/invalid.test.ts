@@ -20,9 +20,9 @@ const EXPECTED: Record<string, string> = {
   'monitors-empty.yaml': '3:11: monitors: no monitors defined',
   'monitor-not-a-mapping.yaml': '2:5: monitors[0]: expected a mapping, got string "web"',
   'unknown-top-key.yaml': '5:1: listen: unknown key "listen" (allowed: defaults, monitors)',
-  'unknown-defaults-key.yaml': '2:3: defaults.intervall: unknown key "intervall" (allowed: interval, timeout, retries)',
+  'unknown-defaults-key.yaml': '2:3: defaults.intervall: unknown key "intervall" (allowed: interval, timeout, retries, ip_family)',
   'unknown-monitor-key.yaml':
-    '5:5: monitors[0].colour: unknown key "colour" (allowed: name, hosts, interval, timeout, retries, expect_open, expect_closed)',
+    '5:5: monitors[0].colour: unknown key "colour" (allowed: name, hosts, interval, timeout, retries, ip_family, expect_open, expect_closed)',
   // names
   'name-missing.yaml': '2:5: monitors[0].name: missing required key "name"',
   'name-invalid.yaml': '2:11: monitors[0].name: monitor name "my web" may only contain letters, digits, "_", "." and "-"',
@@ -73,6 +73,10 @@ const EXPECTED: Record<string, string> = {
   'defaults-timeout-not-shorter.yaml': '3:12: defaults.timeout: timeout 2m must be shorter than interval 1m',
   'retries-too-many.yaml': '2:12: defaults.retries: retries 11 is outside 0-10',
   'retries-fraction.yaml': '2:12: defaults.retries: retries 1.5 is not a whole number',
+  // address families
+  'ip-family-unknown.yaml': '4:16: monitors[0].ip_family: ip_family must be one of auto, ipv4, ipv6, dual, got "ip4"',
+  'ip-family-excludes-literal.yaml': '3:30: monitors[0].hosts[1]: "2001:db8::7" is an IPv6 address, but ip_family is ipv4',
+  'ip-family-default-excludes-literal.yaml': '5:30: monitors[0].hosts[1]: "198.51.100.7" is an IPv4 address, but ip_family is ipv6',
 };
 
 const DIR = join('test', 'config', 'invalid');
