@@ -91,7 +91,7 @@ export class Daemon {
     this.#self.setConfigReload(true, Date.now());
     this.#ready = true;
     this.#log.info(
-      { version: VERSION, configFile: this.#flags.configFile, listen: `${this.#http.host}:${this.#http.port}`, scheme: this.#web.scheme, monitors: config.monitors.length, targets: this.#targets.size, concurrency: this.#concurrency, shard: this.#flags.shard },
+      { version: VERSION, configFile: this.#flags.configFile, listen: this.#http.host.includes(':') ? `[${this.#http.host}]:${this.#http.port}` : `${this.#http.host}:${this.#http.port}`, scheme: this.#web.scheme, monitors: config.monitors.length, targets: this.#targets.size, concurrency: this.#concurrency, shard: this.#flags.shard },
       'portwatch started',
     );
     const roundStarted = performance.now();
