@@ -16,6 +16,7 @@ import { probeTcp } from './probe/tcp.js';
 import { Scheduler } from './schedule/scheduler.js';
 import { selectShard } from './shard/assign.js';
 import { PortStore } from './state/store.js';
+import type { ProbeResult } from './types.js';
 import { VERSION } from './version.js';
 import { recheck, type CheckFilter, type CheckOutcome } from './api/recheck.js';
 import { WebServing } from './web/serving.js';
@@ -54,7 +55,7 @@ export class Daemon {
       resolve: (host, want) => resolver.resolve(host, want),
       routable: () => this.#routable,
       attempt: async (ip, port, timeoutMs) => {
-        const result = await probeWithBackoff(() => this.#limiter.run(ip, () => probeTcp(ip, port, timeoutMs)), {
+        const result = await probeWithBackoff(() => this.#limiter.run(ip, () => this.#probeCountingDescriptors(ip, port, timeoutMs)), {
           tries: triesToOutlast(timeoutMs),
           onBackoff: () => this.#self.countBackoff(),
         });
@@ -70,7 +71,7 @@ export class Daemon {
       admit: (inFlight) => inFlight - this.#limiter.inFlight < Math.max(256, this.#limiter.inFlight),
       onError: (id, err) => this.#log.error({ err, target: id }, 'check failed unexpectedly'),
     });
-    this.#self.bind({ store: this.#store, intervalsMs: () => this.#intervals, inFlight: () => this.#limiter.inFlight });
+    this.#self.bind({ store: this.#store, intervalsMs: () => this.#intervals, inFlight: () => this.#limiter.inFlight, socketLimit: () => this.#limiter.socketLimit });
   }
 
   /** Loads the config (a bad one is fatal here), starts serving and checking. */
@@ -149,6 +150,14 @@ export class Daemon {
     this.#intervals = new Map(mine.monitors.map((m) => [m.name, m.intervalMs]));
     this.#store.setTargets(mine.monitors);
     this.#scheduler.set([...this.#targets.values()].map((t) => ({ id: t.id, intervalMs: t.intervalMs })));
+  }
+
+  /** One attempt; running out of descriptors lowers the limiter's socket budget until they suffice. */
+  async #probeCountingDescriptors(ip: string, port: number, timeoutMs: number): Promise<ProbeResult> {
+    const result = await probeTcp(ip, port, timeoutMs);
+    if (result.reason === 'fd-exhausted') this.#limiter.reportDescriptorsExhausted();
+    else this.#limiter.reportDescriptorsFine();
+    return result;
   }
 
   async #runCheck(id: string): Promise<void> {

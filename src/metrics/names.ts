@@ -75,6 +75,11 @@ export const PROBES_IN_FLIGHT = {
   help: 'Connect attempts in progress now.',
 } as const satisfies MetricName;
 
+export const PROBE_SOCKET_LIMIT = {
+  name: 'portwatch_probe_socket_limit',
+  help: 'Connect attempts that may hold a socket at once; below its configured value after the process ran out of file descriptors.',
+} as const satisfies MetricName;
+
 export const SHARD_INDEX = {
   name: 'portwatch_shard_index',
   help: 'The shard of the hosts this portwatch checks, from 0 to portwatch_shards - 1 (--shard.index).',

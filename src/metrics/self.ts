@@ -14,6 +14,7 @@ import {
   PROBE_BACKOFFS,
   PROBES,
   PROBES_IN_FLIGHT,
+  PROBE_SOCKET_LIMIT,
   SHARDS,
   SHARD_INDEX,
   TARGETS,
@@ -26,6 +27,8 @@ export interface SelfMetricsSource {
   store: PortStore;
   intervalsMs: () => ReadonlyMap<string, number>;
   inFlight: () => number;
+  /** Absent: no socket limit to report (tests that bind only a store). */
+  socketLimit?: () => number;
 }
 
 export class SelfMetrics {
@@ -78,6 +81,15 @@ export class SelfMetrics {
       registers,
       collect(this: Gauge) {
         this.set(source()?.inFlight() ?? 0);
+      },
+    });
+
+    new Gauge({
+      ...PROBE_SOCKET_LIMIT,
+      registers,
+      collect(this: Gauge) {
+        const limit = source()?.socketLimit;
+        if (limit) this.set(limit());
       },
     });
 

@@ -52,6 +52,12 @@ interface AddressState {
 /** How far a silent address's window may grow past perAddress. */
 const SILENT_WINDOW_GROWTH = 16;
 
+/** The socket budget never drops below this, so checks go on, slowly, whatever happens. */
+const MIN_SOCKET_LIMIT = 8;
+
+/** Attempts that got their descriptor before the lowered budget grows back by one. */
+const GROW_BACK_AFTER = 32;
+
 /** Round-trip estimates kept for addresses with nothing under way, so the next round starts informed. */
 const RTT_MEMORY = 65_536;
 
@@ -74,6 +80,9 @@ export class ProbeLimiter {
   readonly #perAddress: number;
   readonly #silentAfterMinMs: number;
   readonly #sockets: number;
+  /** The socket budget now: #sockets, lowered when the process ran out of descriptors. */
+  #socketLimit: number;
+  #fineSinceLowered = 0;
   readonly #onStart: (() => void) | undefined;
   readonly #addresses = new Map<string, AddressState>();
   readonly #ring = new Queue<AddressState>();
@@ -92,7 +101,31 @@ export class ProbeLimiter {
     this.#perAddress = opts.perAddress;
     this.#silentAfterMinMs = opts.silentAfterMinMs ?? 10;
     this.#sockets = Math.max(this.#global, opts.sockets ?? this.#global);
+    this.#socketLimit = this.#sockets;
     this.#onStart = opts.onStart;
+  }
+
+  /**
+   * An attempt failed for want of file descriptors (EMFILE, ENFILE): the budget was more
+   * than the process may hold (a --probe.concurrency above the open-files limit, or
+   * descriptors taken by something else). Hold a quarter fewer sockets than are open now.
+   */
+  reportDescriptorsExhausted(): void {
+    this.#socketLimit = Math.max(MIN_SOCKET_LIMIT, Math.min(this.#socketLimit, Math.floor(this.#running * 0.75)));
+    this.#fineSinceLowered = 0;
+  }
+
+  /** An attempt got its descriptor: after a run of them, the budget grows back by one. */
+  reportDescriptorsFine(): void {
+    if (this.#socketLimit >= this.#sockets || ++this.#fineSinceLowered < GROW_BACK_AFTER) return;
+    this.#socketLimit++;
+    this.#fineSinceLowered = 0;
+    this.#pump();
+  }
+
+  /** The socket budget in force: lower than configured after descriptors ran out. */
+  get socketLimit(): number {
+    return this.#socketLimit;
   }
 
   /** Attempts presumed silent so far (they released their address's slot early). */
@@ -203,7 +236,7 @@ export class ProbeLimiter {
 
   #pump(): void {
     let started = 0;
-    while (this.#running - this.#silent < this.#global && this.#running < this.#sockets) {
+    while (this.#running - this.#silent < Math.min(this.#global, this.#socketLimit) && this.#running < this.#socketLimit) {
       const state = this.#ring.shift();
       if (state === undefined) break;
       state.ready = false;

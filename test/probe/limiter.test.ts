@@ -137,3 +137,28 @@ describe('ProbeLimiter socket budget and onStart', () => {
     expect(limiter.inFlight).toBe(0);
   });
 });
+
+describe('ProbeLimiter socket budget under descriptor exhaustion', () => {
+  it('drops to three quarters of the sockets open, holds new work back, and grows back slowly', async () => {
+    const limiter = new ProbeLimiter({ global: 100, perAddress: 100 });
+    const release: Array<() => void> = [];
+    const tasks = Array.from({ length: 60 }, () => limiter.run('127.0.0.1', () => new Promise<void>((r) => release.push(r))));
+    await new Promise((r) => setImmediate(r));
+    expect(limiter.inFlight).toBe(60);
+    limiter.reportDescriptorsExhausted();
+    expect(limiter.socketLimit).toBe(45);
+    const extra = limiter.run('127.0.0.1', async () => 'ran');
+    await new Promise((r) => setImmediate(r));
+    expect(limiter.queued).toBe(1);
+    for (let i = 0; i < 31; i++) limiter.reportDescriptorsFine();
+    expect(limiter.socketLimit).toBe(45);
+    limiter.reportDescriptorsFine();
+    expect(limiter.socketLimit).toBe(46);
+    // Below the budget again, the waiting attempt starts.
+    release.splice(0, 20).forEach((r) => r());
+    expect(await extra).toBe('ran');
+    release.forEach((r) => r());
+    await Promise.all(tasks);
+    expect(limiter.inFlight).toBe(0);
+  });
+});
