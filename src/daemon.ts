@@ -37,6 +37,7 @@ export class Daemon {
   #web: WebServing | undefined;
   #reloading: Promise<void> = Promise.resolve();
   #ready = false;
+  #stopping = false;
   /** Address families this machine can route, found at start and at each reload (ip_family auto). */
   #routable: Routable = detectRoutable();
 
@@ -69,7 +70,9 @@ export class Daemon {
       // enough to keep the limiter busy, few enough that checks finish young (cheap to collect).
       maxInFlight: 2 * sockets + 256,
       admit: (inFlight) => inFlight - this.#limiter.inFlight < Math.max(256, this.#limiter.inFlight),
-      onError: (id, err) => this.#log.error({ err, target: id }, 'check failed unexpectedly'),
+      onError: (id, err) => {
+        if (!this.#stopping) this.#log.error({ err, target: id }, 'check failed unexpectedly');
+      },
     });
     this.#self.bind({ store: this.#store, intervalsMs: () => this.#intervals, inFlight: () => this.#limiter.inFlight, socketLimit: () => this.#limiter.socketLimit });
   }
@@ -119,7 +122,11 @@ export class Daemon {
 
   async stop(): Promise<void> {
     this.#ready = false;
-    await this.#scheduler.stop(this.#flags.shutdownGraceMs);
+    this.#stopping = true;
+    const stopped = this.#scheduler.stop(this.#flags.shutdownGraceMs);
+    // Checks waiting for a probe slot end now; only attempts under way get the grace period.
+    this.#limiter.close(new Error('portwatch is stopping'));
+    await stopped;
     await this.#http?.close();
   }
 

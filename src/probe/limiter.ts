@@ -31,7 +31,8 @@ interface Running {
 }
 
 interface AddressState {
-  readonly waiting: Queue<() => void>;
+  /** Starters of the attempts waiting; called with an error instead when the limiter closes. */
+  readonly waiting: Queue<(cancelled?: Error) => void>;
   /** Attempts under way, oldest first; finished ones are dropped from the front lazily. */
   readonly started: Queue<Running>;
   /** Attempts that hold a per-address slot. */
@@ -83,6 +84,7 @@ export class ProbeLimiter {
   /** The socket budget now: #sockets, lowered when the process ran out of descriptors. */
   #socketLimit: number;
   #fineSinceLowered = 0;
+  #closed: Error | undefined;
   readonly #onStart: (() => void) | undefined;
   readonly #addresses = new Map<string, AddressState>();
   readonly #ring = new Queue<AddressState>();
@@ -141,7 +143,26 @@ export class ProbeLimiter {
     return this.#queued;
   }
 
+  /**
+   * Starts nothing more: every attempt still waiting is rejected with `reason`, so a
+   * shutdown waits only for the attempts under way. Later calls of run() are rejected too.
+   */
+  close(reason: Error): void {
+    this.#closed = reason;
+    for (const [address, state] of this.#addresses) {
+      for (let start = state.waiting.shift(); start !== undefined; start = state.waiting.shift()) {
+        this.#queued--;
+        start(reason);
+      }
+      if (state.active === 0) {
+        clearTimeout(state.silenceTimer);
+        this.#addresses.delete(address);
+      }
+    }
+  }
+
   run<T>(address: string, fn: () => Promise<T>): Promise<T> {
+    if (this.#closed !== undefined) return Promise.reject(this.#closed);
     return new Promise<T>((resolve, reject) => {
       let state = this.#addresses.get(address);
       if (state === undefined) {
@@ -151,7 +172,11 @@ export class ProbeLimiter {
         this.#addresses.set(address, state);
       }
       const owner = state;
-      owner.waiting.push(() => {
+      owner.waiting.push((cancelled?: Error) => {
+        if (cancelled !== undefined) {
+          reject(cancelled);
+          return;
+        }
         const entry: Running = { startedAt: performance.now(), done: false, released: false };
         owner.started.push(entry);
         let promise: Promise<T>;

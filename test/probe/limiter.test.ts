@@ -162,3 +162,22 @@ describe('ProbeLimiter socket budget under descriptor exhaustion', () => {
     expect(limiter.inFlight).toBe(0);
   });
 });
+
+describe('ProbeLimiter.close', () => {
+  it('rejects the attempts still waiting, lets those under way finish, and refuses new ones', async () => {
+    const limiter = new ProbeLimiter({ global: 2, perAddress: 2 });
+    const release: Array<() => void> = [];
+    const running = [0, 1].map(() => limiter.run('127.0.0.1', () => new Promise<string>((r) => release.push(() => r('done')))));
+    const waiting = [0, 1, 2].map(() => limiter.run('127.0.0.1', async () => 'started'));
+    await new Promise((r) => setImmediate(r));
+    expect([limiter.inFlight, limiter.queued]).toEqual([2, 3]);
+    const reason = new Error('stopping');
+    limiter.close(reason);
+    expect(limiter.queued).toBe(0);
+    for (const w of waiting) await expect(w).rejects.toBe(reason);
+    await expect(limiter.run('127.0.0.1', async () => 'late')).rejects.toBe(reason);
+    release.forEach((r) => r());
+    expect(await Promise.all(running)).toEqual(['done', 'done']);
+    expect(limiter.inFlight).toBe(0);
+  });
+});
