@@ -3,7 +3,7 @@
 // value), so everything is read through type guards.
 import { quote } from './describe.js';
 import { formatDuration } from './duration.js';
-import { isIP } from 'node:net';
+import { hostCount, hostFamily, isBlock } from './blocks.js';
 import { hostKey } from './hosts.js';
 
 export interface Finding {
@@ -12,6 +12,8 @@ export interface Finding {
 }
 
 const LISTED_PORTS = 8;
+/** The most host:port targets a config may make, address blocks expanded. */
+export const MAX_TARGETS = 1_000_000;
 
 /** The same host twice in one list, in any spelling. */
 export function duplicateHosts(hosts: unknown): Finding[] {
@@ -72,8 +74,10 @@ export function configFindings(config: unknown): Finding[] {
   timing(defaults['interval'], defaults['timeout'], ['defaults'], 'timeout');
 
   const names = new Map<string, number>();
+  let targets = 0;
   entries(config['monitors']).forEach((monitor, i) => {
     if (!isRecord(monitor)) return;
+    targets += targetCount(monitor);
     const name = monitor['name'];
     if (typeof name === 'string' && name !== '') {
       const first = names.get(name);
@@ -86,7 +90,22 @@ export function configFindings(config: unknown): Finding[] {
     if (ownInterval === undefined && ownTimeout === undefined) return; // the defaults, checked above
     timing(ownInterval ?? defaults['interval'], ownTimeout ?? defaults['timeout'], ['monitors', i], ownTimeout === undefined ? 'interval' : 'timeout');
   });
+  if (targets > MAX_TARGETS) {
+    const n = (v: number): string => v.toLocaleString('en-US');
+    findings.push({
+      path: ['monitors'],
+      message: `the monitors make ${n(targets)} host:port targets (address blocks expanded); portwatch checks at most ${n(MAX_TARGETS)}: use smaller blocks or fewer ports`,
+    });
+  }
   return findings;
+}
+
+/** Hosts (blocks expanded, overlaps counted twice: an upper bound) times distinct ports. */
+function targetCount(monitor: Record<string, unknown>): number {
+  const hosts = entries(monitor['hosts']).reduce<number>((sum, h) => sum + (typeof h === 'string' ? hostCount(h) : 0), 0);
+  const ports = new Set<number>();
+  for (const key of ['expect_open', 'expect_closed']) for (const entry of entries(monitor[key])) for (const p of numbers(entry)) ports.add(p);
+  return hosts * ports.size;
 }
 
 /** An IP literal of the family the monitor excludes could never be checked: say so at the host. */
@@ -96,8 +115,9 @@ function familyFindings(monitor: Record<string, unknown>, defaultFamily: unknown
   const excluded = family === 'ipv4' ? 6 : 4;
   const findings: Finding[] = [];
   entries(monitor['hosts']).forEach((host, j) => {
-    if (typeof host === 'string' && isIP(host) === excluded) {
-      findings.push({ path: ['monitors', i, 'hosts', j], message: `${quote(host)} is an IPv${excluded} address, but ip_family is ${family}` });
+    if (typeof host === 'string' && hostFamily(host) === excluded) {
+      const what = isBlock(host) ? 'address block' : 'address';
+      findings.push({ path: ['monitors', i, 'hosts', j], message: `${quote(host)} is an IPv${excluded} ${what}, but ip_family is ${family}` });
     }
   });
   return findings;

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { describeValue, quote } from './describe.js';
 import { DurationRangeError, parseDuration } from './duration.js';
 import { hostProblem } from './hosts.js';
+import { labelProblems } from './labels.js';
 import { parsePortEntry } from './ports.js';
 import { IP_FAMILIES, type IpFamily } from './types.js';
 
@@ -75,3 +76,19 @@ export function durationField(key: string, min: string, max: string) {
     return ms >= minMs && ms <= maxMs ? ok(ms) : outside(v);
   }, Number.NaN);
 }
+
+/**
+ * A `labels` mapping of label names to string values. Each bad label is its own issue,
+ * at its key (a bad name) or its value; params.at tells positions.ts which.
+ */
+export const labelsField = z.unknown().transform((v, ctx): Record<string, string> => {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+    ctx.addIssue({ code: 'custom', message: `expected a mapping of label names to values, got ${describeValue(v)}`, continue: true });
+    return {};
+  }
+  const labels = v as Record<string, unknown>;
+  for (const p of labelProblems(labels)) {
+    ctx.addIssue({ code: 'custom', path: [p.name], params: { at: p.at }, message: p.message, continue: true });
+  }
+  return Object.fromEntries(Object.entries(labels).filter((e): e is [string, string] => typeof e[1] === 'string'));
+});

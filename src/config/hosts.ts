@@ -1,4 +1,5 @@
 import { isIP, SocketAddress } from 'node:net';
+import { isBlock, parseBlock } from './blocks.js';
 import { describeValue, quote } from './describe.js';
 
 const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i;
@@ -6,8 +7,8 @@ const MAX_NAME = 253;
 
 /**
  * Why `value` is not a host portwatch can check, or undefined when it is one: an IPv4
- * or IPv6 literal, or a DNS name of RFC 1123 labels. A single trailing dot (an
- * absolute name, as in zone files) is allowed.
+ * or IPv6 literal, an address block (CIDR, see blocks.ts), or a DNS name of RFC 1123
+ * labels. A single trailing dot (an absolute name, as in zone files) is allowed.
  */
 export function hostProblem(value: unknown): string | undefined {
   if (typeof value !== 'string') return `expected a host name or IP address, got ${describeValue(value)}`;
@@ -16,6 +17,10 @@ export function hostProblem(value: unknown): string | undefined {
   const q = quote(value);
   if (value.includes('://')) return `${q} is a URL; give only the host name or IP address`;
   if (value.startsWith('[')) return `${q}: write IPv6 addresses without brackets`;
+  if (isBlock(value)) {
+    const block = parseBlock(value);
+    return block.ok ? undefined : block.message;
+  }
   if (/^[^:]+:\d*$/.test(value)) return `${q} includes a port; list ports in expect_open or expect_closed`;
   if (value.includes(':')) return `${q} is not a valid IPv6 address`;
   if (/^\d[\d.]*$/.test(value)) return `${q} is not a valid IPv4 address`;

@@ -22,6 +22,11 @@ export function problemsFromIssues(issues: readonly z.core.$ZodIssue[], source: 
       const key = String(issue.path.at(-1) ?? '');
       return [problem(source, issue.path, undefined, `missing required key ${JSON.stringify(key)}`)];
     }
+    if (issue.code === 'custom' && (issue.params as { at?: string } | undefined)?.at === 'key') {
+      // A bad label name: at the name, not at its value.
+      const key = String(issue.path.at(-1) ?? '');
+      return [problem(source, issue.path, keyNode(source, issue.path.slice(0, -1), key), issue.message)];
+    }
     const message = issue.code === 'invalid_type' ? `expected ${noun(issue.expected)}, got ${describeValue(issue.input)}` : issue.message;
     return [problem(source, issue.path, undefined, message)];
   });

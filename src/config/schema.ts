@@ -2,7 +2,10 @@
 // before validation; the result is the Config the daemon runs.
 import { z } from 'zod';
 import { configFindings, duplicateHosts, monitorFindings, type Finding } from './checks.js';
-import { durationField, hostField, ipFamilyField, nameField, portEntryField, retriesField } from './fields.js';
+import { durationField, hostField, ipFamilyField, labelsField, nameField, portEntryField, retriesField } from './fields.js';
+import { expandHosts } from './blocks.js';
+import { hostKey } from './hosts.js';
+import { mergeLabels } from './labels.js';
 import type { Config, MonitorConfig } from './types.js';
 
 export const DEFAULTS = { interval: '1h', timeout: '3s', retries: 2, ip_family: 'auto' } as const;
@@ -27,6 +30,7 @@ const defaultsSchema = strictMapping({
   timeout: timeout.prefault(DEFAULTS.timeout),
   retries: retriesField.prefault(DEFAULTS.retries),
   ip_family: ipFamilyField.prefault(DEFAULTS.ip_family),
+  labels: labelsField.optional(),
 });
 
 const portList = z.array(portEntryField);
@@ -43,6 +47,7 @@ const monitorSchema = strictMapping({
   ip_family: ipFamilyField.optional(),
   expect_open: portList.optional(),
   expect_closed: portList.optional(),
+  labels: labelsField.optional(),
 }).superRefine((monitor, ctx) => report(monitorFindings(monitor), ctx), { when: always });
 
 export const configSchema = strictMapping({
@@ -52,9 +57,9 @@ export const configSchema = strictMapping({
   .superRefine((config, ctx) => report(configFindings(config), ctx), { when: always })
   .transform(({ defaults, monitors }): Config => ({
     monitors: monitors.map(
-      (m): MonitorConfig => ({
+      (m): MonitorConfig => withLabels(mergeLabels(defaults.labels, m.labels), {
         name: m.name,
-        hosts: m.hosts,
+        hosts: expandHosts(m.hosts, hostKey),
         intervalMs: m.interval ?? defaults.interval,
         timeoutMs: m.timeout ?? defaults.timeout,
         retries: m.retries ?? defaults.retries,
@@ -64,6 +69,11 @@ export const configSchema = strictMapping({
       }),
     ),
   }));
+
+/** No labels key at all when there are none, so a monitor without labels looks as it always did. */
+function withLabels(labels: Record<string, string>, m: MonitorConfig): MonitorConfig {
+  return Object.keys(labels).length === 0 ? m : { ...m, labels };
+}
 
 function sortedUnique(entries: number[][] | undefined): number[] {
   return [...new Set((entries ?? []).flat())].sort((a, b) => a - b);

@@ -5,7 +5,7 @@ export const IP_FAMILIES: readonly IpFamily[] = ['auto', 'ipv4', 'ipv6', 'dual']
 /** A validated monitor with defaults applied and port lists expanded. */
 export interface MonitorConfig {
   name: string;
-  /** Host names, IPv4 or IPv6 literals, as written. */
+  /** Host names, IPv4 or IPv6 literals, as written; address blocks (CIDR) expanded to their addresses. */
   hosts: string[];
   intervalMs: number;
   timeoutMs: number;
@@ -17,6 +17,8 @@ export interface MonitorConfig {
   expectOpen: number[];
   /** Sorted, unique, disjoint from expectOpen. */
   expectClosed: number[];
+  /** Extra labels of every port series of the monitor (defaults merged in), names sorted; absent or {} when none. */
+  labels?: Readonly<Record<string, string>>;
 }
 
 export interface Config {

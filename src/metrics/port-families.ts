@@ -4,7 +4,7 @@
  * rather than prom-client gauges kept in sync with the store (about 1/8 of the time
  * prom-client's registry takes for the same series).
  */
-import type { PortRecord, PortStore, ViolationCounts } from '../state/store.js';
+import type { Labels, PortRecord, PortStore, ViolationCounts } from '../state/store.js';
 import type { PortState, Reason } from '../types.js';
 import { isViolation, STATE_VALUE } from '../types.js';
 import { ByteWriter } from './byte-writer.js';
@@ -19,17 +19,27 @@ import {
 } from './names.js';
 import { escapeLabelValue, familyHeader, formatValue } from './text-format.js';
 
-/** `{monitor="…",host="…",ip="…",port="…",expected="…"` (no closing brace), labels in PORT_LABELS order. */
+/**
+ * `{monitor="…",host="…",ip="…",port="…",expected="…"` (no closing brace), labels in
+ * PORT_LABELS order, then the monitor's own labels in name order.
+ */
 function portLabels(r: PortRecord): string {
   return (
     `{monitor="${escapeLabelValue(r.monitor)}",host="${escapeLabelValue(r.host)}",` +
-    `ip="${escapeLabelValue(r.ip)}",port="${r.port}",expected="${r.expected}"`
+    `ip="${escapeLabelValue(r.ip)}",port="${r.port}",expected="${r.expected}"${extraLabels(r.labels)}`
   );
 }
 
-// A record's labels never change while it lives (a new expectation makes a new record),
-// so each is encoded once and its bytes reused by every later scrape; the entry goes
-// with the record.
+/** `,name="value"` for each of a monitor's own labels (names are sorted at config load). */
+function extraLabels(labels: Labels): string {
+  let out = '';
+  for (const name in labels) out += `,${name}="${escapeLabelValue(labels[name]!)}"`;
+  return out;
+}
+
+// A record's labels never change while it lives (a new expectation or new monitor labels
+// make a new record, see PortStore.setTargets), so each is encoded once and its bytes
+// reused by every later scrape; the entry goes with the record.
 const labelBytes = new WeakMap<PortRecord, Buffer>();
 
 function labelsOf(r: PortRecord): Buffer {
@@ -95,6 +105,8 @@ export interface PortSnapshot {
   readonly duration: Float64Array;
   /** Per-monitor violation counts, every configured monitor included at zero. */
   readonly counts: Map<string, ViolationCounts>;
+  /** Per monitor, its own labels encoded as `,name="value"…` ('' for none). */
+  readonly monitorLabels: Map<string, string>;
 }
 
 export function snapshotPorts(store: PortStore): PortSnapshot {
@@ -110,7 +122,11 @@ export function* snapshotPortsInPieces(store: PortStore, every = 8192): Generato
   // Every configured monitor starts at zero for both expectations, so alerts see 0
   // rather than no series. Counted here to save store.violationCounts() a second pass.
   const counts = new Map<string, ViolationCounts>();
-  for (const m of store.monitors()) counts.set(m, { open: 0, closed: 0 });
+  const monitorLabels = new Map<string, string>();
+  for (const m of store.monitors()) {
+    counts.set(m, { open: 0, closed: 0 });
+    monitorLabels.set(m, extraLabels(store.labelsOf(m)));
+  }
   // Records are gathered in one go (cheap: references only), so a reload in between cannot mix two configs.
   const records: PortRecord[] = [];
   for (const r of store.records()) records.push(r);
@@ -124,6 +140,7 @@ export function* snapshotPortsInPieces(store: PortStore, every = 8192): Generato
     checkedAt: new Float64Array(n),
     duration: new Float64Array(n),
     counts,
+    monitorLabels,
   };
   for (let i = 0; i < n; i++) {
     const r = records[i]!;
@@ -178,8 +195,9 @@ export function* writePortFamiliesInPieces(snap: PortSnapshot, out: ByteWriter, 
   let violations = familyHeader(PORT_VIOLATIONS, 'gauge');
   for (const [monitor, c] of snap.counts) {
     const m = escapeLabelValue(monitor);
-    violations += `${PORT_VIOLATIONS.name}{monitor="${m}",expected="open"} ${c.open}\n`;
-    violations += `${PORT_VIOLATIONS.name}{monitor="${m}",expected="closed"} ${c.closed}\n`;
+    const own = snap.monitorLabels.get(monitor) ?? '';
+    violations += `${PORT_VIOLATIONS.name}{monitor="${m}",expected="open"${own}} ${c.open}\n`;
+    violations += `${PORT_VIOLATIONS.name}{monitor="${m}",expected="closed"${own}} ${c.closed}\n`;
   }
   out.bytes(bytes(violations));
 

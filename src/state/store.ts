@@ -10,6 +10,8 @@ export interface PortRecord {
   readonly ip: string;
   readonly port: number;
   readonly expected: Expectation;
+  /** The monitor's extra labels, names sorted; shared by all its records. */
+  readonly labels: Labels;
   state: PortState;
   reason: Reason;
   /** Epoch ms of the last confirmed change of state, or of the first result. */
@@ -17,6 +19,16 @@ export interface PortRecord {
   /** Epoch ms at which the last check of this port ended. */
   checkedAt: number;
   durationSeconds: number;
+}
+
+/** Extra labels of a monitor's series, names sorted. */
+export type Labels = Readonly<Record<string, string>>;
+
+const NO_LABELS: Labels = Object.freeze({});
+
+/** Equal for the same labels in the same order (names are sorted at config load). */
+function labelsKey(labels: Labels): string {
+  return JSON.stringify(labels);
 }
 
 export interface StateChange {
@@ -33,6 +45,7 @@ export interface TargetEntry {
   readonly host: string;
   readonly port: number;
   expected: Expectation;
+  readonly labels: Labels;
   readonly byIp: AddressRecords;
 }
 
@@ -106,32 +119,48 @@ export function targetId(monitor: string, host: string, port: number): string {
 export class PortStore {
   readonly #targets = new Map<string, TargetEntry>();
   #monitors: string[] = [];
+  #labels = new Map<string, Labels>();
 
   /**
    * Make the set of targets equal to the configured one. Targets that stay keep their
-   * records; removed ones vanish with their series. A changed expectation starts the
-   * target afresh, since its series carry the expectation as a label.
+   * records; removed ones vanish with their series. A changed expectation or changed
+   * labels start the target afresh, since its series carry them as labels.
    */
   setTargets(monitors: readonly MonitorConfig[]): void {
     // Ids only, and entries made in place: 100k interim objects would be garbage the heap keeps until its next full collection.
     const wanted = new Set<string>();
-    const want = (monitor: string, host: string, port: number, expected: Expectation): void => {
+    const oldLabels = this.#labels;
+    const newLabels = new Map<string, Labels>();
+    const wantTarget = (monitor: string, host: string, port: number, expected: Expectation, labels: Labels, sameLabels: boolean): void => {
       const id = targetId(monitor, host, port);
       wanted.add(id);
       const existing = this.#targets.get(id);
-      if (existing && existing.expected === expected) return;
-      this.#targets.set(id, { id, monitor, host, port, expected, byIp: new AddressRecords() });
+      if (existing && existing.expected === expected && sameLabels) return;
+      this.#targets.set(id, { id, monitor, host, port, expected, labels, byIp: new AddressRecords() });
     };
     for (const m of monitors) {
+      const before = oldLabels.get(m.name);
+      const given = m.labels ?? NO_LABELS;
+      const same = before !== undefined && labelsKey(before) === labelsKey(given);
+      // Unchanged labels keep the old object, which the records that stay still hold.
+      const labels = same ? before : given;
+      newLabels.set(m.name, labels);
+      const want = (host: string, port: number, expected: Expectation): void => wantTarget(m.name, host, port, expected, labels, same);
       for (const host of m.hosts) {
-        for (const port of m.expectOpen) want(m.name, host, port, 'open');
-        for (const port of m.expectClosed) want(m.name, host, port, 'closed');
+        for (const port of m.expectOpen) want(host, port, 'open');
+        for (const port of m.expectClosed) want(host, port, 'closed');
       }
     }
     for (const id of this.#targets.keys()) {
       if (!wanted.has(id)) this.#targets.delete(id);
     }
     this.#monitors = monitors.map((m) => m.name);
+    this.#labels = newLabels;
+  }
+
+  /** The extra labels of a configured monitor, names sorted ({} when none). */
+  labelsOf(monitor: string): Labels {
+    return this.#labels.get(monitor) ?? NO_LABELS;
   }
 
   get(id: string): TargetEntry | undefined {
@@ -173,6 +202,7 @@ export class PortStore {
         ip,
         port: target.port,
         expected: target.expected,
+        labels: target.labels,
         state: result.state,
         reason: result.reason,
         changedAt: now,

@@ -20,9 +20,9 @@ const EXPECTED: Record<string, string> = {
   'monitors-empty.yaml': '3:11: monitors: no monitors defined',
   'monitor-not-a-mapping.yaml': '2:5: monitors[0]: expected a mapping, got string "web"',
   'unknown-top-key.yaml': '5:1: listen: unknown key "listen" (allowed: defaults, monitors)',
-  'unknown-defaults-key.yaml': '2:3: defaults.intervall: unknown key "intervall" (allowed: interval, timeout, retries, ip_family)',
+  'unknown-defaults-key.yaml': '2:3: defaults.intervall: unknown key "intervall" (allowed: interval, timeout, retries, ip_family, labels)',
   'unknown-monitor-key.yaml':
-    '5:5: monitors[0].colour: unknown key "colour" (allowed: name, hosts, interval, timeout, retries, ip_family, expect_open, expect_closed)',
+    '5:5: monitors[0].colour: unknown key "colour" (allowed: name, hosts, interval, timeout, retries, ip_family, expect_open, expect_closed, labels)',
   // names
   'name-missing.yaml': '2:5: monitors[0].name: missing required key "name"',
   'name-invalid.yaml': '2:11: monitors[0].name: monitor name "my web" may only contain letters, digits, "_", "." and "-"',
@@ -77,6 +77,25 @@ const EXPECTED: Record<string, string> = {
   'ip-family-unknown.yaml': '4:16: monitors[0].ip_family: ip_family must be one of auto, ipv4, ipv6, dual, got "ip4"',
   'ip-family-excludes-literal.yaml': '3:30: monitors[0].hosts[1]: "2001:db8::7" is an IPv6 address, but ip_family is ipv4',
   'ip-family-default-excludes-literal.yaml': '5:30: monitors[0].hosts[1]: "198.51.100.7" is an IPv4 address, but ip_family is ipv6',
+  // address blocks
+  'block-too-large-ipv4.yaml': '3:30: monitors[0].hosts[1]: "10.0.0.0/8" is too large: IPv4 blocks may be at most /16 (65,536 addresses)',
+  'block-too-large-ipv6.yaml': '3:31: monitors[0].hosts[1]: "2001:db8:1::/64" is too large: IPv6 blocks may be at most /120 (256 addresses)',
+  'block-bad-prefix.yaml': '3:30: monitors[0].hosts[1]: "198.51.100.0/33": the prefix length must be a whole number 0-32',
+  'block-host-bits.yaml': '3:13: monitors[0].hosts[0]: "198.51.100.7/24" has host bits set; the block is "198.51.100.0/24"',
+  'block-family-excluded.yaml': '3:30: monitors[0].hosts[1]: "2001:db8::/124" is an IPv6 address block, but ip_family is ipv4',
+  'too-many-targets.yaml':
+    '2:3: monitors: the monitors make 5,963,776 host:port targets (address blocks expanded); portwatch checks at most 1,000,000: use smaller blocks or fewer ports',
+  // labels
+  'label-name-invalid.yaml':
+    '5:30: monitors[0].labels.cost-centre: label name "cost-centre" may only contain letters, digits and "_", and must not start with a digit',
+  'label-name-reserved.yaml': '6:7: monitors[0].labels.__address__: label name "__address__" starts with "__", which Prometheus reserves for its own use',
+  'label-name-built-in.yaml':
+    '7:7: monitors[0].labels.host: label name "host" is a label portwatch sets itself (monitor, host, ip, port, expected, state, reason)',
+  'label-name-job.yaml':
+    '3:5: defaults.labels.job: label name "job" is set by Prometheus on every scrape, which would rename this one to "exported_job"; choose another name',
+  'label-value-number.yaml': '6:13: monitors[0].labels.tier: label "tier" must have a string value, got number 1; quote it: "1"',
+  'label-value-empty.yaml': '6:13: monitors[0].labels.team: label "team" has an empty value, which Prometheus treats as no label; leave it out',
+  'labels-not-a-mapping.yaml': '5:13: monitors[0].labels: expected a mapping of label names to values, got a list',
 };
 
 const DIR = join('test', 'config', 'invalid');

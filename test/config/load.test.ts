@@ -91,6 +91,42 @@ monitors:
   });
 });
 
+describe('labels', () => {
+  it('merges the defaults with the monitor own labels, the monitor winning, names sorted', () => {
+    const config = parseConfig(
+      `defaults:
+  labels: {env: prod, team: platform}
+monitors:
+  - name: pay
+    hosts: [198.51.100.7]
+    expect_open: [443]
+    labels: {team: payments, Zone: "eu-1", a_b: "x\\"y"}
+  - name: plain
+    hosts: [198.51.100.8]
+    expect_open: [443]
+`,
+      'pw.yaml',
+    );
+    const [pay, plain] = config.monitors;
+    expect(Object.entries(pay!.labels!)).toEqual([['Zone', 'eu-1'], ['a_b', 'x"y'], ['env', 'prod'], ['team', 'payments']]);
+    expect(plain!.labels).toEqual({ env: 'prod', team: 'platform' });
+  });
+
+  it('leaves the key out when a monitor has no labels', () => {
+    const config = parseConfig('monitors:\n  - name: web\n    hosts: [h.example]\n    expect_open: [80]\n    labels: {}\n', 'pw.yaml');
+    expect(config.monitors[0]).not.toHaveProperty('labels');
+  });
+
+  it('reports every bad label of a mapping, each at its own name or value', () => {
+    const err = problemsOf('monitors:\n  - name: web\n    hosts: [h.example]\n    expect_open: [80]\n    labels: {instance: a, 9x: b, ok: true}\n');
+    expect(err.message.split('\n')).toEqual([
+      'pw.yaml:5:14: monitors[0].labels.instance: label name "instance" is set by Prometheus on every scrape, which would rename this one to "exported_instance"; choose another name',
+      'pw.yaml:5:27: monitors[0].labels["9x"]: label name "9x" may only contain letters, digits and "_", and must not start with a digit',
+      'pw.yaml:5:38: monitors[0].labels.ok: label "ok" must have a string value, got boolean true; quote it: "true"',
+    ]);
+  });
+});
+
 describe('parseConfig on invalid configs', () => {
   it('reports every problem, sorted by position, one per line', () => {
     const err = problemsOf(`monitors:
@@ -108,7 +144,7 @@ defaults:
 `);
     expect(err.message.split('\n')).toEqual([
       'pw.yaml:3:30: monitors[0].hosts[1]: "a b" is not a valid host name: each dot-separated label must be 1-63 letters, digits or "-", not starting or ending with "-"',
-      'pw.yaml:4:5: monitors[0].colour: unknown key "colour" (allowed: name, hosts, interval, timeout, retries, ip_family, expect_open, expect_closed)',
+      'pw.yaml:4:5: monitors[0].colour: unknown key "colour" (allowed: name, hosts, interval, timeout, retries, ip_family, expect_open, expect_closed, labels)',
       'pw.yaml:5:19: monitors[0].expect_open[0]: port 70000 is outside 1-65535',
       'pw.yaml:6:21: monitors[0].expect_closed[0]: port 22 is also in expect_open[1]; a port cannot be expected both open and closed',
       'pw.yaml:7:11: monitors[1].name: duplicate monitor name "web"; already used by monitors[0]',
@@ -139,7 +175,7 @@ defaults:
     const err = problemsOf('monitors:\n  - name: 42\n    hosts: [h]\n    "two words": 1\n    expect_open: [1]\n  - name: ok\n    hosts: [h]\n    expect_open: [1]\n');
     expect(err.message.split('\n')).toEqual([
       'pw.yaml:2:11: monitors[0].name: expected a name, got number 42',
-      'pw.yaml:4:5: monitors[0]["two words"]: unknown key "two words" (allowed: name, hosts, interval, timeout, retries, ip_family, expect_open, expect_closed)',
+      'pw.yaml:4:5: monitors[0]["two words"]: unknown key "two words" (allowed: name, hosts, interval, timeout, retries, ip_family, expect_open, expect_closed, labels)',
     ]);
   });
 });

@@ -20,6 +20,15 @@ describe('the configs we ship', () => {
     expect(examples).toContain('web-and-database.yaml');
   });
 
+  it('web-and-database.yaml routes each monitor to its team', async () => {
+    const config = await loadConfigFile(join('config', 'examples', 'web-and-database.yaml'));
+    expect(config.monitors.map((m) => [m.name, m.labels])).toEqual([
+      ['web', { env: 'prod', team: 'web' }],
+      ['database', { env: 'prod', team: 'dba' }],
+      ['mail', { env: 'prod', service: 'smtp-relay', team: 'messaging' }],
+    ]);
+  });
+
   it.each(examples)('config/examples/%s loads', async (name) => {
     const config = await loadConfigFile(join('config', 'examples', name));
     expect(config.monitors.length).toBeGreaterThan(0);

@@ -105,6 +105,24 @@ describe.skipIf(!existsSync(PROMTOOL))('promtool check metrics', () => {
     expect(code).toBe(0);
   });
 
+  it('accepts monitors with different label sets in one family', async () => {
+    const store = new PortStore();
+    const labelled = (name: string, labels: Record<string, string>) => ({ ...monitor(name, [`${name}.example`], [443], [22]), labels });
+    store.setTargets([...MONITORS, labelled('pay', { env: 'prod', team: 'payments' }), labelled('search', { tier: 'a"b\\c\nd' })]);
+    for (const [name, ip] of [['web', '192.0.2.10'], ['pay', '192.0.2.20'], ['search', '192.0.2.30']] as const) {
+      const host = name === 'web' ? 'web1.example' : `${name}.example`;
+      store.record(targetId(name, host, 443), [result(ip, 'open', 'syn-ack')], NOW);
+      if (name !== 'web') store.record(targetId(name, host, 22), [result(ip, 'open', 'syn-ack')], NOW);
+    }
+    const { base } = await serve({ store });
+    const text = await (await scrape(base)).text();
+    expect(text).toContain('team="payments"');
+    expect(text).toContain('tier="a\\"b\\\\c\\nd"');
+    const { code, output } = await promtoolCheck(text);
+    expect(output).toBe('');
+    expect(code).toBe(0);
+  });
+
   it('accepts a scrape before any port was checked', async () => {
     const { base } = await serve({ store: new PortStore() });
     const { code, output } = await promtoolCheck(await (await scrape(base)).text());

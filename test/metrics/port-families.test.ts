@@ -155,3 +155,64 @@ describe('the snapshot taken in pieces', () => {
     expect(out.result().toString('utf8')).toBe(renderPortFamilies(store));
   });
 });
+
+describe('monitor labels', () => {
+  const FAMILIES = [
+    'port_state',
+    'port_state_info',
+    'port_violation',
+    'port_violations',
+    'port_state_change_timestamp_seconds',
+    'port_last_probe_timestamp_seconds',
+    'port_probe_duration_seconds',
+  ];
+  const labelled = (labels: Record<string, string>) => ({ ...monitor('pay', ['pay.example'], [443], []), labels });
+  const checked = (labels: Record<string, string>): PortStore => {
+    const store = new PortStore();
+    store.setTargets([labelled(labels), ...MONITORS]);
+    store.record(targetId('pay', 'pay.example', 443), [result('192.0.2.20', 'open', 'syn-ack')], NOW);
+    store.record(targetId('web', 'web1.example', 443), [result('192.0.2.10', 'open', 'syn-ack')], NOW);
+    return store;
+  };
+
+  it('are on every port series of their monitor, after the built-in labels, and on no other', () => {
+    const text = renderPortFamilies(checked({ env: 'prod', team: 'pay"ments' }));
+    const own = ',env="prod",team="pay\\"ments"';
+    for (const family of FAMILIES) {
+      const lines = samples(text, family);
+      const pay = lines.filter((l) => l.includes('monitor="pay"'));
+      expect(pay.length, family).toBeGreaterThan(0);
+      for (const line of pay) {
+        if (family === 'port_violations') expect(line).toMatch(new RegExp(`^port_violations\\{monitor="pay",expected="(open|closed)"${own.replace(/[\\"]/g, (c) => `\\${c}`)}\\} 0$`));
+        else if (family === 'port_state_info') expect(line).toContain(`expected="open"${own},state="open",reason="syn-ack"} 1`);
+        else expect(line).toContain(`{monitor="pay",host="pay.example",ip="192.0.2.20",port="443",expected="open"${own}} `);
+      }
+      for (const line of lines.filter((l) => !l.includes('monitor="pay"'))) expect(line, family).not.toMatch(/env=|team=/);
+    }
+  });
+
+  it('replace the series of the old labels when a reload changes them, and keep records when they stay', () => {
+    const store = checked({ team: 'payments' });
+    renderPortFamilies(store); // caches the encoded labels of each record
+    store.setTargets([labelled({ team: 'payments' }), ...MONITORS]);
+    expect(samples(renderPortFamilies(store), 'port_state').filter((l) => l.includes('team="payments"'))).toHaveLength(1);
+
+    store.setTargets([labelled({ env: 'prod', team: 'billing' }), ...MONITORS]);
+    let text = renderPortFamilies(store);
+    expect(text).not.toContain('team="payments"');
+    // The target starts afresh, as after a change of expectation: no series until its next check.
+    expect(samples(text, 'port_state').filter((l) => l.includes('monitor="pay"'))).toEqual([]);
+    expect(samples(text, 'port_violations').filter((l) => l.includes('monitor="pay"'))).toEqual([
+      'port_violations{monitor="pay",expected="open",env="prod",team="billing"} 0',
+      'port_violations{monitor="pay",expected="closed",env="prod",team="billing"} 0',
+    ]);
+    store.record(targetId('pay', 'pay.example', 443), [result('192.0.2.20', 'open', 'syn-ack')], NOW);
+    text = renderPortFamilies(store);
+    expect(samples(text, 'port_state').filter((l) => l.includes('monitor="pay"'))).toEqual([
+      'port_state{monitor="pay",host="pay.example",ip="192.0.2.20",port="443",expected="open",env="prod",team="billing"} 1',
+    ]);
+
+    store.setTargets([labelled({}), ...MONITORS]);
+    expect(renderPortFamilies(store)).not.toMatch(/team=|env=/);
+  });
+});

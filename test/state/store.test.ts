@@ -61,7 +61,7 @@ describe('PortStore', () => {
 });
 
 describe('AddressRecords', () => {
-  const rec = (ip: string): PortRecord => ({ monitor: 'm', host: 'h', ip, port: 1, expected: 'open', state: 'open', reason: 'syn-ack', changedAt: 0, checkedAt: 0, durationSeconds: 0 });
+  const rec = (ip: string): PortRecord => ({ monitor: 'm', host: 'h', ip, port: 1, expected: 'open', labels: {}, state: 'open', reason: 'syn-ack', changedAt: 0, checkedAt: 0, durationSeconds: 0 });
 
   it('behaves as a Map from one address to many and back', () => {
     const a = new AddressRecords();
