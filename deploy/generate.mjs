@@ -103,13 +103,16 @@ export function vantageRules(rulesText) {
   const doc = parseRules(rulesText);
   for (const group of doc.get('groups').items) group.set('name', `${group.get('name')}-vantage`);
 
-  const exposed = ruleOf(doc, 'PortExposed');
-  for (const key of ['summary', 'description']) {
-    const node = exposed.getIn(['annotations', key], true);
-    if (!(node instanceof Scalar)) throw new Error(`${RULES_FILE}: PortExposed has no ${key} annotation`);
-    node.value = `${node.value}${SEEN_FROM}`;
+  // The security alerts fire per vantage point, each saying where from.
+  for (const name of ['PortExposed', 'PortUnexpectedlyOpen']) {
+    const exposed = ruleOf(doc, name);
+    for (const key of ['summary', 'description']) {
+      const node = exposed.getIn(['annotations', key], true);
+      if (!(node instanceof Scalar)) throw new Error(`${RULES_FILE}: ${name} has no ${key} annotation`);
+      node.value = `${node.value}${SEEN_FROM}`;
+    }
+    exposed.commentBefore = [exposed.commentBefore, VANTAGE_EXPOSED_COMMENT].filter((c) => c).join('\n\n');
   }
-  exposed.commentBefore = [exposed.commentBefore, VANTAGE_EXPOSED_COMMENT].filter((c) => c).join('\n\n');
 
   const unreachable = ruleOf(doc, 'PortUnreachable');
   const expr = new Scalar(VANTAGE_UNREACHABLE_EXPR);
@@ -137,8 +140,9 @@ export function vantageRules(rulesText) {
     '      static_configs: [{ targets: [portwatch.us.example.com:9798], labels: { vantage: us } }]',
     '',
     'Load this file instead of portwatch.rules.yml, never both, in the Prometheus (or Thanos or',
-    'Mimir ruler) that sees the series of all vantage points. It differs in two rules:',
+    'Mimir ruler) that sees the series of all vantage points. It differs in three rules:',
     '  PortExposed      fires for each vantage point that sees the port open, with its vantage',
+    '  PortUnexpectedlyOpen  likewise, for ports found by discovery sweeps',
     '  PortUnreachable  fires only when every vantage point checking the port finds it not open',
     'Everything else is as in portwatch.rules.yml, whose comments follow.',
   ]);

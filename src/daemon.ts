@@ -20,6 +20,7 @@ import type { ProbeResult } from './types.js';
 import { VERSION } from './version.js';
 import { recheck, type CheckFilter, type CheckOutcome } from './api/recheck.js';
 import { WebServing } from './web/serving.js';
+import { DiscoverySweeps } from './discover/sweeps.js';
 
 /** Wires config, probing, scheduling, state, metrics and HTTP; owns reload and shutdown. */
 export class Daemon {
@@ -31,6 +32,8 @@ export class Daemon {
   readonly #concurrency: number;
   readonly #scheduler: Scheduler;
   readonly #checker: Checker;
+  /** Discovery sweeps: their own scheduler, so they never hold up a check's slot or its first round. */
+  readonly #sweeps: DiscoverySweeps;
   #targets = new Map<string, CheckTarget>();
   #intervals = new Map<string, number>();
   #http: HttpServer | undefined;
@@ -73,6 +76,18 @@ export class Daemon {
       onError: (id, err) => {
         if (!this.#stopping) this.#log.error({ err, target: id }, 'check failed unexpectedly');
       },
+    });
+    this.#sweeps = new DiscoverySweeps({
+      state: this.#store.discovery,
+      log,
+      limiter: this.#limiter,
+      concurrency,
+      resolve: (host, want) => resolver.resolve(host, want),
+      routable: () => this.#routable,
+      probe: (ip, port, timeoutMs) => this.#probeCountingDescriptors(ip, port, timeoutMs),
+      tries: triesToOutlast,
+      onBackoff: () => this.#self.countBackoff(),
+      onProbe: (state) => this.#self.countProbe(state),
     });
     this.#self.bind({ store: this.#store, intervalsMs: () => this.#intervals, inFlight: () => this.#limiter.inFlight, socketLimit: () => this.#limiter.socketLimit });
   }
@@ -125,8 +140,10 @@ export class Daemon {
     this.#stopping = true;
     const stopped = this.#scheduler.stop(this.#flags.shutdownGraceMs);
     // Checks waiting for a probe slot end now; only attempts under way get the grace period.
-    this.#limiter.close(new Error('portwatch is stopping'));
-    await stopped;
+    const stopping = new Error('portwatch is stopping');
+    const sweepsStopped = this.#sweeps.stop(this.#flags.shutdownGraceMs, stopping);
+    this.#limiter.close(stopping);
+    await Promise.all([stopped, sweepsStopped]);
     await this.#http?.close();
   }
 
@@ -157,6 +174,7 @@ export class Daemon {
     this.#intervals = new Map(mine.monitors.map((m) => [m.name, m.intervalMs]));
     this.#store.setTargets(mine.monitors);
     this.#scheduler.set([...this.#targets.values()].map((t) => ({ id: t.id, intervalMs: t.intervalMs })));
+    this.#sweeps.set(mine.monitors);
   }
 
   /** One attempt; running out of descriptors lowers the limiter's socket budget until they suffice. */

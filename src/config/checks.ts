@@ -33,7 +33,7 @@ export function monitorFindings(monitor: unknown): Finding[] {
   if (!isRecord(monitor)) return [];
   const open = monitor['expect_open'];
   const closed = monitor['expect_closed'];
-  if (isEmptyList(open) && isEmptyList(closed)) {
+  if (isEmptyList(open) && isEmptyList(closed) && monitor['discover'] === undefined) {
     return [{ path: [], message: 'monitor checks no ports: give expect_open, expect_closed or both' }];
   }
   const openedBy = new Map<number, number>();

@@ -7,7 +7,8 @@ import { describeValue, quote } from './describe.js';
 import { DurationRangeError, parseDuration } from './duration.js';
 import { hostProblem } from './hosts.js';
 import { labelProblems } from './labels.js';
-import { parsePortEntry } from './ports.js';
+import { parsePortEntry, PORT_MAX, PORT_MIN } from './ports.js';
+import { WELL_KNOWN_PORTS } from '../discover/well-known.js';
 import { IP_FAMILIES, type IpFamily } from './types.js';
 
 type Checked<T> = { ok: true; value: T } | { ok: false; message: string };
@@ -91,4 +92,30 @@ export const labelsField = z.unknown().transform((v, ctx): Record<string, string
     ctx.addIssue({ code: 'custom', path: [p.name], params: { at: p.at }, message: p.message, continue: true });
   }
   return Object.fromEntries(Object.entries(labels).filter((e): e is [string, string] => typeof e[1] === 'string'));
+});
+
+/**
+ * `discover.ports`: `all`, `well-known` or a list of entries as in expect_open, expanded
+ * to sorted unique ports. Each bad entry is its own issue, at its index.
+ */
+export const discoverPortsField = z.unknown().transform((v, ctx): number[] => {
+  const issue = (message: string, path: number[] = []): void => ctx.addIssue({ code: 'custom', path, message, continue: true });
+  if (v === 'all') return Array.from({ length: PORT_MAX - PORT_MIN + 1 }, (_, i) => PORT_MIN + i);
+  if (v === 'well-known') return [...WELL_KNOWN_PORTS];
+  if (v === undefined) {
+    issue('missing required key "ports"');
+    return [];
+  }
+  if (!Array.isArray(v)) {
+    issue(`expected all, well-known or a list of ports, ranges "A-B" and group names, got ${typeof v === 'string' ? quote(v) : describeValue(v)}`);
+    return [];
+  }
+  if (v.length === 0) issue('no ports to discover: give all, well-known or at least one port');
+  const ports = new Set<number>();
+  v.forEach((item: unknown, i) => {
+    const entry = parsePortEntry(item);
+    if (entry.ok) for (const p of entry.ports) ports.add(p);
+    else issue(entry.message, [i]);
+  });
+  return [...ports].sort((a, b) => a - b);
 });

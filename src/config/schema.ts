@@ -2,13 +2,13 @@
 // before validation; the result is the Config the daemon runs.
 import { z } from 'zod';
 import { configFindings, duplicateHosts, monitorFindings, type Finding } from './checks.js';
-import { durationField, hostField, ipFamilyField, labelsField, nameField, portEntryField, retriesField } from './fields.js';
+import { discoverPortsField, durationField, hostField, ipFamilyField, labelsField, nameField, portEntryField, retriesField } from './fields.js';
 import { expandHosts } from './blocks.js';
 import { hostKey } from './hosts.js';
 import { mergeLabels } from './labels.js';
-import type { Config, MonitorConfig } from './types.js';
+import type { Config, DiscoverConfig, MonitorConfig } from './types.js';
 
-export const DEFAULTS = { interval: '1h', timeout: '3s', retries: 2, ip_family: 'auto' } as const;
+export const DEFAULTS = { interval: '1h', timeout: '3s', retries: 2, ip_family: 'auto', discover_interval: '12h' } as const;
 
 const interval = durationField('interval', '1s', '365d');
 const timeout = durationField('timeout', '10ms', '5m');
@@ -35,6 +35,12 @@ const defaultsSchema = strictMapping({
 
 const portList = z.array(portEntryField);
 
+const discoverSchema = strictMapping({
+  ports: discoverPortsField,
+  interval: interval.prefault(DEFAULTS.discover_interval),
+  allow: portList.optional(),
+});
+
 const monitorSchema = strictMapping({
   name: nameField,
   hosts: z
@@ -48,6 +54,7 @@ const monitorSchema = strictMapping({
   expect_open: portList.optional(),
   expect_closed: portList.optional(),
   labels: labelsField.optional(),
+  discover: discoverSchema.optional(),
 }).superRefine((monitor, ctx) => report(monitorFindings(monitor), ctx), { when: always });
 
 export const configSchema = strictMapping({
@@ -56,8 +63,8 @@ export const configSchema = strictMapping({
 })
   .superRefine((config, ctx) => report(configFindings(config), ctx), { when: always })
   .transform(({ defaults, monitors }): Config => ({
-    monitors: monitors.map(
-      (m): MonitorConfig => withLabels(mergeLabels(defaults.labels, m.labels), {
+    monitors: monitors.map((m): MonitorConfig => {
+      const monitor: MonitorConfig = {
         name: m.name,
         hosts: expandHosts(m.hosts, hostKey),
         intervalMs: m.interval ?? defaults.interval,
@@ -66,9 +73,21 @@ export const configSchema = strictMapping({
         ipFamily: m.ip_family ?? defaults.ip_family,
         expectOpen: sortedUnique(m.expect_open),
         expectClosed: sortedUnique(m.expect_closed),
-      }),
-    ),
+      };
+      if (m.discover) monitor.discover = discoverConfig(m.discover, monitor);
+      return withLabels(mergeLabels(defaults.labels, m.labels), monitor);
+    }),
   }));
+
+/**
+ * The sweep leaves out every declared port (expect_open, and expect_closed: an
+ * expect_closed port found open is already a violation, one alert is enough) and the allowed ones.
+ */
+function discoverConfig(d: { ports: number[]; interval: number; allow?: number[][] | undefined }, m: MonitorConfig): DiscoverConfig {
+  const allow = sortedUnique(d.allow);
+  const skip = new Set([...m.expectOpen, ...m.expectClosed, ...allow]);
+  return { ports: d.ports.filter((p) => !skip.has(p)), intervalMs: d.interval, allow };
+}
 
 /** No labels key at all when there are none, so a monitor without labels looks as it always did. */
 function withLabels(labels: Record<string, string>, m: MonitorConfig): MonitorConfig {

@@ -19,6 +19,17 @@ export interface MonitorConfig {
   expectClosed: number[];
   /** Extra labels of every port series of the monitor (defaults merged in), names sorted; absent or {} when none. */
   labels?: Readonly<Record<string, string>>;
+  /** Sweeps for open ports nobody declared; absent when not configured. */
+  discover?: DiscoverConfig;
+}
+
+/** A monitor's `discover` block, validated. */
+export interface DiscoverConfig {
+  /** The ports each sweep probes: sorted, unique, declared (expect_*) and allowed ports left out. */
+  ports: number[];
+  intervalMs: number;
+  /** Ports that may be open without being unexpected, sorted, unique. */
+  allow: number[];
 }
 
 export interface Config {

@@ -65,6 +65,26 @@ function row({ r, violation }: Row, now: number): string {
   );
 }
 
+/** The unexpected open ports found by discovery sweeps; nothing when no monitor has discovery. */
+function unexpectedSection(store: PortStore, now: number): string {
+  if (store.discovery.monitors().length === 0) return '';
+  const found = store.discovery.unexpected();
+  const rows = found
+    .slice(0, MAX_ROWS)
+    .map((u) => `<tr class="violation">${[u.monitor, u.host, u.ip, String(u.port)].map((c) => `<td>${escapeHtml(c)}</td>`).join('')}<td>${when(u.since, now)}</td></tr>`);
+  const body =
+    found.length === 0
+      ? '<p>None: discovery sweeps found no open port that is neither expected open nor allowed.</p>\n'
+      : `<table>
+<thead><tr><th>Monitor</th><th>Host</th><th>IP</th><th>Port</th><th>Since</th></tr></thead>
+<tbody>
+${rows.join('\n')}
+</tbody>
+</table>
+`;
+  return `<h2>Unexpected open ports</h2>\n<p>${found.length} found open by two discovery sweeps in a row, neither expected open nor allowed.</p>\n${body}`;
+}
+
 export function renderLanding(store: PortStore, info: LandingInfo, now: number, maxRows: number = MAX_ROWS): string {
   const rows: Row[] = [];
   let violations = 0;
@@ -101,7 +121,7 @@ tr.violation { background: #fdd; }
 <li>Started: <time datetime="${started}">${started}</time> (${ago(now - info.startedAt)})</li>
 </ul>
 <p><a href="metrics">Metrics</a> · <a href="-/healthy">Health</a> · <a href="-/ready">Readiness</a></p>
-<h2>Ports</h2>
+${unexpectedSection(store, now)}<h2>Ports</h2>
 <p>${store.monitors().length} monitors, ${targets} targets, ${rows.length} addresses checked, ${violations} not as expected.</p>
 <table>
 <thead><tr><th>Monitor</th><th>Host</th><th>IP</th><th>Port</th><th>Expected</th><th>State</th><th>Reason</th><th>Since</th><th>Last checked</th></tr></thead>

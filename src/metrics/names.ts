@@ -99,3 +99,26 @@ export const CONFIG_LAST_RELOAD_SUCCESS_TIMESTAMP = {
   name: 'portwatch_config_last_reload_success_timestamp_seconds',
   help: 'Unix time of the last successful configuration reload.',
 } as const satisfies MetricName;
+
+/** Labels of port_unexpected_open, in the order they are written (then the monitor's own labels). */
+export const UNEXPECTED_LABELS = ['monitor', 'host', 'ip', 'port'] as const;
+
+export const PORT_UNEXPECTED_OPEN = {
+  name: 'port_unexpected_open',
+  help: 'Always 1: the port was found open by two discovery sweeps in a row, and the monitor neither expects it open nor allows it. The series is gone when it is not so.',
+} as const satisfies MetricName;
+
+export const PORT_UNEXPECTED_OPEN_PORTS = {
+  name: 'port_unexpected_open_ports',
+  help: 'Number of ports of the monitor found unexpectedly open by discovery sweeps; 0 for every monitor with discovery.',
+} as const satisfies MetricName;
+
+export const DISCOVERY_SWEEP_DURATION = {
+  name: 'portwatch_discovery_sweep_duration_seconds',
+  help: 'Duration of the last completed discovery sweep of a host of the monitor.',
+} as const satisfies MetricName;
+
+export const DISCOVERY_LAST_SWEEP_TIMESTAMP = {
+  name: 'portwatch_discovery_last_sweep_timestamp_seconds',
+  help: 'Unix time at which the last discovery sweep of a host of the monitor completed.',
+} as const satisfies MetricName;

@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { PortStore } from '../state/store.js';
 import { ByteWriter } from './byte-writer.js';
+import { renderDiscoveryFamilies } from './discovery-families.js';
 import { snapshotPortsInPieces, writePortFamilies, writePortFamiliesInPieces } from './port-families.js';
 import type { SelfMetrics } from './self.js';
 
@@ -60,6 +61,8 @@ function startRender(store: PortStore, self: SelfMetrics): Render {
       await nextTurn();
     }
     if (out.length > 0) await push(out.take());
+    const discovery = renderDiscoveryFamilies(store.discovery);
+    if (discovery !== '') await push(Buffer.from(discovery));
     // Collected last, so the event-loop figures include this scrape.
     await push(Buffer.from(await self.registry.metrics()));
   };
@@ -139,6 +142,7 @@ export function metricsStream(store: PortStore, self: SelfMetrics): Readable {
 export async function renderMetricsBody(store: PortStore, self: SelfMetrics): Promise<Buffer> {
   const out = new ByteWriter();
   writePortFamilies(store, out);
+  out.bytes(Buffer.from(renderDiscoveryFamilies(store.discovery)));
   out.bytes(Buffer.from(await self.registry.metrics()));
   return out.result();
 }

@@ -1,6 +1,7 @@
 import type { MonitorConfig } from '../config/types.js';
 import type { Expectation, PortState, ProbeResult, Reason } from '../types.js';
 import { isViolation } from '../types.js';
+import { DiscoveryState } from './discovery.js';
 
 /** The believed state of one port on one address of one host of one monitor. */
 export interface PortRecord {
@@ -117,6 +118,8 @@ export function targetId(monitor: string, host: string, port: number): string {
  * the landing page read it at scrape time, so nothing is computed between scrapes.
  */
 export class PortStore {
+  /** What discovery sweeps found: read by the same scrapes and pages as the port records. */
+  readonly discovery = new DiscoveryState();
   readonly #targets = new Map<string, TargetEntry>();
   #monitors: string[] = [];
   #labels = new Map<string, Labels>();
@@ -156,6 +159,7 @@ export class PortStore {
     }
     this.#monitors = monitors.map((m) => m.name);
     this.#labels = newLabels;
+    this.discovery.setMonitors(monitors);
   }
 
   /** The extra labels of a configured monitor, names sorted ({} when none). */

@@ -22,7 +22,7 @@ const EXPECTED: Record<string, string> = {
   'unknown-top-key.yaml': '5:1: listen: unknown key "listen" (allowed: defaults, monitors)',
   'unknown-defaults-key.yaml': '2:3: defaults.intervall: unknown key "intervall" (allowed: interval, timeout, retries, ip_family, labels)',
   'unknown-monitor-key.yaml':
-    '5:5: monitors[0].colour: unknown key "colour" (allowed: name, hosts, interval, timeout, retries, ip_family, expect_open, expect_closed, labels)',
+    '5:5: monitors[0].colour: unknown key "colour" (allowed: name, hosts, interval, timeout, retries, ip_family, expect_open, expect_closed, labels, discover)',
   // names
   'name-missing.yaml': '2:5: monitors[0].name: missing required key "name"',
   'name-invalid.yaml': '2:11: monitors[0].name: monitor name "my web" may only contain letters, digits, "_", "." and "-"',
@@ -96,6 +96,16 @@ const EXPECTED: Record<string, string> = {
   'label-value-number.yaml': '6:13: monitors[0].labels.tier: label "tier" must have a string value, got number 1; quote it: "1"',
   'label-value-empty.yaml': '6:13: monitors[0].labels.team: label "team" has an empty value, which Prometheus treats as no label; leave it out',
   'labels-not-a-mapping.yaml': '5:13: monitors[0].labels: expected a mapping of label names to values, got a list',
+  // discovery
+  'discover-not-a-mapping.yaml': '5:15: monitors[0].discover: expected a mapping, got string "all"',
+  'discover-unknown-key.yaml': '7:7: monitors[0].discover.every: unknown key "every" (allowed: ports, interval, allow)',
+  'discover-ports-missing.yaml': '6:7: monitors[0].discover.ports: missing required key "ports"',
+  'discover-ports-unknown-word.yaml':
+    '6:14: monitors[0].discover.ports: expected all, well-known or a list of ports, ranges "A-B" and group names, got "everything"',
+  'discover-ports-empty.yaml': '6:14: monitors[0].discover.ports: no ports to discover: give all, well-known or at least one port',
+  'discover-port-reversed.yaml': '6:19: monitors[0].discover.ports[1]: range "9000-8000" is reversed; write "8000-9000"',
+  'discover-interval-too-short.yaml': '7:17: monitors[0].discover.interval: interval 500ms is outside 1s-365d',
+  'discover-allow-out-of-range.yaml': '7:19: monitors[0].discover.allow[1]: port 70000 is outside 1-65535',
 };
 
 const DIR = join('test', 'config', 'invalid');

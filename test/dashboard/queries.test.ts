@@ -1,5 +1,6 @@
 // No panel ships empty: a real portwatch (1 s interval, loopback ports in all four
-// situations: open as expected, closed as expected, exposed, unreachable) scraped every
+// situations: open as expected, closed as expected, exposed, unreachable, and one open
+// port no monitor declares, which the discovery of both monitors finds) scraped every
 // second by a real Prometheus (the exposed one opens during the test, so there is a change
 // of state to show); then every variable query and every panel query of the
 // dashboard, with the variables substituted as Grafana does, must return data. Once with
@@ -21,7 +22,7 @@ describe.skipIf(skip)('every dashboard query returns data from Prometheus scrapi
   let daemon: RunningDaemon | undefined;
   let prometheus: RunningPrometheus | undefined;
   let start = 0;
-  const ports = { ok: 0, exposed: 0, closedOk: 0, unreachable: 0 };
+  const ports = { ok: 0, exposed: 0, closedOk: 0, unreachable: 0, stray: 0 };
 
   beforeAll(async () => {
     dir = tempDir('portwatch-dashboard-');
@@ -31,6 +32,8 @@ describe.skipIf(skip)('every dashboard query returns data from Prometheus scrapi
       return (s.address() as { port: number }).port;
     };
     ports.ok = await open();
+    // Open and declared by no monitor: discovery of both monitors finds it.
+    ports.stray = await open();
     ports.exposed = await freePort();
     ports.closedOk = await freePort();
     ports.unreachable = await freePort();
@@ -42,9 +45,11 @@ monitors:
   - name: web
     hosts: [127.0.0.1]
     expect_open: [${ports.ok}, ${ports.unreachable}]
+    discover: {ports: [${ports.stray}], interval: 1s}
   - name: db
     hosts: [127.0.0.1]
     expect_closed: [${ports.exposed}, ${ports.closedOk}]
+    discover: {ports: [${ports.stray}], interval: 1s}
 `,
     );
     daemon = await startDaemon([`--config.file=${configFile}`]);
@@ -59,7 +64,7 @@ monitors:
     // Enough history for rate() over $__rate_interval: a few scrapes after both violations
     // are reported.
     await waitFor('both violations in Prometheus', 30_000, async () => {
-      const r = await prometheus!.query('count(port_violation == 1) == 2 and count(count_over_time(port_state[1m]) >= 6) == 4');
+      const r = await prometheus!.query('count(port_violation == 1) == 2 and count(count_over_time(port_state[1m]) >= 6) == 4 and count(port_unexpected_open) == 2');
       return r.length === 1 ? true : undefined;
     });
   }, 60_000);

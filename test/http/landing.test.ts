@@ -82,3 +82,26 @@ describe('helpers', () => {
     expect(ago(ms)).toBe(want);
   });
 });
+
+describe('renderLanding: discovery', () => {
+  const discover = { ports: [9200, 6379], intervalMs: 3_600_000, allow: [] };
+
+  it('lists the unexpected open ports, with since when', () => {
+    const store = new PortStore();
+    store.setTargets([{ ...monitor('lab', ['lab<1>.example'], [443], []), discover }]);
+    for (const t of [NOW - 60_000, NOW - 30_000]) store.discovery.recordSweep('lab', 'lab<1>.example', [{ ip: '192.0.2.40', open: [9200], errors: [] }], t, 1);
+    const html = renderLanding(store, INFO, NOW);
+    expect(html).toContain('<h2>Unexpected open ports</h2>');
+    expect(html).toContain('<p>1 found open by two discovery sweeps in a row, neither expected open nor allowed.</p>');
+    expect(html).toContain('<tr class="violation"><td>lab</td><td>lab&lt;1&gt;.example</td><td>192.0.2.40</td><td>9200</td><td><time');
+    expect(html).not.toContain('<td>6379</td>');
+  });
+
+  it('says there are none, and says nothing without discovery', () => {
+    const store = new PortStore();
+    store.setTargets([{ ...monitor('lab', ['lab.example'], [443], []), discover }]);
+    expect(renderLanding(store, INFO, NOW)).toContain('<p>None: discovery sweeps found no open port that is neither expected open nor allowed.</p>');
+    store.setTargets([monitor('lab', ['lab.example'], [443], [])]);
+    expect(renderLanding(store, INFO, NOW)).not.toContain('Unexpected open ports');
+  });
+});

@@ -123,6 +123,28 @@ describe.skipIf(!existsSync(PROMTOOL))('promtool check metrics', () => {
     expect(code).toBe(0);
   });
 
+  it('accepts the discovery series, of monitors with and without labels', async () => {
+    const store = new PortStore();
+    const discover = { ports: [8080, 9200], intervalMs: 3_600_000, allow: [] };
+    store.setTargets([
+      ...MONITORS,
+      { ...monitor('lab', ['lab.example'], [443], []), labels: { team: 'netops' }, discover },
+      { ...monitor('edge', ['edge.example'], [443], []), discover },
+      { ...monitor('calm', ['calm.example'], [443], []), discover },
+    ]);
+    for (const t of [NOW, NOW + 1000]) {
+      store.discovery.recordSweep('lab', 'lab.example', [{ ip: '192.0.2.40', open: [8080, 9200], errors: [] }], t, 0.5);
+      store.discovery.recordSweep('edge', 'edge.example', [{ ip: '2001:db8::40', open: [9200], errors: [] }], t, 1.25);
+    }
+    const { base } = await serve({ store });
+    const text = await (await scrape(base)).text();
+    expect(text).toContain('port_unexpected_open{monitor="lab",host="lab.example",ip="192.0.2.40",port="9200",team="netops"} 1');
+    expect(text).toContain('port_unexpected_open_ports{monitor="calm"} 0');
+    const { code, output } = await promtoolCheck(text);
+    expect(output).toBe('');
+    expect(code).toBe(0);
+  });
+
   it('accepts a scrape before any port was checked', async () => {
     const { base } = await serve({ store: new PortStore() });
     const { code, output } = await promtoolCheck(await (await scrape(base)).text());

@@ -1,0 +1,175 @@
+// What discovery sweeps believe: per (monitor, host, address), the ports the last sweep
+// saw open and, of those, the ones seen open by two sweeps in a row: the unexpected ones.
+import type { MonitorConfig } from '../config/types.js';
+import type { Labels } from './store.js';
+
+/** One port found open by two sweeps in a row that nobody declared or allowed. */
+export interface UnexpectedPort {
+  readonly monitor: string;
+  readonly host: string;
+  readonly ip: string;
+  readonly port: number;
+  /** Epoch ms of the sweep that confirmed it. */
+  readonly since: number;
+}
+
+/** A port that became unexpected (to: true) or stopped being so (to: false) at a sweep. */
+export interface DiscoveryChange {
+  readonly monitor: string;
+  readonly host: string;
+  readonly ip: string;
+  readonly port: number;
+  readonly unexpected: boolean;
+}
+
+export interface SweepSummary {
+  /** Epoch ms at which the last sweep of any host of the monitor ended. */
+  readonly at: number;
+  readonly durationSeconds: number;
+}
+
+interface AddressFindings {
+  /** Open at the last sweep that got an answer for the port. */
+  readonly seen: Set<number>;
+  /** Port to epoch ms since when it is unexpected; always a subset of seen. */
+  readonly unexpected: Map<number, number>;
+}
+
+interface MonitorFindings {
+  /** The ports its sweeps probe: anything else is no longer believed. */
+  sweep: Set<number>;
+  labels: Labels;
+  readonly hosts: Map<string, Map<string, AddressFindings>>;
+  last: SweepSummary | undefined;
+}
+
+/**
+ * One address's answers of one sweep of every discover port: the ports found open, the
+ * ports that could not be probed (state error: they change nothing); all others were
+ * closed or filtered.
+ */
+export interface AddressSweep {
+  ip: string;
+  open: readonly number[];
+  errors: readonly number[];
+}
+
+export class DiscoveryState {
+  readonly #monitors = new Map<string, MonitorFindings>();
+
+  /**
+   * Make the monitors with discovery equal to the configured ones. Beliefs about ports a
+   * monitor now declares or allows, about hosts it no longer has and about monitors
+   * without discovery are dropped at once, with their series.
+   */
+  setMonitors(monitors: readonly MonitorConfig[]): void {
+    const wanted = new Set<string>();
+    for (const m of monitors) {
+      if (m.discover === undefined) continue;
+      wanted.add(m.name);
+      const sweep = new Set(m.discover.ports);
+      const labels = m.labels ?? {};
+      let f = this.#monitors.get(m.name);
+      if (f === undefined) {
+        f = { sweep, labels, hosts: new Map(), last: undefined };
+        this.#monitors.set(m.name, f);
+        continue;
+      }
+      f.sweep = sweep;
+      f.labels = labels;
+      const hosts = new Set(m.hosts);
+      for (const host of [...f.hosts.keys()]) if (!hosts.has(host)) f.hosts.delete(host);
+      for (const byIp of f.hosts.values()) {
+        for (const a of byIp.values()) {
+          for (const p of a.seen) if (!sweep.has(p)) a.seen.delete(p);
+          for (const p of a.unexpected.keys()) if (!sweep.has(p)) a.unexpected.delete(p);
+        }
+      }
+    }
+    for (const name of [...this.#monitors.keys()]) if (!wanted.has(name)) this.#monitors.delete(name);
+  }
+
+  /**
+   * The answers of one completed sweep of a host. A port open now and at the previous
+   * sweep is unexpected; closed or filtered ends that; an error is no news. Addresses
+   * the host no longer resolves to are forgotten. Returns what changed.
+   */
+  recordSweep(monitor: string, host: string, addresses: readonly AddressSweep[], endedAt: number, durationSeconds: number): DiscoveryChange[] {
+    const f = this.#monitors.get(monitor);
+    if (f === undefined) return []; // discovery removed by a reload while the sweep ran
+    const changes: DiscoveryChange[] = [];
+    const before = f.hosts.get(host) ?? new Map<string, AddressFindings>();
+    const after = new Map<string, AddressFindings>();
+    for (const { ip, open: open_, errors: errors_ } of addresses) {
+      const a = before.get(ip) ?? { seen: new Set<number>(), unexpected: new Map<number, number>() };
+      after.set(ip, a);
+      const open = new Set(open_);
+      const errors = new Set(errors_);
+      // Closed or filtered now: only what was seen open before can change.
+      for (const port of a.seen) {
+        if (open.has(port) || errors.has(port)) continue;
+        a.seen.delete(port);
+        if (a.unexpected.delete(port)) changes.push({ monitor, host, ip, port, unexpected: false });
+      }
+      for (const port of open) {
+        if (!f.sweep.has(port)) continue; // declared or allowed by a reload while the sweep ran
+        if (a.seen.has(port) && !a.unexpected.has(port)) {
+          a.unexpected.set(port, endedAt);
+          changes.push({ monitor, host, ip, port, unexpected: true });
+        }
+        a.seen.add(port);
+      }
+    }
+    for (const [ip, a] of before) {
+      if (after.has(ip)) continue;
+      for (const port of a.unexpected.keys()) changes.push({ monitor, host, ip, port, unexpected: false });
+    }
+    f.hosts.set(host, after);
+    f.last = { at: endedAt, durationSeconds };
+    return changes;
+  }
+
+  /** Whether the last sweep that got an answer saw this port open on this address. */
+  seenOpen(monitor: string, host: string, ip: string, port: number): boolean {
+    return this.#monitors.get(monitor)?.hosts.get(host)?.get(ip)?.seen.has(port) ?? false;
+  }
+
+  /** Monitors with discovery, in config order. */
+  monitors(): string[] {
+    return [...this.#monitors.keys()];
+  }
+
+  labelsOf(monitor: string): Labels {
+    return this.#monitors.get(monitor)?.labels ?? {};
+  }
+
+  lastSweep(monitor: string): SweepSummary | undefined {
+    return this.#monitors.get(monitor)?.last;
+  }
+
+  /** Unexpected open ports, by monitor, host, address, port. */
+  unexpected(): UnexpectedPort[] {
+    const out: UnexpectedPort[] = [];
+    for (const [monitor, f] of this.#monitors) {
+      for (const [host, byIp] of f.hosts) {
+        for (const [ip, a] of byIp) for (const [port, since] of a.unexpected) out.push({ monitor, host, ip, port, since });
+      }
+    }
+    return out.sort((x, y) => cmp(x.monitor, y.monitor) || cmp(x.host, y.host) || cmp(x.ip, y.ip) || x.port - y.port);
+  }
+
+  /** Per monitor with discovery, how many ports are unexpectedly open (0 included). */
+  counts(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const [monitor, f] of this.#monitors) {
+      let n = 0;
+      for (const byIp of f.hosts.values()) for (const a of byIp.values()) n += a.unexpected.size;
+      counts.set(monitor, n);
+    }
+    return counts;
+  }
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
