@@ -108,7 +108,7 @@ describe('POST /api/v1/check', () => {
     ['not JSON', '{monitor: api'],
     ['no monitor', '{}'],
     ['a port out of range', '{"monitor": "api", "port": 70000}'],
-    ['an unknown key', '{"monitor": "api", "ip": "10.0.0.1"}'],
+    ['an unknown key', '{"monitor": "api", "ip": "192.0.2.77"}'],
     ['a list', '[1]'],
     ['empty', ''],
   ])('400 for a body that is %s', async (_what, body) => {

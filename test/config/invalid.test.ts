@@ -78,7 +78,7 @@ const EXPECTED: Record<string, string> = {
   'ip-family-excludes-literal.yaml': '3:30: monitors[0].hosts[1]: "2001:db8::7" is an IPv6 address, but ip_family is ipv4',
   'ip-family-default-excludes-literal.yaml': '5:30: monitors[0].hosts[1]: "198.51.100.7" is an IPv4 address, but ip_family is ipv6',
   // address blocks
-  'block-too-large-ipv4.yaml': '3:30: monitors[0].hosts[1]: "10.0.0.0/8" is too large: IPv4 blocks may be at most /16 (65,536 addresses)',
+  'block-too-large-ipv4.yaml': '3:30: monitors[0].hosts[1]: "127.0.0.0/8" is too large: IPv4 blocks may be at most /16 (65,536 addresses)',
   'block-too-large-ipv6.yaml': '3:31: monitors[0].hosts[1]: "2001:db8:1::/64" is too large: IPv6 blocks may be at most /120 (256 addresses)',
   'block-bad-prefix.yaml': '3:30: monitors[0].hosts[1]: "198.51.100.0/33": the prefix length must be a whole number 0-32',
   'block-host-bits.yaml': '3:13: monitors[0].hosts[0]: "198.51.100.7/24" has host bits set; the block is "198.51.100.0/24"',

@@ -12,7 +12,7 @@ export const MONITORS: MonitorConfig[] = [
   monitor('web', ['web1.example', '2001:db8::1'], [443], [22]),
   monitor('db', ['db.example'], [], [5432]),
   // Configured but never checked: its violation counts must still read 0.
-  monitor('quiet', ['10.0.0.9'], [80], []),
+  monitor('quiet', ['203.0.113.9'], [80], []),
 ];
 
 export function result(ip: string, state: PortState, reason: Reason, durationSeconds = 0.0125) {
