@@ -16,7 +16,6 @@ import { probeTcp } from './probe/tcp.js';
 import { Scheduler } from './schedule/scheduler.js';
 import { selectShard } from './shard/assign.js';
 import { PortStore } from './state/store.js';
-import type { ProbeResult } from './types.js';
 import { VERSION } from './version.js';
 import { recheck, type CheckFilter, type CheckOutcome } from './api/recheck.js';
 import { WebServing } from './web/serving.js';
@@ -59,7 +58,7 @@ export class Daemon {
       resolve: (host, want) => resolver.resolve(host, want),
       routable: () => this.#routable,
       attempt: async (ip, port, timeoutMs) => {
-        const result = await probeWithBackoff(() => this.#limiter.run(ip, () => this.#probeCountingDescriptors(ip, port, timeoutMs)), {
+        const result = await probeWithBackoff(() => this.#limiter.run(ip, () => probeTcp(ip, port, timeoutMs)), {
           tries: triesToOutlast(timeoutMs),
           onBackoff: () => this.#self.countBackoff(),
         });
@@ -84,7 +83,7 @@ export class Daemon {
       concurrency,
       resolve: (host, want) => resolver.resolve(host, want),
       routable: () => this.#routable,
-      probe: (ip, port, timeoutMs) => this.#probeCountingDescriptors(ip, port, timeoutMs),
+      probe: probeTcp,
       tries: triesToOutlast,
       onBackoff: () => this.#self.countBackoff(),
       onProbe: (state) => this.#self.countProbe(state),
@@ -175,14 +174,6 @@ export class Daemon {
     this.#store.setTargets(mine.monitors);
     this.#scheduler.set([...this.#targets.values()].map((t) => ({ id: t.id, intervalMs: t.intervalMs })));
     this.#sweeps.set(mine.monitors);
-  }
-
-  /** One attempt; running out of descriptors lowers the limiter's socket budget until they suffice. */
-  async #probeCountingDescriptors(ip: string, port: number, timeoutMs: number): Promise<ProbeResult> {
-    const result = await probeTcp(ip, port, timeoutMs);
-    if (result.reason === 'fd-exhausted') this.#limiter.reportDescriptorsExhausted();
-    else this.#limiter.reportDescriptorsFine();
-    return result;
   }
 
   async #runCheck(id: string): Promise<void> {

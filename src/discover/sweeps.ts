@@ -27,7 +27,7 @@ export interface DiscoverySweepsDeps {
   concurrency: number;
   resolve: (host: string, want: Want) => Promise<Resolution>;
   routable: () => Routable;
-  /** One connect attempt, as checks make it (descriptor accounting included). */
+  /** One connect attempt, as checks make it. */
   probe: (ip: string, port: number, timeoutMs: number) => Promise<ProbeResult>;
   /** Backoff tries for a timeout, as for checks. */
   tries: (timeoutMs: number) => number;

@@ -53,6 +53,11 @@ interface AddressState {
 /** How far a silent address's window may grow past perAddress. */
 const SILENT_WINDOW_GROWTH = 16;
 
+/** Whether an attempt's result says the process had no file descriptor for it (EMFILE, ENFILE). */
+function outOfDescriptors(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && (value as { reason?: unknown }).reason === 'fd-exhausted';
+}
+
 /** The socket budget never drops below this, so checks go on, slowly, whatever happens. */
 const MIN_SOCKET_LIMIT = 8;
 
@@ -108,7 +113,8 @@ export class ProbeLimiter {
   }
 
   /**
-   * An attempt failed for want of file descriptors (EMFILE, ENFILE): the budget was more
+   * An attempt failed for want of file descriptors (EMFILE, ENFILE; run() sees it in the
+   * attempt's result, checks and sweeps alike): the budget was more
    * than the process may hold (a --probe.concurrency above the open-files limit, or
    * descriptors taken by something else). Hold a quarter fewer sockets than are open now.
    */
@@ -193,6 +199,8 @@ export class ProbeLimiter {
               owner.rtt.observe(answered);
               owner.window = this.#perAddress;
             }
+            if (outOfDescriptors(value)) this.reportDescriptorsExhausted();
+            else this.reportDescriptorsFine();
             this.#release(address, owner, entry);
             resolve(value);
           },
