@@ -27,7 +27,7 @@ describe.skipIf(skip !== undefined)('an address block checked address by address
   const config = writeConfig(CONFIG);
 
   beforeAll(async () => {
-    try {
+    await spaces.prepare(async () => {
       const client = spaces.create();
       const server = spaces.create();
       spaces.link(client, server, ['198.51.100.1/30'], ['198.51.100.2/30']);
@@ -36,10 +36,7 @@ describe.skipIf(skip !== undefined)('an address block checked address by address
       await spaces.start(server, process.execPath, ['-e', LISTENER], 'ready');
       daemon = await startNsDaemon(client, [`--config.file=${config.file}`]);
       await daemon.waitForLog((l) => l.msg === 'first round complete', 30_000);
-    } catch (err) {
-      spaces.cleanup();
-      throw err;
-    }
+    });
   }, 60_000);
   afterAll(async () => {
     await daemon?.stop('SIGKILL');

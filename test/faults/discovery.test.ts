@@ -35,15 +35,12 @@ describe.skipIf(skip !== undefined)('discovery of unexpected open ports', () => 
   let server = '';
   let client = '';
 
-  beforeAll(() => {
-    try {
+  beforeAll(async () => {
+    await spaces.prepare(async () => {
       client = spaces.create();
       server = spaces.create();
       spaces.link(client, server, ['192.0.2.1/24'], ['192.0.2.10/24']);
-    } catch (err) {
-      spaces.cleanup();
-      throw err;
-    }
+    });
   });
   afterAll(async () => {
     await daemon?.stop('SIGKILL');

@@ -35,14 +35,11 @@ describe.skipIf(skip !== undefined)('5,000 ports under ulimit -n 256', () => {
   let daemon: NsDaemon | undefined;
 
   beforeAll(async () => {
-    try {
+    await spaces.prepare(async () => {
       ns = spaces.create();
       spaces.exec(ns, 'iptables', ['-A', 'INPUT', '-p', 'tcp', '--syn', '--dport', DROPPED, '-j', 'DROP']);
       await spaces.start(ns, process.execPath, ['-e', LISTENERS], 'ready');
-    } catch (err) {
-      spaces.cleanup();
-      throw err;
-    }
+    });
   });
   afterAll(async () => {
     await daemon?.stop('SIGKILL');

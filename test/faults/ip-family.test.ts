@@ -45,7 +45,7 @@ describe.skipIf(skip !== undefined)('ip_family on a vantage point without IPv6',
   const config = writeConfig(CONFIG);
 
   beforeAll(async () => {
-    try {
+    await spaces.prepare(async () => {
       client = spaces.create();
       server = spaces.create();
       spaces.link(client, server, ['192.0.2.1/24'], ['192.0.2.10/24', '2001:db8::10/64']);
@@ -54,10 +54,7 @@ describe.skipIf(skip !== undefined)('ip_family on a vantage point without IPv6',
       await spaces.start(server, process.execPath, ['-e', LISTENER], 'ready');
       daemon = await startNsDaemon(client, [`--config.file=${config.file}`]);
       await daemon.waitForLog((l) => l.msg === 'first round complete', 20_000);
-    } catch (err) {
-      spaces.cleanup();
-      throw err;
-    }
+    });
   }, 60_000);
   afterAll(async () => {
     await daemon?.stop('SIGKILL');

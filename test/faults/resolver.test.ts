@@ -60,7 +60,7 @@ describe.skipIf(skip !== undefined)('resolver faults', () => {
   }
 
   beforeAll(async () => {
-    try {
+    await spaces.prepare(async () => {
       client = spaces.create();
       const server = spaces.create();
       spaces.link(client, server, ['192.0.2.1/24'], ['192.0.2.10/24', '192.0.2.11/24']);
@@ -70,10 +70,7 @@ describe.skipIf(skip !== undefined)('resolver faults', () => {
       await spaces.start(client, process.execPath, ['-e', DNS_SERVER, control], 'ready');
       await spaces.start(server, process.execPath, ['-e', LISTENER], 'ready');
       daemon = await startNsDaemon(client, [`--config.file=${config.file}`]);
-    } catch (err) {
-      spaces.cleanup();
-      throw err;
-    }
+    });
   }, 60_000);
   afterAll(async () => {
     await daemon?.stop('SIGKILL');

@@ -38,16 +38,13 @@ describe.skipIf(skip !== undefined)('restarts', () => {
   let daemon: NsDaemon | undefined;
 
   beforeAll(async () => {
-    try {
+    await spaces.prepare(async () => {
       client = spaces.create();
       const server = spaces.create();
       spaces.link(client, server, ['192.0.2.1/24'], ['192.0.2.10/24']);
       spaces.exec(server, 'iptables', ['-A', 'INPUT', '-p', 'tcp', '--syn', '--dport', '40041:40540', '-j', 'DROP']);
       await spaces.start(server, process.execPath, ['-e', LISTENERS], 'ready');
-    } catch (err) {
-      spaces.cleanup();
-      throw err;
-    }
+    });
   });
   afterAll(async () => {
     await daemon?.stop('SIGKILL');

@@ -25,16 +25,13 @@ describe.skipIf(skip !== undefined)('transient SYN loss', () => {
   let daemon: NsDaemon | undefined;
   let config: ReturnType<typeof writeConfig> | undefined;
 
-  beforeAll(() => {
-    try {
+  beforeAll(async () => {
+    await spaces.prepare(async () => {
       client = spaces.create();
       server = spaces.create();
       spaces.link(client, server, ['192.0.2.1/24'], ['192.0.2.10/24']);
       spaces.exec(server, 'iptables', ['-A', 'INPUT', '-p', 'tcp', '--syn', '--dport', String(PORT), '-m', 'statistic', '--mode', 'random', '--probability', '0.3', '-j', 'DROP']);
-    } catch (err) {
-      spaces.cleanup();
-      throw err;
-    }
+    });
   });
   afterAll(async () => {
     await daemon?.stop('SIGKILL');

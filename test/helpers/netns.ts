@@ -115,6 +115,16 @@ export class Namespaces {
   }
 
   /** Kills what was started, deletes the namespaces and their /etc/netns files. Safe to call twice. */
+  /** Runs a suite's set-up; if it fails, whatever it made so far is removed before the error goes on. */
+  async prepare(setUp: () => Promise<void> | void): Promise<void> {
+    try {
+      await setUp();
+    } catch (err) {
+      this.cleanup();
+      throw err;
+    }
+  }
+
   cleanup(): void {
     for (const child of this.#children) if (child.exitCode === null && child.pid !== undefined) child.kill('SIGKILL');
     this.#children.clear();

@@ -41,7 +41,7 @@ describe.skipIf(skip !== undefined)('probes in network namespaces', () => {
   let rows: Row[] = [];
 
   beforeAll(async () => {
-    try {
+    await spaces.prepare(async () => {
       client = spaces.create();
       const server = spaces.create();
       spaces.link(client, server, ['192.0.2.1/24', '2001:db8::1/64'], ['192.0.2.10/24', '2001:db8::10/64']);
@@ -77,10 +77,7 @@ describe.skipIf(skip !== undefined)('probes in network namespaces', () => {
         'multi.test:90',
       ]);
       rows = rowsOf(cli);
-    } catch (err) {
-      spaces.cleanup();
-      throw err;
-    }
+    });
   }, 60_000);
 
   afterAll(() => spaces.cleanup());
@@ -169,14 +166,11 @@ describe.skipIf(skip !== undefined)('with a single ephemeral port', () => {
   const spaces = new Namespaces();
   let ns = '';
 
-  beforeAll(() => {
-    try {
+  beforeAll(async () => {
+    await spaces.prepare(async () => {
       ns = spaces.create();
       spaces.exec(ns, 'sh', ['-c', 'echo "40000 40000" > /proc/sys/net/ipv4/ip_local_port_range']);
-    } catch (err) {
-      spaces.cleanup();
-      throw err;
-    }
+    });
   });
   afterAll(() => spaces.cleanup());
 

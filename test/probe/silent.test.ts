@@ -38,7 +38,7 @@ describe.skipIf(skip !== undefined)('ProbeLimiter adapting to a firewalled host'
   let out: { first: Result[]; dropped: Result[]; slow: Result; peak: number; presumedSilent: number };
 
   beforeAll(async () => {
-    try {
+    await spaces.prepare(async () => {
       const ns = spaces.create();
       spaces.exec(ns, 'iptables', ['-A', 'INPUT', '-p', 'tcp', '--dport', '30001:30020', '-j', 'DROP']);
       // Every other SYN to 81 is dropped: the first attempt's SYN is lost, its retransmission answered.
@@ -46,10 +46,7 @@ describe.skipIf(skip !== undefined)('ProbeLimiter adapting to a firewalled host'
       const r = await spaces.run(ns, process.execPath, ['--input-type=module', '-e', SCRIPT], 30_000);
       if (r.code !== 0) throw new Error(`probe script failed: ${r.stderr}`);
       out = JSON.parse(r.stdout) as typeof out;
-    } catch (err) {
-      spaces.cleanup();
-      throw err;
-    }
+    });
   }, 60_000);
   afterAll(() => spaces.cleanup());
 
