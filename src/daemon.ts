@@ -4,6 +4,7 @@ import { Checker } from './check/checker.js';
 import { logChanges } from './check/log-changes.js';
 import { targetsOf, type CheckTarget } from './check/target.js';
 import type { DaemonFlags } from './cli/flags.js';
+import { MAX_TARGETS } from './config/checks.js';
 import { loadConfigFile } from './config/load.js';
 import type { Config } from './config/types.js';
 import { startHttpServer, type HttpServer } from './http/server.js';
@@ -20,6 +21,8 @@ import { VERSION } from './version.js';
 import { recheck, type CheckFilter, type CheckOutcome } from './api/recheck.js';
 import { WebServing } from './web/serving.js';
 import { DiscoverySweeps } from './discover/sweeps.js';
+import { withDiscoveredHosts } from './sd/merge.js';
+import { ServiceDiscovery } from './sd/service-discovery.js';
 
 /** Wires config, probing, scheduling, state, metrics and HTTP; owns reload and shutdown. */
 export class Daemon {
@@ -33,6 +36,10 @@ export class Daemon {
   readonly #checker: Checker;
   /** Discovery sweeps: their own scheduler, so they never hold up a check's slot or its first round. */
   readonly #sweeps: DiscoverySweeps;
+  /** Hosts from file_sd and http_sd, added to the config's at each apply. */
+  readonly #sd: ServiceDiscovery;
+  /** The config file's config, running: service discovery adds to it. */
+  #config: Config | undefined;
   #targets = new Map<string, CheckTarget>();
   #intervals = new Map<string, number>();
   #http: HttpServer | undefined;
@@ -88,7 +95,8 @@ export class Daemon {
       onBackoff: () => this.#self.countBackoff(),
       onProbe: (state) => this.#self.countProbe(state),
     });
-    this.#self.bind({ store: this.#store, intervalsMs: () => this.#intervals, inFlight: () => this.#limiter.inFlight, socketLimit: () => this.#limiter.socketLimit });
+    this.#sd = new ServiceDiscovery({ log, onChange: () => this.#discovered() });
+    this.#self.bind({ sd: () => this.#sd.statuses(), store: this.#store, intervalsMs: () => this.#intervals, inFlight: () => this.#limiter.inFlight, socketLimit: () => this.#limiter.socketLimit });
   }
 
   /** Loads the config (a bad one is fatal here), starts serving and checking. */
@@ -105,6 +113,7 @@ export class Daemon {
       web: this.#web,
       checkNow: (filter) => this.checkNow(filter),
     });
+    await this.#sd.set(config);
     this.#apply(config);
     this.#self.setConfigReload(true, Date.now());
     this.#ready = true;
@@ -141,6 +150,7 @@ export class Daemon {
     // Checks waiting for a probe slot end now; only attempts under way get the grace period.
     const stopping = new Error('portwatch is stopping');
     const sweepsStopped = this.#sweeps.stop(this.#flags.shutdownGraceMs, stopping);
+    this.#sd.stop();
     this.#limiter.close(stopping);
     await Promise.all([stopped, sweepsStopped]);
     await this.#http?.close();
@@ -157,18 +167,36 @@ export class Daemon {
       this.#log.error({ err, configFile: this.#flags.configFile }, 'config reload failed, keeping the running config');
       throw err;
     }
+    await this.#sd.set(config);
     this.#apply(config);
     if (web) this.#web?.apply(web);
     this.#self.setConfigReload(true, Date.now());
     this.#log.info({ configFile: this.#flags.configFile, monitors: config.monitors.length, targets: this.#targets.size }, 'config reloaded');
   }
 
-  /** Checks this shard's part of `config`: every monitor, only the hosts of this shard. */
+  /** Service discovery found other hosts: check them with the running config. */
+  #discovered(): void {
+    if (this.#config === undefined || this.#stopping) return;
+    this.#applyTargets(this.#config);
+    this.#log.info({ targets: this.#targets.size }, 'service discovery changed the targets');
+  }
+
+  /** Runs `config` from now on (at start and at each good reload). */
   #apply(config: Config): void {
+    this.#config = config;
     this.#routable = detectRoutable();
     // Said once, since ip_family auto then leaves a family's addresses unchecked.
     if (!this.#routable.ipv4 || !this.#routable.ipv6) this.#log.info({ routable: this.#routable }, 'no route for an address family; ip_family auto checks only the others');
-    const mine = selectShard(config, this.#flags.shard);
+    this.#applyTargets(config);
+  }
+
+  /** Checks this shard's part of `config` and of the hosts service discovery found: every monitor, only the hosts of this shard. */
+  #applyTargets(config: Config): void {
+    const merged = withDiscoveredHosts(config, (monitor) => this.#sd.hostsOf(monitor));
+    for (const [monitor, dropped] of merged.dropped) {
+      this.#log.error({ monitor, dropped, maxTargets: MAX_TARGETS }, 'service discovery found more hosts than portwatch checks; the last ones are left out');
+    }
+    const mine = selectShard(merged.config, this.#flags.shard);
     this.#targets = targetsOf(mine);
     this.#intervals = new Map(mine.monitors.map((m) => [m.name, m.intervalMs]));
     this.#store.setTargets(mine.monitors);

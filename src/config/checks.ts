@@ -31,6 +31,14 @@ export function duplicateHosts(hosts: unknown): Finding[] {
 /** A monitor that checks nothing, or a port expected both open and closed. */
 export function monitorFindings(monitor: unknown): Finding[] {
   if (!isRecord(monitor)) return [];
+  const fromSd = !isEmptyList(monitor['file_sd_configs']) || !isEmptyList(monitor['http_sd_configs']);
+  if (!fromSd && isEmptyList(monitor['hosts'])) {
+    const path = monitor['hosts'] === undefined ? [] : ['hosts'];
+    return [{ path, message: 'monitor has no hosts: give hosts, file_sd_configs or http_sd_configs' }];
+  }
+  if (!fromSd && monitor['sd_labels'] !== undefined) {
+    return [{ path: ['sd_labels'], message: 'sd_labels without file_sd_configs or http_sd_configs: there is no service discovery to take labels from' }];
+  }
   const open = monitor['expect_open'];
   const closed = monitor['expect_closed'];
   if (isEmptyList(open) && isEmptyList(closed) && monitor['discover'] === undefined) {

@@ -11,14 +11,15 @@ export interface YamlSource {
 
 export type ReadResult = { ok: true; source: YamlSource } | { ok: false; problems: ConfigProblem[] };
 
-export function readYaml(text: string): ReadResult {
+/** `empty`: what an empty file is told, naming what it should hold. */
+export function readYaml(text: string, empty = 'file is empty; expected a mapping with a "monitors" list'): ReadResult {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const at = (offset: number, message: string): ConfigProblem => ({ ...lines.linePos(offset), path: '', message });
   // Warnings (an unknown tag, say) are problems too: the file would not mean what it says.
   const found = [...doc.errors, ...doc.warnings].map((e: YAMLError) => at(e.pos[0], oneLine(e.message)));
   if (found.length > 0) return { ok: false, problems: found };
-  if (doc.contents === null) return { ok: false, problems: [at(0, 'file is empty; expected a mapping with a "monitors" list')] };
+  if (doc.contents === null) return { ok: false, problems: [at(0, empty)] };
   try {
     return { ok: true, source: { doc, lines, data: doc.toJS() } };
   } catch (err) {

@@ -11,13 +11,13 @@ import { parsePortEntry, PORT_MAX, PORT_MIN } from './ports.js';
 import { WELL_KNOWN_PORTS } from '../discover/well-known.js';
 import { IP_FAMILIES, type IpFamily } from './types.js';
 
-type Checked<T> = { ok: true; value: T } | { ok: false; message: string };
+export type Checked<T> = { ok: true; value: T } | { ok: false; message: string };
 
 const NAME = /^[A-Za-z0-9_.-]+$/;
 const NAME_MAX = 64;
 export const RETRIES_MAX = 10;
 
-function leaf<T>(check: (v: unknown) => Checked<T>, placeholder: T) {
+export function leaf<T>(check: (v: unknown) => Checked<T>, placeholder: T) {
   return z.unknown().transform((v, ctx): T => {
     const result = check(v);
     if (result.ok) return result.value;
@@ -26,8 +26,8 @@ function leaf<T>(check: (v: unknown) => Checked<T>, placeholder: T) {
   });
 }
 
-const ok = <T>(value: T): Checked<T> => ({ ok: true, value });
-const fail = <T>(message: string): Checked<T> => ({ ok: false, message });
+export const ok = <T>(value: T): Checked<T> => ({ ok: true, value });
+export const fail = <T>(message: string): Checked<T> => ({ ok: false, message });
 
 /** A monitor name: it becomes a Prometheus label value. */
 export const nameField = leaf((v) => {

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { readYaml } from './document.js';
 import { ConfigError } from './errors.js';
 import { problemsFromIssues } from './positions.js';
@@ -11,7 +12,13 @@ export function parseConfig(text: string, fileName: string): Config {
   if (!read.ok) throw new ConfigError(fileName, read.problems);
   const result = configSchema.safeParse(read.source.data, { reportInput: true });
   if (!result.success) throw new ConfigError(fileName, problemsFromIssues(result.error.issues, read.source));
-  return result.data;
+  return withBaseDir(result.data, dirname(resolve(fileName)));
+}
+
+/** file_sd patterns are read relative to the config file, as Prometheus reads them. */
+function withBaseDir(config: Config, baseDir: string): Config {
+  for (const m of config.monitors) for (const f of m.fileSd ?? []) f.baseDir = baseDir;
+  return config;
 }
 
 /** Reads and parses a config file. A file that cannot be read is a ConfigError too: `<path>: cannot read: <reason>`. */

@@ -43,6 +43,11 @@ export function formatPath(path: Path): string {
   return out;
 }
 
+/** A problem at the node at `path` (or its nearest ancestor that exists). */
+export function problemAt(source: YamlSource, path: Path, message: string): ConfigProblem {
+  return problem(source, path, undefined, message);
+}
+
 function problem(source: YamlSource, path: Path, node: Node | undefined, message: string): ConfigProblem {
   const offset = (node ?? nearestNode(source, path))?.range?.[0] ?? 0;
   return { ...source.lines.linePos(offset), path: formatPath(path), message };

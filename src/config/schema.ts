@@ -6,9 +6,19 @@ import { discoverPortsField, durationField, hostField, ipFamilyField, labelsFiel
 import { expandHosts } from './blocks.js';
 import { hostKey } from './hosts.js';
 import { mergeLabels } from './labels.js';
+import { filePatternField, sdLabelsField, sdUrlField } from './sd-fields.js';
 import type { Config, DiscoverConfig, MonitorConfig } from './types.js';
 
-export const DEFAULTS = { interval: '1h', timeout: '3s', retries: 2, ip_family: 'auto', discover_interval: '12h' } as const;
+export const DEFAULTS = {
+  interval: '1h',
+  timeout: '3s',
+  retries: 2,
+  ip_family: 'auto',
+  discover_interval: '12h',
+  // Prometheus' own defaults for file_sd and http_sd.
+  file_sd_refresh_interval: '5m',
+  http_sd_refresh_interval: '1m',
+} as const;
 
 const interval = durationField('interval', '1s', '365d');
 const timeout = durationField('timeout', '10ms', '5m');
@@ -41,12 +51,27 @@ const discoverSchema = strictMapping({
   allow: portList.optional(),
 });
 
+const sdRefresh = durationField('refresh_interval', '1s', '24h');
+
+const fileSdSchema = strictMapping({
+  files: z.array(filePatternField).min(1, 'no files: give at least one pattern like "targets/*.json"'),
+  refresh_interval: sdRefresh.prefault(DEFAULTS.file_sd_refresh_interval),
+});
+
+const httpSdSchema = strictMapping({
+  url: sdUrlField,
+  refresh_interval: sdRefresh.prefault(DEFAULTS.http_sd_refresh_interval),
+});
+
 const monitorSchema = strictMapping({
   name: nameField,
   hosts: z
     .array(hostField)
-    .min(1, 'monitor has no hosts')
-    .superRefine((hosts, ctx) => report(duplicateHosts(hosts), ctx), { when: always }),
+    .superRefine((hosts, ctx) => report(duplicateHosts(hosts), ctx), { when: always })
+    .optional(),
+  file_sd_configs: z.array(fileSdSchema).optional(),
+  http_sd_configs: z.array(httpSdSchema).optional(),
+  sd_labels: sdLabelsField.optional(),
   interval: interval.optional(),
   timeout: timeout.optional(),
   retries: retriesField.optional(),
@@ -66,7 +91,7 @@ export const configSchema = strictMapping({
     monitors: monitors.map((m): MonitorConfig => {
       const monitor: MonitorConfig = {
         name: m.name,
-        hosts: expandHosts(m.hosts, hostKey),
+        hosts: expandHosts(m.hosts ?? [], hostKey),
         intervalMs: m.interval ?? defaults.interval,
         timeoutMs: m.timeout ?? defaults.timeout,
         retries: m.retries ?? defaults.retries,
@@ -75,6 +100,9 @@ export const configSchema = strictMapping({
         expectClosed: sortedUnique(m.expect_closed),
       };
       if (m.discover) monitor.discover = discoverConfig(m.discover, monitor);
+      if (m.file_sd_configs?.length) monitor.fileSd = m.file_sd_configs.map((f) => ({ files: f.files, baseDir: '', refreshIntervalMs: f.refresh_interval }));
+      if (m.http_sd_configs?.length) monitor.httpSd = m.http_sd_configs.map((h) => ({ url: h.url, refreshIntervalMs: h.refresh_interval }));
+      if (m.sd_labels && Object.keys(m.sd_labels).length > 0) monitor.sdLabels = m.sd_labels;
       return withLabels(mergeLabels(defaults.labels, m.labels), monitor);
     }),
   }));

@@ -19,6 +19,17 @@ export interface MonitorConfig {
   expectClosed: number[];
   /** Extra labels of every port series of the monitor (defaults merged in), names sorted; absent or {} when none. */
   labels?: Readonly<Record<string, string>>;
+  /**
+   * Hosts whose series carry other labels than `labels` (hosts from service discovery
+   * with sd_labels): the whole set, names sorted. Absent when none differ.
+   */
+  hostLabels?: ReadonlyMap<string, Readonly<Record<string, string>>>;
+  /** Prometheus file_sd: files of target groups whose hosts this monitor checks too. */
+  fileSd?: FileSdConfig[];
+  /** Prometheus http_sd: endpoints serving target groups whose hosts this monitor checks too. */
+  httpSd?: HttpSdConfig[];
+  /** Port label name to the service-discovery label whose value it takes; absent when none. */
+  sdLabels?: Readonly<Record<string, string>>;
   /** Sweeps for open ports nobody declared; absent when not configured. */
   discover?: DiscoverConfig;
 }
@@ -30,6 +41,20 @@ export interface DiscoverConfig {
   intervalMs: number;
   /** Ports that may be open without being unexpected, sorted, unique. */
   allow: number[];
+}
+
+export interface FileSdConfig {
+  /** Patterns as written (relative ones are read from the config file's directory). */
+  files: string[];
+  /** The config file's directory, against which relative patterns are read. */
+  baseDir: string;
+  /** How often the files are read even when no change was noticed. */
+  refreshIntervalMs: number;
+}
+
+export interface HttpSdConfig {
+  url: string;
+  refreshIntervalMs: number;
 }
 
 export interface Config {

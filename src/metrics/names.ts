@@ -122,3 +122,26 @@ export const DISCOVERY_LAST_SWEEP_TIMESTAMP = {
   name: 'portwatch_discovery_last_sweep_timestamp_seconds',
   help: 'Unix time at which the last discovery sweep of a host of the monitor completed.',
 } as const satisfies MetricName;
+
+/** Labels of the service-discovery families: `sd` is file or http, `source` the file path or the URL without credentials. */
+export const SD_LABELS = ['monitor', 'sd', 'source'] as const;
+
+export const SD_HOSTS = {
+  name: 'portwatch_sd_hosts',
+  help: 'Hosts taken from the service-discovery file or endpoint now: those of its last good read.',
+} as const satisfies MetricName;
+
+export const SD_LAST_REFRESH_SUCCESSFUL = {
+  name: 'portwatch_sd_last_refresh_successful',
+  help: 'Whether the last read of the service-discovery file or endpoint succeeded; when not, its last good hosts are kept.',
+} as const satisfies MetricName;
+
+export const SD_LAST_REFRESH_SUCCESS_TIMESTAMP = {
+  name: 'portwatch_sd_last_refresh_success_timestamp_seconds',
+  help: 'Unix time of the last good read of the service-discovery file or endpoint.',
+} as const satisfies MetricName;
+
+export const SD_REFRESH_FAILURES = {
+  name: 'portwatch_sd_refresh_failures_total',
+  help: 'Reads of the service-discovery file or endpoint that failed: unreadable, not answering, or not valid target groups.',
+} as const satisfies MetricName;

@@ -15,10 +15,16 @@ import {
   PROBES,
   PROBES_IN_FLIGHT,
   PROBE_SOCKET_LIMIT,
+  SD_HOSTS,
+  SD_LABELS,
+  SD_LAST_REFRESH_SUCCESS_TIMESTAMP,
+  SD_LAST_REFRESH_SUCCESSFUL,
+  SD_REFRESH_FAILURES,
   SHARDS,
   SHARD_INDEX,
   TARGETS,
 } from './names.js';
+import type { MonitorSourceStatus } from '../sd/service-discovery.js';
 
 const PROBE_RESULTS: readonly PortState[] = ['open', 'closed', 'filtered', 'error'];
 
@@ -29,7 +35,11 @@ export interface SelfMetricsSource {
   inFlight: () => number;
   /** Absent: no socket limit to report (tests that bind only a store). */
   socketLimit?: () => number;
+  /** Service-discovery files and endpoints; absent: none. */
+  sd?: () => readonly MonitorSourceStatus[];
 }
+
+type SdLabel = (typeof SD_LABELS)[number];
 
 export class SelfMetrics {
   readonly registry = new Registry();
@@ -92,6 +102,30 @@ export class SelfMetrics {
         if (limit) this.set(limit());
       },
     });
+
+    // One family per fact about each source, all read from the sources at scrape time and
+    // reset first, so that files gone and sources no longer configured lose their series.
+    const sdFamily = (make: typeof Gauge | typeof Counter, name: { name: string; help: string }, value: (s: MonitorSourceStatus) => number | undefined): void => {
+      new make({
+        ...name,
+        labelNames: SD_LABELS,
+        registers,
+        collect(this: Gauge<SdLabel> | Counter<SdLabel>) {
+          this.reset();
+          for (const s of source()?.sd?.() ?? []) {
+            const v = value(s);
+            const labels = { monitor: s.monitor, sd: s.mechanism, source: s.source };
+            if (v === undefined) continue;
+            if (this instanceof Counter) this.inc(labels, v);
+            else this.set(labels, v);
+          }
+        },
+      });
+    };
+    sdFamily(Gauge, SD_HOSTS, (s) => s.hosts);
+    sdFamily(Gauge, SD_LAST_REFRESH_SUCCESSFUL, (s) => (s.ok ? 1 : 0));
+    sdFamily(Gauge, SD_LAST_REFRESH_SUCCESS_TIMESTAMP, (s) => (s.lastSuccessMs === undefined ? undefined : s.lastSuccessMs / 1000));
+    sdFamily(Counter, SD_REFRESH_FAILURES, (s) => s.failures);
 
     this.#probes = new Counter({ ...PROBES, labelNames: ['result'], registers });
     // Present from the start, so rate() and absent-based alerts work before the first of each.

@@ -39,6 +39,8 @@ interface MonitorFindings {
   /** The ports its sweeps probe: anything else is no longer believed. */
   sweep: Set<number>;
   labels: Labels;
+  /** Hosts from service discovery whose labels differ from the monitor's. */
+  hostLabels: ReadonlyMap<string, Labels> | undefined;
   readonly hosts: Map<string, Map<string, AddressFindings>>;
   last: SweepSummary | undefined;
 }
@@ -71,12 +73,13 @@ export class DiscoveryState {
       const labels = m.labels ?? {};
       let f = this.#monitors.get(m.name);
       if (f === undefined) {
-        f = { sweep, labels, hosts: new Map(), last: undefined };
+        f = { sweep, labels, hostLabels: m.hostLabels, hosts: new Map(), last: undefined };
         this.#monitors.set(m.name, f);
         continue;
       }
       f.sweep = sweep;
       f.labels = labels;
+      f.hostLabels = m.hostLabels;
       const hosts = new Set(m.hosts);
       for (const host of [...f.hosts.keys()]) if (!hosts.has(host)) f.hosts.delete(host);
       for (const byIp of f.hosts.values()) {
@@ -139,8 +142,10 @@ export class DiscoveryState {
     return [...this.#monitors.keys()];
   }
 
-  labelsOf(monitor: string): Labels {
-    return this.#monitors.get(monitor)?.labels ?? {};
+  /** The monitor's extra labels; with `host`, those of that host's series (which service discovery may set). */
+  labelsOf(monitor: string, host?: string): Labels {
+    const f = this.#monitors.get(monitor);
+    return (host === undefined ? undefined : f?.hostLabels?.get(host)) ?? f?.labels ?? {};
   }
 
   lastSweep(monitor: string): SweepSummary | undefined {

@@ -11,7 +11,7 @@ export interface PortRecord {
   readonly ip: string;
   readonly port: number;
   readonly expected: Expectation;
-  /** The monitor's extra labels, names sorted; shared by all its records. */
+  /** Extra labels (the monitor's, or its host's from service discovery), names sorted; shared by the records that carry the same. */
   readonly labels: Labels;
   state: PortState;
   reason: Reason;
@@ -27,9 +27,21 @@ export type Labels = Readonly<Record<string, string>>;
 
 const NO_LABELS: Labels = Object.freeze({});
 
+/** Label sets compared so far, by object: most targets share a few sets, each written out once. */
+const keys = new WeakMap<Labels, string>();
+
 /** Equal for the same labels in the same order (names are sorted at config load). */
-function labelsKey(labels: Labels): string {
-  return JSON.stringify(labels);
+function sameLabels(a: Labels, b: Labels): boolean {
+  return a === b || keyOf(a) === keyOf(b);
+}
+
+function keyOf(labels: Labels): string {
+  let key = keys.get(labels);
+  if (key === undefined) {
+    key = JSON.stringify(labels);
+    keys.set(labels, key);
+  }
+  return key;
 }
 
 export interface StateChange {
@@ -132,26 +144,21 @@ export class PortStore {
   setTargets(monitors: readonly MonitorConfig[]): void {
     // Ids only, and entries made in place: 100k interim objects would be garbage the heap keeps until its next full collection.
     const wanted = new Set<string>();
-    const oldLabels = this.#labels;
     const newLabels = new Map<string, Labels>();
-    const wantTarget = (monitor: string, host: string, port: number, expected: Expectation, labels: Labels, sameLabels: boolean): void => {
+    const wantTarget = (monitor: string, host: string, port: number, expected: Expectation, labels: Labels): void => {
       const id = targetId(monitor, host, port);
       wanted.add(id);
       const existing = this.#targets.get(id);
-      if (existing && existing.expected === expected && sameLabels) return;
+      if (existing && existing.expected === expected && sameLabels(existing.labels, labels)) return;
       this.#targets.set(id, { id, monitor, host, port, expected, labels, byIp: new AddressRecords() });
     };
     for (const m of monitors) {
-      const before = oldLabels.get(m.name);
-      const given = m.labels ?? NO_LABELS;
-      const same = before !== undefined && labelsKey(before) === labelsKey(given);
-      // Unchanged labels keep the old object, which the records that stay still hold.
-      const labels = same ? before : given;
+      const labels = m.labels ?? NO_LABELS;
       newLabels.set(m.name, labels);
-      const want = (host: string, port: number, expected: Expectation): void => wantTarget(m.name, host, port, expected, labels, same);
       for (const host of m.hosts) {
-        for (const port of m.expectOpen) want(host, port, 'open');
-        for (const port of m.expectClosed) want(host, port, 'closed');
+        const own = m.hostLabels?.get(host) ?? labels;
+        for (const port of m.expectOpen) wantTarget(m.name, host, port, 'open', own);
+        for (const port of m.expectClosed) wantTarget(m.name, host, port, 'closed', own);
       }
     }
     for (const id of this.#targets.keys()) {

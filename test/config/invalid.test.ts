@@ -22,14 +22,14 @@ const EXPECTED: Record<string, string> = {
   'unknown-top-key.yaml': '5:1: listen: unknown key "listen" (allowed: defaults, monitors)',
   'unknown-defaults-key.yaml': '2:3: defaults.intervall: unknown key "intervall" (allowed: interval, timeout, retries, ip_family, labels)',
   'unknown-monitor-key.yaml':
-    '5:5: monitors[0].colour: unknown key "colour" (allowed: name, hosts, interval, timeout, retries, ip_family, expect_open, expect_closed, labels, discover)',
+    '5:5: monitors[0].colour: unknown key "colour" (allowed: name, hosts, file_sd_configs, http_sd_configs, sd_labels, interval, timeout, retries, ip_family, expect_open, expect_closed, labels, discover)',
   // names
   'name-missing.yaml': '2:5: monitors[0].name: missing required key "name"',
   'name-invalid.yaml': '2:11: monitors[0].name: monitor name "my web" may only contain letters, digits, "_", "." and "-"',
   'duplicate-monitor-name.yaml': '5:11: monitors[1].name: duplicate monitor name "web"; already used by monitors[0]',
   // hosts
-  'hosts-missing.yaml': '2:5: monitors[0].hosts: missing required key "hosts"',
-  'hosts-empty.yaml': '3:12: monitors[0].hosts: monitor has no hosts',
+  'hosts-missing.yaml': '2:5: monitors[0]: monitor has no hosts: give hosts, file_sd_configs or http_sd_configs',
+  'hosts-empty.yaml': '3:12: monitors[0].hosts: monitor has no hosts: give hosts, file_sd_configs or http_sd_configs',
   'hosts-not-a-list.yaml': '3:12: monitors[0].hosts: expected a list, got string "www.example.com"',
   'host-empty.yaml': '3:30: monitors[0].hosts[1]: host is empty',
   'host-url.yaml': '3:30: monitors[0].hosts[1]: "http://www.example.com" is a URL; give only the host name or IP address',

@@ -144,7 +144,7 @@ defaults:
 `);
     expect(err.message.split('\n')).toEqual([
       'pw.yaml:3:30: monitors[0].hosts[1]: "a b" is not a valid host name: each dot-separated label must be 1-63 letters, digits or "-", not starting or ending with "-"',
-      'pw.yaml:4:5: monitors[0].colour: unknown key "colour" (allowed: name, hosts, interval, timeout, retries, ip_family, expect_open, expect_closed, labels, discover)',
+      'pw.yaml:4:5: monitors[0].colour: unknown key "colour" (allowed: name, hosts, file_sd_configs, http_sd_configs, sd_labels, interval, timeout, retries, ip_family, expect_open, expect_closed, labels, discover)',
       'pw.yaml:5:19: monitors[0].expect_open[0]: port 70000 is outside 1-65535',
       'pw.yaml:6:21: monitors[0].expect_closed[0]: port 22 is also in expect_open[1]; a port cannot be expected both open and closed',
       'pw.yaml:7:11: monitors[1].name: duplicate monitor name "web"; already used by monitors[0]',
@@ -175,7 +175,7 @@ defaults:
     const err = problemsOf('monitors:\n  - name: 42\n    hosts: [h]\n    "two words": 1\n    expect_open: [1]\n  - name: ok\n    hosts: [h]\n    expect_open: [1]\n');
     expect(err.message.split('\n')).toEqual([
       'pw.yaml:2:11: monitors[0].name: expected a name, got number 42',
-      'pw.yaml:4:5: monitors[0]["two words"]: unknown key "two words" (allowed: name, hosts, interval, timeout, retries, ip_family, expect_open, expect_closed, labels, discover)',
+      'pw.yaml:4:5: monitors[0]["two words"]: unknown key "two words" (allowed: name, hosts, file_sd_configs, http_sd_configs, sd_labels, interval, timeout, retries, ip_family, expect_open, expect_closed, labels, discover)',
     ]);
   });
 });

@@ -1,0 +1,49 @@
+// The values of file_sd_configs, http_sd_configs and sd_labels.
+import { z } from 'zod';
+import { patternProblem } from '../sd/glob.js';
+import { describeValue, quote } from './describe.js';
+import { fail, leaf, ok } from './fields.js';
+import { labelNameProblem } from './labels.js';
+
+const SD_LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+
+export const filePatternField = leaf((v) => {
+  if (typeof v !== 'string') return fail(`expected a file pattern like "targets/*.json", got ${describeValue(v)}`);
+  const problem = patternProblem(v);
+  return problem === undefined ? ok(v) : fail(problem);
+}, '');
+
+export const sdUrlField = leaf((v) => {
+  if (v === undefined) return fail('missing required key "url"');
+  if (typeof v !== 'string') return fail(`expected a URL like "http://sd.example.com/targets", got ${describeValue(v)}`);
+  let url: URL;
+  try {
+    url = new URL(v);
+  } catch {
+    return fail(`${quote(v)} is not a URL`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return fail(`${quote(v)}: the URL must start with http:// or https://`);
+  if (url.hash !== '') return fail(`${quote(v)}: a URL fragment ("#...") is never sent; leave it out`);
+  return ok(v);
+}, '');
+
+/**
+ * `sd_labels`: port label name to the name of the service-discovery label whose value it
+ * takes. Each bad entry is its own issue, at its key (a bad port label) or its value.
+ */
+export const sdLabelsField = z.unknown().transform((v, ctx): Record<string, string> => {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+    ctx.addIssue({ code: 'custom', message: `expected a mapping of port label names to service-discovery label names, got ${describeValue(v)}`, continue: true });
+    return {};
+  }
+  const out: Record<string, string> = {};
+  for (const [name, from] of Object.entries(v as Record<string, unknown>)) {
+    const nameProblem = labelNameProblem(name);
+    const issue = (at: 'key' | 'value', message: string): void => ctx.addIssue({ code: 'custom', path: [name], params: { at }, message, continue: true });
+    if (nameProblem !== undefined) issue('key', nameProblem);
+    else if (typeof from !== 'string') issue('value', `expected the name of a service-discovery label, got ${describeValue(from)}`);
+    else if (!SD_LABEL_NAME.test(from)) issue('value', `${quote(from)} is not a label name: letters, digits and "_", not starting with a digit`);
+    else out[name] = from;
+  }
+  return out;
+});

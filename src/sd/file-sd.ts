@@ -1,0 +1,164 @@
+// file_sd: target groups in JSON or YAML files, re-read when their directory changes and
+// every refresh interval. A file that cannot be read or parsed keeps its last good hosts.
+import { createHash } from 'node:crypto';
+import { watch, type FSWatcher } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import type { Logger } from 'pino';
+import { readYaml } from '../config/document.js';
+import { formatProblem, type ConfigProblem } from '../config/errors.js';
+import { problemAt } from '../config/positions.js';
+import type { FileSdConfig } from '../config/types.js';
+import { filePattern, listMatches, type FilePattern } from './glob.js';
+import { problem, serialized, type SdSource, type SourceStatus } from './source.js';
+import { parseTargetGroups, type DiscoveredHost } from './target-groups.js';
+
+/** Changes come in bursts (an editor writes, renames, touches): read once they settle. */
+const SETTLE_MS = 100;
+
+interface FileState {
+  hosts: readonly DiscoveredHost[];
+  /** Hash of the text last read, good or bad: the same text is not parsed again. */
+  digest: string;
+  ok: boolean;
+  failures: number;
+  lastSuccessMs: number | undefined;
+}
+
+export class FileSd implements SdSource {
+  readonly #patterns: FilePattern[];
+  readonly #intervalMs: number;
+  readonly #log: Logger;
+  readonly #onChange: () => void;
+  readonly #files = new Map<string, FileState>();
+  readonly #watchers = new Map<string, FSWatcher>();
+  #timer: NodeJS.Timeout | undefined;
+  #settle: NodeJS.Timeout | undefined;
+  #started = false;
+  readonly refresh: () => Promise<void>;
+
+  constructor(config: FileSdConfig, opts: { log: Logger; onChange: () => void }) {
+    this.#patterns = config.files.map((f) => filePattern(f, config.baseDir));
+    this.#intervalMs = config.refreshIntervalMs;
+    this.#log = opts.log;
+    this.#onChange = opts.onChange;
+    this.refresh = serialized(() => this.#read());
+  }
+
+  start(): void {
+    this.#started = true;
+    this.#watch();
+    this.#arm();
+  }
+
+  stop(): void {
+    this.#started = false;
+    clearTimeout(this.#timer);
+    clearTimeout(this.#settle);
+    for (const w of this.#watchers.values()) w.close();
+    this.#watchers.clear();
+  }
+
+  hosts(): readonly DiscoveredHost[] {
+    const all: DiscoveredHost[] = [];
+    for (const f of this.#files.values()) for (const h of f.hosts) all.push(h);
+    return all;
+  }
+
+  statuses(): SourceStatus[] {
+    return [...this.#files].map(([source, f]) => ({ mechanism: 'file', source, hosts: f.hosts.length, ok: f.ok, failures: f.failures, lastSuccessMs: f.lastSuccessMs }));
+  }
+
+  async #read(): Promise<void> {
+    const lists = await Promise.all(this.#patterns.map(listMatches));
+    const paths = [...new Set(lists.flat())].sort();
+    let changed = false;
+    for (const path of this.#files.keys()) {
+      if (paths.includes(path)) continue;
+      // A file removed takes its hosts with it, as in Prometheus.
+      changed ||= this.#files.get(path)!.hosts.length > 0;
+      this.#files.delete(path);
+    }
+    const next = new Map<string, FileState>();
+    for (const path of paths) {
+      const before = this.#files.get(path);
+      const state = await this.#readFile(path, before);
+      next.set(path, state);
+      changed ||= state.hosts !== before?.hosts;
+    }
+    // Sorted by path, so hosts() keeps one order whatever order the files were found in.
+    this.#files.clear();
+    for (const [path, state] of next) this.#files.set(path, state);
+    if (this.#started) this.#watch();
+    if (changed) this.#onChange();
+  }
+
+  async #readFile(path: string, before: FileState | undefined): Promise<FileState> {
+    const now = Date.now();
+    let text: string;
+    try {
+      text = await readFile(path, 'utf8');
+    } catch (err) {
+      // Gone between listing and reading: the next read of the directory settles it.
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT' && before) return before;
+      return this.#failed(path, before, '', [{ line: 0, col: 0, path: '', message: `cannot read: ${(err as Error).message.replace(/, \w+ '.*'$/s, '')}` }]);
+    }
+    const digest = createHash('sha1').update(text).digest('hex');
+    if (before && before.digest === digest) return before.ok ? { ...before, lastSuccessMs: now } : before;
+    const problems = parseFile(text);
+    if (!Array.isArray(problems)) return { hosts: problems.hosts, digest, ok: true, failures: before?.failures ?? 0, lastSuccessMs: now };
+    return this.#failed(path, before, digest, problems);
+  }
+
+  #failed(path: string, before: FileState | undefined, digest: string, problems: ConfigProblem[]): FileState {
+    const message = problems.map((p) => formatProblem(path, p)).join('\n');
+    this.#log.error({ file: path, err: problem(message) }, 'service discovery file is invalid, keeping its last good targets');
+    return { hosts: before?.hosts ?? [], digest, ok: false, failures: (before?.failures ?? 0) + 1, lastSuccessMs: before?.lastSuccessMs };
+  }
+
+  /** Watches the directory of every pattern; one that cannot be watched yet (missing) is tried again at the next read. */
+  #watch(): void {
+    for (const p of this.#patterns) {
+      if (this.#watchers.has(p.dir)) continue;
+      try {
+        const w = watch(p.dir, { persistent: false }, (_event, name) => {
+          if (name === null || this.#patterns.some((q) => q.dir === p.dir && q.matches(String(name)))) this.#soon();
+        });
+        w.on('error', () => {
+          w.close();
+          this.#watchers.delete(p.dir);
+          this.#soon();
+        });
+        this.#watchers.set(p.dir, w);
+      } catch {
+        // The directory does not exist (yet): the refresh interval finds it.
+      }
+    }
+  }
+
+  #soon(): void {
+    if (!this.#started) return;
+    clearTimeout(this.#settle);
+    this.#settle = setTimeout(() => void this.refresh(), SETTLE_MS).unref();
+  }
+
+  #arm(): void {
+    this.#timer = setTimeout(() => {
+      void this.refresh().finally(() => {
+        if (this.#started) this.#arm();
+      });
+    }, this.#intervalMs).unref();
+  }
+}
+
+const EMPTY = 'empty';
+
+/** The hosts of a file's target groups, or its problems with line and column. An empty file has none, as in Prometheus. */
+export function parseFile(text: string): { hosts: DiscoveredHost[] } | ConfigProblem[] {
+  const read = readYaml(text, EMPTY);
+  if (!read.ok) return read.problems.length === 1 && read.problems[0]!.message === EMPTY ? { hosts: [] } : read.problems;
+  const result = parseTargetGroups(read.source.data, (path) => {
+    const { line, col } = problemAt(read.source, path, '');
+    return { line, col };
+  });
+  return result.ok ? { hosts: result.hosts } : result.problems;
+}

@@ -1,0 +1,170 @@
+// http_sd: target groups from an HTTP endpoint, fetched every refresh interval as
+// Prometheus fetches them. A failed fetch keeps the hosts of the last good one.
+import type { Logger } from 'pino';
+import type { HttpSdConfig } from '../config/types.js';
+import { formatProblem } from '../config/errors.js';
+import { VERSION } from '../version.js';
+import { problem, serialized, type SdSource, type SourceStatus } from './source.js';
+import { parseTargetGroups, type DiscoveredHost } from './target-groups.js';
+
+/** Far above any real target list (100k targets are a few MB), far below what would hurt. */
+export const MAX_BODY_BYTES = 64 * 1024 * 1024;
+const MAX_TIMEOUT_MS = 30_000;
+
+export class HttpSd implements SdSource {
+  /** The URL without user and password: fetch refuses those, and logs and metrics must not show them. */
+  readonly #url: string;
+  /** Basic credentials from the URL's user:password part, sent as Authorization. */
+  readonly #authorization: string | undefined;
+  readonly #intervalMs: number;
+  readonly #log: Logger;
+  readonly #onChange: () => void;
+  #hosts: readonly DiscoveredHost[] = [];
+  #ok = false;
+  #failures = 0;
+  #lastSuccessMs: number | undefined;
+  #lastBody: string | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #inFlight: AbortController | undefined;
+  #started = false;
+  #stopped = false;
+  readonly refresh: () => Promise<void>;
+
+  constructor(config: HttpSdConfig, opts: { log: Logger; onChange: () => void }) {
+    const url = new URL(config.url);
+    if (url.username !== '' || url.password !== '') {
+      this.#authorization = `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')}`;
+      url.username = '';
+      url.password = '';
+    }
+    this.#url = url.toString();
+    this.#intervalMs = config.refreshIntervalMs;
+    this.#log = opts.log;
+    this.#onChange = opts.onChange;
+    this.refresh = serialized(() => this.#fetch());
+  }
+
+  start(): void {
+    this.#started = true;
+    this.#arm();
+  }
+
+  stop(): void {
+    this.#started = false;
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    this.#inFlight?.abort(new Error('service discovery stopped'));
+  }
+
+  hosts(): readonly DiscoveredHost[] {
+    return this.#hosts;
+  }
+
+  statuses(): SourceStatus[] {
+    return [{ mechanism: 'http', source: this.#url, hosts: this.#hosts.length, ok: this.#ok, failures: this.#failures, lastSuccessMs: this.#lastSuccessMs }];
+  }
+
+  async #fetch(): Promise<void> {
+    let body: string;
+    const ctl = new AbortController();
+    this.#inFlight = ctl;
+    const timeoutMs = Math.min(this.#intervalMs, MAX_TIMEOUT_MS);
+    const timer = setTimeout(() => ctl.abort(new Error(`no answer within ${timeoutMs / 1000} s`)), timeoutMs);
+    try {
+      body = await this.#get(ctl.signal);
+    } catch (err) {
+      if (this.#stopped) return;
+      return this.#failed(describeFailure(err));
+    } finally {
+      clearTimeout(timer);
+    }
+    const now = Date.now();
+    if (body === this.#lastBody && this.#ok) {
+      this.#lastSuccessMs = now;
+      return;
+    }
+    let data: unknown;
+    try {
+      data = JSON.parse(body);
+    } catch (err) {
+      return this.#failed(`the response is not JSON: ${(err as Error).message}`);
+    }
+    const parsed = parseTargetGroups(data, () => ({ line: 0, col: 0 }));
+    if (!parsed.ok) return this.#failed(parsed.problems.map((p) => formatProblem('response', p)).join('\n'));
+    this.#lastBody = body;
+    this.#ok = true;
+    this.#lastSuccessMs = now;
+    const changed = !sameHosts(this.#hosts, parsed.hosts);
+    this.#hosts = parsed.hosts;
+    if (changed) this.#onChange();
+  }
+
+  async #get(signal: AbortSignal): Promise<string> {
+    const res = await fetch(this.#url, {
+      signal,
+      redirect: 'follow',
+      headers: {
+        ...(this.#authorization && { authorization: this.#authorization }),
+        accept: 'application/json',
+        'user-agent': `portwatch/${VERSION}`,
+        // Prometheus sends it, and some endpoints read it.
+        'x-prometheus-refresh-interval-seconds': String(this.#intervalMs / 1000),
+      },
+    });
+    if (res.status !== 200) {
+      await res.body?.cancel();
+      throw new Error(`the endpoint answered ${res.status} ${res.statusText}`.trim());
+    }
+    const type = res.headers.get('content-type') ?? '';
+    if (!/^application\/json\b/i.test(type)) {
+      await res.body?.cancel();
+      throw new Error(`the endpoint answered Content-Type ${JSON.stringify(type)}; http_sd needs application/json`);
+    }
+    return readLimited(res, MAX_BODY_BYTES);
+  }
+
+  #failed(message: string): void {
+    this.#ok = false;
+    this.#failures += 1;
+    this.#log.error({ url: this.#url, err: problem(message) }, 'service discovery endpoint failed, keeping its last good targets');
+  }
+
+  #arm(): void {
+    this.#timer = setTimeout(() => {
+      void this.refresh().finally(() => {
+        if (this.#started) this.#arm();
+      });
+    }, this.#intervalMs).unref();
+  }
+}
+
+async function readLimited(res: Response, max: number): Promise<string> {
+  const length = Number(res.headers.get('content-length') ?? Number.NaN);
+  if (length > max) {
+    await res.body?.cancel();
+    throw new Error(`the response is ${length} bytes, more than the ${max} portwatch reads`);
+  }
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of res.body ?? []) {
+    size += (chunk as Uint8Array).byteLength;
+    if (size > max) throw new Error(`the response is more than the ${max} bytes portwatch reads`);
+    chunks.push(chunk as Uint8Array);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** fetch says only "fetch failed"; the reason (ECONNREFUSED, a bad certificate) is in its cause. */
+function describeFailure(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const cause = err.cause instanceof Error ? err.cause.message : undefined;
+  return cause ? `${err.message}: ${cause}` : err.message;
+}
+
+function sameHosts(a: readonly DiscoveredHost[], b: readonly DiscoveredHost[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    if (a[i]!.host !== b[i]!.host || JSON.stringify(a[i]!.labels) !== JSON.stringify(b[i]!.labels)) return false;
+  }
+  return true;
+}

@@ -1,0 +1,97 @@
+// Every monitor's service-discovery sources: started and stopped as reloads add and remove
+// them, a source whose settings did not change kept with what it found.
+import type { Logger } from 'pino';
+import type { Config, FileSdConfig, HttpSdConfig } from '../config/types.js';
+import { FileSd } from './file-sd.js';
+import { HttpSd } from './http-sd.js';
+import type { SdSource, SourceStatus } from './source.js';
+import type { DiscoveredHost } from './target-groups.js';
+
+/** Sources change in bursts (several files at once): one re-apply for all. */
+const SETTLE_MS = 50;
+
+export interface MonitorSourceStatus extends SourceStatus {
+  readonly monitor: string;
+}
+
+type Spec = { mechanism: 'file'; config: FileSdConfig } | { mechanism: 'http'; config: HttpSdConfig };
+
+export class ServiceDiscovery {
+  readonly #log: Logger;
+  readonly #onChange: () => void;
+  /** By monitor, its sources in config order, keyed by what they read. */
+  #monitors = new Map<string, Map<string, SdSource>>();
+  #settle: NodeJS.Timeout | undefined;
+  #quiet = false;
+
+  constructor(opts: { log: Logger; onChange: () => void }) {
+    this.#log = opts.log;
+    this.#onChange = opts.onChange;
+  }
+
+  /**
+   * Make the sources those of `config`. New ones are read once before this resolves, so the
+   * caller applies their hosts at once; sources no longer configured stop.
+   */
+  async set(config: Config): Promise<void> {
+    const next = new Map<string, Map<string, SdSource>>();
+    const fresh: SdSource[] = [];
+    for (const m of config.monitors) {
+      const before = this.#monitors.get(m.name);
+      const sources = new Map<string, SdSource>();
+      const specs: Spec[] = [...(m.fileSd ?? []).map((c): Spec => ({ mechanism: 'file', config: c })), ...(m.httpSd ?? []).map((c): Spec => ({ mechanism: 'http', config: c }))];
+      for (const spec of specs) {
+        const key = JSON.stringify(spec);
+        if (sources.has(key)) continue;
+        let source = before?.get(key);
+        if (source === undefined) {
+          source = this.#create(m.name, spec);
+          fresh.push(source);
+        }
+        sources.set(key, source);
+      }
+      if (sources.size > 0) next.set(m.name, sources);
+    }
+    // The caller applies once these are read: their changes need no re-apply of their own.
+    this.#quiet = true;
+    try {
+      await Promise.all(fresh.map((s) => s.refresh()));
+    } finally {
+      this.#quiet = false;
+    }
+    const kept = new Set([...next.values()].flatMap((s) => [...s.values()]));
+    for (const sources of this.#monitors.values()) for (const s of sources.values()) if (!kept.has(s)) s.stop();
+    for (const s of fresh) s.start();
+    this.#monitors = next;
+  }
+
+  /** The hosts found for a monitor, its sources in config order. */
+  hostsOf(monitor: string): DiscoveredHost[] {
+    const all: DiscoveredHost[] = [];
+    for (const s of this.#monitors.get(monitor)?.values() ?? []) for (const h of s.hosts()) all.push(h);
+    return all;
+  }
+
+  statuses(): MonitorSourceStatus[] {
+    const out: MonitorSourceStatus[] = [];
+    for (const [monitor, sources] of this.#monitors) for (const s of sources.values()) for (const st of s.statuses()) out.push({ monitor, ...st });
+    return out;
+  }
+
+  stop(): void {
+    clearTimeout(this.#settle);
+    for (const sources of this.#monitors.values()) for (const s of sources.values()) s.stop();
+    this.#monitors = new Map();
+  }
+
+  #create(monitor: string, spec: Spec): SdSource {
+    const opts = { log: this.#log.child({ monitor }), onChange: () => this.#changed() };
+    return spec.mechanism === 'file' ? new FileSd(spec.config, opts) : new HttpSd(spec.config, opts);
+  }
+
+  #changed(): void {
+    if (this.#quiet) return;
+    clearTimeout(this.#settle);
+    this.#settle = setTimeout(() => this.#onChange(), SETTLE_MS).unref();
+  }
+}
