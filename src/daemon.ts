@@ -108,7 +108,7 @@ export class Daemon {
       self: this.#self,
       reload: () => this.reload(),
       ready: () => this.#ready,
-      info: { version: VERSION, configFile: this.#flags.configFile, startedAt: Date.now(), listenAddress: this.#flags.listenAddress },
+      info: { version: VERSION, configFile: this.#flags.configFile, startedAt: Date.now(), listenAddress: this.#flags.listenAddress, sd: () => this.#sd.statuses() },
       logger: this.#log,
       web: this.#web,
       checkNow: (filter) => this.checkNow(filter),

@@ -1,5 +1,6 @@
 import { ConfigError } from '../config/errors.js';
 import { loadConfigFile } from '../config/load.js';
+import { checkSdFiles } from '../sd/check-files.js';
 
 /** `portwatch check-config FILE...`: 0 when every file is valid, 1 otherwise, 2 on misuse. */
 export async function runCheckConfig(args: string[]): Promise<number> {
@@ -12,7 +13,11 @@ export async function runCheckConfig(args: string[]): Promise<number> {
     try {
       const config = await loadConfigFile(file);
       const targets = config.monitors.reduce((n, m) => n + m.hosts.length * (m.expectOpen.length + m.expectClosed.length), 0);
-      process.stdout.write(`${file}: OK: ${config.monitors.length} monitors, ${targets} host:port targets\n`);
+      const sd = await checkSdFiles(config);
+      const discovered = config.monitors.some((m) => m.fileSd || m.httpSd) ? ' before service discovery' : '';
+      process.stdout.write(`${file}: OK: ${config.monitors.length} monitors, ${targets} host:port targets${discovered}\n`);
+      for (const line of sd.lines) (line.problem ? process.stderr : process.stdout).write(`${line.text}\n`);
+      if (!sd.ok) failed = true;
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err;
       failed = true;

@@ -2,6 +2,7 @@
  * The landing page: what this exporter is and what it currently believes about every
  * port, violations first. A pure function of the store so it is tested without a server.
  */
+import type { MonitorSourceStatus } from '../sd/service-discovery.js';
 import type { PortRecord, PortStore } from '../state/store.js';
 import { isViolation } from '../types.js';
 
@@ -11,6 +12,8 @@ export interface LandingInfo {
   /** Epoch ms. */
   startedAt: number;
   listenAddress: string;
+  /** The service-discovery files and endpoints now; absent or empty: none. */
+  sd?: () => readonly MonitorSourceStatus[];
 }
 
 /** A page of 100k rows helps nobody and costs the browser; violations are listed first, so never cut before the rest. */
@@ -85,6 +88,26 @@ ${rows.join('\n')}
   return `<h2>Unexpected open ports</h2>\n<p>${found.length} found open by two discovery sweeps in a row, neither expected open nor allowed.</p>\n${body}`;
 }
 
+/** Where discovered hosts come from and whether the last read worked; nothing when no monitor uses service discovery. */
+function sdSection(sources: readonly MonitorSourceStatus[], now: number): string {
+  if (sources.length === 0) return '';
+  const failing = sources.filter((s) => !s.ok).length;
+  const rows = sources.map((s) => {
+    const cells = [s.monitor, s.mechanism, s.source, String(s.hosts), s.ok ? 'ok' : `failed (${s.failures} failures so far; last good hosts kept)`].map(escapeHtml);
+    const last = s.lastSuccessMs === undefined ? 'never' : when(s.lastSuccessMs, now);
+    return `<tr${s.ok ? '' : ' class="violation"'}>${cells.map((c) => `<td>${c}</td>`).join('')}<td>${last}</td></tr>`;
+  });
+  return `<h2>Service discovery</h2>
+<p>${sources.length} sources, ${failing} failing.</p>
+<table>
+<thead><tr><th>Monitor</th><th>Kind</th><th>Source</th><th>Hosts</th><th>Last read</th><th>Last good read</th></tr></thead>
+<tbody>
+${rows.join('\n')}
+</tbody>
+</table>
+`;
+}
+
 export function renderLanding(store: PortStore, info: LandingInfo, now: number, maxRows: number = MAX_ROWS): string {
   const rows: Row[] = [];
   let violations = 0;
@@ -121,7 +144,7 @@ tr.violation { background: #fdd; }
 <li>Started: <time datetime="${started}">${started}</time> (${ago(now - info.startedAt)})</li>
 </ul>
 <p><a href="metrics">Metrics</a> · <a href="-/healthy">Health</a> · <a href="-/ready">Readiness</a></p>
-${unexpectedSection(store, now)}<h2>Ports</h2>
+${unexpectedSection(store, now)}${sdSection(info.sd?.() ?? [], now)}<h2>Ports</h2>
 <p>${store.monitors().length} monitors, ${targets} targets, ${rows.length} addresses checked, ${violations} not as expected.</p>
 <table>
 <thead><tr><th>Monitor</th><th>Host</th><th>IP</th><th>Port</th><th>Expected</th><th>State</th><th>Reason</th><th>Since</th><th>Last checked</th></tr></thead>

@@ -49,6 +49,22 @@ describe('renderLanding', () => {
     expect(renderLanding(filledStore(), INFO, NOW)).not.toContain('more addresses not shown');
   });
 
+  it('lists service-discovery sources, failing ones marked, and says nothing of them when there are none', () => {
+    const sd = () => [
+      { monitor: 'web', mechanism: 'file' as const, source: '/etc/pw/targets/a.json', hosts: 12, ok: true, failures: 0, lastSuccessMs: NOW - 30_000 },
+      { monitor: 'web', mechanism: 'http' as const, source: 'http://cmdb.example/t?x=<b>', hosts: 3, ok: false, failures: 4, lastSuccessMs: undefined },
+    ];
+    const html = renderLanding(filledStore(), { ...INFO, sd }, NOW);
+    expect(html).toContain('<h2>Service discovery</h2>\n<p>2 sources, 1 failing.</p>');
+    const listed = rows(html).filter((r) => r.cells[1] === 'file' || r.cells[1] === 'http');
+    expect(listed).toEqual([
+      { violation: false, cells: ['web', 'file', '/etc/pw/targets/a.json', '12', 'ok', '<time datetime="2023-11-14T22:12:50.000Z">2023-11-14T22:12:50.000Z</time> (30s ago)'] },
+      { violation: true, cells: ['web', 'http', 'http://cmdb.example/t?x=&lt;b&gt;', '3', 'failed (4 failures so far; last good hosts kept)', 'never'] },
+    ]);
+    expect(renderLanding(filledStore(), { ...INFO, sd: () => [] }, NOW)).not.toContain('Service discovery');
+    expect(renderLanding(filledStore(), INFO, NOW)).not.toContain('Service discovery');
+  });
+
   it('escapes everything that comes from the config', () => {
     const store = new PortStore();
     store.setTargets([monitor('<script>alert("x")</script>', ['h.example'], [80], [])]);

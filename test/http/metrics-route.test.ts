@@ -131,8 +131,11 @@ describe.skipIf(!existsSync(PROMTOOL))('promtool check metrics', () => {
       { ...monitor('lab', ['lab.example'], [443], []), labels: { team: 'netops' }, discover },
       { ...monitor('edge', ['edge.example'], [443], []), discover },
       { ...monitor('calm', ['calm.example'], [443], []), discover },
+      // A host from service discovery with a team of its own.
+      { ...monitor('fleet', ['a.example', 'b.example'], [443], []), labels: { team: 'netops' }, hostLabels: new Map([['b.example', { team: 'payments' }]]), discover },
     ]);
     for (const t of [NOW, NOW + 1000]) {
+      for (const host of ['a.example', 'b.example']) store.discovery.recordSweep('fleet', host, [{ ip: '192.0.2.41', open: [9200], errors: [] }], t, 0.5);
       store.discovery.recordSweep('lab', 'lab.example', [{ ip: '192.0.2.40', open: [8080, 9200], errors: [] }], t, 0.5);
       store.discovery.recordSweep('edge', 'edge.example', [{ ip: '2001:db8::40', open: [9200], errors: [] }], t, 1.25);
     }
@@ -140,6 +143,9 @@ describe.skipIf(!existsSync(PROMTOOL))('promtool check metrics', () => {
     const text = await (await scrape(base)).text();
     expect(text).toContain('port_unexpected_open{monitor="lab",host="lab.example",ip="192.0.2.40",port="9200",team="netops"} 1');
     expect(text).toContain('port_unexpected_open_ports{monitor="calm"} 0');
+    expect(text).toContain('port_unexpected_open{monitor="fleet",host="a.example",ip="192.0.2.41",port="9200",team="netops"} 1');
+    expect(text).toContain('port_unexpected_open{monitor="fleet",host="b.example",ip="192.0.2.41",port="9200",team="payments"} 1');
+    expect(text).toContain('port_unexpected_open_ports{monitor="fleet",team="netops"} 2');
     const { code, output } = await promtoolCheck(text);
     expect(output).toBe('');
     expect(code).toBe(0);

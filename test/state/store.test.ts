@@ -60,6 +60,46 @@ describe('PortStore', () => {
   });
 });
 
+describe('PortStore labels per host', () => {
+  const payments = Object.freeze({ env: 'prod', team: 'payments' });
+  const withHosts = (hostLabels?: Map<string, Record<string, string>>): MonitorConfig =>
+    monitor({ hosts: ['a.example', 'b.example'], labels: { env: 'prod', team: 'web' }, ...(hostLabels && { hostLabels }) });
+  const id = (host: string, port: number): string => targetId('web', host, port);
+
+  it('gives each host its own labels, the monitor labels to the others', () => {
+    const store = new PortStore();
+    store.setTargets([withHosts(new Map([['b.example', payments]]))]);
+    for (const port of [443, 3306]) {
+      store.record(id('a.example', port), [{ ip: '192.0.2.1', result: result('closed') }], 1);
+      store.record(id('b.example', port), [{ ip: '192.0.2.2', result: result('closed') }], 1);
+    }
+    const labels = [...store.records()].map((r) => [r.host, r.port, r.labels]);
+    expect(labels).toEqual([
+      ['a.example', 443, { env: 'prod', team: 'web' }],
+      ['a.example', 3306, { env: 'prod', team: 'web' }],
+      ['b.example', 443, payments],
+      ['b.example', 3306, payments],
+    ]);
+    // Per-monitor series keep the monitor's labels.
+    expect(store.labelsOf('web')).toEqual({ env: 'prod', team: 'web' });
+  });
+
+  it('starts afresh only the targets of a host whose labels changed, whatever object holds equal labels', () => {
+    const store = new PortStore();
+    store.setTargets([withHosts(new Map([['b.example', payments]]))]);
+    for (const host of ['a.example', 'b.example']) store.record(id(host, 443), [{ ip: '192.0.2.1', result: result('open') }], 1);
+    // Equal labels in a new object: kept.
+    store.setTargets([withHosts(new Map([['b.example', { env: 'prod', team: 'payments' }]]))]);
+    expect(store.get(id('a.example', 443))?.byIp.size).toBe(1);
+    expect(store.get(id('b.example', 443))?.byIp.size).toBe(1);
+    // b.example moves to another team: its series start again with the new label; a.example keeps its record.
+    store.setTargets([withHosts(new Map([['b.example', { env: 'prod', team: 'ops' }]]))]);
+    expect(store.get(id('a.example', 443))?.byIp.size).toBe(1);
+    expect(store.get(id('b.example', 443))?.byIp.size).toBe(0);
+    expect(store.get(id('b.example', 443))?.labels).toEqual({ env: 'prod', team: 'ops' });
+  });
+});
+
 describe('AddressRecords', () => {
   const rec = (ip: string): PortRecord => ({ monitor: 'm', host: 'h', ip, port: 1, expected: 'open', labels: {}, state: 'open', reason: 'syn-ack', changedAt: 0, checkedAt: 0, durationSeconds: 0 });
 
