@@ -1,6 +1,6 @@
 // No panel ships empty: a real portwatch (1 s interval, loopback ports in all four
 // situations: open as expected, closed as expected, exposed, unreachable, and one open
-// port no monitor declares, which the discovery of both monitors finds) scraped every
+// port no monitor declares, which the discovery of both monitors finds; a file_sd file) scraped every
 // second by a real Prometheus (the exposed one opens during the test, so there is a change
 // of state to show); then every variable query and every panel query of the
 // dashboard, with the variables substituted as Grafana does, must return data. Once with
@@ -38,16 +38,20 @@ describe.skipIf(skip)('every dashboard query returns data from Prometheus scrapi
     ports.closedOk = await freePort();
     ports.unreachable = await freePort();
     const configFile = join(dir.path, 'portwatch.yaml');
+    // Each monitor's host also comes from a file_sd file, for the service-discovery panel.
+    writeFileSync(join(dir.path, 'hosts.json'), JSON.stringify([{ targets: ['127.0.0.1:9100'], labels: { team: 'web' } }]));
     writeFileSync(
       configFile,
       `defaults: {interval: 1s, timeout: 500ms, retries: 1}
 monitors:
   - name: web
     hosts: [127.0.0.1]
+    file_sd_configs: [{files: [hosts.json]}]
     expect_open: [${ports.ok}, ${ports.unreachable}]
     discover: {ports: [${ports.stray}], interval: 1s}
   - name: db
     hosts: [127.0.0.1]
+    file_sd_configs: [{files: [hosts.json]}]
     expect_closed: [${ports.exposed}, ${ports.closedOk}]
     discover: {ports: [${ports.stray}], interval: 1s}
 `,
