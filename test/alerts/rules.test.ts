@@ -156,4 +156,18 @@ describe('Alertmanager example config', () => {
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout.trim()).toBe(expected);
   });
+
+  // A team label (static, or from service discovery's sd_labels) routes security alerts to
+  // the team's receiver; other categories stay where they were.
+  it.skipIf(missing('amtool')).each([
+    ['PortExposed', 'security', 'payments', 'team-payments-security'],
+    ['PortUnexpectedlyOpen', 'security', 'payments', 'team-payments-security'],
+    ['PortExposed', 'security', 'web', 'portwatch-security'],
+    ['PortUnreachable', 'availability', 'payments', 'portwatch-ops'],
+  ])('routes %s of category %s, team %s to %s', async (alertname, category, team, expected) => {
+    const labels = [`alertname=${alertname}`, `category=${category}`, `team=${team}`, 'monitor=web'];
+    const r = await run(BIN.amtool!, ['config', 'routes', 'test', `--config.file=${ALERTMANAGER_CONFIG}`, `--verify.receivers=${expected}`, ...labels]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout.trim()).toBe(expected);
+  });
 });
