@@ -43,9 +43,10 @@ export function formatPath(path: Path): string {
   return out;
 }
 
-/** A problem at the node at `path` (or its nearest ancestor that exists). */
-export function problemAt(source: YamlSource, path: Path, message: string): ConfigProblem {
-  return problem(source, path, undefined, message);
+/** A problem at the node at `path` (or its nearest ancestor that exists); `atKey`: at the key of the last step instead. */
+export function problemAt(source: YamlSource, path: Path, message: string, atKey = false): ConfigProblem {
+  const node = atKey && path.length > 0 ? keyNode(source, path.slice(0, -1), String(path.at(-1))) : undefined;
+  return problem(source, path, node, message);
 }
 
 function problem(source: YamlSource, path: Path, node: Node | undefined, message: string): ConfigProblem {

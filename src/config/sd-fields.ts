@@ -16,14 +16,16 @@ export const filePatternField = leaf((v) => {
 export const sdUrlField = leaf((v) => {
   if (v === undefined) return fail('missing required key "url"');
   if (typeof v !== 'string') return fail(`expected a URL like "http://sd.example.com/targets", got ${describeValue(v)}`);
+  // Messages end up in logs and in the reload's HTTP answer: never with the password.
+  const shown = quote(v.replace(/^([^/]*\/\/[^/@:]*:)[^/@]*@/, '$1xxxxx@'));
   let url: URL;
   try {
     url = new URL(v);
   } catch {
-    return fail(`${quote(v)} is not a URL`);
+    return fail(`${shown} is not a URL; give a full URL like "http://sd.example.com/targets"`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return fail(`${quote(v)}: the URL must start with http:// or https://`);
-  if (url.hash !== '') return fail(`${quote(v)}: a URL fragment ("#...") is never sent; leave it out`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return fail(`${shown}: the URL must start with http:// or https://`);
+  if (url.hash !== '') return fail(`${shown}: a URL fragment ("#...") is never sent; leave it out`);
   return ok(v);
 }, '');
 

@@ -120,9 +120,9 @@ export class FileSd implements SdSource {
     for (const p of this.#patterns) {
       if (this.#watchers.has(p.dir)) continue;
       try {
-        const w = watch(p.dir, { persistent: false }, (_event, name) => {
-          if (name === null || this.#patterns.some((q) => q.dir === p.dir && q.matches(String(name)))) this.#soon();
-        });
+        // Any change in the directory, not only to matching names: a Kubernetes ConfigMap
+        // update swaps a hidden "..data" link, so the files change without an event of their own.
+        const w = watch(p.dir, { persistent: false }, () => this.#soon());
         w.on('error', () => {
           w.close();
           this.#watchers.delete(p.dir);
@@ -156,8 +156,8 @@ const EMPTY = 'empty';
 export function parseFile(text: string): { hosts: DiscoveredHost[] } | ConfigProblem[] {
   const read = readYaml(text, EMPTY);
   if (!read.ok) return read.problems.length === 1 && read.problems[0]!.message === EMPTY ? { hosts: [] } : read.problems;
-  const result = parseTargetGroups(read.source.data, (path) => {
-    const { line, col } = problemAt(read.source, path, '');
+  const result = parseTargetGroups(read.source.data, (path, atKey) => {
+    const { line, col } = problemAt(read.source, path, '', atKey);
     return { line, col };
   });
   return result.ok ? { hosts: result.hosts } : result.problems;

@@ -1,7 +1,7 @@
 // File patterns of file_sd_configs, as Prometheus takes them: a path whose last element
 // may hold the wildcards `*`, `?` and `[...]`, ending in .json, .yml or .yaml.
 import { readdir } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { quote } from '../config/describe.js';
 
 const WILDCARD = /[*?[]/;
@@ -29,7 +29,7 @@ export function patternProblem(pattern: string): string | undefined {
 /** A pattern already known to be good (patternProblem), its directory resolved against `baseDir`. */
 export function filePattern(pattern: string, baseDir: string): FilePattern {
   const re = fileNameRegExp(basename(pattern))!;
-  return { dir: join(baseDir, dirname(pattern)), pattern, matches: (name) => re.test(name) };
+  return { dir: resolve(baseDir, dirname(pattern)), pattern, matches: (name) => re.test(name) };
 }
 
 /** The files a pattern matches now, sorted; none when its directory cannot be listed. */

@@ -9,6 +9,11 @@ import type { DiscoveredHost } from './target-groups.js';
 
 /** Sources change in bursts (several files at once): one re-apply for all. */
 const SETTLE_MS = 50;
+/**
+ * How long start and reload wait for the first read of new sources. Files answer at once;
+ * an endpoint slower than this is applied when it answers, rather than hold up a reload.
+ */
+const FIRST_READ_WAIT_MS = 5_000;
 
 export interface MonitorSourceStatus extends SourceStatus {
   readonly monitor: string;
@@ -30,8 +35,9 @@ export class ServiceDiscovery {
   }
 
   /**
-   * Make the sources those of `config`. New ones are read once before this resolves, so the
-   * caller applies their hosts at once; sources no longer configured stop.
+   * Make the sources those of `config`. New ones are read once before this resolves (up to
+   * FIRST_READ_WAIT_MS; a later answer is applied through onChange), so the caller applies
+   * their hosts at once; sources no longer configured stop.
    */
   async set(config: Config): Promise<void> {
     const next = new Map<string, Map<string, SdSource>>();
@@ -54,9 +60,12 @@ export class ServiceDiscovery {
     }
     // The caller applies once these are read: their changes need no re-apply of their own.
     this.#quiet = true;
+    let timer: NodeJS.Timeout | undefined;
     try {
-      await Promise.all(fresh.map((s) => s.refresh()));
+      const waited = new Promise<void>((resolve) => (timer = setTimeout(resolve, FIRST_READ_WAIT_MS)));
+      await Promise.race([Promise.all(fresh.map((s) => s.refresh())), waited]);
     } finally {
+      clearTimeout(timer);
       this.#quiet = false;
     }
     const kept = new Set([...next.values()].flatMap((s) => [...s.values()]));

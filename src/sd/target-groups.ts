@@ -18,8 +18,8 @@ export interface DiscoveredHost {
 export type GroupsResult = { ok: true; hosts: DiscoveredHost[] } | { ok: false; problems: ConfigProblem[] };
 
 type Path = (string | number)[];
-/** Where the value at a path was written: line and column, or 0 and 0 when unknown. */
-export type Locate = (path: Path) => { line: number; col: number };
+/** Where the value at a path was written (`atKey`: its key), line and column; 0 and 0 when unknown. */
+export type Locate = (path: Path, atKey: boolean) => { line: number; col: number };
 
 const SD_LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 const MAX_PROBLEMS = 20;
@@ -27,8 +27,8 @@ const MAX_PROBLEMS = 20;
 /** The hosts of a list of target groups in order, or every problem (up to 20) with where it is. */
 export function parseTargetGroups(data: unknown, locate: Locate): GroupsResult {
   const problems: ConfigProblem[] = [];
-  const report = (path: Path, message: string): void => {
-    if (problems.length < MAX_PROBLEMS) problems.push({ ...locate(path), path: formatPath(path), message });
+  const report = (path: Path, message: string, atKey = false): void => {
+    if (problems.length < MAX_PROBLEMS) problems.push({ ...locate(path, atKey), path: formatPath(path), message });
   };
   if (!Array.isArray(data)) {
     report([], `expected a list of target groups ({targets: [...], labels: {...}}), got ${describeValue(data)}`);
@@ -41,8 +41,8 @@ export function parseTargetGroups(data: unknown, locate: Locate): GroupsResult {
       return;
     }
     const g = group as Record<string, unknown>;
-    for (const key of Object.keys(g)) if (key !== 'targets' && key !== 'labels') report([i, key], `unknown key ${JSON.stringify(key)} (allowed: targets, labels)`);
-    const labels = groupLabels(g['labels'], (path, message) => report([i, 'labels', ...path], message));
+    for (const key of Object.keys(g)) if (key !== 'targets' && key !== 'labels') report([i, key], `unknown key ${JSON.stringify(key)} (allowed: targets, labels)`, true);
+    const labels = groupLabels(g['labels'], (path, message, atKey) => report([i, 'labels', ...path], message, atKey));
     const targets = g['targets'];
     if (targets === undefined) return report([i], 'missing required key "targets"');
     if (!Array.isArray(targets)) return report([i, 'targets'], `expected a list of "host:port" targets, got ${describeValue(targets)}`);
@@ -55,7 +55,7 @@ export function parseTargetGroups(data: unknown, locate: Locate): GroupsResult {
   return problems.length > 0 ? { ok: false, problems } : { ok: true, hosts };
 }
 
-function groupLabels(v: unknown, report: (path: Path, message: string) => void): Readonly<Record<string, string>> {
+function groupLabels(v: unknown, report: (path: Path, message: string, atKey?: boolean) => void): Readonly<Record<string, string>> {
   if (v === undefined || v === null) return {};
   if (typeof v !== 'object' || Array.isArray(v)) {
     report([], `expected a mapping of label names to values, got ${describeValue(v)}`);
@@ -63,7 +63,7 @@ function groupLabels(v: unknown, report: (path: Path, message: string) => void):
   }
   const labels: Record<string, string> = {};
   for (const [name, value] of Object.entries(v)) {
-    if (!SD_LABEL_NAME.test(name)) report([name], `label name ${quote(name)} may only contain letters, digits and "_", and must not start with a digit`);
+    if (!SD_LABEL_NAME.test(name)) report([name], `label name ${quote(name)} may only contain letters, digits and "_", and must not start with a digit`, true);
     else if (typeof value !== 'string') report([name], `label ${quote(name)} must have a string value, got ${describeValue(value)}`);
     else if (value.length > LABEL_VALUE_MAX) report([name], `label ${quote(name)} has a value longer than ${LABEL_VALUE_MAX} characters`);
     else labels[name] = value;
@@ -78,6 +78,7 @@ export function hostOfTarget(target: unknown): HostOf {
   if (typeof target !== 'string') return { ok: false, message: `expected a "host:port" target, got ${describeValue(target)}` };
   const q = quote(target);
   if (target.includes('://')) return { ok: false, message: `${q} is a URL; give "host:port" or a host` };
+  if (target.includes('/')) return { ok: false, message: `${q}: address blocks are not taken from service discovery; list them in hosts` };
   let host = target;
   const bracketed = /^\[([^\]]*)\](?::(.*))?$/.exec(target);
   if (bracketed) {

@@ -106,6 +106,22 @@ const EXPECTED: Record<string, string> = {
   'discover-port-reversed.yaml': '6:19: monitors[0].discover.ports[1]: range "9000-8000" is reversed; write "8000-9000"',
   'discover-interval-too-short.yaml': '7:17: monitors[0].discover.interval: interval 500ms is outside 1s-365d',
   'discover-allow-out-of-range.yaml': '7:19: monitors[0].discover.allow[1]: port 70000 is outside 1-65535',
+  // service discovery
+  'sd-file-wildcard-directory.yaml':
+    '4:33: monitors[0].file_sd_configs[0].files[1]: "zones/*/hosts.json": wildcards are allowed only in the file name, not in its directories',
+  'sd-file-bad-extension.yaml': '4:17: monitors[0].file_sd_configs[0].files[0]: "targets/*.txt" must end in .json, .yml or .yaml',
+  'sd-file-unclosed-bracket.yaml': '4:17: monitors[0].file_sd_configs[0].files[0]: "targets/web-[ab.json" has a "[" without its closing "]"',
+  'sd-files-empty.yaml': '4:16: monitors[0].file_sd_configs[0].files: no files: give at least one pattern like "targets/*.json"',
+  'sd-file-unknown-key.yaml': '5:9: monitors[0].file_sd_configs[0].refresh: unknown key "refresh" (allowed: files, refresh_interval)',
+  'sd-url-not-http.yaml': '4:14: monitors[0].http_sd_configs[0].url: "ftp://sd.example.com/targets": the URL must start with http:// or https://',
+  'sd-url-not-a-url.yaml': '4:14: monitors[0].http_sd_configs[0].url: "sd.example.com/targets" is not a URL; give a full URL like "http://sd.example.com/targets"',
+  'sd-url-fragment.yaml': '4:14: monitors[0].http_sd_configs[0].url: "http://sd.example.com/targets#web": a URL fragment ("#...") is never sent; leave it out',
+  'sd-refresh-too-short.yaml': '5:27: monitors[0].http_sd_configs[0].refresh_interval: refresh_interval 500ms is outside 1s-24h',
+  'sd-labels-without-sd.yaml':
+    '5:7: monitors[0].sd_labels: sd_labels without file_sd_configs or http_sd_configs: there is no service discovery to take labels from',
+  'sd-labels-built-in.yaml':
+    '7:7: monitors[0].sd_labels.host: label name "host" is a label portwatch sets itself (monitor, host, ip, port, expected, state, reason)',
+  'sd-labels-bad-source.yaml': '6:13: monitors[0].sd_labels.team: "team-name" is not a label name: letters, digits and "_", not starting with a digit',
 };
 
 const DIR = join('test', 'config', 'invalid');
