@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ALL_ROUTABLE, noRouteIfUnroutable, pickAddresses, type Routable } from '../probe/families.js';
+import type { IpFamily } from '../config/types.js';
 import type { Want } from '../probe/resolve.js';
 import type { PortStore, AddressResult, StateChange } from '../state/store.js';
 import type { ProbeResult } from '../types.js';
@@ -32,34 +33,59 @@ export class Checker {
     this.#deps = { now: Date.now, retryDelayMs: 250, routable: () => ALL_ROUTABLE, ...deps };
   }
 
-  async check(target: CheckTarget): Promise<StateChange[]> {
-    const { store, resolve, attempt, now, retryDelayMs, routable } = this.#deps;
+  check(target: CheckTarget): Promise<StateChange[]> {
     const family = target.ipFamily ?? 'auto';
-    const want = { ipv4: family !== 'ipv6', ipv6: family !== 'ipv4' };
-    let resolution = await resolve(target.host, want);
-    // A resolver failure is confirmed like any other news, so one lost DNS answer is no alarm.
+    const want = WANT[family];
+    return this.#deps
+      .resolve(target.host, want)
+      .then((resolution) => ('reason' in resolution && target.retries > 0 ? this.#resolveAgain(target, want, resolution) : resolution))
+      .then((resolution) => this.#probe(target, family, resolution));
+  }
+
+  /** A resolver failure is confirmed like any other news, so one lost DNS answer is no alarm. */
+  async #resolveAgain(target: CheckTarget, want: Want, failed: Resolution): Promise<Resolution> {
+    const { resolve, retryDelayMs } = this.#deps;
+    let resolution = failed;
     for (let i = 0; i < target.retries && 'reason' in resolution; i++) {
       await sleep(retryDelayMs);
       resolution = await resolve(target.host, want);
     }
+    return resolution;
+  }
+
+  #probe(target: CheckTarget, family: IpFamily, resolution: Resolution): Promise<StateChange[]> {
+    const { store, now, routable } = this.#deps;
     const routes = routable();
-    if (!('reason' in resolution)) resolution = pickAddresses(target.host, resolution.addresses, family, routes);
-    let results: AddressResult[];
-    if ('reason' in resolution) {
-      results = [{ ip: '', result: { state: 'error', reason: resolution.reason, durationSeconds: 0 } }];
-    } else {
-      results = await Promise.all(
-        resolution.addresses.map(async (ip) => ({
-          ip,
-          result: await confirmResult(async () => noRouteIfUnroutable(await attempt(ip, target.port, target.timeoutMs), ip, routes), {
-            baseline: store.confirmedState(target.id, ip),
-            expected: target.expected,
-            retries: target.retries,
-            retryDelayMs,
-          }),
-        })),
-      );
+    const picked = 'reason' in resolution ? resolution : pickAddresses(target.host, resolution.addresses, family, routes);
+    if ('reason' in picked) {
+      return Promise.resolve(store.record(target.id, [{ ip: '', result: { state: 'error', reason: picked.reason, durationSeconds: 0 } }], now()));
     }
-    return store.record(target.id, results, now());
+    const addresses = picked.addresses;
+    // Nearly every target has one address: no Promise.all and no array of promises for it.
+    if (addresses.length === 1) {
+      const ip = addresses[0]!;
+      return this.#confirmed(target, ip, routes).then((result) => store.record(target.id, [{ ip, result }], now()));
+    }
+    return Promise.all(addresses.map((ip) => this.#confirmed(target, ip, routes).then((result): AddressResult => ({ ip, result })))).then((results) =>
+      store.record(target.id, results, now()),
+    );
+  }
+
+  #confirmed(target: CheckTarget, ip: string, routes: Routable): Promise<ProbeResult> {
+    const { store, attempt, retryDelayMs } = this.#deps;
+    return confirmResult(() => attempt(ip, target.port, target.timeoutMs).then((result) => noRouteIfUnroutable(result, ip, routes)), {
+      baseline: store.confirmedState(target.id, ip),
+      expected: target.expected,
+      retries: target.retries,
+      retryDelayMs,
+    });
   }
 }
+
+/** What to ask the resolver for, per ip_family; shared, as every check of a monitor asks the same. */
+const WANT: Readonly<Record<IpFamily, Want>> = {
+  auto: { ipv4: true, ipv6: true },
+  dual: { ipv4: true, ipv6: true },
+  ipv4: { ipv4: true, ipv6: false },
+  ipv6: { ipv4: false, ipv6: true },
+};

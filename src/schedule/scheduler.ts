@@ -8,7 +8,7 @@ export interface Job {
 
 export interface SchedulerOptions {
   /** Runs one job; a rejection (or throw) is reported through onError and the job keeps its schedule. */
-  run: (id: string) => Promise<void>;
+  run: (id: string) => Promise<void> | void;
   /** Runs at once at most; due jobs beyond it wait in due order, which bounds memory when many are due together. */
   maxInFlight: number;
   /**
@@ -59,7 +59,7 @@ const DISPATCH_BATCH = 256;
  * The timer is unref()'d: the HTTP server is what keeps the daemon alive.
  */
 export class Scheduler {
-  readonly #run: (id: string) => Promise<void>;
+  readonly #run: (id: string) => Promise<void> | void;
   readonly #maxInFlight: number;
   readonly #admit: ((inFlight: number) => boolean) | undefined;
   readonly #now: () => number;
