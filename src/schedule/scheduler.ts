@@ -1,4 +1,4 @@
-import { MinHeap } from './heap.js';
+import { IndexedMinHeap } from './heap.js';
 import { nextRunAt, phaseOf } from './phase.js';
 
 export interface Job {
@@ -21,24 +21,21 @@ export interface SchedulerOptions {
   onError?: (id: string, err: unknown) => void;
 }
 
+/** A job and, while it is queued, its place in the queue: the job is its own queue entry. */
 interface JobState {
   readonly id: string;
   intervalMs: number;
   phase: number;
-  /** Bumped whenever the job's queued entry becomes obsolete, so the heap can delete lazily. */
-  gen: number;
+  /** When it is due next; meaningful while queued. */
+  at: number;
+  /** Breaks ties in queueing order, so jobs due together run in the order they were added. */
+  seq: number;
+  /** Its position in the queue, -1 when not queued (running, or removed). */
+  heapIndex: number;
   running: boolean;
   ranOnce: boolean;
   /** Re-added while the removed job of the same id still runs; queued when that run ends. */
   blocked: boolean;
-}
-
-interface Entry {
-  at: number;
-  /** Breaks ties in insertion order, so jobs due together run in the order they were added. */
-  seq: number;
-  job: JobState;
-  gen: number;
 }
 
 interface RoundWaiter {
@@ -67,7 +64,7 @@ export class Scheduler {
   readonly #jobs = new Map<string, JobState>();
   /** Ids with a run in flight, including runs of jobs removed since: an id never runs twice at once. */
   readonly #runningIds = new Set<string>();
-  readonly #queue = new MinHeap<Entry>((a, b) => a.at < b.at || (a.at === b.at && a.seq < b.seq));
+  readonly #queue = new IndexedMinHeap<JobState>((a, b) => a.at < b.at || (a.at === b.at && a.seq < b.seq));
   #seq = 0;
   #inFlight = 0;
   #timer: NodeJS.Timeout | undefined;
@@ -115,28 +112,23 @@ export class Scheduler {
     for (const [id, state] of this.#jobs) {
       if (wanted.has(id)) continue;
       this.#jobs.delete(id);
-      state.gen += 1;
+      this.#queue.remove(state);
       this.#settleFirstRun(id);
     }
     for (const job of wanted.values()) {
       const state = this.#jobs.get(job.id);
       if (!state) {
         const blocked = this.#runningIds.has(job.id);
-        const fresh: JobState = { id: job.id, intervalMs: job.intervalMs, phase: phaseOf(job.id, job.intervalMs), gen: 0, running: false, ranOnce: false, blocked };
+        const fresh: JobState = { id: job.id, intervalMs: job.intervalMs, phase: phaseOf(job.id, job.intervalMs), at: 0, seq: 0, heapIndex: -1, running: false, ranOnce: false, blocked };
         this.#jobs.set(job.id, fresh);
         if (!blocked) this.#enqueue(fresh, now);
       } else if (state.intervalMs !== job.intervalMs) {
         state.intervalMs = job.intervalMs;
         state.phase = phaseOf(job.id, job.intervalMs);
         // A running job is requeued from its new interval when it completes; an unrun one keeps its turn.
-        if (!state.running && state.ranOnce) {
-          state.gen += 1;
-          this.#enqueue(state, nextRunAt(now, state.phase, state.intervalMs));
-        }
+        if (!state.running && state.ranOnce) this.#enqueue(state, nextRunAt(now, state.phase, state.intervalMs));
       }
     }
-    // Removed and re-phased jobs leave entries behind; purge them before they outnumber live ones.
-    if (this.#queue.size > 2 * this.#jobs.size + DISPATCH_BATCH) this.#queue.filter((e) => this.#isLive(e));
     this.#requestDispatch();
   }
 
@@ -172,22 +164,15 @@ export class Scheduler {
     clearTimeout(grace);
   }
 
+  /** Queues the job at `at`, or moves it there when it is queued already. */
   #enqueue(job: JobState, at: number): void {
-    this.#queue.push({ at, seq: this.#seq++, job, gen: job.gen });
+    job.at = at;
+    job.seq = this.#seq++;
+    this.#queue.update(job);
   }
 
-  #isLive(entry: Entry): boolean {
-    return entry.gen === entry.job.gen && this.#jobs.get(entry.job.id) === entry.job;
-  }
-
-  /** The earliest live entry, dropping obsolete ones on the way. */
-  #peek(): Entry | undefined {
-    let top = this.#queue.peek();
-    while (top && !this.#isLive(top)) {
-      this.#queue.pop();
-      top = this.#queue.peek();
-    }
-    return top;
+  #peek(): JobState | undefined {
+    return this.#queue.peek();
   }
 
   /**
@@ -215,7 +200,7 @@ export class Scheduler {
         return;
       }
       this.#queue.pop();
-      this.#start(top.job);
+      this.#start(top);
       started += 1;
     }
     this.#arm(now);
