@@ -195,7 +195,7 @@ export class Daemon {
 
   #logRoundSummary(durationSeconds: number): void {
     const states = { open: 0, closed: 0, filtered: 0, error: 0 };
-    for (const r of this.#store.records()) states[r.state] += 1;
+    this.#store.forEachRecord((r) => void (states[r.state] += 1));
     const violations = [...this.#store.violationCounts().values()].reduce((n, c) => n + c.open + c.closed, 0);
     this.#log.info({ ...states, violations, targets: this.#targets.size, durationSeconds }, 'first round complete');
   }
