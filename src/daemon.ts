@@ -57,14 +57,11 @@ export class Daemon {
     // Made once per timeout rather than per probe: a round of 100k probes shares a handful.
     const onBackoff = (): void => this.#self.countBackoff();
     const backoffs = new Map<number, BackoffOptions>();
+    const onResult = (result: ProbeResult): void => this.#self.countProbe(result.state);
     const backoffFor = (timeoutMs: number): BackoffOptions => {
       let opts = backoffs.get(timeoutMs);
-      if (opts === undefined) backoffs.set(timeoutMs, (opts = { tries: triesToOutlast(timeoutMs), onBackoff }));
+      if (opts === undefined) backoffs.set(timeoutMs, (opts = { tries: triesToOutlast(timeoutMs), onBackoff, onResult }));
       return opts;
-    };
-    const countProbe = (result: ProbeResult): ProbeResult => {
-      this.#self.countProbe(result.state);
-      return result;
     };
     this.#checker = new Checker({
       store: this.#store,
@@ -72,7 +69,7 @@ export class Daemon {
       routable: () => this.#routable,
       attempt: (ip, port, timeoutMs) => {
         const probe = (): Promise<ProbeResult> => this.#limiter.run(ip, () => probeTcp(ip, port, timeoutMs));
-        return probeWithBackoff(probe, backoffFor(timeoutMs)).then(countProbe);
+        return probeWithBackoff(probe, backoffFor(timeoutMs));
       },
     });
     this.#scheduler = new Scheduler({

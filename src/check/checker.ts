@@ -33,51 +33,45 @@ export class Checker {
     this.#deps = { now: Date.now, retryDelayMs: 250, routable: () => ALL_ROUTABLE, ...deps };
   }
 
-  check(target: CheckTarget): Promise<StateChange[]> {
+  /**
+   * Async with awaits rather than a then-chain: awaiting a native promise takes one
+   * microtask, where a then callback that returns a promise takes three (the callback,
+   * then adopting the promise), and every check of a round takes this path.
+   */
+  async check(target: CheckTarget): Promise<StateChange[]> {
+    const { store, resolve, now, retryDelayMs, routable } = this.#deps;
     const family = target.ipFamily ?? 'auto';
     const want = WANT[family];
-    return this.#deps
-      .resolve(target.host, want)
-      .then((resolution) => ('reason' in resolution && target.retries > 0 ? this.#resolveAgain(target, want, resolution) : resolution))
-      .then((resolution) => this.#probe(target, family, resolution));
-  }
-
-  /** A resolver failure is confirmed like any other news, so one lost DNS answer is no alarm. */
-  async #resolveAgain(target: CheckTarget, want: Want, failed: Resolution): Promise<Resolution> {
-    const { resolve, retryDelayMs } = this.#deps;
-    let resolution = failed;
+    let resolution = await resolve(target.host, want);
+    // A resolver failure is confirmed like any other news, so one lost DNS answer is no alarm.
     for (let i = 0; i < target.retries && 'reason' in resolution; i++) {
       await sleep(retryDelayMs);
       resolution = await resolve(target.host, want);
     }
-    return resolution;
-  }
-
-  #probe(target: CheckTarget, family: IpFamily, resolution: Resolution): Promise<StateChange[]> {
-    const { store, now, routable } = this.#deps;
     const routes = routable();
     const picked = 'reason' in resolution ? resolution : pickAddresses(target.host, resolution.addresses, family, routes);
     if ('reason' in picked) {
-      return Promise.resolve(store.record(target.id, [{ ip: '', result: { state: 'error', reason: picked.reason, durationSeconds: 0 } }], now()));
+      return store.record(target.id, [{ ip: '', result: { state: 'error', reason: picked.reason, durationSeconds: 0 } }], now());
     }
     const addresses = picked.addresses;
     // Nearly every target has one address: no Promise.all and no array of promises for it.
     if (addresses.length === 1) {
       const ip = addresses[0]!;
-      return this.#confirmed(target, ip, routes).then((result) => store.record(target.id, [{ ip, result }], now()));
+      const result = await this.#confirmed(target, ip, routes);
+      return store.record(target.id, [{ ip, result }], now());
     }
-    return Promise.all(addresses.map((ip) => this.#confirmed(target, ip, routes).then((result): AddressResult => ({ ip, result })))).then((results) =>
-      store.record(target.id, results, now()),
-    );
+    const results = await Promise.all(addresses.map(async (ip): Promise<AddressResult> => ({ ip, result: await this.#confirmed(target, ip, routes) })));
+    return store.record(target.id, results, now());
   }
 
   #confirmed(target: CheckTarget, ip: string, routes: Routable): Promise<ProbeResult> {
     const { store, attempt, retryDelayMs } = this.#deps;
-    return confirmResult(() => attempt(ip, target.port, target.timeoutMs).then((result) => noRouteIfUnroutable(result, ip, routes)), {
+    return confirmResult(() => attempt(ip, target.port, target.timeoutMs), {
       baseline: store.confirmedState(target.id, ip),
       expected: target.expected,
       retries: target.retries,
       retryDelayMs,
+      read: (result) => noRouteIfUnroutable(result, ip, routes),
     });
   }
 }
