@@ -32,15 +32,23 @@ interface JobState {
   seq: number;
   /** Its position in the queue, -1 when not queued (running, or removed). */
   heapIndex: number;
+  /** Order of creation, so a round waiter counts only the jobs present when it began. */
+  readonly addedSeq: number;
   running: boolean;
   ranOnce: boolean;
-  /** Re-added while the removed job of the same id still runs; queued when that run ends. */
-  blocked: boolean;
+  /** Taken out of the job set; a run in flight finishes but is not requeued. */
+  removed: boolean;
+  /** The job of the same id added while this removed one still ran: queued when this run ends. */
+  successor: JobState | undefined;
 }
 
+/** Jobs are counted rather than listed: a set of 100k ids would live through the whole first round. */
 interface RoundWaiter {
-  pending: Set<string>;
-  resolve: () => void;
+  /** Jobs created before this counter value are the waiter's. */
+  readonly upTo: number;
+  /** Of those, how many have still to complete a run (or be removed). */
+  left: number;
+  readonly resolve: () => void;
 }
 
 /** A cap well below setTimeout's 2^31-1 ms: longer waits are re-checked on wake-up, which is cheap. */
@@ -61,9 +69,14 @@ export class Scheduler {
   readonly #admit: ((inFlight: number) => boolean) | undefined;
   readonly #now: () => number;
   readonly #onError: ((id: string, err: unknown) => void) | undefined;
-  readonly #jobs = new Map<string, JobState>();
-  /** Ids with a run in flight, including runs of jobs removed since: an id never runs twice at once. */
-  readonly #runningIds = new Set<string>();
+  /**
+   * The job set, as a list: lookups by id are needed only while set() compares, so a
+   * temporary map there saves a permanent one (most of the scheduler's memory at 100k jobs).
+   */
+  #jobs: JobState[] = [];
+  /** Runs in flight by id, including runs of jobs removed since: an id never runs twice at once. */
+  readonly #running = new Map<string, JobState>();
+  #added = 0;
   readonly #queue = new IndexedMinHeap<JobState>((a, b) => a.at < b.at || (a.at === b.at && a.seq < b.seq));
   #seq = 0;
   #inFlight = 0;
@@ -86,7 +99,7 @@ export class Scheduler {
   }
 
   get size(): number {
-    return this.#jobs.size;
+    return this.#jobs.length;
   }
 
   get inFlight(): number {
@@ -100,36 +113,59 @@ export class Scheduler {
    * finishes but is not requeued.
    */
   set(jobs: readonly Job[]): void {
-    const wanted = new Map<string, Job>();
+    const wanted = new Set<string>();
     for (const job of jobs) {
       if (wanted.has(job.id)) throw new RangeError(`duplicate job id ${JSON.stringify(job.id)}`);
       if (!Number.isSafeInteger(job.intervalMs) || job.intervalMs <= 0) {
         throw new RangeError(`job ${JSON.stringify(job.id)}: intervalMs must be a positive safe integer, got ${job.intervalMs}`);
       }
-      wanted.set(job.id, job);
+      wanted.add(job.id);
     }
     const now = this.#now();
-    for (const [id, state] of this.#jobs) {
-      if (wanted.has(id)) continue;
-      this.#jobs.delete(id);
-      this.#queue.remove(state);
-      this.#settleFirstRun(id);
+    const kept = new Map<string, JobState>();
+    for (const state of this.#jobs) {
+      if (wanted.has(state.id)) kept.set(state.id, state);
+      else this.#remove(state);
     }
-    for (const job of wanted.values()) {
-      const state = this.#jobs.get(job.id);
+    const next: JobState[] = [];
+    for (const job of jobs) {
+      const state = kept.get(job.id);
       if (!state) {
-        const blocked = this.#runningIds.has(job.id);
-        const fresh: JobState = { id: job.id, intervalMs: job.intervalMs, phase: phaseOf(job.id, job.intervalMs), at: 0, seq: 0, heapIndex: -1, running: false, ranOnce: false, blocked };
-        this.#jobs.set(job.id, fresh);
-        if (!blocked) this.#enqueue(fresh, now);
-      } else if (state.intervalMs !== job.intervalMs) {
+        const fresh: JobState = {
+          id: job.id,
+          intervalMs: job.intervalMs,
+          phase: phaseOf(job.id, job.intervalMs),
+          at: 0,
+          seq: 0,
+          heapIndex: -1,
+          addedSeq: this.#added++,
+          running: false,
+          ranOnce: false,
+          removed: false,
+          successor: undefined,
+        };
+        next.push(fresh);
+        const stillRunning = this.#running.get(job.id);
+        if (stillRunning === undefined) this.#enqueue(fresh, now);
+        else stillRunning.successor = fresh;
+        continue;
+      }
+      next.push(state);
+      if (state.intervalMs !== job.intervalMs) {
         state.intervalMs = job.intervalMs;
         state.phase = phaseOf(job.id, job.intervalMs);
         // A running job is requeued from its new interval when it completes; an unrun one keeps its turn.
         if (!state.running && state.ranOnce) this.#enqueue(state, nextRunAt(now, state.phase, state.intervalMs));
       }
     }
+    this.#jobs = next;
     this.#requestDispatch();
+  }
+
+  #remove(state: JobState): void {
+    state.removed = true;
+    this.#queue.remove(state);
+    if (!state.ranOnce) this.#settleFirstRun(state);
   }
 
   /** Room may have opened for held-back jobs (see admit): dispatch on the next turn. */
@@ -139,10 +175,10 @@ export class Scheduler {
 
   /** Resolves once every job present now has completed a run since it was added (or was removed). */
   firstRoundDone(): Promise<void> {
-    const pending = new Set<string>();
-    for (const job of this.#jobs.values()) if (!job.ranOnce) pending.add(job.id);
-    if (pending.size === 0) return Promise.resolve();
-    return new Promise((resolve) => this.#roundWaiters.push({ pending, resolve }));
+    let left = 0;
+    for (const job of this.#jobs) if (!job.ranOnce) left += 1;
+    if (left === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#roundWaiters.push({ upTo: this.#added, left, resolve }));
   }
 
   /** Stops dispatching and clears the timers; resolves when runs in flight finish or after graceMs. */
@@ -229,7 +265,7 @@ export class Scheduler {
 
   #start(job: JobState): void {
     job.running = true;
-    this.#runningIds.add(job.id);
+    this.#running.set(job.id, job);
     this.#inFlight += 1;
     // A run that throws synchronously is reported like one that rejects, and never finishes within #start.
     let running: Promise<void>;
@@ -257,28 +293,35 @@ export class Scheduler {
 
   #finish(job: JobState): void {
     job.running = false;
-    this.#runningIds.delete(job.id);
+    this.#running.delete(job.id);
     this.#inFlight -= 1;
-    const current = this.#jobs.get(job.id);
-    if (current === job) {
-      job.ranOnce = true;
-      this.#settleFirstRun(job.id);
+    if (!job.removed) {
+      if (!job.ranOnce) {
+        job.ranOnce = true;
+        this.#settleFirstRun(job);
+      }
       if (!this.#stopped) this.#enqueue(job, nextRunAt(this.#now(), job.phase, job.intervalMs));
-    } else if (current?.blocked) {
-      current.blocked = false;
-      this.#enqueue(current, this.#now());
+    } else if (job.successor !== undefined) {
+      const next = job.successor;
+      job.successor = undefined;
+      if (!next.removed) this.#enqueue(next, this.#now());
     }
     if (this.#inFlight === 0) for (const resolve of this.#idleWaiters.splice(0)) resolve();
     this.#requestDispatch();
   }
 
-  #settleFirstRun(id: string): void {
+  /** The job completed its first run or was removed before it: one fewer for the waiters it was present for. */
+  #settleFirstRun(job: JobState): void {
     if (this.#roundWaiters.length === 0) return;
-    this.#roundWaiters = this.#roundWaiters.filter((w) => {
-      w.pending.delete(id);
-      if (w.pending.size > 0) return true;
-      w.resolve();
-      return false;
-    });
+    let settled = false;
+    for (const w of this.#roundWaiters) {
+      if (job.addedSeq >= w.upTo) continue;
+      w.left -= 1;
+      if (w.left === 0) {
+        w.resolve();
+        settled = true;
+      }
+    }
+    if (settled) this.#roundWaiters = this.#roundWaiters.filter((w) => w.left > 0);
   }
 }
