@@ -31,7 +31,7 @@ export function probeTcp(address: string, port: number, timeoutMs: number): Prom
         const left = timeoutMs - (performance.now() - started);
         if (left > 0) {
           tries++;
-          connectOnce(address, port, left, finish);
+          start(left);
           return;
         }
       }
@@ -39,7 +39,15 @@ export function probeTcp(address: string, port: number, timeoutMs: number): Prom
       if (attempt.code !== undefined) result.code = attempt.code;
       resolve(result);
     };
-    connectOnce(address, port, timeoutMs, finish);
+    // A throw from the binding is still a result; on a retry it would otherwise escape from a libuv callback.
+    const start = (ms: number): void => {
+      try {
+        connectOnce(address, port, ms, finish);
+      } catch (err) {
+        finish({ ...classifyError(undefined), code: codeOf(err) ?? 'EINVAL' });
+      }
+    };
+    start(timeoutMs);
   });
 }
 
