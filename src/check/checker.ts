@@ -1,10 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ALL_ROUTABLE, noRouteIfUnroutable, pickAddresses, type Routable } from '../probe/families.js';
+import { ALL_ROUTABLE, canRoute, noRouteIfUnroutable, pickAddresses, type Routable } from '../probe/families.js';
 import type { IpFamily } from '../config/types.js';
 import type { Want } from '../probe/resolve.js';
 import type { PortStore, AddressResult, StateChange } from '../state/store.js';
 import type { ProbeResult } from '../types.js';
-import { confirmResult } from './confirm.js';
+import { confirmResult, type ConfirmOptions } from './confirm.js';
 import type { CheckTarget } from './target.js';
 
 export type Resolution = { addresses: string[] } | { reason: 'dns-failure' | 'no-address' | 'no-route'; message: string };
@@ -49,7 +49,7 @@ export class Checker {
       resolution = await resolve(target.host, want);
     }
     const routes = routable();
-    const picked = 'reason' in resolution ? resolution : pickAddresses(target.host, resolution.addresses, family, routes);
+    const picked = 'reason' in resolution ? resolution : picks(target.host, resolution, family, routes);
     if ('reason' in picked) {
       return store.record(target.id, [{ ip: '', result: { state: 'error', reason: picked.reason, durationSeconds: 0 } }], now());
     }
@@ -66,13 +66,41 @@ export class Checker {
 
   #confirmed(target: CheckTarget, ip: string, routes: Routable): Promise<ProbeResult> {
     const { store, attempt, retryDelayMs } = this.#deps;
-    return confirmResult(() => attempt(ip, target.port, target.timeoutMs), {
-      baseline: store.confirmedState(target.id, ip),
-      expected: target.expected,
-      retries: target.retries,
-      retryDelayMs,
-      read: (result) => noRouteIfUnroutable(result, ip, routes),
-    });
+    return confirmResult(
+      () => attempt(ip, target.port, target.timeoutMs),
+      new CheckConfirmation(store.confirmedState(target.id, ip), target, retryDelayMs, (result) => noRouteIfUnroutable(result, ip, routes)),
+    );
+  }
+}
+
+/**
+ * The addresses to probe; the resolver's own answer when it is one address kept as it is
+ * (ip_family auto, routable): what pickAddresses would copy, without the copy per check.
+ */
+function picks(host: string, resolution: { addresses: string[] }, family: IpFamily, routes: Routable): ReturnType<typeof pickAddresses> {
+  const only = resolution.addresses.length === 1 ? resolution.addresses[0]! : undefined;
+  if (only !== undefined && family === 'auto' && canRoute(only, routes)) return resolution;
+  return pickAddresses(host, resolution.addresses, family, routes);
+}
+
+/**
+ * confirmResult's options, as a class rather than an object literal: one is made per
+ * check and lives as long as the check, and V8 pretenures object-literal sites whose
+ * objects mostly survive a scavenge (as they do when a round starts with a burst of
+ * checks); every later one is then old-generation garbage, 20+ MB over a 65535-port round.
+ */
+class CheckConfirmation implements ConfirmOptions {
+  readonly expected: CheckTarget['expected'];
+  readonly retries: number;
+
+  constructor(
+    readonly baseline: ConfirmOptions['baseline'],
+    target: CheckTarget,
+    readonly retryDelayMs: number,
+    readonly read: (result: ProbeResult) => ProbeResult,
+  ) {
+    this.expected = target.expected;
+    this.retries = target.retries;
   }
 }
 
