@@ -25,10 +25,16 @@ export interface ProbeLimiterOptions {
 
 /** An attempt under way. A class, not a literal: see CheckConfirmation in check/checker.ts for why. */
 class Running {
-  readonly startedAt = performance.now();
-  done = false;
+  readonly startedAt: number;
+  done: boolean;
   /** Presumed silent: no longer counted against its address. */
-  released = false;
+  released: boolean;
+
+  constructor() {
+    this.startedAt = performance.now();
+    this.done = false;
+    this.released = false;
+  }
 }
 
 interface AddressState {

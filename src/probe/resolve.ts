@@ -88,6 +88,9 @@ export class Resolver {
    * another sees.
    */
   async resolve(host: string, want: Want = BOTH): Promise<Resolution> {
+    // The cache first: a Map lookup is cheaper than isIP's regular expressions, once per check.
+    const literal = literals.get(host);
+    if (literal !== undefined) return literal;
     if (net.isIP(host) !== 0) return literalResolution(host);
     const name = host.toLowerCase();
     const answers =
