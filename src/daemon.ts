@@ -9,14 +9,15 @@ import { loadConfigFile } from './config/load.js';
 import type { Config } from './config/types.js';
 import { startHttpServer, type HttpServer } from './http/server.js';
 import { SelfMetrics } from './metrics/self.js';
-import { probeWithBackoff } from './probe/backoff.js';
+import { probeWithBackoff, type BackoffOptions } from './probe/backoff.js';
 import { defaultGlobalConcurrency, defaultSocketBudget, ProbeLimiter } from './probe/limiter.js';
 import { detectRoutable, type Routable } from './probe/families.js';
 import { Resolver } from './probe/resolve.js';
 import { probeTcp } from './probe/tcp.js';
 import { Scheduler } from './schedule/scheduler.js';
 import { selectShard } from './shard/assign.js';
-import { PortStore } from './state/store.js';
+import { PortStore, type StateChange } from './state/store.js';
+import type { ProbeResult } from './types.js';
 import { VERSION } from './version.js';
 import { recheck, type CheckFilter, type CheckOutcome } from './api/recheck.js';
 import { WebServing } from './web/serving.js';
@@ -60,17 +61,22 @@ export class Daemon {
     const sockets = flags.probeConcurrency ?? Math.max(concurrency, defaultSocketBudget());
     this.#limiter = new ProbeLimiter({ global: concurrency, sockets, perAddress: flags.probeConcurrencyPerAddress, onStart: () => this.#scheduler.poke() });
     const resolver = new Resolver();
+    // Made once per timeout rather than per probe: a round of 100k probes shares a handful.
+    const onBackoff = (): void => this.#self.countBackoff();
+    const backoffs = new Map<number, BackoffOptions>();
+    const onResult = (result: ProbeResult): void => this.#self.countProbe(result.state);
+    const backoffFor = (timeoutMs: number): BackoffOptions => {
+      let opts = backoffs.get(timeoutMs);
+      if (opts === undefined) backoffs.set(timeoutMs, (opts = { tries: triesToOutlast(timeoutMs), onBackoff, onResult }));
+      return opts;
+    };
     this.#checker = new Checker({
       store: this.#store,
       resolve: (host, want) => resolver.resolve(host, want),
       routable: () => this.#routable,
-      attempt: async (ip, port, timeoutMs) => {
-        const result = await probeWithBackoff(() => this.#limiter.run(ip, () => probeTcp(ip, port, timeoutMs)), {
-          tries: triesToOutlast(timeoutMs),
-          onBackoff: () => this.#self.countBackoff(),
-        });
-        this.#self.countProbe(result.state);
-        return result;
+      attempt: (ip, port, timeoutMs) => {
+        const probe = (): Promise<ProbeResult> => this.#limiter.run(ip, () => probeTcp(ip, port, timeoutMs));
+        return probeWithBackoff(probe, backoffFor(timeoutMs));
       },
     });
     this.#scheduler = new Scheduler({
@@ -204,15 +210,17 @@ export class Daemon {
     this.#sweeps.set(mine.monitors);
   }
 
-  async #runCheck(id: string): Promise<void> {
+  #runCheck(id: string): Promise<void> | undefined {
     const target = this.#targets.get(id);
-    if (!target) return; // removed by a reload since it was scheduled
-    logChanges(this.#log, await this.#checker.check(target));
+    if (!target) return undefined; // removed by a reload since it was scheduled
+    return this.#checker.check(target).then(this.#logChanges);
   }
+
+  readonly #logChanges = (changes: StateChange[]): void => logChanges(this.#log, changes);
 
   #logRoundSummary(durationSeconds: number): void {
     const states = { open: 0, closed: 0, filtered: 0, error: 0 };
-    for (const r of this.#store.records()) states[r.state] += 1;
+    this.#store.forEachRecord((r) => void (states[r.state] += 1));
     const violations = [...this.#store.violationCounts().values()].reduce((n, c) => n + c.open + c.closed, 0);
     this.#log.info({ ...states, violations, targets: this.#targets.size, durationSeconds }, 'first round complete');
   }

@@ -17,6 +17,8 @@ export interface ConfirmOptions {
   retries: number;
   /** Pause before each re-attempt, so a burst of loss is not sampled twice. */
   retryDelayMs: number;
+  /** What an attempt's result means here (e.g. net-unreach without a route is no-route), applied to each before it is judged. */
+  read?: (result: ProbeResult) => ProbeResult;
 }
 
 /**
@@ -32,14 +34,18 @@ export function confirmResult(attempt: () => Promise<ProbeResult>, opts: Confirm
   } catch (err) {
     return Promise.reject(err);
   }
-  return first.then((result) => (opts.retries > 0 && isNews(opts.baseline, opts.expected, result.state) ? reattempt(result, attempt, opts) : result));
+  return first.then((raw) => {
+    const result = opts.read === undefined ? raw : opts.read(raw);
+    return opts.retries > 0 && isNews(opts.baseline, opts.expected, result.state) ? reattempt(result, attempt, opts) : result;
+  });
 }
 
 async function reattempt(first: ProbeResult, attempt: () => Promise<ProbeResult>, opts: ConfirmOptions): Promise<ProbeResult> {
   let result = first;
   for (let i = 0; i < opts.retries && isNews(opts.baseline, opts.expected, result.state); i++) {
     await sleep(opts.retryDelayMs);
-    result = await attempt();
+    const raw = await attempt();
+    result = opts.read === undefined ? raw : opts.read(raw);
   }
   return result;
 }

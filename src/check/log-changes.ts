@@ -9,9 +9,11 @@ import { isViolation } from '../types.js';
  */
 export function logChanges(log: Logger, changes: readonly StateChange[]): void {
   for (const { record: r, from, to } of changes) {
-    const fields = { monitor: r.monitor, host: r.host, ip: r.ip, port: r.port, expected: r.expected, from: from ?? 'unknown', to, reason: r.reason };
     const violatesNow = isViolation(r.expected, to);
     const violatedBefore = from !== undefined && isViolation(r.expected, from);
+    // Every port's first result takes this way at start-up: no fields built for a level that is off.
+    if (!violatesNow && from === undefined && !log.isLevelEnabled('debug')) continue;
+    const fields = { monitor: r.monitor, host: r.host, ip: r.ip, port: r.port, expected: r.expected, from: from ?? 'unknown', to, reason: r.reason };
     if (violatesNow && !violatedBefore) {
       log.warn(fields, r.expected === 'closed' ? 'port expected closed is open' : 'port expected open is not open');
     } else if (violatesNow) {

@@ -129,7 +129,7 @@ export function* snapshotPortsInPieces(store: PortStore, every = 8192): Generato
   }
   // Records are gathered in one go (cheap: references only), so a reload in between cannot mix two configs.
   const records: PortRecord[] = [];
-  for (const r of store.records()) records.push(r);
+  store.forEachRecord((r) => records.push(r));
   const n = records.length;
   const snap: PortSnapshot = {
     labels: new Array<Buffer>(n),

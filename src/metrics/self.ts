@@ -44,6 +44,12 @@ type SdLabel = (typeof SD_LABELS)[number];
 export class SelfMetrics {
   readonly registry = new Registry();
   readonly #probes: Counter<'result'>;
+  /**
+   * Probes counted since the last scrape, per result, added to the counter when it is
+   * collected: a labelled inc() hashes its labels on every call, and a round is 100k+
+   * probes, where a scrape is one call.
+   */
+  readonly #probesSince: Record<PortState, number> = { open: 0, closed: 0, filtered: 0, error: 0 };
   readonly #backoffs: Counter;
   readonly #reloadOk: Gauge;
   readonly #reloadAt: Gauge;
@@ -127,7 +133,19 @@ export class SelfMetrics {
     sdFamily(Gauge, SD_LAST_REFRESH_SUCCESS_TIMESTAMP, (s) => (s.lastSuccessMs === undefined ? undefined : s.lastSuccessMs / 1000));
     sdFamily(Counter, SD_REFRESH_FAILURES, (s) => s.failures);
 
-    this.#probes = new Counter({ ...PROBES, labelNames: ['result'], registers });
+    const probesSince = this.#probesSince;
+    this.#probes = new Counter({
+      ...PROBES,
+      labelNames: ['result'],
+      registers,
+      collect(this: Counter<'result'>) {
+        for (const result of PROBE_RESULTS) {
+          if (probesSince[result] === 0) continue;
+          this.inc({ result }, probesSince[result]);
+          probesSince[result] = 0;
+        }
+      },
+    });
     // Present from the start, so rate() and absent-based alerts work before the first of each.
     for (const result of PROBE_RESULTS) this.#probes.inc({ result }, 0);
     this.#backoffs = new Counter({ ...PROBE_BACKOFFS, registers });
@@ -148,7 +166,7 @@ export class SelfMetrics {
   }
 
   countProbe(state: PortState): void {
-    this.#probes.inc({ result: state });
+    this.#probesSince[state] += 1;
   }
 
   countBackoff(): void {

@@ -8,6 +8,8 @@ export interface BackoffOptions {
   baseDelayMs?: number;
   /** Called before each delay, e.g. to count backoffs in a metric. */
   onBackoff?: () => void;
+  /** Called with the result that is returned, e.g. to count probes by state; spares the caller a then of its own. */
+  onResult?: (result: ProbeResult) => void;
 }
 
 /** Errors that say this host ran short of something for a moment, not that the probe is wrong. */
@@ -20,7 +22,11 @@ const TRANSIENT: ReadonlySet<Reason> = new Set<Reason>(['fd-exhausted', 'no-buff
  */
 export function probeWithBackoff(probe: () => Promise<ProbeResult>, opts: BackoffOptions = {}): Promise<ProbeResult> {
   // Nearly every probe needs no retry: no async frame of its own for those.
-  return started(probe).then((first) => (needsRetry(first) && Math.max(1, opts.tries ?? 6) > 1 ? retry(first, probe, opts) : first));
+  return started(probe).then((first) => {
+    if (needsRetry(first) && Math.max(1, opts.tries ?? 6) > 1) return retry(first, probe, opts);
+    opts.onResult?.(first);
+    return first;
+  });
 }
 
 /** A probe that throws is a rejection, as from an async function. */
@@ -46,5 +52,6 @@ async function retry(first: ProbeResult, probe: () => Promise<ProbeResult>, opts
     await sleep(base * 2 ** (i - 1) * (0.5 + Math.random() / 2));
     result = await probe();
   }
+  opts.onResult?.(result);
   return result;
 }

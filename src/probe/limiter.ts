@@ -23,11 +23,18 @@ export interface ProbeLimiterOptions {
   onStart?: () => void;
 }
 
-interface Running {
+/** An attempt under way. A class, not a literal: see CheckConfirmation in check/checker.ts for why. */
+class Running {
   readonly startedAt: number;
   done: boolean;
   /** Presumed silent: no longer counted against its address. */
   released: boolean;
+
+  constructor() {
+    this.startedAt = performance.now();
+    this.done = false;
+    this.released = false;
+  }
 }
 
 interface AddressState {
@@ -183,7 +190,7 @@ export class ProbeLimiter {
           reject(cancelled);
           return;
         }
-        const entry: Running = { startedAt: performance.now(), done: false, released: false };
+        const entry = new Running();
         owner.started.push(entry);
         let promise: Promise<T>;
         try {

@@ -82,9 +82,16 @@ export class Resolver {
     this.#deadlineMs = opts.deadlineMs ?? 5000;
   }
 
-  /** Never rejects. IP literals come back as they are, without a lookup. */
+  /**
+   * Never rejects. IP literals come back as they are, without a lookup, in an answer that
+   * is shared and frozen; names' answers are copies. Either way no caller can change what
+   * another sees.
+   */
   async resolve(host: string, want: Want = BOTH): Promise<Resolution> {
-    if (net.isIP(host) !== 0) return { addresses: [host] };
+    // The cache first: a Map lookup is cheaper than isIP's regular expressions, once per check.
+    const literal = literals.get(host);
+    if (literal !== undefined) return literal;
+    if (net.isIP(host) !== 0) return literalResolution(host);
     const name = host.toLowerCase();
     const answers =
       this.#query === undefined || this.#useLookup(name)
@@ -198,6 +205,26 @@ function hostsNames(): Set<string> {
 function codeOf(err: unknown): string {
   const code = (err as { code?: unknown } | null)?.code;
   return typeof code === 'string' ? code : String(err);
+}
+
+/**
+ * The answer for an IP literal, made once per literal and shared (frozen, so no caller can
+ * change it for the others): every check of a literal host asks, and an answer made per
+ * check lives as long as the check, which is what V8 may take for long-lived objects and
+ * start allocating in the old generation, where garbage then piles up until a full GC.
+ */
+const literals = new Map<string, Resolution>();
+const MAX_LITERALS = 65_536;
+
+function literalResolution(host: string): Resolution {
+  let answer = literals.get(host);
+  if (answer === undefined) {
+    // Bounded: literals dropped from the config by reloads do not pile up.
+    if (literals.size >= MAX_LITERALS) literals.clear();
+    answer = Object.freeze({ addresses: Object.freeze([host]) as string[] });
+    literals.set(host, answer);
+  }
+  return answer;
 }
 
 /** IPv4 before IPv6, each in the resolver's order, without duplicates. */

@@ -2,8 +2,8 @@
  * One connect attempt on Node's own TCP handle (the one net.Socket wraps), when this Node
  * still exposes it. A probe needs no stream: skipping net.Socket's streams, its error
  * objects with stack traces and their garbage makes a loopback probe about twice as
- * cheap, which is what a 65535-port sweep is made of. Returns undefined when the handle
- * is not available, and the caller falls back to net.connect.
+ * cheap, which is what a 65535-port sweep is made of. Returns false when the handle is
+ * not available, and the caller falls back to net.connect.
  */
 import { getSystemErrorName } from 'node:util';
 
@@ -22,7 +22,9 @@ interface TcpHandle {
 }
 
 interface ConnectReq {
-  oncomplete: (status: number) => void;
+  oncomplete: (this: ConnectReq, status: number) => void;
+  /** The attempt this request belongs to; the request is what libuv calls back on. */
+  attempt?: HandleAttempt | undefined;
 }
 
 interface TcpWrapBinding {
@@ -32,9 +34,9 @@ interface TcpWrapBinding {
 }
 
 export type HandleOutcome =
-  | { kind: 'connected'; selfConnect: boolean }
-  | { kind: 'failed'; code: string }
-  | { kind: 'timeout' };
+  | { readonly kind: 'connected'; readonly selfConnect: boolean }
+  | { readonly kind: 'failed'; readonly code: string }
+  | { readonly kind: 'timeout' };
 
 function load(): TcpWrapBinding | undefined {
   try {
@@ -54,45 +56,92 @@ const binding = process.env['PORTWATCH_PROBE_NET'] === '1' ? undefined : load();
 
 export const handleProbesAvailable = binding !== undefined;
 
-/** Connects once to a literal address; never rejects. Undefined when the handle is not available. */
-export function connectHandle(address: string, family: 4 | 6, port: number, timeoutMs: number): Promise<HandleOutcome> | undefined {
-  if (binding === undefined) return undefined;
+// Outcomes are values, not events: shared, so that 65535 probes do not make 65535 of them.
+const TIMEOUT: HandleOutcome = { kind: 'timeout' };
+const CONNECTED: HandleOutcome = { kind: 'connected', selfConnect: false };
+const SELF_CONNECTED: HandleOutcome = { kind: 'connected', selfConnect: true };
+const failures = new Map<number, HandleOutcome>();
+
+function failed(status: number): HandleOutcome {
+  let outcome = failures.get(status);
+  if (outcome === undefined) {
+    outcome = { kind: 'failed', code: getSystemErrorName(status) };
+    failures.set(status, outcome);
+  }
+  return outcome;
+}
+
+/**
+ * The state of one attempt. Its callbacks are shared functions that find it through the
+ * request or the timer argument, so an attempt allocates no closures: at 30k+ probes a
+ * second, closures are a good part of the garbage. A class rather than an object literal, so
+ * that V8 never pretenures it (see CheckConfirmation in check/checker.ts).
+ */
+class HandleAttempt {
+  timer: NodeJS.Timeout | undefined = undefined;
+
+  constructor(
+    readonly handle: TcpHandle,
+    public done: ((outcome: HandleOutcome) => void) | undefined,
+  ) {}
+}
+
+function settle(attempt: HandleAttempt, outcome: HandleOutcome): void {
+  const done = attempt.done!;
+  attempt.done = undefined;
+  clearTimeout(attempt.timer);
+  done(outcome);
+}
+
+function onTimeout(attempt: HandleAttempt): void {
+  if (attempt.done === undefined) return;
+  // Closing cancels the pending connect; its late completion is ignored below.
+  attempt.handle.close();
+  settle(attempt, TIMEOUT);
+}
+
+function onComplete(this: ConnectReq, status: number): void {
+  const attempt = this.attempt!;
+  this.attempt = undefined;
+  if (attempt.done === undefined) return;
+  const handle = attempt.handle;
+  if (status !== 0) {
+    handle.close();
+    settle(attempt, failed(status));
+    return;
+  }
+  const local: SockAddr = {};
+  const remote: SockAddr = {};
+  handle.getsockname(local);
+  handle.getpeername(remote);
+  const selfConnect = local.port === remote.port && local.address === remote.address;
+  // An RST rather than a FIN: no TIME_WAIT left behind. If the reset cannot be queued, a plain close.
+  if (handle.reset(noop) !== 0) handle.close();
+  settle(attempt, selfConnect ? SELF_CONNECTED : CONNECTED);
+}
+
+function noop(): void {}
+
+/**
+ * Connects once to a literal address and calls `done` once with the outcome (never
+ * before this returns). False when the handle is not available: nothing was started.
+ */
+export function connectHandle(address: string, family: 4 | 6, port: number, timeoutMs: number, done: (outcome: HandleOutcome) => void): boolean {
+  if (binding === undefined) return false;
   const { TCP, TCPConnectWrap, constants } = binding;
-  return new Promise((resolve) => {
-    const handle = new TCP(constants.SOCKET);
-    const req = new TCPConnectWrap();
-    let settled = false;
-    const settle = (outcome: HandleOutcome): void => {
-      settled = true;
-      clearTimeout(timer);
-      resolve(outcome);
-    };
-    const timer = setTimeout(() => {
-      if (settled) return;
-      // Closing cancels the pending connect; its late completion is ignored below.
-      handle.close();
-      settle({ kind: 'timeout' });
-    }, timeoutMs);
-    req.oncomplete = (status: number) => {
-      if (settled) return;
-      if (status !== 0) {
-        handle.close();
-        settle({ kind: 'failed', code: getSystemErrorName(status) });
-        return;
-      }
-      const local: SockAddr = {};
-      const remote: SockAddr = {};
-      handle.getsockname(local);
-      handle.getpeername(remote);
-      const selfConnect = local.port === remote.port && local.address === remote.address;
-      // An RST rather than a FIN: no TIME_WAIT left behind. If the reset cannot be queued, a plain close.
-      if (handle.reset(() => undefined) !== 0) handle.close();
-      settle({ kind: 'connected', selfConnect });
-    };
-    const err = family === 6 ? handle.connect6(req, address, port) : handle.connect(req, address, port);
-    if (err !== 0) {
-      handle.close();
-      settle({ kind: 'failed', code: getSystemErrorName(err) });
-    }
-  });
+  const attempt = new HandleAttempt(new TCP(constants.SOCKET), done);
+  const req = new TCPConnectWrap();
+  req.oncomplete = onComplete;
+  req.attempt = attempt;
+  const err = family === 6 ? attempt.handle.connect6(req, address, port) : attempt.handle.connect(req, address, port);
+  if (err !== 0) {
+    attempt.handle.close();
+    req.attempt = undefined;
+    attempt.done = undefined;
+    // Said on a later turn, as an answer from the network would be.
+    process.nextTick(done, failed(err));
+    return true;
+  }
+  attempt.timer = setTimeout(onTimeout, timeoutMs, attempt);
+  return true;
 }

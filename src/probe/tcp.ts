@@ -20,41 +20,65 @@ type Attempt = Classification & { code?: string; selfConnect?: true };
  * an RST on success so that thousands of probes leave no TIME_WAIT behind. Never rejects:
  * every failure is a result.
  */
-export async function probeTcp(address: string, port: number, timeoutMs: number): Promise<ProbeResult> {
-  const started = performance.now();
-  let attempt = await connectOnce(address, port, timeoutMs);
-  for (let i = 1; i < SELF_CONNECT_ATTEMPTS && attempt.selfConnect === true; i++) {
-    const left = timeoutMs - (performance.now() - started);
-    if (left <= 0) break;
-    attempt = await connectOnce(address, port, left);
-  }
-  const result: ProbeResult = {
-    state: attempt.state,
-    reason: attempt.reason,
-    durationSeconds: (performance.now() - started) / 1000,
-  };
-  if (attempt.code !== undefined) result.code = attempt.code;
-  return result;
+export function probeTcp(address: string, port: number, timeoutMs: number): Promise<ProbeResult> {
+  // One promise per probe, settled from the connect's own callback: this is the hot path
+  // of every sweep, and each extra async layer is an allocation and a microtask per port.
+  return new Promise((resolve) => {
+    const started = performance.now();
+    let tries = 1;
+    const finish = (attempt: Attempt): void => {
+      if (attempt.selfConnect === true && tries < SELF_CONNECT_ATTEMPTS) {
+        const left = timeoutMs - (performance.now() - started);
+        if (left > 0) {
+          tries++;
+          start(left);
+          return;
+        }
+      }
+      const result: ProbeResult = { state: attempt.state, reason: attempt.reason, durationSeconds: (performance.now() - started) / 1000 };
+      if (attempt.code !== undefined) result.code = attempt.code;
+      resolve(result);
+    };
+    // A throw from the binding is still a result; on a retry it would otherwise escape from a libuv callback.
+    const start = (ms: number): void => {
+      try {
+        connectOnce(address, port, ms, finish);
+      } catch (err) {
+        finish({ ...classifyError(undefined), code: codeOf(err) ?? 'EINVAL' });
+      }
+    };
+    start(timeoutMs);
+  });
 }
 
-function connectOnce(address: string, port: number, timeoutMs: number): Promise<Attempt> {
+function connectOnce(address: string, port: number, timeoutMs: number, done: (attempt: Attempt) => void): void {
   const family = net.isIP(address);
   // The port check mirrors net.connect's, which throws for these before any syscall.
   if (family !== 0 && Number.isInteger(port) && port > 0 && port < 65536) {
-    const pending = connectHandle(address, family === 6 ? 6 : 4, port, Math.min(timeoutMs, MAX_TIMER_MS));
-    if (pending !== undefined) return pending.then(attemptOf);
+    if (connectHandle(address, family === 6 ? 6 : 4, port, Math.min(timeoutMs, MAX_TIMER_MS), (outcome) => done(attemptOf(outcome)))) return;
   }
-  return connectSocket(address, port, timeoutMs);
+  void connectSocket(address, port, timeoutMs).then(done);
 }
+
+const OPEN: Attempt = { state: 'open', reason: 'syn-ack' };
+const SELF_CONNECT: Attempt = { state: 'error', reason: 'self-connect', selfConnect: true };
+/** Attempts are read, never changed: one per errno code, made once. */
+const failedAttempts = new Map<string, Attempt>();
 
 function attemptOf(outcome: HandleOutcome): Attempt {
   switch (outcome.kind) {
     case 'connected':
-      return outcome.selfConnect ? { state: 'error', reason: 'self-connect', selfConnect: true } : { state: 'open', reason: 'syn-ack' };
+      return outcome.selfConnect ? SELF_CONNECT : OPEN;
     case 'timeout':
       return TIMED_OUT;
-    case 'failed':
-      return { ...classifyError(outcome.code), code: outcome.code };
+    case 'failed': {
+      let attempt = failedAttempts.get(outcome.code);
+      if (attempt === undefined) {
+        attempt = { ...classifyError(outcome.code), code: outcome.code };
+        failedAttempts.set(outcome.code, attempt);
+      }
+      return attempt;
+    }
   }
 }
 

@@ -1,4 +1,4 @@
-import { MinHeap } from './heap.js';
+import { IndexedMinHeap } from './heap.js';
 import { nextRunAt, phaseOf } from './phase.js';
 
 export interface Job {
@@ -8,7 +8,7 @@ export interface Job {
 
 export interface SchedulerOptions {
   /** Runs one job; a rejection (or throw) is reported through onError and the job keeps its schedule. */
-  run: (id: string) => Promise<void>;
+  run: (id: string) => Promise<void> | void;
   /** Runs at once at most; due jobs beyond it wait in due order, which bounds memory when many are due together. */
   maxInFlight: number;
   /**
@@ -21,29 +21,34 @@ export interface SchedulerOptions {
   onError?: (id: string, err: unknown) => void;
 }
 
+/** A job and, while it is queued, its place in the queue: the job is its own queue entry. */
 interface JobState {
   readonly id: string;
   intervalMs: number;
   phase: number;
-  /** Bumped whenever the job's queued entry becomes obsolete, so the heap can delete lazily. */
-  gen: number;
+  /** When it is due next; meaningful while queued. */
+  at: number;
+  /** Breaks ties in queueing order, so jobs due together run in the order they were added. */
+  seq: number;
+  /** Its position in the queue, -1 when not queued (running, or removed). */
+  heapIndex: number;
+  /** Order of creation, so a round waiter counts only the jobs present when it began. */
+  readonly addedSeq: number;
   running: boolean;
   ranOnce: boolean;
-  /** Re-added while the removed job of the same id still runs; queued when that run ends. */
-  blocked: boolean;
+  /** Taken out of the job set; a run in flight finishes but is not requeued. */
+  removed: boolean;
+  /** The job of the same id added while this removed one still ran: queued when this run ends. */
+  successor: JobState | undefined;
 }
 
-interface Entry {
-  at: number;
-  /** Breaks ties in insertion order, so jobs due together run in the order they were added. */
-  seq: number;
-  job: JobState;
-  gen: number;
-}
-
+/** Jobs are counted rather than listed: a set of 100k ids would live through the whole first round. */
 interface RoundWaiter {
-  pending: Set<string>;
-  resolve: () => void;
+  /** Jobs created before this counter value are the waiter's. */
+  readonly upTo: number;
+  /** Of those, how many have still to complete a run (or be removed). */
+  left: number;
+  readonly resolve: () => void;
 }
 
 /** A cap well below setTimeout's 2^31-1 ms: longer waits are re-checked on wake-up, which is cheap. */
@@ -59,15 +64,20 @@ const DISPATCH_BATCH = 256;
  * The timer is unref()'d: the HTTP server is what keeps the daemon alive.
  */
 export class Scheduler {
-  readonly #run: (id: string) => Promise<void>;
+  readonly #run: (id: string) => Promise<void> | void;
   readonly #maxInFlight: number;
   readonly #admit: ((inFlight: number) => boolean) | undefined;
   readonly #now: () => number;
   readonly #onError: ((id: string, err: unknown) => void) | undefined;
-  readonly #jobs = new Map<string, JobState>();
-  /** Ids with a run in flight, including runs of jobs removed since: an id never runs twice at once. */
-  readonly #runningIds = new Set<string>();
-  readonly #queue = new MinHeap<Entry>((a, b) => a.at < b.at || (a.at === b.at && a.seq < b.seq));
+  /**
+   * The job set, as a list: lookups by id are needed only while set() compares, so a
+   * temporary map there saves a permanent one (most of the scheduler's memory at 100k jobs).
+   */
+  #jobs: JobState[] = [];
+  /** Runs in flight by id, including runs of jobs removed since: an id never runs twice at once. */
+  readonly #running = new Map<string, JobState>();
+  #added = 0;
+  readonly #queue = new IndexedMinHeap<JobState>((a, b) => a.at < b.at || (a.at === b.at && a.seq < b.seq));
   #seq = 0;
   #inFlight = 0;
   #timer: NodeJS.Timeout | undefined;
@@ -89,7 +99,7 @@ export class Scheduler {
   }
 
   get size(): number {
-    return this.#jobs.size;
+    return this.#jobs.length;
   }
 
   get inFlight(): number {
@@ -103,41 +113,59 @@ export class Scheduler {
    * finishes but is not requeued.
    */
   set(jobs: readonly Job[]): void {
-    const wanted = new Map<string, Job>();
+    const wanted = new Set<string>();
     for (const job of jobs) {
       if (wanted.has(job.id)) throw new RangeError(`duplicate job id ${JSON.stringify(job.id)}`);
       if (!Number.isSafeInteger(job.intervalMs) || job.intervalMs <= 0) {
         throw new RangeError(`job ${JSON.stringify(job.id)}: intervalMs must be a positive safe integer, got ${job.intervalMs}`);
       }
-      wanted.set(job.id, job);
+      wanted.add(job.id);
     }
     const now = this.#now();
-    for (const [id, state] of this.#jobs) {
-      if (wanted.has(id)) continue;
-      this.#jobs.delete(id);
-      state.gen += 1;
-      this.#settleFirstRun(id);
+    const kept = new Map<string, JobState>();
+    for (const state of this.#jobs) {
+      if (wanted.has(state.id)) kept.set(state.id, state);
+      else this.#remove(state);
     }
-    for (const job of wanted.values()) {
-      const state = this.#jobs.get(job.id);
+    const next: JobState[] = [];
+    for (const job of jobs) {
+      const state = kept.get(job.id);
       if (!state) {
-        const blocked = this.#runningIds.has(job.id);
-        const fresh: JobState = { id: job.id, intervalMs: job.intervalMs, phase: phaseOf(job.id, job.intervalMs), gen: 0, running: false, ranOnce: false, blocked };
-        this.#jobs.set(job.id, fresh);
-        if (!blocked) this.#enqueue(fresh, now);
-      } else if (state.intervalMs !== job.intervalMs) {
+        const fresh: JobState = {
+          id: job.id,
+          intervalMs: job.intervalMs,
+          phase: phaseOf(job.id, job.intervalMs),
+          at: 0,
+          seq: 0,
+          heapIndex: -1,
+          addedSeq: this.#added++,
+          running: false,
+          ranOnce: false,
+          removed: false,
+          successor: undefined,
+        };
+        next.push(fresh);
+        const stillRunning = this.#running.get(job.id);
+        if (stillRunning === undefined) this.#enqueue(fresh, now);
+        else stillRunning.successor = fresh;
+        continue;
+      }
+      next.push(state);
+      if (state.intervalMs !== job.intervalMs) {
         state.intervalMs = job.intervalMs;
         state.phase = phaseOf(job.id, job.intervalMs);
         // A running job is requeued from its new interval when it completes; an unrun one keeps its turn.
-        if (!state.running && state.ranOnce) {
-          state.gen += 1;
-          this.#enqueue(state, nextRunAt(now, state.phase, state.intervalMs));
-        }
+        if (!state.running && state.ranOnce) this.#enqueue(state, nextRunAt(now, state.phase, state.intervalMs));
       }
     }
-    // Removed and re-phased jobs leave entries behind; purge them before they outnumber live ones.
-    if (this.#queue.size > 2 * this.#jobs.size + DISPATCH_BATCH) this.#queue.filter((e) => this.#isLive(e));
+    this.#jobs = next;
     this.#requestDispatch();
+  }
+
+  #remove(state: JobState): void {
+    state.removed = true;
+    this.#queue.remove(state);
+    if (!state.ranOnce) this.#settleFirstRun(state);
   }
 
   /** Room may have opened for held-back jobs (see admit): dispatch on the next turn. */
@@ -147,10 +175,10 @@ export class Scheduler {
 
   /** Resolves once every job present now has completed a run since it was added (or was removed). */
   firstRoundDone(): Promise<void> {
-    const pending = new Set<string>();
-    for (const job of this.#jobs.values()) if (!job.ranOnce) pending.add(job.id);
-    if (pending.size === 0) return Promise.resolve();
-    return new Promise((resolve) => this.#roundWaiters.push({ pending, resolve }));
+    let left = 0;
+    for (const job of this.#jobs) if (!job.ranOnce) left += 1;
+    if (left === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#roundWaiters.push({ upTo: this.#added, left, resolve }));
   }
 
   /** Stops dispatching and clears the timers; resolves when runs in flight finish or after graceMs. */
@@ -172,22 +200,15 @@ export class Scheduler {
     clearTimeout(grace);
   }
 
+  /** Queues the job at `at`, or moves it there when it is queued already. */
   #enqueue(job: JobState, at: number): void {
-    this.#queue.push({ at, seq: this.#seq++, job, gen: job.gen });
+    job.at = at;
+    job.seq = this.#seq++;
+    this.#queue.update(job);
   }
 
-  #isLive(entry: Entry): boolean {
-    return entry.gen === entry.job.gen && this.#jobs.get(entry.job.id) === entry.job;
-  }
-
-  /** The earliest live entry, dropping obsolete ones on the way. */
-  #peek(): Entry | undefined {
-    let top = this.#queue.peek();
-    while (top && !this.#isLive(top)) {
-      this.#queue.pop();
-      top = this.#queue.peek();
-    }
-    return top;
+  #peek(): JobState | undefined {
+    return this.#queue.peek();
   }
 
   /**
@@ -215,7 +236,7 @@ export class Scheduler {
         return;
       }
       this.#queue.pop();
-      this.#start(top.job);
+      this.#start(top);
       started += 1;
     }
     this.#arm(now);
@@ -244,7 +265,7 @@ export class Scheduler {
 
   #start(job: JobState): void {
     job.running = true;
-    this.#runningIds.add(job.id);
+    this.#running.set(job.id, job);
     this.#inFlight += 1;
     // A run that throws synchronously is reported like one that rejects, and never finishes within #start.
     let running: Promise<void>;
@@ -272,28 +293,35 @@ export class Scheduler {
 
   #finish(job: JobState): void {
     job.running = false;
-    this.#runningIds.delete(job.id);
+    this.#running.delete(job.id);
     this.#inFlight -= 1;
-    const current = this.#jobs.get(job.id);
-    if (current === job) {
-      job.ranOnce = true;
-      this.#settleFirstRun(job.id);
+    if (!job.removed) {
+      if (!job.ranOnce) {
+        job.ranOnce = true;
+        this.#settleFirstRun(job);
+      }
       if (!this.#stopped) this.#enqueue(job, nextRunAt(this.#now(), job.phase, job.intervalMs));
-    } else if (current?.blocked) {
-      current.blocked = false;
-      this.#enqueue(current, this.#now());
+    } else if (job.successor !== undefined) {
+      const next = job.successor;
+      job.successor = undefined;
+      if (!next.removed) this.#enqueue(next, this.#now());
     }
     if (this.#inFlight === 0) for (const resolve of this.#idleWaiters.splice(0)) resolve();
     this.#requestDispatch();
   }
 
-  #settleFirstRun(id: string): void {
+  /** The job completed its first run or was removed before it: one fewer for the waiters it was present for. */
+  #settleFirstRun(job: JobState): void {
     if (this.#roundWaiters.length === 0) return;
-    this.#roundWaiters = this.#roundWaiters.filter((w) => {
-      w.pending.delete(id);
-      if (w.pending.size > 0) return true;
-      w.resolve();
-      return false;
-    });
+    let settled = false;
+    for (const w of this.#roundWaiters) {
+      if (job.addedSeq >= w.upTo) continue;
+      w.left -= 1;
+      if (w.left === 0) {
+        w.resolve();
+        settled = true;
+      }
+    }
+    if (settled) this.#roundWaiters = this.#roundWaiters.filter((w) => w.left > 0);
   }
 }

@@ -107,6 +107,12 @@ export class AddressRecords {
     if (this.#many !== undefined) return this.#many.values();
     return (this.#one === undefined ? [] : [this.#one]).values();
   }
+
+  /** Each record, without the iterator and array values() makes: scrapes visit 100k+ of these. */
+  forEach(visit: (record: PortRecord) => void): void {
+    if (this.#many !== undefined) for (const r of this.#many.values()) visit(r);
+    else if (this.#one !== undefined) visit(this.#one);
+  }
 }
 
 export interface AddressResult {
@@ -248,15 +254,24 @@ export class PortStore {
     for (const t of this.#targets.values()) yield* t.byIp.values();
   }
 
+  /**
+   * Each record, in the order of records(), in one synchronous pass: several times
+   * cheaper than the generator (no iterator per target), which matters where a scrape
+   * copies 100k+ records in one turn of the event loop.
+   */
+  forEachRecord(visit: (record: PortRecord) => void): void {
+    for (const t of this.#targets.values()) t.byIp.forEach(visit);
+  }
+
   /** Per monitor, how many addresses violate now; every configured monitor is present. */
   violationCounts(): Map<string, ViolationCounts> {
     const counts = new Map<string, ViolationCounts>();
     for (const m of this.#monitors) counts.set(m, { open: 0, closed: 0 });
-    for (const r of this.records()) {
-      if (!isViolation(r.expected, r.state)) continue;
+    this.forEachRecord((r) => {
+      if (!isViolation(r.expected, r.state)) return;
       const c = counts.get(r.monitor);
       if (c) c[r.expected] += 1;
-    }
+    });
     return counts;
   }
 }

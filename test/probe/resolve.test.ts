@@ -72,6 +72,16 @@ describe('Resolver', () => {
     expect(await resolver.resolve('a.test')).toEqual({ addresses: ['192.0.2.1'] });
   });
 
+  it('answers an IP literal with itself, in an answer no caller can change', async () => {
+    const resolver = new Resolver({ lookup: async () => [] });
+    const first = await resolver.resolve('192.0.2.1');
+    expect(first).toEqual({ addresses: ['192.0.2.1'] });
+    expect(() => {
+      if ('addresses' in first) first.addresses.push('192.0.2.66');
+    }).toThrow(TypeError);
+    expect(await resolver.resolve('192.0.2.1')).toEqual({ addresses: ['192.0.2.1'] });
+  });
+
   it('does not cache failures: the next check asks again', async () => {
     const { lookup, calls } = fakeLookup({});
     const resolver = new Resolver({ lookup });

@@ -269,6 +269,22 @@ describe('Scheduler', () => {
     await scheduler.stop(0);
   });
 
+  it('firstRoundDone() waits only for the jobs present when asked, not for ones added later', async () => {
+    const { scheduler } = recorded({ durationMs: (id) => (id === 'late' ? 10 * SECOND : SECOND) });
+    scheduler.set([{ id: 'a', intervalMs: 60 * SECOND }]);
+    let first = false;
+    void scheduler.firstRoundDone().then(() => (first = true));
+    scheduler.set([{ id: 'a', intervalMs: 60 * SECOND }, { id: 'late', intervalMs: 60 * SECOND }]);
+    let both = false;
+    void scheduler.firstRoundDone().then(() => (both = true));
+    await vi.advanceTimersByTimeAsync(SECOND);
+    expect(first).toBe(true);
+    expect(both).toBe(false);
+    await vi.advanceTimersByTimeAsync(9 * SECOND);
+    expect(both).toBe(true);
+    await scheduler.stop(0);
+  });
+
   it('rejects bad options and job lists before changing anything', () => {
     expect(() => recorded({ maxInFlight: 0 })).toThrow(RangeError);
     const { scheduler } = recorded();
