@@ -44,6 +44,7 @@ const caresQuery: Query = (host, type) => {
 // "The name exists but has no record of that type": an answer, not a failure.
 const NO_ADDRESS_CODES = new Set(['ENODATA', 'EAI_NODATA']);
 const MIN_TTL_MS = 1000;
+const NUMERIC_TLD = /(?:^|\.)\d+\.?$/;
 const MAX_TTL_MS = 3_600_000;
 
 type Answer = { addresses: string[] } | { code: string };
@@ -92,6 +93,9 @@ export class Resolver {
     const literal = literals.get(host);
     if (literal !== undefined) return literal;
     if (net.isIP(host) !== 0) return literalResolution(host);
+    // A last label of digits is no host name but a mistyped address ("198.51.100.999"):
+    // asking DNS for it would only send a query off the machine that cannot succeed.
+    if (NUMERIC_TLD.test(host)) return { reason: 'no-address', message: `${host} is neither an IP address nor a host name` };
     const name = host.toLowerCase();
     const answers =
       this.#query === undefined || this.#useLookup(name)

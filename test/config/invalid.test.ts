@@ -38,7 +38,7 @@ const EXPECTED: Record<string, string> = {
     '3:30: monitors[0].hosts[1]: "www example.com" is not a valid host name: each dot-separated label must be 1-63 letters, digits or "-", not starting or ending with "-"',
   'host-bad-label.yaml':
     '3:30: monitors[0].hosts[1]: "bad_name.example.com" is not a valid host name: each dot-separated label must be 1-63 letters, digits or "-", not starting or ending with "-"',
-  'host-bad-ipv4.yaml': '3:30: monitors[0].hosts[1]: "1.2.3.999" is not a valid IPv4 address',
+  'host-bad-ipv4.yaml': '3:30: monitors[0].hosts[1]: "198.51.100.999" is not a valid IPv4 address',
   'host-ipv6-brackets.yaml': '3:30: monitors[0].hosts[1]: "[2001:db8::7]": write IPv6 addresses without brackets',
   'host-duplicate.yaml': '3:30: monitors[0].hosts[1]: duplicate host "WWW.Example.COM"; already listed as hosts[0]',
   'host-duplicate-ipv6.yaml': '3:45: monitors[0].hosts[2]: duplicate host "2001:DB8:0:0::7"; already listed as hosts[1]',

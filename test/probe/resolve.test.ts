@@ -42,6 +42,18 @@ describe('resolveHost', () => {
     for (const ip of ['192.0.2.1', '::1', '2001:DB8::1', 'fe80::1%lo']) expect(await resolver.resolve(ip)).toEqual({ addresses: [ip] });
     expect(calls).toEqual([]);
   });
+
+  it('asks nobody about a mistyped address: a last label of digits is no host name', async () => {
+    const { lookup, calls } = fakeLookup({});
+    const asked: string[] = [];
+    const resolver = new Resolver({ lookup, query: async (host) => (asked.push(host), []), useLookup: () => false });
+    for (const host of ['198.51.100.999', '127.20.0.256', '0198.51.100.1', '198.51.100', '12345', 'node.1.']) {
+      expect(await resolver.resolve(host)).toEqual({ reason: 'no-address', message: `${host} is neither an IP address nor a host name` });
+    }
+    expect([...calls, ...asked]).toEqual([]);
+    expect(await resolver.resolve('node1.example')).toEqual({ reason: 'no-address', message: 'node1.example has no IPv4 or IPv6 address' });
+    expect(asked).toEqual(['node1.example', 'node1.example']);
+  });
 });
 
 describe('Resolver', () => {

@@ -42,7 +42,7 @@ describe('hostOfTarget', () => {
     ['', 'host is empty'],
     [':80', 'host is empty'],
     ['bad_name:80', '"bad_name" is not a valid host name: each dot-separated label must be 1-63 letters, digits or "-", not starting or ending with "-"'],
-    ['1.2.3.999:80', '"1.2.3.999" is not a valid IPv4 address'],
+    ['198.51.100.999:80', '"198.51.100.999" is not a valid IPv4 address'],
   ])('%j is rejected', (target, message) => {
     expect(hostOfTarget(target)).toEqual({ ok: false, message });
   });
