@@ -1,7 +1,8 @@
 // Static labels a monitor adds to its port series, so that Alertmanager can route by them.
 import { describeValue, quote } from './describe.js';
 
-const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+/** A Prometheus label name; names starting with "__" included (service discovery's __meta_* labels). */
+export const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 export const LABEL_NAME_MAX = 128;
 export const LABEL_VALUE_MAX = 1024;
 export const LABELS_MAX = 32;

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { readYaml } from './document.js';
-import { ConfigError } from './errors.js';
+import { ConfigError, type ConfigProblem } from './errors.js';
 import { problemsFromIssues } from './positions.js';
 import { configSchema } from './schema.js';
 import type { Config } from './types.js';
@@ -27,9 +27,14 @@ export async function loadConfigFile(path: string): Promise<Config> {
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
-    throw new ConfigError(path, [{ line: 0, col: 0, path: '', message: `cannot read: ${readFailure(err)}` }]);
+    throw new ConfigError(path, [cannotRead(err)]);
   }
   return parseConfig(text, path);
+}
+
+/** A file that cannot be read, as a problem of the file as a whole. */
+export function cannotRead(err: unknown): ConfigProblem {
+  return { line: 0, col: 0, path: '', message: `cannot read: ${readFailure(err)}` };
 }
 
 /** "ENOENT: no such file or directory", without the path Node appends. */

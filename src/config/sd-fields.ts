@@ -3,9 +3,7 @@ import { z } from 'zod';
 import { patternProblem } from '../sd/glob.js';
 import { describeValue, quote } from './describe.js';
 import { fail, leaf, ok } from './fields.js';
-import { labelNameProblem } from './labels.js';
-
-const SD_LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+import { LABEL_NAME, labelNameProblem } from './labels.js';
 
 export const filePatternField = leaf((v) => {
   if (typeof v !== 'string') return fail(`expected a file pattern like "targets/*.json", got ${describeValue(v)}`);
@@ -44,7 +42,7 @@ export const sdLabelsField = z.unknown().transform((v, ctx): Record<string, stri
     const issue = (at: 'key' | 'value', message: string): void => ctx.addIssue({ code: 'custom', path: [name], params: { at }, message, continue: true });
     if (nameProblem !== undefined) issue('key', nameProblem);
     else if (typeof from !== 'string') issue('value', `expected the name of a service-discovery label, got ${describeValue(from)}`);
-    else if (!SD_LABEL_NAME.test(from)) issue('value', `${quote(from)} is not a label name: letters, digits and "_", not starting with a digit`);
+    else if (!LABEL_NAME.test(from)) issue('value', `${quote(from)} is not a label name: letters, digits and "_", not starting with a digit`);
     else out[name] = from;
   }
   return out;

@@ -2,6 +2,7 @@
 // files the patterns match now, as the daemon would at start.
 import { readFile } from 'node:fs/promises';
 import { formatProblem } from '../config/errors.js';
+import { cannotRead } from '../config/load.js';
 import type { Config } from '../config/types.js';
 import { parseFile } from './file-sd.js';
 import { filePattern, listMatches } from './glob.js';
@@ -27,7 +28,7 @@ export async function checkSdFiles(config: Config): Promise<SdFileReport> {
             text = await readFile(file, 'utf8');
           } catch (err) {
             ok = false;
-            lines.push({ text: `${file}: cannot read: ${(err as Error).message.replace(/, \w+ '.*'$/s, '')}`, problem: true });
+            lines.push({ text: formatProblem(file, cannotRead(err)), problem: true });
             continue;
           }
           const parsed = parseFile(text);

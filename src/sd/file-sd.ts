@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { readYaml } from '../config/document.js';
 import { formatProblem, type ConfigProblem } from '../config/errors.js';
+import { cannotRead } from '../config/load.js';
 import { problemAt } from '../config/positions.js';
 import type { FileSdConfig } from '../config/types.js';
 import { filePattern, listMatches, type FilePattern } from './glob.js';
@@ -100,7 +101,7 @@ export class FileSd implements SdSource {
     } catch (err) {
       // Gone between listing and reading: the next read of the directory settles it.
       if ((err as NodeJS.ErrnoException).code === 'ENOENT' && before) return before;
-      return this.#failed(path, before, '', [{ line: 0, col: 0, path: '', message: `cannot read: ${(err as Error).message.replace(/, \w+ '.*'$/s, '')}` }]);
+      return this.#failed(path, before, '', [cannotRead(err)]);
     }
     const digest = createHash('sha1').update(text).digest('hex');
     if (before && before.digest === digest) return before.ok ? { ...before, lastSuccessMs: now } : before;

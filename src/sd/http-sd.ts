@@ -26,7 +26,6 @@ export class HttpSd implements SdSource {
   #lastBody: string | undefined;
   #timer: NodeJS.Timeout | undefined;
   #inFlight: AbortController | undefined;
-  #started = false;
   #stopped = false;
   readonly refresh: () => Promise<void>;
 
@@ -45,12 +44,10 @@ export class HttpSd implements SdSource {
   }
 
   start(): void {
-    this.#started = true;
     this.#arm();
   }
 
   stop(): void {
-    this.#started = false;
     this.#stopped = true;
     clearTimeout(this.#timer);
     this.#inFlight?.abort(new Error('service discovery stopped'));
@@ -132,7 +129,7 @@ export class HttpSd implements SdSource {
   #arm(): void {
     this.#timer = setTimeout(() => {
       void this.refresh().finally(() => {
-        if (this.#started) this.#arm();
+        if (!this.#stopped) this.#arm();
       });
     }, this.#intervalMs).unref();
   }

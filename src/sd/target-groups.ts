@@ -6,7 +6,7 @@ import { describeValue, quote } from '../config/describe.js';
 import type { ConfigProblem } from '../config/errors.js';
 import { isBlock } from '../config/blocks.js';
 import { hostProblem } from '../config/hosts.js';
-import { LABEL_VALUE_MAX } from '../config/labels.js';
+import { LABEL_NAME, LABEL_VALUE_MAX } from '../config/labels.js';
 import { formatPath } from '../config/positions.js';
 
 /** A host from service discovery and the labels of its target group (shared by the group's hosts). */
@@ -21,7 +21,6 @@ type Path = (string | number)[];
 /** Where the value at a path was written (`atKey`: its key), line and column; 0 and 0 when unknown. */
 export type Locate = (path: Path, atKey: boolean) => { line: number; col: number };
 
-const SD_LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 const MAX_PROBLEMS = 20;
 
 /** The hosts of a list of target groups in order, or every problem (up to 20) with where it is. */
@@ -63,7 +62,7 @@ function groupLabels(v: unknown, report: (path: Path, message: string, atKey?: b
   }
   const labels: Record<string, string> = {};
   for (const [name, value] of Object.entries(v)) {
-    if (!SD_LABEL_NAME.test(name)) report([name], `label name ${quote(name)} may only contain letters, digits and "_", and must not start with a digit`, true);
+    if (!LABEL_NAME.test(name)) report([name], `label name ${quote(name)} may only contain letters, digits and "_", and must not start with a digit`, true);
     else if (typeof value !== 'string') report([name], `label ${quote(name)} must have a string value, got ${describeValue(value)}`);
     else if (value.length > LABEL_VALUE_MAX) report([name], `label ${quote(name)} has a value longer than ${LABEL_VALUE_MAX} characters`);
     else labels[name] = value;
