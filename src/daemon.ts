@@ -203,10 +203,10 @@ export class Daemon {
       this.#log.error({ monitor, dropped, maxTargets: MAX_TARGETS }, 'service discovery found more hosts than portwatch checks; the last ones are left out');
     }
     const mine = selectShard(merged.config, this.#flags.shard);
-    this.#targets = targetsOf(mine);
-    this.#intervals = new Map(mine.monitors.map((m) => [m.name, m.intervalMs]));
     this.#store.setTargets(mine.monitors);
-    this.#scheduler.set([...this.#targets.values()].map((t) => ({ id: t.id, intervalMs: t.intervalMs })));
+    this.#targets = targetsOf(mine, (id) => this.#store.get(id)?.id ?? id);
+    this.#intervals = new Map(mine.monitors.map((m) => [m.name, m.intervalMs]));
+    this.#scheduler.set(this.#targets);
     this.#sweeps.set(mine.monitors);
   }
 

@@ -70,14 +70,18 @@ function settingsOf(m: MonitorConfig): MonitorSettings {
   return { monitor: m.name, intervalMs: m.intervalMs, timeoutMs: m.timeoutMs, retries: m.retries, ipFamily: m.ipFamily };
 }
 
-export function targetsOf(config: Config): Map<string, CheckTarget> {
+/**
+ * The targets of `config` by id. `sameId` may return an equal id string that is kept
+ * elsewhere already (the store's), so that 100k+ ids are held once, not twice.
+ */
+export function targetsOf(config: Config, sameId: (id: string) => string = (id) => id): Map<string, CheckTarget> {
   const targets = new Map<string, CheckTarget>();
   for (const m of config.monitors) {
     const settings = settingsOf(m);
     for (const host of m.hosts) {
       for (const [ports, expected] of [[m.expectOpen, 'open'], [m.expectClosed, 'closed']] as const) {
         for (const port of ports) {
-          const id = targetId(m.name, host, port);
+          const id = sameId(targetId(m.name, host, port));
           targets.set(id, new ConfiguredTarget(id, host, port, expected, settings));
         }
       }

@@ -21,25 +21,40 @@ export interface SchedulerOptions {
   onError?: (id: string, err: unknown) => void;
 }
 
-/** A job and, while it is queued, its place in the queue: the job is its own queue entry. */
-interface JobState {
-  readonly id: string;
-  intervalMs: number;
-  phase: number;
+/**
+ * Jobs that can be gone through twice (set() checks them all before it changes anything):
+ * an array, or a Map whose values are the jobs, as the daemon keeps its targets.
+ */
+export interface Jobs {
+  values(): Iterable<Job>;
+}
+
+/**
+ * A job and, while it is queued, its place in the queue: the job is its own queue entry.
+ * A class, so that 100k+ of them share one shape and none is pretenured as a literal's
+ * objects may be (see CheckConfirmation in check/checker.ts).
+ */
+class JobState {
   /** When it is due next; meaningful while queued. */
-  at: number;
+  at = 0;
   /** Breaks ties in queueing order, so jobs due together run in the order they were added. */
-  seq: number;
+  seq = 0;
   /** Its position in the queue, -1 when not queued (running, or removed). */
-  heapIndex: number;
-  /** Order of creation, so a round waiter counts only the jobs present when it began. */
-  readonly addedSeq: number;
-  running: boolean;
-  ranOnce: boolean;
+  heapIndex = -1;
+  running = false;
+  ranOnce = false;
   /** Taken out of the job set; a run in flight finishes but is not requeued. */
-  removed: boolean;
+  removed = false;
   /** The job of the same id added while this removed one still ran: queued when this run ends. */
-  successor: JobState | undefined;
+  successor: JobState | undefined = undefined;
+
+  constructor(
+    readonly id: string,
+    public intervalMs: number,
+    public phase: number,
+    /** Order of creation, so a round waiter counts only the jobs present when it began. */
+    readonly addedSeq: number,
+  ) {}
 }
 
 /** Jobs are counted rather than listed: a set of 100k ids would live through the whole first round. */
@@ -112,9 +127,9 @@ export class Scheduler {
    * has not run yet stays due at once). Removed jobs are never run again: a run in flight
    * finishes but is not requeued.
    */
-  set(jobs: readonly Job[]): void {
+  set(jobs: Jobs): void {
     const wanted = new Set<string>();
-    for (const job of jobs) {
+    for (const job of jobs.values()) {
       if (wanted.has(job.id)) throw new RangeError(`duplicate job id ${JSON.stringify(job.id)}`);
       if (!Number.isSafeInteger(job.intervalMs) || job.intervalMs <= 0) {
         throw new RangeError(`job ${JSON.stringify(job.id)}: intervalMs must be a positive safe integer, got ${job.intervalMs}`);
@@ -128,22 +143,10 @@ export class Scheduler {
       else this.#remove(state);
     }
     const next: JobState[] = [];
-    for (const job of jobs) {
+    for (const job of jobs.values()) {
       const state = kept.get(job.id);
       if (!state) {
-        const fresh: JobState = {
-          id: job.id,
-          intervalMs: job.intervalMs,
-          phase: phaseOf(job.id, job.intervalMs),
-          at: 0,
-          seq: 0,
-          heapIndex: -1,
-          addedSeq: this.#added++,
-          running: false,
-          ranOnce: false,
-          removed: false,
-          successor: undefined,
-        };
+        const fresh = new JobState(job.id, job.intervalMs, phaseOf(job.id, job.intervalMs), this.#added++);
         next.push(fresh);
         const stillRunning = this.#running.get(job.id);
         if (stillRunning === undefined) this.#enqueue(fresh, now);
