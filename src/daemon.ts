@@ -1,8 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { Checker } from './check/checker.js';
+import type { CheckTarget } from './check/target.js';
 import { logChanges } from './check/log-changes.js';
-import { targetsOf, type CheckTarget } from './check/target.js';
 import type { DaemonFlags } from './cli/flags.js';
 import { MAX_TARGETS } from './config/checks.js';
 import { loadConfigFile } from './config/load.js';
@@ -41,7 +41,6 @@ export class Daemon {
   readonly #sd: ServiceDiscovery;
   /** The config file's config, running: service discovery adds to it. */
   #config: Config | undefined;
-  #targets = new Map<string, CheckTarget>();
   #intervals = new Map<string, number>();
   #http: HttpServer | undefined;
   #web: WebServing | undefined;
@@ -124,7 +123,7 @@ export class Daemon {
     this.#self.setConfigReload(true, Date.now());
     this.#ready = true;
     this.#log.info(
-      { version: VERSION, configFile: this.#flags.configFile, listen: this.#http.host.includes(':') ? `[${this.#http.host}]:${this.#http.port}` : `${this.#http.host}:${this.#http.port}`, scheme: this.#web.scheme, monitors: config.monitors.length, targets: this.#targets.size, concurrency: this.#concurrency, shard: this.#flags.shard },
+      { version: VERSION, configFile: this.#flags.configFile, listen: this.#http.host.includes(':') ? `[${this.#http.host}]:${this.#http.port}` : `${this.#http.host}:${this.#http.port}`, scheme: this.#web.scheme, monitors: config.monitors.length, targets: this.#store.targets().size, concurrency: this.#concurrency, shard: this.#flags.shard },
       'portwatch started',
     );
     const roundStarted = performance.now();
@@ -146,7 +145,7 @@ export class Daemon {
       logChanges(this.#log, changes);
       return changes;
     };
-    return recheck({ targets: this.#targets.values(), check, records: (id) => this.#store.get(id)?.byIp.values() ?? [] }, filter);
+    return recheck({ targets: this.#store.targets().values(), check, records: (id) => this.#store.get(id)?.byIp.values() ?? [] }, filter);
   }
 
   async stop(): Promise<void> {
@@ -177,14 +176,14 @@ export class Daemon {
     this.#apply(config);
     if (web) this.#web?.apply(web);
     this.#self.setConfigReload(true, Date.now());
-    this.#log.info({ configFile: this.#flags.configFile, monitors: config.monitors.length, targets: this.#targets.size }, 'config reloaded');
+    this.#log.info({ configFile: this.#flags.configFile, monitors: config.monitors.length, targets: this.#store.targets().size }, 'config reloaded');
   }
 
   /** Service discovery found other hosts: check them with the running config. */
   #discovered(): void {
     if (this.#config === undefined || this.#stopping) return;
     this.#applyTargets(this.#config);
-    this.#log.info({ targets: this.#targets.size }, 'service discovery changed the targets');
+    this.#log.info({ targets: this.#store.targets().size }, 'service discovery changed the targets');
   }
 
   /** Runs `config` from now on (at start and at each good reload). */
@@ -204,14 +203,13 @@ export class Daemon {
     }
     const mine = selectShard(merged.config, this.#flags.shard);
     this.#store.setTargets(mine.monitors);
-    this.#targets = targetsOf(mine, (id) => this.#store.get(id)?.id ?? id);
     this.#intervals = new Map(mine.monitors.map((m) => [m.name, m.intervalMs]));
-    this.#scheduler.set(this.#targets);
+    this.#scheduler.set(this.#store.targets());
     this.#sweeps.set(mine.monitors);
   }
 
   #runCheck(id: string): Promise<void> | undefined {
-    const target = this.#targets.get(id);
+    const target = this.#store.get(id);
     if (!target) return undefined; // removed by a reload since it was scheduled
     return this.#checker.check(target).then(this.#logChanges);
   }
@@ -222,7 +220,7 @@ export class Daemon {
     const states = { open: 0, closed: 0, filtered: 0, error: 0 };
     this.#store.forEachRecord((r) => void (states[r.state] += 1));
     const violations = [...this.#store.violationCounts().values()].reduce((n, c) => n + c.open + c.closed, 0);
-    this.#log.info({ ...states, violations, targets: this.#targets.size, durationSeconds }, 'first round complete');
+    this.#log.info({ ...states, violations, targets: this.#store.targets().size, durationSeconds }, 'first round complete');
   }
 }
 

@@ -1,7 +1,7 @@
-const FNV_OFFSET = 0xcbf29ce484222325n;
-const FNV_PRIME = 0x100000001b3n;
-const MASK64 = (1n << 64n) - 1n;
+const TWO_32 = 2 ** 32;
 const encoder = new TextEncoder();
+/** Reused for each id's UTF-8 bytes: set() hashes 100k+ ids at once. */
+let bytes = new Uint8Array(256);
 
 function assertInterval(intervalMs: number): void {
   if (!Number.isSafeInteger(intervalMs) || intervalMs <= 0) {
@@ -9,21 +9,69 @@ function assertInterval(intervalMs: number): void {
   }
 }
 
+/** The high 32 bits of the 64-bit product of two unsigned 32-bit numbers, from 16-bit halves (each product exact in a double). */
+function mulHigh(a: number, b: number): number {
+  const a0 = a & 0xffff;
+  const a1 = a >>> 16;
+  const b0 = b & 0xffff;
+  const b1 = b >>> 16;
+  const cross1 = a1 * b0;
+  const cross2 = a0 * b1;
+  const carry = ((a0 * b0) >>> 16) + (cross1 & 0xffff) + (cross2 & 0xffff);
+  return (a1 * b1 + (cross1 >>> 16) + (cross2 >>> 16) + (carry >>> 16)) >>> 0;
+}
+
+/** A 64-bit value as two unsigned 32-bit halves; set in place, so hashing an id allocates nothing. */
+const h = { hi: 0, lo: 0 };
+
+/** h = h * (hi:lo) mod 2^64. */
+function multiply(hi: number, lo: number): void {
+  const high = (mulHigh(h.lo, lo) + Math.imul(h.hi, lo) + Math.imul(h.lo, hi)) >>> 0;
+  h.lo = Math.imul(h.lo, lo) >>> 0;
+  h.hi = high;
+}
+
+/** h ^= h >> 33. */
+function fold(): void {
+  h.lo = (h.lo ^ (h.hi >>> 1)) >>> 0;
+}
+
 /**
- * FNV-1a over the id's UTF-8 bytes, then the MurmurHash3 64-bit finalizer. FNV-1a's
- * multiplier is odd, so its low k bits depend only on the low k bits of each byte; the
- * phase is taken modulo intervals like 60000 = 2^5 * 1875, and the finalizer mixes the high
- * bits down so such intervals see the whole hash (ids differing only in letter case, say).
+ * FNV-1a over the id's UTF-8 bytes, then the MurmurHash3 64-bit finalizer, into `h`.
+ * FNV-1a's multiplier is odd, so its low k bits depend only on the low k bits of each
+ * byte; the phase is taken modulo intervals like 60000 = 2^5 * 1875, and the finalizer
+ * mixes the high bits down so such intervals see the whole hash (ids differing only in
+ * letter case, say). In 32-bit halves rather than BigInt: a BigInt per byte made hashing
+ * 100k ids tens of MB of garbage.
  */
-function hash64(id: string): bigint {
-  let h = FNV_OFFSET;
-  for (const byte of encoder.encode(id)) h = ((h ^ BigInt(byte)) * FNV_PRIME) & MASK64;
-  h ^= h >> 33n;
-  h = (h * 0xff51afd7ed558ccdn) & MASK64;
-  h ^= h >> 33n;
-  h = (h * 0xc4ceb9fe1a85ec53n) & MASK64;
-  h ^= h >> 33n;
-  return h;
+function hash64(id: string): void {
+  if (bytes.length < id.length * 3) bytes = new Uint8Array(id.length * 3);
+  const n = encoder.encodeInto(id, bytes).written;
+  h.hi = 0xcbf29ce4;
+  h.lo = 0x84222325;
+  for (let i = 0; i < n; i++) {
+    h.lo = (h.lo ^ bytes[i]!) >>> 0;
+    // The FNV prime is 2^40 + 0x1b3: h * 0x1b3, plus h shifted left by 40 (only the low half reaches the high one).
+    const low = h.lo * 0x1b3;
+    h.hi = (h.hi * 0x1b3 + Math.floor(low / TWO_32) + ((h.lo << 8) >>> 0)) % TWO_32;
+    h.lo = low % TWO_32;
+  }
+  fold();
+  multiply(0xff51afd7, 0xed558ccd);
+  fold();
+  multiply(0xc4ceb9fe, 0x1a85ec53);
+  fold();
+}
+
+/** (hi * 2^32 + lo) mod m, exact for any safe m: every intermediate stays below 2^54 and even, or below 2^53. */
+function modulo(hi: number, lo: number, m: number): number {
+  let r = hi % m;
+  for (let bit = 0; bit < 32; bit++) {
+    r *= 2;
+    if (r >= m) r -= m;
+  }
+  const l = lo % m;
+  return r >= m - l ? r - (m - l) : r + l;
 }
 
 /**
@@ -34,7 +82,8 @@ function hash64(id: string): bigint {
 export function phaseOf(id: string, intervalMs: number): number {
   assertInterval(intervalMs);
   // A 64-bit hash modulo an interval below 2^53 is biased by < 2^-11: not worth rejection sampling.
-  return Number(hash64(id) % BigInt(intervalMs));
+  hash64(id);
+  return modulo(h.hi, h.lo, intervalMs);
 }
 
 /**

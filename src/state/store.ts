@@ -1,4 +1,5 @@
-import type { MonitorConfig } from '../config/types.js';
+import type { CheckTarget } from '../check/target.js';
+import type { IpFamily, MonitorConfig } from '../config/types.js';
 import type { Expectation, PortState, ProbeResult, Reason } from '../types.js';
 import { isViolation } from '../types.js';
 import { DiscoveryState } from './discovery.js';
@@ -104,18 +105,33 @@ export class AddressRecords {
   }
 }
 
+/** What every target of one monitor shares: referenced by each target, not copied into it. */
+export interface MonitorSettings {
+  readonly monitor: string;
+  readonly intervalMs: number;
+  readonly timeoutMs: number;
+  readonly retries: number;
+  readonly ipFamily: IpFamily | undefined;
+}
+
+function settingsOf(m: MonitorConfig): MonitorSettings {
+  return { monitor: m.name, intervalMs: m.intervalMs, timeoutMs: m.timeoutMs, retries: m.retries, ipFamily: m.ipFamily };
+}
+
 /**
- * One configured (monitor, host, port) and what its last check found per address. The
- * entry is its own address records: one object per target rather than two.
+ * One configured (monitor, host, port), everything needed to check it, and what its last
+ * check found per address. The entry is its own address records and the target the
+ * scheduler and checker work on: one object per target rather than three.
  */
-export class TargetEntry extends AddressRecords {
+export class TargetEntry extends AddressRecords implements CheckTarget {
   constructor(
     readonly id: string,
-    readonly monitor: string,
     readonly host: string,
     readonly port: number,
     readonly expected: Expectation,
     readonly labels: Labels,
+    /** Replaced when a reload changes the monitor's interval, timeout, retries or family. */
+    public settings: MonitorSettings,
   ) {
     super();
   }
@@ -123,6 +139,26 @@ export class TargetEntry extends AddressRecords {
   /** The records by address (the entry itself). */
   get byIp(): AddressRecords {
     return this;
+  }
+
+  get monitor(): string {
+    return this.settings.monitor;
+  }
+
+  get intervalMs(): number {
+    return this.settings.intervalMs;
+  }
+
+  get timeoutMs(): number {
+    return this.settings.timeoutMs;
+  }
+
+  get retries(): number {
+    return this.settings.retries;
+  }
+
+  get ipFamily(): IpFamily | undefined {
+    return this.settings.ipFamily;
   }
 }
 
@@ -199,20 +235,25 @@ export class PortStore {
     // Ids only, and entries made in place: 100k interim objects would be garbage the heap keeps until its next full collection.
     const wanted = new Set<string>();
     const newLabels = new Map<string, Labels>();
-    const wantTarget = (monitor: string, host: string, port: number, expected: Expectation, labels: Labels): void => {
-      const id = targetId(monitor, host, port);
+    let settings: MonitorSettings;
+    const wantTarget = (host: string, port: number, expected: Expectation, labels: Labels): void => {
+      const id = targetId(settings.monitor, host, port);
       wanted.add(id);
       const existing = this.#targets.get(id);
-      if (existing && existing.expected === expected && sameLabels(existing.labels, labels)) return;
-      this.#targets.set(id, new TargetEntry(id, monitor, host, port, expected, labels));
+      if (existing && existing.expected === expected && sameLabels(existing.labels, labels)) {
+        existing.settings = settings;
+        return;
+      }
+      this.#targets.set(id, new TargetEntry(id, host, port, expected, labels, settings));
     };
     for (const m of monitors) {
       const labels = m.labels ?? NO_LABELS;
       newLabels.set(m.name, labels);
+      settings = settingsOf(m);
       for (const host of m.hosts) {
         const own = m.hostLabels?.get(host) ?? labels;
-        for (const port of m.expectOpen) wantTarget(m.name, host, port, 'open', own);
-        for (const port of m.expectClosed) wantTarget(m.name, host, port, 'closed', own);
+        for (const port of m.expectOpen) wantTarget(host, port, 'open', own);
+        for (const port of m.expectClosed) wantTarget(host, port, 'closed', own);
       }
     }
     for (const id of this.#targets.keys()) {
@@ -221,6 +262,11 @@ export class PortStore {
     this.#monitors = monitors.map((m) => m.name);
     this.#labels = newLabels;
     this.discovery.setMonitors(monitors);
+  }
+
+  /** Every configured target by id, in configuration order. */
+  targets(): ReadonlyMap<string, TargetEntry> {
+    return this.#targets;
   }
 
   /** The extra labels of a configured monitor, names sorted ({} when none). */

@@ -14,6 +14,12 @@ describe('phaseOf', () => {
     expect(phaseOf('web/www.example.com:443', 60_000)).toBe(phaseOf('web/www.example.com:443', 60_000));
   });
 
+  it('equals the 64-bit hash computed with BigInt, for any id and any safe interval', () => {
+    const ids = ['', 'a', 'web/www.example.com:443', 'ünïcödé/bücher.example:80', '\u{1F600}/x:1', 'x'.repeat(300), ...Array.from({ length: 300 }, (_, i) => `m\u0000host-${i * 7919}.example.org\u0000${i % 65536}`)];
+    const intervals = [1, 2, 7, 1000, 60_000, HOUR, 2 ** 31 + 11, 2 ** 45 - 1, 2 ** 52 + 3, Number.MAX_SAFE_INTEGER];
+    for (const id of ids) for (const interval of intervals) expect(phaseOf(id, interval)).toBe(referencePhase(id, interval));
+  });
+
   it('stays in [0, interval) for short and long intervals', () => {
     for (const interval of [1, 7, SECOND, HOUR, 30 * DAY, 365 * DAY]) {
       for (let i = 0; i < 200; i++) {
@@ -28,7 +34,7 @@ describe('phaseOf', () => {
   it.each([
     ['hostnames', 10_000, (i: number) => `web/host-${i}.example.com:443`],
     ['short ids, tiny interval', 10, (i: number) => `t${i}`],
-    ['addresses and ports, 2^5 in the interval', 60_000, (i: number) => `scan/10.0.${i >> 8}.${i & 255}:22`],
+    ['addresses and ports, 2^5 in the interval', 60_000, (i: number) => `scan/[2001:db8::${i.toString(16)}]:22`],
   ])('spreads 10,000 %s evenly over 10 buckets (±15%%)', (_name, interval, id) => {
     const buckets = new Array<number>(10).fill(0);
     for (let i = 0; i < 10_000; i++) buckets[Math.floor((phaseOf(id(i), interval) * 10) / interval)]! += 1;
@@ -80,3 +86,16 @@ describe('nextRunAt', () => {
     expect(() => nextRunAt(JAN_2026, -1, SECOND)).toThrow(RangeError);
   });
 });
+
+/** FNV-1a 64 then the MurmurHash3 finalizer, in BigInt: the definition phaseOf must agree with. */
+function referencePhase(id: string, intervalMs: number): number {
+  const mask = (1n << 64n) - 1n;
+  let h = 0xcbf29ce484222325n;
+  for (const byte of new TextEncoder().encode(id)) h = ((h ^ BigInt(byte)) * 0x100000001b3n) & mask;
+  h ^= h >> 33n;
+  h = (h * 0xff51afd7ed558ccdn) & mask;
+  h ^= h >> 33n;
+  h = (h * 0xc4ceb9fe1a85ec53n) & mask;
+  h ^= h >> 33n;
+  return Number(h % BigInt(intervalMs));
+}
