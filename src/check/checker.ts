@@ -1,10 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ALL_ROUTABLE, canRoute, noRouteIfUnroutable, pickAddresses, type Routable } from '../probe/families.js';
 import type { IpFamily } from '../config/types.js';
-import type { Want } from '../probe/resolve.js';
+import { literalAnswer, type Want } from '../probe/resolve.js';
 import type { PortStore, AddressResult, StateChange } from '../state/store.js';
-import type { ProbeResult } from '../types.js';
-import { confirmResult, type ConfirmOptions } from './confirm.js';
+import type { PortState, ProbeResult } from '../types.js';
+import { confirmResult, type Confirmation } from './confirm.js';
 import type { CheckTarget } from './target.js';
 
 export type Resolution = { addresses: string[] } | { reason: 'dns-failure' | 'no-address' | 'no-route'; message: string };
@@ -33,43 +33,45 @@ export class Checker {
     this.#deps = { now: Date.now, retryDelayMs: 250, routable: () => ALL_ROUTABLE, ...deps };
   }
 
-  /**
-   * Async with awaits rather than a then-chain: awaiting a native promise takes one
-   * microtask, where a then callback that returns a promise takes three (the callback,
-   * then adopting the promise), and every check of a round takes this path.
-   */
-  async check(target: CheckTarget): Promise<StateChange[]> {
-    const { store, resolve, now, retryDelayMs, routable } = this.#deps;
-    const family = target.ipFamily ?? 'auto';
-    const want = WANT[family];
+  check(target: CheckTarget): Promise<StateChange[]> {
+    // An IP literal, nearly every target of a big config, is its own answer: no lookup and
+    // no async frame for it, where each check of a round allocates whatever this path does.
+    const literal = literalAnswer(target.host);
+    return literal === undefined ? this.#checkName(target) : this.#checkAddresses(target, literal);
+  }
+
+  async #checkName(target: CheckTarget): Promise<StateChange[]> {
+    const { resolve, retryDelayMs } = this.#deps;
+    const want = WANT[target.ipFamily ?? 'auto'];
     let resolution = await resolve(target.host, want);
     // A resolver failure is confirmed like any other news, so one lost DNS answer is no alarm.
     for (let i = 0; i < target.retries && 'reason' in resolution; i++) {
       await sleep(retryDelayMs);
       resolution = await resolve(target.host, want);
     }
+    return this.#checkAddresses(target, resolution);
+  }
+
+  #checkAddresses(target: CheckTarget, resolution: Resolution): Promise<StateChange[]> {
+    const { store, now, routable } = this.#deps;
     const routes = routable();
-    const picked = 'reason' in resolution ? resolution : picks(target.host, resolution, family, routes);
+    const picked = 'reason' in resolution ? resolution : picks(target.host, resolution, target.ipFamily ?? 'auto', routes);
     if ('reason' in picked) {
-      return store.record(target.id, [{ ip: '', result: { state: 'error', reason: picked.reason, durationSeconds: 0 } }], now());
+      return Promise.resolve(store.record(target.id, [{ ip: '', result: { state: 'error', reason: picked.reason, durationSeconds: 0 } }], now()));
     }
     const addresses = picked.addresses;
     // Nearly every target has one address: no Promise.all and no array of promises for it.
     if (addresses.length === 1) {
       const ip = addresses[0]!;
-      const result = await this.#confirmed(target, ip, routes);
-      return store.record(target.id, [{ ip, result }], now());
+      return confirmResult(this.#confirmation(target, ip, routes)).then((result) => store.record(target.id, [{ ip, result }], now()));
     }
-    const results = await Promise.all(addresses.map(async (ip): Promise<AddressResult> => ({ ip, result: await this.#confirmed(target, ip, routes) })));
-    return store.record(target.id, results, now());
+    return Promise.all(addresses.map(async (ip): Promise<AddressResult> => ({ ip, result: await confirmResult(this.#confirmation(target, ip, routes)) }))).then((results) =>
+      store.record(target.id, results, now()),
+    );
   }
 
-  #confirmed(target: CheckTarget, ip: string, routes: Routable): Promise<ProbeResult> {
-    const { store, attempt, retryDelayMs } = this.#deps;
-    return confirmResult(
-      () => attempt(ip, target.port, target.timeoutMs),
-      new CheckConfirmation(store.confirmedState(target.id, ip), target, retryDelayMs, (result) => noRouteIfUnroutable(result, ip, routes)),
-    );
+  #confirmation(target: CheckTarget, ip: string, routes: Routable): AddressCheck {
+    return new AddressCheck(this.#deps.store.confirmedState(target.id, ip), target, ip, routes, this.#deps);
   }
 }
 
@@ -84,23 +86,35 @@ function picks(host: string, resolution: { addresses: string[] }, family: IpFami
 }
 
 /**
- * confirmResult's options, as a class rather than an object literal: one is made per
- * check and lives as long as the check, and V8 pretenures object-literal sites whose
- * objects mostly survive a scavenge (as they do when a round starts with a burst of
- * checks); every later one is then old-generation garbage, 20+ MB over a 65535-port round.
+ * One address of a check, as confirmResult asks for it. A class rather than an object
+ * literal with closures: one is made per check and lives as long as the check, and V8
+ * pretenures object-literal sites whose objects mostly survive a scavenge (as they do when a
+ * round starts with a burst of checks); every later one is then old-generation garbage,
+ * 20+ MB over a 65535-port round.
  */
-class CheckConfirmation implements ConfirmOptions {
+class AddressCheck implements Confirmation {
   readonly expected: CheckTarget['expected'];
   readonly retries: number;
+  readonly retryDelayMs: number;
 
   constructor(
-    readonly baseline: ConfirmOptions['baseline'],
-    target: CheckTarget,
-    readonly retryDelayMs: number,
-    readonly read: (result: ProbeResult) => ProbeResult,
+    readonly baseline: PortState | undefined,
+    readonly target: CheckTarget,
+    readonly ip: string,
+    readonly routes: Routable,
+    readonly deps: Required<CheckerDeps>,
   ) {
     this.expected = target.expected;
     this.retries = target.retries;
+    this.retryDelayMs = deps.retryDelayMs;
+  }
+
+  attempt(): Promise<ProbeResult> {
+    return this.deps.attempt(this.ip, this.target.port, this.target.timeoutMs);
+  }
+
+  read(result: ProbeResult): ProbeResult {
+    return noRouteIfUnroutable(result, this.ip, this.routes);
   }
 }
 

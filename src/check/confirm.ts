@@ -18,7 +18,12 @@ export interface ConfirmOptions {
   /** Pause before each re-attempt, so a burst of loss is not sampled twice. */
   retryDelayMs: number;
   /** What an attempt's result means here (e.g. net-unreach without a route is no-route), applied to each before it is judged. */
-  read?: (result: ProbeResult) => ProbeResult;
+  read?(result: ProbeResult): ProbeResult;
+}
+
+/** The attempt to make, and again, with how to judge it: a method, so a check made per port needs no closure for it. */
+export interface Confirmation extends ConfirmOptions {
+  attempt(): Promise<ProbeResult>;
 }
 
 /**
@@ -26,26 +31,26 @@ export interface ConfirmOptions {
  * is believed: one re-attempt that agrees with the belief keeps it, so a lost SYN or a
  * briefly busy listener raises no alarm. The last attempt is what is believed otherwise.
  */
-export function confirmResult(attempt: () => Promise<ProbeResult>, opts: ConfirmOptions): Promise<ProbeResult> {
+export function confirmResult(c: Confirmation): Promise<ProbeResult> {
   // Most results are no news: no async frame of their own for those.
   let first: Promise<ProbeResult>;
   try {
-    first = attempt();
+    first = c.attempt();
   } catch (err) {
     return Promise.reject(err);
   }
   return first.then((raw) => {
-    const result = opts.read === undefined ? raw : opts.read(raw);
-    return opts.retries > 0 && isNews(opts.baseline, opts.expected, result.state) ? reattempt(result, attempt, opts) : result;
+    const result = c.read === undefined ? raw : c.read(raw);
+    return c.retries > 0 && isNews(c.baseline, c.expected, result.state) ? reattempt(result, c) : result;
   });
 }
 
-async function reattempt(first: ProbeResult, attempt: () => Promise<ProbeResult>, opts: ConfirmOptions): Promise<ProbeResult> {
+async function reattempt(first: ProbeResult, c: Confirmation): Promise<ProbeResult> {
   let result = first;
-  for (let i = 0; i < opts.retries && isNews(opts.baseline, opts.expected, result.state); i++) {
-    await sleep(opts.retryDelayMs);
-    const raw = await attempt();
-    result = opts.read === undefined ? raw : opts.read(raw);
+  for (let i = 0; i < c.retries && isNews(c.baseline, c.expected, result.state); i++) {
+    await sleep(c.retryDelayMs);
+    const raw = await c.attempt();
+    result = c.read === undefined ? raw : c.read(raw);
   }
   return result;
 }

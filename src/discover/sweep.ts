@@ -51,7 +51,8 @@ export async function sweepHost(monitor: MonitorConfig, host: string, deps: Swee
       const i = order[next++]!;
       const a = Math.floor(i / ports.length);
       const [ip, port] = [addresses[a]!, ports[i % ports.length]!];
-      const result = await confirmResult(async () => noRouteIfUnroutable(await deps.attempt(ip, port, monitor.timeoutMs), ip, routes), {
+      const result = await confirmResult({
+        attempt: async () => noRouteIfUnroutable(await deps.attempt(ip, port, monitor.timeoutMs), ip, routes),
         baseline: deps.seenOpen(ip, port) ? 'open' : undefined,
         expected: 'closed',
         retries: monitor.retries,

@@ -89,10 +89,8 @@ export class Resolver {
    * another sees.
    */
   async resolve(host: string, want: Want = BOTH): Promise<Resolution> {
-    // The cache first: a Map lookup is cheaper than isIP's regular expressions, once per check.
-    const literal = literals.get(host);
+    const literal = literalAnswer(host);
     if (literal !== undefined) return literal;
-    if (net.isIP(host) !== 0) return literalResolution(host);
     // A last label of digits is no host name but a mistyped address ("198.51.100.999"):
     // asking DNS for it would only send a query off the machine that cannot succeed.
     if (NUMERIC_TLD.test(host)) return { reason: 'no-address', message: `${host} is neither an IP address nor a host name` };
@@ -220,9 +218,12 @@ function codeOf(err: unknown): string {
 const literals = new Map<string, Resolution>();
 const MAX_LITERALS = 65_536;
 
-function literalResolution(host: string): Resolution {
+/** The answer for `host` when it is an IP literal, without asking anyone; undefined for a name. */
+export function literalAnswer(host: string): Resolution | undefined {
+  // The cache first: a Map lookup is cheaper than isIP's regular expressions, once per check.
   let answer = literals.get(host);
   if (answer === undefined) {
+    if (net.isIP(host) === 0) return undefined;
     // Bounded: literals dropped from the config by reloads do not pile up.
     if (literals.size >= MAX_LITERALS) literals.clear();
     answer = Object.freeze({ addresses: Object.freeze([host]) as string[] });

@@ -32,7 +32,7 @@ describe('confirmResult', () => {
   for (const c of cases) {
     it(c.name, async () => {
       const s = scripted(c.states);
-      const r = await confirmResult(s.attempt, { baseline: c.baseline, expected: c.expected, retries: c.retries, retryDelayMs: 0 });
+      const r = await confirmResult({ attempt: s.attempt, baseline: c.baseline, expected: c.expected, retries: c.retries, retryDelayMs: 0 });
       expect(r.state).toBe(c.believed);
       expect(s.calls()).toBe(c.calls);
     });
