@@ -54,6 +54,8 @@ interface AddressState {
    * time a full window of attempts went unanswered, back to perAddress at the next answer.
    */
   window: number;
+  /** Attempts presumed silent since the address last answered, towards the next widening. */
+  silentSinceAnswer: number;
   silenceTimer: NodeJS.Timeout | undefined;
 }
 
@@ -181,7 +183,7 @@ export class ProbeLimiter {
       if (state === undefined) {
         const rtt = this.#rttMemory.get(address) ?? new RttEstimate();
         this.#rttMemory.delete(address);
-        state = { waiting: new Queue(), started: new Queue(), running: 0, active: 0, ready: false, rtt, window: this.#perAddress, silenceTimer: undefined };
+        state = { waiting: new Queue(), started: new Queue(), running: 0, active: 0, ready: false, rtt, window: this.#perAddress, silentSinceAnswer: 0, silenceTimer: undefined };
         this.#addresses.set(address, state);
       }
       const owner = state;
@@ -205,6 +207,7 @@ export class ProbeLimiter {
             if (answered !== undefined) {
               owner.rtt.observe(answered);
               owner.window = this.#perAddress;
+              owner.silentSinceAnswer = 0;
             }
             if (outOfDescriptors(value)) this.reportDescriptorsExhausted();
             else this.reportDescriptorsFine();
@@ -268,8 +271,14 @@ export class ProbeLimiter {
       this.#silent++;
       released++;
     }
-    // A whole window gone unanswered: a firewall, most likely; the next window may be twice as wide.
-    if (released >= state.window) state.window = Math.min(state.window * 2, this.#perAddress * SILENT_WINDOW_GROWTH);
+    // A whole window gone unanswered since the last answer: a firewall, most likely; the next
+    // window may be twice as wide. Counted across releases, since a window that began with a
+    // few answers (the open ports) is released in parts.
+    state.silentSinceAnswer += released;
+    if (state.silentSinceAnswer >= state.window) {
+      state.silentSinceAnswer = 0;
+      state.window = Math.min(state.window * 2, this.#perAddress * SILENT_WINDOW_GROWTH);
+    }
     this.#markReady(state);
     this.#pump();
   }
