@@ -71,18 +71,23 @@ function failed(status: number): HandleOutcome {
   return outcome;
 }
 
+/** Who hears an attempt's outcome: an object with a method rather than a callback, so that a caller needs no closure per attempt. */
+export interface HandleListener {
+  settled(outcome: HandleOutcome): void;
+}
+
 /**
  * The state of one attempt. Its callbacks are shared functions that find it through the
  * request or the timer argument, so an attempt allocates no closures: at 30k+ probes a
  * second, closures are a good part of the garbage. A class rather than an object literal, so
- * that V8 never pretenures it (see CheckConfirmation in check/checker.ts).
+ * that V8 never pretenures it (see AddressCheck in check/checker.ts).
  */
 class HandleAttempt {
   timer: NodeJS.Timeout | undefined = undefined;
 
   constructor(
     readonly handle: TcpHandle,
-    public done: ((outcome: HandleOutcome) => void) | undefined,
+    public done: HandleListener | undefined,
   ) {}
 }
 
@@ -90,7 +95,11 @@ function settle(attempt: HandleAttempt, outcome: HandleOutcome): void {
   const done = attempt.done!;
   attempt.done = undefined;
   clearTimeout(attempt.timer);
-  done(outcome);
+  done.settled(outcome);
+}
+
+function settleLater(listener: HandleListener, outcome: HandleOutcome): void {
+  listener.settled(outcome);
 }
 
 function onTimeout(attempt: HandleAttempt): void {
@@ -123,10 +132,10 @@ function onComplete(this: ConnectReq, status: number): void {
 function noop(): void {}
 
 /**
- * Connects once to a literal address and calls `done` once with the outcome (never
- * before this returns). False when the handle is not available: nothing was started.
+ * Connects once to a literal address and tells `done` the outcome once (never before this
+ * returns). False when the handle is not available: nothing was started.
  */
-export function connectHandle(address: string, family: 4 | 6, port: number, timeoutMs: number, done: (outcome: HandleOutcome) => void): boolean {
+export function connectHandle(address: string, family: 4 | 6, port: number, timeoutMs: number, done: HandleListener): boolean {
   if (binding === undefined) return false;
   const { TCP, TCPConnectWrap, constants } = binding;
   const attempt = new HandleAttempt(new TCP(constants.SOCKET), done);
@@ -139,7 +148,7 @@ export function connectHandle(address: string, family: 4 | 6, port: number, time
     req.attempt = undefined;
     attempt.done = undefined;
     // Said on a later turn, as an answer from the network would be.
-    process.nextTick(done, failed(err));
+    process.nextTick(settleLater, done, failed(err));
     return true;
   }
   attempt.timer = setTimeout(onTimeout, timeoutMs, attempt);

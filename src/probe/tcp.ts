@@ -2,7 +2,7 @@ import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { ProbeResult } from '../types.js';
 import { classifyError, TIMED_OUT, type Classification } from './classify.js';
-import { connectHandle, type HandleOutcome } from './tcp-handle.js';
+import { connectHandle, type HandleListener, type HandleOutcome } from './tcp-handle.js';
 
 /** setTimeout fires at once (with a warning) above this. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -23,41 +23,56 @@ type Attempt = Classification & { code?: string; selfConnect?: true };
 export function probeTcp(address: string, port: number, timeoutMs: number): Promise<ProbeResult> {
   // One promise per probe, settled from the connect's own callback: this is the hot path
   // of every sweep, and each extra async layer is an allocation and a microtask per port.
-  return new Promise((resolve) => {
-    const started = performance.now();
-    let tries = 1;
-    const finish = (attempt: Attempt): void => {
-      if (attempt.selfConnect === true && tries < SELF_CONNECT_ATTEMPTS) {
-        const left = timeoutMs - (performance.now() - started);
-        if (left > 0) {
-          tries++;
-          start(left);
-          return;
-        }
-      }
-      const result: ProbeResult = { state: attempt.state, reason: attempt.reason, durationSeconds: (performance.now() - started) / 1000 };
-      if (attempt.code !== undefined) result.code = attempt.code;
-      resolve(result);
-    };
-    // A throw from the binding is still a result; on a retry it would otherwise escape from a libuv callback.
-    const start = (ms: number): void => {
-      try {
-        connectOnce(address, port, ms, finish);
-      } catch (err) {
-        finish({ ...classifyError(undefined), code: codeOf(err) ?? 'EINVAL' });
-      }
-    };
-    start(timeoutMs);
-  });
+  return new Promise((resolve) => new TcpProbe(address, port, timeoutMs, resolve).start(timeoutMs));
 }
 
-function connectOnce(address: string, port: number, timeoutMs: number, done: (attempt: Attempt) => void): void {
-  const family = net.isIP(address);
-  // The port check mirrors net.connect's, which throws for these before any syscall.
-  if (family !== 0 && Number.isInteger(port) && port > 0 && port < 65536) {
-    if (connectHandle(address, family === 6 ? 6 : 4, port, Math.min(timeoutMs, MAX_TIMER_MS), (outcome) => done(attemptOf(outcome)))) return;
+/** One probe and its tries; its methods are the callbacks, so a probe makes no closures but its promise's. */
+class TcpProbe implements HandleListener {
+  readonly #started = performance.now();
+  #tries = 1;
+
+  constructor(
+    readonly address: string,
+    readonly port: number,
+    readonly timeoutMs: number,
+    readonly resolve: (result: ProbeResult) => void,
+  ) {}
+
+  /** A throw from the binding is still a result; on a retry it would otherwise escape from a libuv callback. */
+  start(ms: number): void {
+    try {
+      this.#connect(ms);
+    } catch (err) {
+      this.#finish({ ...classifyError(undefined), code: codeOf(err) ?? 'EINVAL' });
+    }
   }
-  void connectSocket(address, port, timeoutMs).then(done);
+
+  settled(outcome: HandleOutcome): void {
+    this.#finish(attemptOf(outcome));
+  }
+
+  #connect(ms: number): void {
+    const family = net.isIP(this.address);
+    // The port check mirrors net.connect's, which throws for these before any syscall.
+    if (family !== 0 && Number.isInteger(this.port) && this.port > 0 && this.port < 65536) {
+      if (connectHandle(this.address, family === 6 ? 6 : 4, this.port, Math.min(ms, MAX_TIMER_MS), this)) return;
+    }
+    void connectSocket(this.address, this.port, ms).then((attempt) => this.#finish(attempt));
+  }
+
+  #finish(attempt: Attempt): void {
+    if (attempt.selfConnect === true && this.#tries < SELF_CONNECT_ATTEMPTS) {
+      const left = this.timeoutMs - (performance.now() - this.#started);
+      if (left > 0) {
+        this.#tries++;
+        this.start(left);
+        return;
+      }
+    }
+    const result: ProbeResult = { state: attempt.state, reason: attempt.reason, durationSeconds: (performance.now() - this.#started) / 1000 };
+    if (attempt.code !== undefined) result.code = attempt.code;
+    this.resolve(result);
+  }
 }
 
 const OPEN: Attempt = { state: 'open', reason: 'syn-ack' };
