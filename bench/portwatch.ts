@@ -4,7 +4,7 @@ import http from 'node:http';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
-import { children, peakRssMb } from './proc.js';
+import { children, peakRssMb, threadTimes, type ThreadTimes } from './proc.js';
 
 const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 /** portwatch serves on an address of its own, apart from every address the scenarios scan. */
@@ -89,6 +89,10 @@ export class PortwatchProcess {
 
   peakRssMb(): number {
     return peakRssMb(this.#proc.pid) ?? NaN;
+  }
+
+  threadTimes(): ThreadTimes | undefined {
+    return threadTimes(this.#proc.pid);
   }
 
   scrape(opts: { gzip?: boolean; timeoutMs?: number } = {}): Promise<Scrape> {

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, readFileSync } from 'node:fs';
+import { accessSync, constants, readdirSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 
 /** Peak resident memory of a live process in MB (VmHWM), or undefined once it is gone. */
@@ -11,6 +11,42 @@ export function peakRssMb(pid: number | undefined): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** CPU time of a process's threads, from the scheduler's own accounts (ns, not clock ticks). */
+export interface ThreadTimes {
+  /** Time the main thread ran. */
+  mainRunMs: number;
+  /** Time the main thread was ready to run but waited for a CPU. */
+  mainWaitMs: number;
+  /** Time its other threads ran (V8's GC and compiler helpers, libuv's pool). */
+  othersRunMs: number;
+}
+
+/** The threads' times so far, or undefined once the process is gone. */
+export function threadTimes(pid: number | undefined): ThreadTimes | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const times: ThreadTimes = { mainRunMs: 0, mainWaitMs: 0, othersRunMs: 0 };
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const [run = 0, wait = 0] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ').map(Number);
+      if (tid === String(pid)) {
+        times.mainRunMs = run / 1e6;
+        times.mainWaitMs = wait / 1e6;
+      } else {
+        times.othersRunMs += run / 1e6;
+      }
+    }
+    return times;
+  } catch {
+    return undefined;
+  }
+}
+
+/** What the threads took between two readings. */
+export function threadTimesBetween(a: ThreadTimes | undefined, b: ThreadTimes | undefined): ThreadTimes | undefined {
+  if (a === undefined || b === undefined) return undefined;
+  return { mainRunMs: b.mainRunMs - a.mainRunMs, mainWaitMs: b.mainWaitMs - a.mainWaitMs, othersRunMs: b.othersRunMs - a.othersRunMs };
 }
 
 /** Follows a child's peak RSS until it exits: VmHWM only grows, so the last reading is the peak seen. */

@@ -1,8 +1,9 @@
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { iptables } from './netns.js';
 import { logTime, PortwatchProcess, portStates, sampleValue, type Scrape } from './portwatch.js';
-import { runTool, which } from './proc.js';
+import { runTool, threadTimesBetween, which, type ThreadTimes } from './proc.js';
 import { fmtRatio, median, ratio, row, type Row, type ScenarioOutcome } from './result.js';
 import { CLOSED, FILTERED, judge, OPEN, openListeners, range, writeConfig, type MonitorSpec, type Truth, type Verdicts } from './targets.js';
 import { blackboxRound, startBlackbox } from './blackbox.js';
@@ -24,6 +25,8 @@ interface PortwatchRun {
   verdicts: Verdicts;
   scrape: Scrape;
   daemon: PortwatchProcess;
+  /** CPU of the daemon's threads from its start line to its round-complete line, as read when each arrived (a few ms late). */
+  cpu: ThreadTimes | undefined;
 }
 
 /**
@@ -37,15 +40,17 @@ async function portwatchRound(o: BenchOptions, name: string, monitors: MonitorSp
   const daemon = new PortwatchProcess(file);
   try {
     const started = await daemon.started();
+    const cpuAtStart = daemon.threadTimes();
     // A scrape collects (and so restarts) prom-client's event-loop histogram: the next one then covers the round alone.
     if (lagFromStart) await daemon.scrape();
     const done = await daemon.waitFor('first round complete', roundLimitMs);
+    const cpu = threadTimesBetween(cpuAtStart, daemon.threadTimes());
     const rssMb = daemon.peakRssMb();
     const scrape = await daemon.scrape();
     const verdicts = judge(truth, portStates(scrape.body));
     // The daemon's own measure of its round when it logs one, else the two log lines' times (ms resolution).
     const roundMs = typeof done['durationSeconds'] === 'number' ? done['durationSeconds'] * 1000 : logTime(done) - logTime(started);
-    return { roundMs, startMs: logTime(started) - daemon.spawnedAt, rssMb, verdicts, scrape, daemon };
+    return { roundMs, startMs: logTime(started) - daemon.spawnedAt, rssMb, verdicts, scrape, daemon, cpu };
   } finally {
     if (!keep) await daemon.stop();
   }
@@ -374,12 +379,14 @@ export async function sameAsBlackbox(o: BenchOptions): Promise<ScenarioOutcome> 
       }
     }
     const times: number[] = [];
+    const cpus: ThreadTimes[] = [];
     let rss = 0;
     let right = 0;
     let wrong = 0;
     for (let i = 0; i < runs; i++) {
       const r = await portwatchRound(o, 'blackbox-same', [{ name: 'same', hosts, open, closed }], truth, 60_000);
       times.push(r.roundMs);
+      if (r.cpu !== undefined) cpus.push(r.cpu);
       rss = Math.max(rss, r.rssMb);
       right += r.verdicts.right;
       wrong += r.verdicts.wrong;
@@ -401,11 +408,23 @@ export async function sameAsBlackbox(o: BenchOptions): Promise<ScenarioOutcome> 
         ratio: fmtRatio(r),
         goal: `ratio <=0.2: ${bbMedian === undefined ? 'no anchor, skipped' : mark(met)}`,
         met: bbMedian === undefined ? undefined : met,
-        notes: bbMedian !== undefined && !met && m !== undefined ? [`held back by per-check work: ${Math.round((m * 1000) / size)} µs a check, connect included`] : [],
+        notes: bbMedian !== undefined && !met && m !== undefined ? [heldBackByCpu(cpus, size)] : [],
       }),
     );
   } finally {
     await close();
   }
   return { rows, extra: {}, failures };
+}
+
+/** Where a round's time went, from the daemon's thread times (medians over the runs). */
+function heldBackByCpu(cpus: readonly ThreadTimes[], checks: number): string {
+  const run = median(cpus.map((c) => c.mainRunMs));
+  const wait = median(cpus.map((c) => c.mainWaitMs));
+  const others = median(cpus.map((c) => c.othersRunMs));
+  if (run === undefined || wait === undefined || others === undefined) return 'held back by per-check work';
+  return (
+    `held back by CPU on ${availableParallelism()} cores: the main thread ran ${run.toFixed(0)} ms (${Math.round((run * 1000) / checks)} µs a check, ` +
+    `its connects and closes in the kernel included) and waited ${wait.toFixed(0)} ms for a CPU, while V8's helper threads (GC, compiler) ran ${others.toFixed(0)} ms`
+  );
 }
