@@ -23,7 +23,7 @@ export interface ProbeLimiterOptions {
   onStart?: () => void;
 }
 
-/** An attempt under way. A class, not a literal: see CheckConfirmation in check/checker.ts for why. */
+/** An attempt under way. A class, not a literal: see AddressCheck in check/checker.ts for why. */
 class Running {
   readonly startedAt: number;
   done: boolean;
@@ -84,10 +84,10 @@ const RTT_MEMORY = 65_536;
  * Adapts to each address's round-trip time, learnt from its answers: an attempt still
  * unanswered well past it is presumed dropped by a firewall and stops counting against
  * its address, nor against the global cap on SYNs in flight, only against the socket
-budget (it still holds a file descriptor). It keeps waiting
+ * budget (it still holds a file descriptor). It keeps waiting
  * for its full timeout, so a slow port still comes out open; only the next attempts to
- * that address start sooner, and a whole window of them unanswered doubles the address's
- * window (up to 16 x perAddress) until it answers again, so 10k dropped ports do not
+ * that address start sooner, and each window's worth of them unanswered since its last
+ * answer doubles the address's window (up to 16 x perAddress), so 10k dropped ports do not
  * trickle out 64 at a time. Before a first answer nothing is presumed.
  */
 export class ProbeLimiter {

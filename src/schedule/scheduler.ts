@@ -32,7 +32,7 @@ export interface Jobs {
 /**
  * A job and, while it is queued, its place in the queue: the job is its own queue entry.
  * A class, so that 100k+ of them share one shape and none is pretenured as a literal's
- * objects may be (see CheckConfirmation in check/checker.ts).
+ * objects may be (see AddressCheck in check/checker.ts).
  */
 class JobState {
   /** When it is due next; meaningful while queued. */
