@@ -4,7 +4,8 @@
 // waits a bounded time for the results.
 import type { CheckTarget } from '../check/target.js';
 import { quote } from '../config/describe.js';
-import type { PortRecord, StateChange } from '../state/store.js';
+import type { StateChange } from '../state/store.js';
+import type { PortRecord } from '../state/target-entry.js';
 import type { Expectation, PortState, Reason } from '../types.js';
 
 export interface CheckFilter {

@@ -3,7 +3,8 @@
  * port, violations first. A pure function of the store so it is tested without a server.
  */
 import type { MonitorSourceStatus } from '../sd/service-discovery.js';
-import type { PortRecord, PortStore } from '../state/store.js';
+import type { PortStore } from '../state/store.js';
+import type { PortRecord } from '../state/target-entry.js';
 import { isViolation } from '../types.js';
 
 export interface LandingInfo {

@@ -4,7 +4,8 @@
  * rather than prom-client gauges kept in sync with the store (about 1/8 of the time
  * prom-client's registry takes for the same series).
  */
-import type { Labels, PortRecord, PortStore, ViolationCounts } from '../state/store.js';
+import type { PortStore, ViolationCounts } from '../state/store.js';
+import type { Labels, PortRecord } from '../state/target-entry.js';
 import type { PortState, Reason } from '../types.js';
 import { isViolation, STATE_VALUE } from '../types.js';
 import { ByteWriter } from './byte-writer.js';

@@ -1,7 +1,7 @@
 // What discovery sweeps believe: per (monitor, host, address), the ports the last sweep
 // saw open and, of those, the ones seen open by two sweeps in a row: the unexpected ones.
 import type { MonitorConfig } from '../config/types.js';
-import type { Labels } from './store.js';
+import type { Labels } from './target-entry.js';
 
 /** One port found open by two sweeps in a row that nobody declared or allowed. */
 export interface UnexpectedPort {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { MonitorConfig } from '../../src/config/types.js';
-import { AddressRecords, PortStore, targetId, type PortRecord } from '../../src/state/store.js';
+import { PortStore, targetId } from '../../src/state/store.js';
+import { AddressRecords, type PortRecord } from '../../src/state/target-entry.js';
 import type { PortState, ProbeResult } from '../../src/types.js';
 
 const monitor = (over: Partial<MonitorConfig> = {}): MonitorConfig => ({
