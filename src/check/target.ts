@@ -1,5 +1,4 @@
-import type { Config, IpFamily } from '../config/types.js';
-import { PortStore } from '../state/store.js';
+import type { IpFamily } from '../config/types.js';
 import type { Expectation } from '../types.js';
 
 /** One configured (monitor, host, port) with everything needed to check it. */
@@ -14,14 +13,4 @@ export interface CheckTarget {
   readonly retries: number;
   /** Absent: auto. */
   readonly ipFamily?: IpFamily | undefined;
-}
-
-/**
- * The targets of `config` by id, in configuration order: what a daemon's store holds for
- * it, without the records.
- */
-export function targetsOf(config: Config): ReadonlyMap<string, CheckTarget> {
-  const store = new PortStore();
-  store.setTargets(config.monitors);
-  return store.targets();
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RateLimiter } from '../../src/api/rate-limit.js';
 import { selectTargets } from '../../src/api/recheck.js';
-import { targetsOf } from '../../src/check/target.js';
+import { targetsOf } from '../helpers/targets.js';
 import type { MonitorConfig } from '../../src/config/types.js';
 
 const monitor = (name: string, hosts: string[], open: number[], closed: number[]): MonitorConfig => ({ name, hosts, intervalMs: 60_000, timeoutMs: 1_000, retries: 1, expectOpen: open, expectClosed: closed });

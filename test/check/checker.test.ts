@@ -1,7 +1,7 @@
 import type { Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Checker, type Resolution } from '../../src/check/checker.js';
-import { targetsOf } from '../../src/check/target.js';
+import { targetsOf } from '../helpers/targets.js';
 import type { Config } from '../../src/config/types.js';
 import { Resolver } from '../../src/probe/resolve.js';
 import { probeTcp } from '../../src/probe/tcp.js';

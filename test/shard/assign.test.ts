@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Config, MonitorConfig } from '../../src/config/types.js';
-import { targetsOf } from '../../src/check/target.js';
+import { targetsOf } from '../helpers/targets.js';
 import { selectShard, shardKey, shardOfHost } from '../../src/shard/assign.js';
 
 /** mulberry32: a small seeded generator, so every run checks the same configs. */

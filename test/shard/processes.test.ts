@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfigFile } from '../../src/config/load.js';
-import { targetsOf } from '../../src/check/target.js';
+import { targetsOf } from '../helpers/targets.js';
 import { shardOfHost } from '../../src/shard/assign.js';
 import { CLI, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
 import { find, scrape, type Sample } from '../helpers/scrape.js';
