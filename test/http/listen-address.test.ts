@@ -26,7 +26,7 @@ describe('parseListenAddress', () => {
     ['::1:9798', 'an IPv6 address must be written in brackets'],
     ['[::1:9798', 'unbalanced brackets'],
     ['[127.0.0.1]:9798', '"127.0.0.1" is not an IPv6 address'],
-    ['999.1.1.1:9798', '"999.1.1.1" is not an IP address or host name'],
+    ['198.51.100.999:9798', '"198.51.100.999" is not an IP address or host name'],
     ['bad host:9798', '"bad host" is not an IP address or host name'],
     ['http://localhost:9798', '"http://localhost" is not an IP address or host name'],
   ])('%j fails: %s', (value, why) => {

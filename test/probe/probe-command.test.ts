@@ -73,7 +73,7 @@ describe('portwatch probe', () => {
     [['127.0.0.1:ssh'], 'unknown port group "ssh"'],
     [['127.0.0.1:90-80'], 'range "90-80" is reversed'],
     [['[::1]:1,,2'], '"[::1]:1,,2": "" is not a port'],
-    [['300.1.1.1:80'], '"300.1.1.1" is not a valid IPv4 address'],
+    [['198.51.100.300:80'], '"198.51.100.300" is not a valid IPv4 address'],
     [['[localhost]:80'], '"[localhost]:80": only IPv6 addresses go in brackets'],
     [['[192.0.2.1]:80'], '"[192.0.2.1]:80": only IPv6 addresses go in brackets'],
   ])('rejects %j with exit 2: %s', async (args, message) => {
