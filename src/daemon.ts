@@ -145,7 +145,7 @@ export class Daemon {
       logChanges(this.#log, changes);
       return changes;
     };
-    return recheck({ targets: this.#store.targets().values(), check, records: (id) => this.#store.get(id)?.byIp.values() ?? [] }, filter);
+    return recheck({ targets: this.#store.targets().values(), check, records: (id) => this.#store.get(id)?.values() ?? [] }, filter);
   }
 
   async stop(): Promise<void> {

@@ -51,7 +51,8 @@ interface AddressState {
   readonly rtt: RttEstimate;
   /**
    * Its per-address cap now: perAddress, doubled (up to SILENT_WINDOW_GROWTH times) each
-   * time a full window of attempts went unanswered, back to perAddress at the next answer.
+   * time a window's worth of attempts went unanswered since the last answer (counted in
+   * silentSinceAnswer), back to perAddress at the next answer.
    */
   window: number;
   /** Attempts presumed silent since the address last answered, towards the next widening. */

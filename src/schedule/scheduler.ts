@@ -31,8 +31,7 @@ export interface Jobs {
 
 /**
  * A job and, while it is queued, its place in the queue: the job is its own queue entry.
- * A class, so that 100k+ of them share one shape and none is pretenured as a literal's
- * objects may be (see AddressCheck in check/checker.ts).
+ * A class, so that 100k+ of them share one shape with every field inside the object.
  */
 class JobState {
   /** When it is due next; meaningful while queued. */

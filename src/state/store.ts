@@ -66,8 +66,7 @@ export class PortStore {
     // Ids only, and entries made in place: 100k interim objects would be garbage the heap keeps until its next full collection.
     const wanted = new Set<string>();
     const newLabels = new Map<string, Labels>();
-    let settings: MonitorSettings;
-    const wantTarget = (host: string, port: number, expected: Expectation, labels: Labels): void => {
+    const wantTarget = (settings: MonitorSettings, host: string, port: number, expected: Expectation, labels: Labels): void => {
       const id = targetId(settings.monitor, host, port);
       wanted.add(id);
       const existing = this.#targets.get(id);
@@ -80,11 +79,11 @@ export class PortStore {
     for (const m of monitors) {
       const labels = m.labels ?? NO_LABELS;
       newLabels.set(m.name, labels);
-      settings = settingsOf(m);
+      const settings = settingsOf(m);
       for (const host of m.hosts) {
         const own = m.hostLabels?.get(host) ?? labels;
-        for (const port of m.expectOpen) wantTarget(host, port, 'open', own);
-        for (const port of m.expectClosed) wantTarget(host, port, 'closed', own);
+        for (const port of m.expectOpen) wantTarget(settings, host, port, 'open', own);
+        for (const port of m.expectClosed) wantTarget(settings, host, port, 'closed', own);
       }
     }
     for (const id of this.#targets.keys()) {
@@ -95,7 +94,7 @@ export class PortStore {
     this.discovery.setMonitors(monitors);
   }
 
-  /** Every configured target by id, in configuration order. */
+  /** Every configured target by id: those kept by reloads first, in the order they came, then the new ones. */
   targets(): ReadonlyMap<string, TargetEntry> {
     return this.#targets;
   }
@@ -111,7 +110,7 @@ export class PortStore {
 
   /** The state last believed for this address, the baseline a new result is compared with. */
   confirmedState(id: string, ip: string): PortState | undefined {
-    return this.#targets.get(id)?.byIp.get(ip)?.state;
+    return this.#targets.get(id)?.get(ip)?.state;
   }
 
   /**
@@ -122,11 +121,11 @@ export class PortStore {
     const target = this.#targets.get(id);
     if (!target) return []; // removed by a reload while its check was running
     // One result for a target of one address is nearly every call: no set of seen addresses then.
-    const seen = results.length === 1 && target.byIp.size <= 1 ? undefined : new Set<string>();
+    const seen = results.length === 1 && target.size <= 1 ? undefined : new Set<string>();
     const changes: StateChange[] = [];
     for (const { ip, result } of results) {
       seen?.add(ip);
-      const prev = target.byIp.get(ip);
+      const prev = target.get(ip);
       if (prev) {
         prev.reason = result.reason;
         prev.checkedAt = now;
@@ -139,15 +138,15 @@ export class PortStore {
         continue;
       }
       const rec = new AddressRecord(target, ip, result.state, result.reason, now, now, result.durationSeconds);
-      target.byIp.set(ip, rec);
+      target.set(ip, rec);
       changes.push({ record: rec, from: undefined, to: result.state });
     }
     if (seen === undefined) {
       const only = results[0]!.ip;
       // It holds `only` now; anything more is an address gone.
-      if (target.byIp.size > 1) for (const ip of [...target.byIp.keys()]) if (ip !== only) target.byIp.delete(ip);
+      if (target.size > 1) for (const ip of [...target.keys()]) if (ip !== only) target.delete(ip);
     } else {
-      for (const ip of [...target.byIp.keys()]) if (!seen.has(ip)) target.byIp.delete(ip);
+      for (const ip of [...target.keys()]) if (!seen.has(ip)) target.delete(ip);
     }
     return changes;
   }
@@ -164,7 +163,7 @@ export class PortStore {
   }
 
   *records(): IterableIterator<PortRecord> {
-    for (const t of this.#targets.values()) yield* t.byIp.values();
+    for (const t of this.#targets.values()) yield* t.values();
   }
 
   /**
@@ -173,7 +172,7 @@ export class PortStore {
    * copies 100k+ records in one turn of the event loop.
    */
   forEachRecord(visit: (record: PortRecord) => void): void {
-    for (const t of this.#targets.values()) t.byIp.forEach(visit);
+    for (const t of this.#targets.values()) t.forEach(visit);
   }
 
   /** Per monitor, how many addresses violate now; every configured monitor is present. */

@@ -92,8 +92,8 @@ export function settingsOf(m: MonitorConfig): MonitorSettings {
 
 /**
  * One configured (monitor, host, port), everything needed to check it, and what its last
- * check found per address. The entry is its own address records and the target the
- * scheduler and checker work on: one object per target rather than three.
+ * check found per address (the AddressRecords it extends). It is the target the scheduler
+ * and checker work on too: one object per target rather than three.
  */
 export class TargetEntry extends AddressRecords implements CheckTarget {
   constructor(
@@ -102,15 +102,10 @@ export class TargetEntry extends AddressRecords implements CheckTarget {
     readonly port: number,
     readonly expected: Expectation,
     readonly labels: Labels,
-    /** Replaced when a reload changes the monitor's interval, timeout, retries or family. */
+    /** Its monitor's, replaced at each reload that keeps the target, so new intervals and timeouts apply to it. */
     public settings: MonitorSettings,
   ) {
     super();
-  }
-
-  /** The records by address (the entry itself). */
-  get byIp(): AddressRecords {
-    return this;
   }
 
   get monitor(): string {

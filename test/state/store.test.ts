@@ -91,12 +91,12 @@ describe('PortStore labels per host', () => {
     for (const host of ['a.example', 'b.example']) store.record(id(host, 443), [{ ip: '192.0.2.1', result: result('open') }], 1);
     // Equal labels in a new object: kept.
     store.setTargets([withHosts(new Map([['b.example', { env: 'prod', team: 'payments' }]]))]);
-    expect(store.get(id('a.example', 443))?.byIp.size).toBe(1);
-    expect(store.get(id('b.example', 443))?.byIp.size).toBe(1);
+    expect(store.get(id('a.example', 443))?.size).toBe(1);
+    expect(store.get(id('b.example', 443))?.size).toBe(1);
     // b.example moves to another team: its series start again with the new label; a.example keeps its record.
     store.setTargets([withHosts(new Map([['b.example', { env: 'prod', team: 'ops' }]]))]);
-    expect(store.get(id('a.example', 443))?.byIp.size).toBe(1);
-    expect(store.get(id('b.example', 443))?.byIp.size).toBe(0);
+    expect(store.get(id('a.example', 443))?.size).toBe(1);
+    expect(store.get(id('b.example', 443))?.size).toBe(0);
     expect(store.get(id('b.example', 443))?.labels).toEqual({ env: 'prod', team: 'ops' });
   });
 });
