@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDaemon, type RunningDaemon } from '../helpers/daemon.js';
 import { closeServer, freePort, listen } from '../helpers/ports.js';
 import { find, scrape, type Sample } from '../helpers/scrape.js';
-import { hostsOf, scrapeUntil, value, writeAtomic } from './helpers.js';
+import { FAST_CHECKS, hostsOf, scrapeUntil, value, writeAtomic } from './helpers.js';
 
 // The built daemon reading file_sd files from a temporary directory. The refresh interval is
 // an hour, so every change below must be noticed by watching the directory, without a restart.
@@ -25,11 +25,7 @@ describe('file_sd with the daemon', () => {
   const groupsA = (hosts: string[]) => JSON.stringify([{ targets: hosts, labels: { team: 'payments', __meta_env: 'prod', __meta_unmapped: 'x' } }], null, 2);
   const groupsB = '- targets: ["127.0.0.4:9100"]\n  labels:\n    team: search\n';
   const SD = '    file_sd_configs:\n      - files: [targets/*.json]\n        refresh_interval: 1h\n';
-  const configText = (sd = `${SD}    sd_labels: {team: team, env: __meta_env}\n`) => `defaults:
-  interval: 1s
-  timeout: 500ms
-  retries: 1
-monitors:
+  const configText = (sd = `${SD}    sd_labels: {team: team, env: __meta_env}\n`) => `${FAST_CHECKS}
   - name: sd
     hosts: [127.0.0.1]
     labels: {team: none}
@@ -248,11 +244,7 @@ describe('file_sd file layouts with the daemon', () => {
     symlinkSync('..data/targets.json', join(cm, 'targets.json'));
     writeFileSync(
       configFile,
-      `defaults:
-  interval: 1s
-  timeout: 500ms
-  retries: 1
-monitors:
+      `${FAST_CHECKS}
   - name: absolute
     file_sd_configs:
       - files: [${join(elsewhere, '*.json')}]

@@ -6,6 +6,13 @@ import { eventually, find, scrape, type Sample } from '../helpers/scrape.js';
 /** How long a change may take to show in /metrics: watch settle (~150 ms) + a 1 s check interval, on a busy 2-core machine. */
 export const CHANGE_MS = 5_000;
 
+/** The start of the daemon configs these tests write: every port checked each second, quick timeouts; monitors follow. */
+export const FAST_CHECKS = `defaults:
+  interval: 1s
+  timeout: 500ms
+  retries: 1
+monitors:`;
+
 /** Writes `text` as a tool would: to a hidden temporary name (no pattern matches it), then renamed into place. */
 export function writeAtomic(path: string, text: string): void {
   const tmp = join(dirname(path), `.${basename(path)}.tmp`);

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDaemon, type LogLine, type RunningDaemon } from '../helpers/daemon.js';
 import { freePort } from '../helpers/ports.js';
 import { find, scrape, type Sample } from '../helpers/scrape.js';
-import { hostsOf, scrapeUntil, value } from './helpers.js';
+import { FAST_CHECKS, hostsOf, scrapeUntil, value } from './helpers.js';
 
 type Mode = 'ok' | 'status-500' | 'wrong-type' | 'not-json' | 'bad-groups' | 'hang';
 
@@ -61,11 +61,7 @@ describe('http_sd with the daemon', () => {
     refusedPort = await freePort();
     writeFileSync(
       configFile,
-      `defaults:
-  interval: 1s
-  timeout: 500ms
-  retries: 1
-monitors:
+      `${FAST_CHECKS}
   - name: http
     hosts: [127.0.0.1]
     http_sd_configs:

@@ -8,7 +8,7 @@ import { startDaemon, type RunningDaemon } from '../helpers/daemon.js';
 import type { Server } from 'node:net';
 import { closeServer, freePort, listen } from '../helpers/ports.js';
 import { find, parseExposition } from '../helpers/scrape.js';
-import { scrapeUntil } from './helpers.js';
+import { FAST_CHECKS, scrapeUntil } from './helpers.js';
 
 const noPromtool = missingTool('promtool', 'Debian package prometheus; .ci/run installs it');
 
@@ -38,11 +38,7 @@ describe.skipIf(noPromtool !== undefined)('a scrape with labels from service dis
     writeFileSync(join(dir, 'targets', 'db.yml'), '- targets: ["127.0.0.5:5432"]\n  labels: {owner: "dba \\"core\\" team\\\\ops"}\n- targets: ["127.0.0.6"]\n');
     writeFileSync(
       configFile,
-      `defaults:
-  interval: 1s
-  timeout: 500ms
-  retries: 1
-monitors:
+      `${FAST_CHECKS}
   - name: web
     hosts: [127.0.0.1]
     labels: {team: none}
