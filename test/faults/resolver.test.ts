@@ -65,7 +65,7 @@ describe.skipIf(skip !== undefined)('resolver faults', () => {
       const server = spaces.create();
       spaces.link(client, server, ['192.0.2.1/24'], ['192.0.2.10/24', '192.0.2.11/24']);
       spaces.etcFile(client, 'hosts', '127.0.0.1 localhost\n');
-      spaces.etcFile(client, 'resolv.conf', 'nameserver 127.0.0.1\n');
+      spaces.etcFile(client, 'resolv.conf', 'nameserver 127.0.0.1\noptions timeout:1 attempts:2\n');
       writeControl(control, names);
       await spaces.start(client, process.execPath, ['-e', DNS_SERVER, control], 'ready');
       await spaces.start(server, process.execPath, ['-e', LISTENER], 'ready');
@@ -99,7 +99,7 @@ describe.skipIf(skip !== undefined)('resolver faults', () => {
     await until((v) => v['stall.test']?.join() === ' error/dns-failure', 15_000, 'stall.test as error/dns-failure');
   }, 40_000);
 
-  it('turns a refused name into error/dns-failure (never closed) and back to open without a restart', async () => {
+  it('turns a refused name into error/dns-failure (never closed) and back to open without a restart, logging both', async () => {
     names = { ...names, 'flip.test': { mode: 'refuse' } };
     writeControl(control, names);
     const down = await until((v) => v['flip.test']?.join() === ' error/dns-failure', 10_000, 'flip.test refused');
@@ -107,6 +107,11 @@ describe.skipIf(skip !== undefined)('resolver faults', () => {
     writeControl(control, names);
     const up = await until((v) => v['flip.test']?.join() === '192.0.2.10 open/syn-ack', 10_000, 'flip.test answered again');
     console.log(`resolver: refused name was error/dns-failure after ${down} ms, open again ${up} ms after answers resumed`);
+    // The failure says what was believed (not "unknown"), and the recovery is logged at info.
+    const failed = await daemon!.waitForLog((l) => l['host'] === 'flip.test' && l['to'] === 'error', 2000);
+    expect(failed).toMatchObject({ level: 'warn', msg: 'port expected open is not open', ip: '', from: 'open', reason: 'dns-failure', replaced: [{ ip: '192.0.2.10', state: 'open' }] });
+    const recovered = await daemon!.waitForLog((l) => l['host'] === 'flip.test' && l['from'] === 'error', 2000);
+    expect(recovered).toMatchObject({ level: 'info', msg: 'port is back to its expected state', ip: '192.0.2.10', to: 'open', reason: 'syn-ack' });
   }, 30_000);
 
   it('keeps an answer for its TTL, then uses the new address', async () => {
