@@ -123,12 +123,13 @@ class Transaction {
       }
       this.#links.set(ns, link);
     }
+    let timer: NodeJS.Timeout | undefined;
     const turn = await new Promise<Turn | 'error'>((resolve) => {
       const replies = new UdpReplies(this.name, this.queries, (rcode) => (this.#lastRcode = rcode), resolve);
-      const timer = setTimeout(() => resolve(replies.timedOut()), this.#waitMs(ns));
+      timer = setTimeout(() => resolve(replies.timedOut()), this.#waitMs(ns));
       link.exchange(this.queries.map((q) => q.bytes), (msg) => replies.add(msg), () => resolve('error'));
-      void replies.done.then(() => clearTimeout(timer));
     });
+    clearTimeout(timer);
     link.stop();
     if (turn !== 'error') this.#reached = true;
     else (link.close(), this.#links.delete(ns));
@@ -155,8 +156,6 @@ class Transaction {
 class UdpReplies {
   readonly replies: Array<{ type: RecordType; response: DnsResponse }> = [];
   readonly lost = new Map<RecordType, string>();
-  readonly done: Promise<void>;
-  #finish!: () => void;
   #ended = false;
 
   constructor(
@@ -164,9 +163,7 @@ class UdpReplies {
     readonly queries: readonly Query[],
     readonly firstRcode: (rcode: number) => void,
     readonly settle: (turn: Turn) => void,
-  ) {
-    this.done = new Promise((resolve) => (this.#finish = resolve));
-  }
+  ) {}
 
   add(msg: Buffer): void {
     const response = decodeResponse(msg);
@@ -203,7 +200,6 @@ class UdpReplies {
   #end(turn: Turn): void {
     if (this.#ended) return;
     this.#ended = true;
-    this.#finish();
     this.settle(turn);
   }
 }

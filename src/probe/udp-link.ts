@@ -41,9 +41,10 @@ export class UdpLink {
         reject(err);
       };
       socket.once('error', failed);
-      socket.connect(server.port, server.address, () => {
+      socket.connect(server.port, server.address, (err?: Error) => {
         socket.off('error', failed);
-        resolve(new UdpLink(socket));
+        if (err) failed(err);
+        else resolve(new UdpLink(socket));
       });
     });
   }
@@ -62,9 +63,14 @@ export class UdpLink {
     // A reply that waited may have ended the exchange: then nothing is sent again.
     if (this.#onMessage !== onMessage) return;
     for (const msg of messages) {
-      this.#socket.send(msg, (err) => {
-        if (err && this.#onError === onError) onError(err);
-      });
+      try {
+        this.#socket.send(msg, (err) => {
+          if (err && this.#onError === onError) onError(err);
+        });
+      } catch (err) {
+        onError(err as Error);
+        return;
+      }
     }
   }
 

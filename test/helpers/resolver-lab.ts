@@ -37,6 +37,8 @@ export interface ZoneEntry {
 export interface ZoneControl {
   listen: string[];
   zones: Record<string, Record<string, ZoneEntry>>;
+  /** One entry that a server answers every query with. */
+  every?: Record<string, ZoneEntry>;
 }
 
 export interface EtcFiles {

@@ -6,7 +6,8 @@
 // rewriting the file. A name it does not know is NXDOMAIN, as a cluster DNS answers.
 // Every query is appended to "<control.json>.log" as "<server> <udp|tcp> <name> <type>".
 //
-// control = { listen: ["127.0.0.1", ...], zones: { "*": Zone, "<server address>": Zone } }
+// control = { listen: ["127.0.0.1", ...], zones: { "*": Zone, "<server address>": Zone }, every?: { "<server>": Entry } }
+// `every` makes one server answer every query with one entry (a server that only SERVFAILs).
 // Zone = { "<name>": { A?, AAAA?, CNAME?, ttl?, rcode?, stall?, delayMs?, dropFirst?, types? } }
 // The zone of a server is "*" overlaid with its own. rcode: NOERROR (with no records: NODATA),
 // NXDOMAIN, SERVFAIL, REFUSED. stall: never answers. delayMs: answers late. dropFirst: the
@@ -107,6 +108,7 @@ function respond(server, proto, msg, send) {
   const c = control();
   if (c === undefined) return;
   const zone = { ...(c.zones?.['*'] ?? {}), ...(c.zones?.[server] ?? {}) };
+  if (c.every?.[server] !== undefined) zone[q.name] = c.every[server];
   const own = zone[q.name];
   const entry = own?.types?.[type] === undefined ? own : { ...own, ...own.types[type] };
   if (entry !== own) zone[q.name] = entry;
