@@ -55,6 +55,7 @@ export class Resolver {
   readonly #cache = new Map<string, { addresses: readonly string[]; expires: number }>();
   readonly #inFlight = new Map<string, Promise<Answer>>();
   #nextSweep = 0;
+  #view: SystemView | undefined;
 
   constructor(opts: ResolverOptions = {}) {
     this.#ttlMs = opts.ttlMs ?? 30_000;
@@ -75,14 +76,17 @@ export class Resolver {
     // A last label of digits is no host name but a mistyped address ("198.51.100.999"):
     // asking DNS for it would only send a query off the machine that cannot succeed.
     if (NUMERIC_TLD.test(host)) return { reason: 'no-address', message: `${host} is neither an IP address nor a host name` };
-    const answer = await this.#shared(`${host.toLowerCase()} ${want.ipv4 ? 4 : ''}${want.ipv6 ? 6 : ''}`, () => this.#answer(host, want));
+    const view = this.#system.current();
+    // Edited files can change any answer (another search list, a name added to /etc/hosts): none is kept past them.
+    if (view !== this.#view) (this.#view = view), this.#cache.clear();
+    const key = `${host.toLowerCase()} ${want.ipv4 ? 4 : ''}${want.ipv6 ? 6 : ''}`;
+    const answer = await this.#shared(key, () => this.#answer(host, want, view));
     if ('reason' in answer) return resolution(host, want, answer);
     const addresses = ordered(answer.addresses).filter((a) => (net.isIPv4(a) ? want.ipv4 : want.ipv6));
     return addresses.length > 0 ? { addresses } : resolution(host, want, { reason: 'no-address', code: '' });
   }
 
-  #answer(host: string, want: Want): Promise<Answer> {
-    const view = this.#system.current();
+  #answer(host: string, want: Want, view: SystemView): Promise<Answer> {
     const types: RecordType[] = [...(want.ipv4 ? ['A' as const] : []), ...(want.ipv6 && !view.resolv.noAaaa ? ['AAAA' as const] : [])];
     return walkSources(host, view, {
       lookup: () => this.#viaLookup(host, want),

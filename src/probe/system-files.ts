@@ -5,7 +5,7 @@ import { isIP } from 'node:net';
 import { hostSources, type HostSource } from './nsswitch.js';
 import { parseResolvConf, type ResolvConf } from './resolv-conf.js';
 
-/** What the machine (or pod) says about resolving names, as getaddrinfo would read it now. */
+/** What the machine (or pod) says about resolving names, as getaddrinfo would read it now. Never changed: replaced. */
 export interface SystemView {
   resolv: ResolvConf;
   /** The names /etc/hosts lists, lower case and as written ("db." is not "db", as for glibc). */
@@ -66,6 +66,9 @@ export class SystemFiles {
     const resolv = this.#refresh(this.#resolv, 'resolv.conf', context, (text) => parseResolvConf({ text, localDomain, resOptions, hostname }));
     const hostsNames = this.#refresh(this.#hosts, 'hosts', '', hostsFileNames);
     const sources = this.#refresh(this.#nsswitch, 'nsswitch.conf', '', hostSources);
+    const v = this.#view;
+    // The same object while nothing changed: a new one tells the resolver its answers may be stale.
+    if (v !== undefined && v.resolv === resolv && v.hostsNames === hostsNames && v.sources === sources && v.hostname === hostname) return v;
     this.#view = { resolv: resolv!, hostsNames, sources, hostname };
     return this.#view;
   }

@@ -183,21 +183,38 @@ export class ResolverLab {
 
   /** What portwatch's Resolver gives each name, in one process (so its cache is shared between them). */
   async ours(names: string[], opts: { want?: Want; env?: Record<string, string> } = {}): Promise<Record<string, Resolution>> {
+    const results = await this.oursInTurn(names, opts);
+    return Object.fromEntries(names.map((n, i) => [n, results[i]!]));
+  }
+
+  /** The same for a sequence of names and pauses, one Resolver throughout: the results in order. */
+  async oursInTurn(steps: Array<string | { pauseMs: number }>, opts: { want?: Want; env?: Record<string, string> } = {}): Promise<Resolution[]> {
     const script = `
       const { appendFileSync } = await import('node:fs');
       const { Resolver } = await import(${JSON.stringify(RESOLVE_JS)});
-      const [names, want, log] = JSON.parse(process.argv[1]);
+      const [steps, want, log] = JSON.parse(process.argv[1]);
       const resolver = new Resolver();
-      const out = {};
-      for (const name of names) {
-        appendFileSync(log, '# ' + name + '\\n');
-        out[name] = await resolver.resolve(name, want ?? undefined);
+      const out = [];
+      for (const step of steps) {
+        if (typeof step !== 'string') {
+          await new Promise((r) => setTimeout(r, step.pauseMs));
+          continue;
+        }
+        appendFileSync(log, '# ' + step + '\\n');
+        out.push(await resolver.resolve(step, want ?? undefined));
       }
       console.log(JSON.stringify(out));`;
-    const args = JSON.stringify([names, opts.want ?? null, `${this.#control}.log`]);
+    const args = JSON.stringify([steps, opts.want ?? null, `${this.#control}.log`]);
     const r = await this.#spaces.run(this.ns, 'env', [...envArgs(opts.env), process.execPath, '--input-type=module', '-e', script, args], 120_000);
     if (r.code !== 0) throw new Error(`resolver script failed (${r.code}): ${r.stderr}`);
-    return JSON.parse(r.stdout) as Record<string, Resolution>;
+    return JSON.parse(r.stdout) as Resolution[];
+  }
+
+  /** The transports (udp, tcp) of the A queries for `name` since the last clear, in order. */
+  transports(name: string): string[] {
+    const file = `${this.#control}.log`;
+    const lines = existsSync(file) ? readFileSync(file, 'utf8').split('\n') : [];
+    return lines.map((l) => l.split(' ')).filter((p) => p[2] === name && p[3] === 'A').map((p) => p[1]!);
   }
 
   /** Separates the queries of one lookup from the next in the server's log. */

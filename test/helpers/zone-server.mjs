@@ -11,7 +11,8 @@
 // Zone = { "<name>": { A?, AAAA?, CNAME?, ttl?, rcode?, stall?, delayMs?, dropFirst?, types? } }
 // The zone of a server is "*" overlaid with its own. rcode: NOERROR (with no records: NODATA),
 // NXDOMAIN, SERVFAIL, REFUSED. stall: never answers. delayMs: answers late. dropFirst: the
-// first N queries of each type for the name go unanswered. types: { A?: {...}, AAAA?: {...} }
+// first N queries of each type for the name from each client socket go unanswered (a
+// resolver asks again from the same socket; the next lookup comes from a new one). types: { A?: {...}, AAAA?: {...} }
 // overrides any of these for queries of one type (an AAAA that SERVFAILs). Answers over 512 bytes (or the
 // EDNS size the query offers) go over UDP truncated (TC), whole over TCP.
 import dgram from 'node:dgram';
@@ -100,7 +101,7 @@ function answer(zone, name, type) {
   return { rcode: RCODES.SERVFAIL, records: [] };
 }
 
-function respond(server, proto, msg, send) {
+function respond(server, proto, msg, send, client) {
   const q = parseQuery(msg);
   if (q === undefined) return;
   const type = TYPES[q.qtype] ?? String(q.qtype);
@@ -113,7 +114,7 @@ function respond(server, proto, msg, send) {
   const entry = own?.types?.[type] === undefined ? own : { ...own, ...own.types[type] };
   if (entry !== own) zone[q.name] = entry;
   if (entry?.stall) return;
-  const key = `${server} ${q.name} ${type}`;
+  const key = `${server} ${client} ${q.name} ${type}`;
   seen.set(key, (seen.get(key) ?? 0) + 1);
   if (entry?.dropFirst !== undefined && seen.get(key) <= entry.dropFirst) return;
   const { rcode, records } = answer(zone, q.name, q.qtype);
@@ -136,7 +137,7 @@ function respond(server, proto, msg, send) {
 function serveUdp(address, port) {
   return new Promise((resolve, reject) => {
     const socket = dgram.createSocket(net.isIPv6(address) ? 'udp6' : 'udp4');
-    socket.on('message', (msg, rinfo) => respond(address, 'udp', msg, (reply) => socket.send(reply, rinfo.port, rinfo.address)));
+    socket.on('message', (msg, rinfo) => respond(address, 'udp', msg, (reply) => socket.send(reply, rinfo.port, rinfo.address), `${rinfo.address}:${rinfo.port}`));
     socket.once('error', reject);
     socket.bind(port, address, () => resolve(socket.address().port));
   });
@@ -155,7 +156,7 @@ function serveTcp(address, port) {
           const len = Buffer.alloc(2);
           len.writeUInt16BE(reply.length);
           if (!conn.destroyed) conn.write(Buffer.concat([len, reply]));
-        });
+        }, `${conn.remoteAddress}:${conn.remotePort}`);
       }
     });
   });
