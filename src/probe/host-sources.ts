@@ -26,6 +26,8 @@ const MODELLED = ['myhostname', 'mdns'];
 export async function walkSources(name: string, view: SystemView, steps: SourceSteps): Promise<Answer> {
   let failure: Answer = { reason: 'dns-failure', code: 'ENOTFOUND' };
   let dnsStatus: NssStatus | undefined;
+  // An unknown source before dns is put off until DNS has said the name does not exist.
+  let putOff = false;
   for (const source of view.sources) {
     let status: NssStatus;
     if (source.name === 'files') {
@@ -36,6 +38,7 @@ export async function walkSources(name: string, view: SystemView, steps: SourceS
       if (asked.status === 'success') return asked.answer;
       ({ status, answer: failure } = asked);
       dnsStatus = status;
+      if (putOff && status === 'notfound' && source.actions.notfound === 'continue') return steps.lookup();
     } else if (sourceClaims(source.name, name, view.hostname)) {
       return steps.lookup();
     } else if (MODELLED.some((m) => source.name.startsWith(m))) {
@@ -44,6 +47,7 @@ export async function walkSources(name: string, view: SystemView, steps: SourceS
     } else if (dnsStatus === 'notfound') {
       return steps.lookup();
     } else {
+      putOff ||= dnsStatus === undefined;
       status = 'unavail';
     }
     if (source.actions[status] === 'return') return failure;

@@ -41,6 +41,13 @@ export interface ZoneControl {
   every?: Record<string, ZoneEntry>;
 }
 
+export interface LookupOptions {
+  want?: Want;
+  env?: Record<string, string>;
+  /** For portwatch only: a hosts line (as in nsswitch.conf) it reads instead of the namespace's. */
+  hostsLine?: string;
+}
+
 export interface EtcFiles {
   resolv: string;
   hosts?: string;
@@ -182,18 +189,23 @@ export class ResolverLab {
   }
 
   /** What portwatch's Resolver gives each name, in one process (so its cache is shared between them). */
-  async ours(names: string[], opts: { want?: Want; env?: Record<string, string> } = {}): Promise<Record<string, Resolution>> {
+  async ours(names: string[], opts: LookupOptions = {}): Promise<Record<string, Resolution>> {
     const results = await this.oursInTurn(names, opts);
     return Object.fromEntries(names.map((n, i) => [n, results[i]!]));
   }
 
   /** The same for a sequence of names and pauses, one Resolver throughout: the results in order. */
-  async oursInTurn(steps: Array<string | { pauseMs: number }>, opts: { want?: Want; env?: Record<string, string> } = {}): Promise<Resolution[]> {
+  async oursInTurn(steps: Array<string | { pauseMs: number }>, opts: LookupOptions = {}): Promise<Resolution[]> {
     const script = `
       const { appendFileSync } = await import('node:fs');
       const { Resolver } = await import(${JSON.stringify(RESOLVE_JS)});
-      const [steps, want, log] = JSON.parse(process.argv[1]);
-      const resolver = new Resolver();
+      const { SystemFiles } = await import(${JSON.stringify(RESOLVE_JS.replace(/resolve\.js$/, 'system-files.js'))});
+      const { hostSources } = await import(${JSON.stringify(RESOLVE_JS.replace(/resolve\.js$/, 'nsswitch.js'))});
+      const [steps, want, log, hostsLine] = JSON.parse(process.argv[1]);
+      const files = new SystemFiles();
+      // A hosts line of the test's own for portwatch, while getaddrinfo still reads the namespace's file.
+      const system = hostsLine === null ? files : { current: () => ({ ...files.current(), sources: hostSources(hostsLine) }) };
+      const resolver = new Resolver({ system });
       const out = [];
       for (const step of steps) {
         if (typeof step !== 'string') {
@@ -204,7 +216,7 @@ export class ResolverLab {
         out.push(await resolver.resolve(step, want ?? undefined));
       }
       console.log(JSON.stringify(out));`;
-    const args = JSON.stringify([steps, opts.want ?? null, `${this.#control}.log`]);
+    const args = JSON.stringify([steps, opts.want ?? null, `${this.#control}.log`, opts.hostsLine ?? null]);
     const r = await this.#spaces.run(this.ns, 'env', [...envArgs(opts.env), process.execPath, '--input-type=module', '-e', script, args], 120_000);
     if (r.code !== 0) throw new Error(`resolver script failed (${r.code}): ${r.stderr}`);
     return JSON.parse(r.stdout) as Resolution[];

@@ -152,6 +152,16 @@ describe.skipIf(skip !== undefined)('nsswitch.conf and files that change', () =>
     expect(Object.fromEntries(names.map((n) => [n, addressesOf(ours[n]!)]))).toEqual(expected);
   }, 60_000);
 
+  it('asks getaddrinfo for a name DNS does not know when another source follows dns', async () => {
+    lab.setFiles({ resolv: RESOLV, nsswitch: 'hosts: files dns myhostname\n' });
+    // portwatch is told of a source it knows nothing about (ldap); getaddrinfo, asked then, reads myhostname.
+    const ours = await lab.ours(['foo.localhost', 'web.test'], { hostsLine: 'hosts: files dns ldap' });
+    expect(await lab.getent(['foo.localhost'])).toEqual({ 'foo.localhost': ['127.0.0.1', '::1'] });
+    expect(ours).toEqual({ 'foo.localhost': { addresses: ['127.0.0.1', '::1'] }, 'web.test': { addresses: ['192.0.2.1'] } });
+    const without = await lab.ours(['foo.localhost'], { hostsLine: 'hosts: files dns' });
+    expect(without['foo.localhost']).toEqual({ reason: 'dns-failure', message: 'cannot resolve foo.localhost: ENOTFOUND' });
+  }, 30_000);
+
   it('reads resolv.conf and hosts again when they change, within seconds, without a restart', async () => {
     lab.setFiles({ resolv: `search one.test\n${RESOLV}`, hosts: '127.0.0.1 localhost\n' });
     // One process: a lookup, the files rewritten in place, the same lookups again after the re-check interval.
