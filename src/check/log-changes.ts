@@ -20,7 +20,17 @@ export function logChanges(log: Logger, changes: readonly StateChange[]): void {
     if (!violatesNow && before.length === 0 && !log.isLevelEnabled('debug')) continue;
     const violatedBefore = before.some((s) => isViolation(r.expected, s));
     const from = before.length === 0 ? 'none' : [...new Set(before)].join(',');
-    const fields = { monitor: r.monitor, host: r.host, ip: r.ip, port: r.port, expected: r.expected, from, to, reason: r.reason, ...(change.replaced ? { replaced: change.replaced } : {}) };
+    const fields = {
+      monitor: r.monitor,
+      host: r.host,
+      ip: r.ip,
+      port: r.port,
+      expected: r.expected,
+      from,
+      to,
+      reason: r.reason,
+      ...(change.replaced ? { replaced: change.replaced } : {}),
+    };
     if (violatesNow && !violatedBefore) {
       log.warn(fields, r.expected === 'closed' ? 'port expected closed is open' : 'port expected open is not open');
     } else if (before.every((s) => s === to)) {

@@ -1,5 +1,13 @@
 import { randomInt } from 'node:crypto';
-import { answersQuery, decodeResponse, DnsNameError, encodeQuery, RCODE, type DnsResponse, type RecordType } from './dns-message.js';
+import {
+  answersQuery,
+  decodeResponse,
+  DnsNameError,
+  encodeQuery,
+  RCODE,
+  type DnsResponse,
+  type RecordType,
+} from './dns-message.js';
 import type { ResolvConf } from './resolv-conf.js';
 import { tcpExchange } from './tcp-exchange.js';
 import { UdpLink } from './udp-link.js';
@@ -9,7 +17,10 @@ import { UdpLink } from './udp-link.js';
 // `attempts` rounds; a server that answers SERVFAIL, REFUSED or NOTIMP, or not at all
 // within its timeout, hands over to the next; a truncated answer is asked again over TCP.
 
-export type ExchangeOptions = Pick<ResolvConf, 'nameservers' | 'timeoutSec' | 'attempts' | 'rotate' | 'edns0' | 'useVc'>;
+export type ExchangeOptions = Pick<
+  ResolvConf,
+  'nameservers' | 'timeoutSec' | 'attempts' | 'rotate' | 'edns0' | 'useVc'
+>;
 
 export type Exchanged =
   | {
@@ -127,7 +138,11 @@ class Transaction {
     const turn = await new Promise<Turn | 'error'>((resolve) => {
       const replies = new UdpReplies(this.name, this.queries, (rcode) => (this.#lastRcode = rcode), resolve);
       timer = setTimeout(() => resolve(replies.timedOut()), this.#waitMs(ns));
-      link.exchange(this.queries.map((q) => q.bytes), (msg) => replies.add(msg), () => resolve('error'));
+      link.exchange(
+        this.queries.map((q) => q.bytes),
+        (msg) => replies.add(msg),
+        () => resolve('error'),
+      );
     });
     clearTimeout(timer);
     link.stop();
@@ -138,14 +153,23 @@ class Transaction {
 
   async #tcpTurn(ns: number): Promise<Exchanged | 'next'> {
     const replies: Array<{ type: RecordType; response: DnsResponse }> = [];
-    const code = await tcpExchange(this.opts.nameservers[ns]!, this.queries.map((q) => q.bytes), this.#waitMs(ns), (msg) => {
-      const response = decodeResponse(msg);
-      const query = response && this.queries.find((q) => answersQuery(response, q.id, this.name, q.type) && !replies.some((r) => r.type === q.type));
-      if (response === undefined || query === undefined) return false;
-      if (replies.length === 0) this.#lastRcode = response.rcode;
-      replies.push({ type: query.type, response });
-      return replies.length === this.queries.length;
-    });
+    const code = await tcpExchange(
+      this.opts.nameservers[ns]!,
+      this.queries.map((q) => q.bytes),
+      this.#waitMs(ns),
+      (msg) => {
+        const response = decodeResponse(msg);
+        const query =
+          response &&
+          this.queries.find(
+            (q) => answersQuery(response, q.id, this.name, q.type) && !replies.some((r) => r.type === q.type),
+          );
+        if (response === undefined || query === undefined) return false;
+        if (replies.length === 0) this.#lastRcode = response.rcode;
+        replies.push({ type: query.type, response });
+        return replies.length === this.queries.length;
+      },
+    );
     if (code === undefined) return { ok: true, replies, lost: new Map() };
     this.#tcpError = code;
     return 'next';
@@ -176,7 +200,8 @@ class UdpReplies {
     const bad = unusable(response);
     if (bad === undefined) this.replies.push({ type: query.type, response });
     else this.lost.set(query.type, bad);
-    if (this.replies.length + this.lost.size < this.queries.length && (bad === undefined || this.replies.length === 0)) return;
+    if (this.replies.length + this.lost.size < this.queries.length && (bad === undefined || this.replies.length === 0))
+      return;
     this.#end(this.replies.length > 0 ? this.#answered() : 'next');
   }
 
@@ -213,6 +238,11 @@ function unusable(r: DnsResponse): string | undefined {
   if (r.rcode === RCODE.SERVFAIL) return 'ESERVFAIL';
   if (r.rcode === RCODE.NOTIMP) return 'ENOTIMP';
   if (r.rcode === RCODE.REFUSED) return 'EREFUSED';
-  const lame = r.rcode === RCODE.NOERROR && r.answerCount === 0 && !r.authoritative && !r.recursionAvailable && r.additionalCount === 0;
+  const lame =
+    r.rcode === RCODE.NOERROR &&
+    r.answerCount === 0 &&
+    !r.authoritative &&
+    !r.recursionAvailable &&
+    r.additionalCount === 0;
   return lame ? 'EBADRESP' : undefined;
 }

@@ -13,7 +13,11 @@ const MAX_TTL_S = 3600;
  * (those of `types`) together for each name tried. The addresses of the name that answered
  * are kept for the lowest TTL among the records used (1 s to 1 h).
  */
-export async function lookupDns(host: string, types: readonly RecordType[], conf: ResolvConf): Promise<{ status: NssStatus; answer: Answer }> {
+export async function lookupDns(
+  host: string,
+  types: readonly RecordType[],
+  conf: ResolvConf,
+): Promise<{ status: NssStatus; answer: Answer }> {
   if (types.length === 0) return { status: 'notfound', answer: { reason: 'no-address', code: 'ENODATA' } };
   const result = await searchName(host, conf, (name) => exchange(name, types, conf));
   if (result.found) return { status: 'success', answer: answerOf(result, types) };
@@ -33,7 +37,8 @@ function answerOf(found: Found, types: readonly RecordType[]): Answer {
     const lost = found.lost.get(type);
     const reply = found.replies.find((r) => r.type === type)?.response;
     if (lost !== undefined || reply === undefined) return { reason: 'dns-failure', code: lost ?? 'ETIMEOUT' };
-    if (reply.rcode !== RCODE.NOERROR && reply.rcode !== RCODE.NXDOMAIN) return { reason: 'dns-failure', code: rcodeCode(reply.rcode) };
+    if (reply.rcode !== RCODE.NOERROR && reply.rcode !== RCODE.NXDOMAIN)
+      return { reason: 'dns-failure', code: rcodeCode(reply.rcode) };
     const got = addressesOf(reply, found.name, type);
     addresses.push(...got.addresses);
     if (got.ttl !== undefined) ttl = Math.min(ttl, got.ttl);

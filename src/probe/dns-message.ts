@@ -69,7 +69,8 @@ function encodeName(name: string): Buffer {
   const bare = name.endsWith('.') ? name.slice(0, -1) : name;
   if (bare === '') return Buffer.from([0]);
   const labels = bare.split('.').map((l) => Buffer.from(l, 'latin1'));
-  if (labels.some((l) => l.length === 0 || l.length > 63)) throw new DnsNameError(`${name} has an empty or too long label`);
+  if (labels.some((l) => l.length === 0 || l.length > 63))
+    throw new DnsNameError(`${name} has an empty or too long label`);
   const out = Buffer.concat([...labels.flatMap((l) => [Buffer.from([l.length]), l]), Buffer.from([0])]);
   if (out.length > 255) throw new DnsNameError(`${name} is longer than 255 bytes`);
   return out;
@@ -140,7 +141,7 @@ function readName(msg: Buffer, off: number): [string, number] {
   const labels: string[] = [];
   let pos = off;
   let end: number | undefined;
-  for (let hops = 0; ; ) {
+  for (let hops = 0; ;) {
     const len = msg.readUInt8(pos);
     if (len === 0) return [labels.join('.').toLowerCase(), end ?? pos + 1];
     if ((len & 0xc0) === 0xc0) {
@@ -158,7 +159,13 @@ function readName(msg: Buffer, off: number): [string, number] {
 /** Whether `response` answers `query`: same id and the same question (names compared without case). */
 export function answersQuery(response: DnsResponse, id: number, name: string, type: RecordType): boolean {
   const q = response.question;
-  return response.id === id && q !== undefined && q.type === TYPE_CODE[type] && q.class === CLASS_IN && q.name === bareName(name);
+  return (
+    response.id === id &&
+    q !== undefined &&
+    q.type === TYPE_CODE[type] &&
+    q.class === CLASS_IN &&
+    q.name === bareName(name)
+  );
 }
 
 /**
@@ -166,7 +173,11 @@ export function answersQuery(response: DnsResponse, id: number, name: string, ty
  * the CNAME chain that starts at it, as glibc reads an answer section, with the lowest TTL
  * among the records used (undefined when there are none).
  */
-export function addressesOf(response: DnsResponse, name: string, type: RecordType): { addresses: string[]; ttl: number | undefined } {
+export function addressesOf(
+  response: DnsResponse,
+  name: string,
+  type: RecordType,
+): { addresses: string[]; ttl: number | undefined } {
   let owner = bareName(name);
   let ttl: number | undefined;
   const addresses: string[] = [];

@@ -82,7 +82,11 @@ interface Listed {
 }
 
 /** The name with each search domain in turn, until one answers or an answer ends the list. */
-async function searchList(name: string, search: readonly string[], query: (n: string) => Promise<Found | Failure>): Promise<Found | Failure | Listed> {
+async function searchList(
+  name: string,
+  search: readonly string[],
+  query: (n: string) => Promise<Found | Failure>,
+): Promise<Found | Failure | Listed> {
   const listed: Listed = { searched: false, rootListed: false, gotNodata: false, gotServfail: false };
   for (const entry of search) {
     listed.searched = true;
@@ -110,7 +114,8 @@ function judge(name: string, exchanged: Exchanged): Found | Failure {
     return { herrno: 'TRY_AGAIN', code: exchanged.code, servfail: exchanged.lastRcode === RCODE.SERVFAIL };
   }
   const { replies, lost } = exchanged;
-  if (replies.some((r) => r.response.rcode === RCODE.NOERROR && r.response.answerCount > 0)) return { found: true, name, replies, lost };
+  if (replies.some((r) => r.response.rcode === RCODE.NOERROR && r.response.answerCount > 0))
+    return { found: true, name, replies, lost };
   const first = replies[0]!.response;
   const rcode = first.rcode === RCODE.NOERROR ? (replies[1]?.response ?? first).rcode : first.rcode;
   if (rcode === RCODE.NXDOMAIN) return { herrno: 'HOST_NOT_FOUND', code: 'ENOTFOUND', servfail: false };

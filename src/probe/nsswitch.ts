@@ -36,7 +36,11 @@ function parseSources(line: string): HostSource[] {
     const last = sources.at(-1);
     if (last === undefined) continue;
     const actions = { ...last.actions };
-    for (const criterion of token.replace(/^\[|\]$/g, '').trim().split(/[ \t]+/)) applyCriterion(actions, criterion);
+    for (const criterion of token
+      .replace(/^\[|\]$/g, '')
+      .trim()
+      .split(/[ \t]+/))
+      applyCriterion(actions, criterion);
     sources[sources.length - 1] = { name: last.name, actions };
   }
   return sources;
@@ -56,7 +60,14 @@ function applyCriterion(actions: Record<NssStatus, NssAction>, criterion: string
   for (const s of m[1] === '!' ? STATUSES.filter((x) => x !== status) : [status]) actions[s] = action;
 }
 
-const MYHOSTNAME_NAMES = new Set(['localhost', 'localhost.localdomain', '_gateway', '_outbound', '_localdnsstub', '_localdnsproxy']);
+const MYHOSTNAME_NAMES = new Set([
+  'localhost',
+  'localhost.localdomain',
+  '_gateway',
+  '_outbound',
+  '_localdnsstub',
+  '_localdnsproxy',
+]);
 
 /**
  * Whether a source other than files and dns may answer `name` on its own: nss-myhostname

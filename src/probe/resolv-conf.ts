@@ -72,7 +72,8 @@ export function parseResolvConf(inputs: ResolvInputs): ResolvConf {
     const options = keywordValue(line, 'options');
     if (options !== undefined) setOptions(conf, options);
   }
-  conf.nameservers = servers.length > 0 ? servers.slice(0, MAX_NAMESERVERS) : [{ address: '127.0.0.1', port: DNS_PORT }];
+  conf.nameservers =
+    servers.length > 0 ? servers.slice(0, MAX_NAMESERVERS) : [{ address: '127.0.0.1', port: DNS_PORT }];
   if (conf.search.length === 0) {
     const dot = inputs.hostname.indexOf('.');
     if (dot >= 0) conf.search = [inputs.hostname.slice(dot + 1)];

@@ -75,10 +75,11 @@ export class Resolver {
     if (literal !== undefined) return literal;
     // A last label of digits is no host name but a mistyped address ("198.51.100.999"):
     // asking DNS for it would only send a query off the machine that cannot succeed.
-    if (NUMERIC_TLD.test(host)) return { reason: 'no-address', message: `${host} is neither an IP address nor a host name` };
+    if (NUMERIC_TLD.test(host))
+      return { reason: 'no-address', message: `${host} is neither an IP address nor a host name` };
     const view = this.#system.current();
     // Edited files can change any answer (another search list, a name added to /etc/hosts): none is kept past them.
-    if (view !== this.#view) (this.#view = view), this.#cache.clear();
+    if (view !== this.#view) ((this.#view = view), this.#cache.clear());
     const key = `${host.toLowerCase()} ${want.ipv4 ? 4 : ''}${want.ipv6 ? 6 : ''}`;
     const answer = await this.#shared(key, () => this.#answer(host, want, view));
     if ('reason' in answer) return resolution(host, want, answer);
@@ -87,7 +88,10 @@ export class Resolver {
   }
 
   #answer(host: string, want: Want, view: SystemView): Promise<Answer> {
-    const types: RecordType[] = [...(want.ipv4 ? ['A' as const] : []), ...(want.ipv6 && !view.resolv.noAaaa ? ['AAAA' as const] : [])];
+    const types: RecordType[] = [
+      ...(want.ipv4 ? ['A' as const] : []),
+      ...(want.ipv6 && !view.resolv.noAaaa ? ['AAAA' as const] : []),
+    ];
     return walkSources(host, view, {
       lookup: () => this.#viaLookup(host, want),
       dns: () => lookupDns(host, types, view.resolv),
@@ -145,10 +149,18 @@ export class Resolver {
   }
 }
 
-function resolution(host: string, want: Want, failure: { reason: 'dns-failure' | 'no-address'; code: string }): Resolution {
-  if (failure.reason === 'dns-failure') return { reason: 'dns-failure', message: `cannot resolve ${host}: ${failure.code}` };
+function resolution(
+  host: string,
+  want: Want,
+  failure: { reason: 'dns-failure' | 'no-address'; code: string },
+): Resolution {
+  if (failure.reason === 'dns-failure')
+    return { reason: 'dns-failure', message: `cannot resolve ${host}: ${failure.code}` };
   const families = want.ipv4 && want.ipv6 ? 'IPv4 or IPv6' : want.ipv4 ? 'IPv4' : 'IPv6';
-  return { reason: 'no-address', message: `${host} has no ${families} address${failure.code ? ` (${failure.code})` : ''}` };
+  return {
+    reason: 'no-address',
+    message: `${host} has no ${families} address${failure.code ? ` (${failure.code})` : ''}`,
+  };
 }
 
 function codeOf(err: unknown): string {

@@ -63,12 +63,21 @@ export class SystemFiles {
     const { LOCALDOMAIN: localDomain, RES_OPTIONS: resOptions } = this.#env;
     // The environment and host name shape resolv.conf's meaning too: a change to either counts as one to the file.
     const context = JSON.stringify([hostname, localDomain, resOptions]);
-    const resolv = this.#refresh(this.#resolv, 'resolv.conf', context, (text) => parseResolvConf({ text, localDomain, resOptions, hostname }));
+    const resolv = this.#refresh(this.#resolv, 'resolv.conf', context, (text) =>
+      parseResolvConf({ text, localDomain, resOptions, hostname }),
+    );
     const hostsNames = this.#refresh(this.#hosts, 'hosts', '', hostsFileNames);
     const sources = this.#refresh(this.#nsswitch, 'nsswitch.conf', '', hostSources);
     const v = this.#view;
     // The same object while nothing changed: a new one tells the resolver its answers may be stale.
-    if (v !== undefined && v.resolv === resolv && v.hostsNames === hostsNames && v.sources === sources && v.hostname === hostname) return v;
+    if (
+      v !== undefined &&
+      v.resolv === resolv &&
+      v.hostsNames === hostsNames &&
+      v.sources === sources &&
+      v.hostname === hostname
+    )
+      return v;
     this.#view = { resolv: resolv!, hostsNames, sources, hostname };
     return this.#view;
   }

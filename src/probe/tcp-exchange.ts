@@ -7,7 +7,12 @@ import type { Nameserver } from './resolv-conf.js';
  * goes to `onReply` until it says the exchange is complete. Resolves with undefined then,
  * or with the error code that ended it (ETIMEOUT when `timeoutMs` passed first).
  */
-export function tcpExchange(server: Nameserver, queries: readonly Buffer[], timeoutMs: number, onReply: (msg: Buffer) => boolean): Promise<string | undefined> {
+export function tcpExchange(
+  server: Nameserver,
+  queries: readonly Buffer[],
+  timeoutMs: number,
+  onReply: (msg: Buffer) => boolean,
+): Promise<string | undefined> {
   return new Promise((resolve) => {
     const socket = net.connect({ host: server.address, port: server.port });
     let buffered = Buffer.alloc(0);

@@ -156,7 +156,8 @@ export class PortStore {
       if (replaced === null) replaced = replacedBy(target, results);
       const rec = new AddressRecord(target, ip, result.state, result.reason, now, now, result.durationSeconds);
       target.set(ip, rec);
-      changes.push(replaced === undefined ? { record: rec, from: undefined, to: result.state } : { record: rec, from: undefined, to: result.state, replaced });
+      const change: StateChange = { record: rec, from: undefined, to: result.state };
+      changes.push(replaced === undefined ? change : { ...change, replaced });
     }
     if (seen === undefined) {
       const only = results[0]!.ip;

@@ -10,20 +10,42 @@ import type { PortState, Reason } from '../../src/types.js';
 // the first failure of a name says what was believed before (issue 17), and so does its
 // recovery, at info. The same against the built daemon is in test/faults/resolver.test.ts.
 
-const MONITOR: MonitorConfig = { name: 'm', hosts: ['db.test'], intervalMs: 60_000, timeoutMs: 1000, retries: 0, expectOpen: [5432], expectClosed: [22] };
+const MONITOR: MonitorConfig = {
+  name: 'm',
+  hosts: ['db.test'],
+  intervalMs: 60_000,
+  timeoutMs: 1000,
+  retries: 0,
+  expectOpen: [5432],
+  expectClosed: [22],
+};
 
 function harness(level: 'info' | 'debug' = 'info') {
   const lines: Array<Record<string, unknown>> = [];
-  const sink = new Writable({ write: (chunk: Buffer, _enc, done) => (lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>), done()) });
+  const sink = new Writable({
+    write: (chunk: Buffer, _enc, done) => (lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>), done()),
+  });
   const log = pino({ level, base: null, timestamp: false }, sink);
   const store = new PortStore();
   store.setTargets([MONITOR]);
   let now = 0;
   const record = (port: number, ...results: Array<[string, PortState, Reason]>): void => {
-    const res: AddressResult[] = results.map(([ip, state, reason]) => ({ ip, result: { state, reason, durationSeconds: 0 } }));
+    const res: AddressResult[] = results.map(([ip, state, reason]) => ({
+      ip,
+      result: { state, reason, durationSeconds: 0 },
+    }));
     logChanges(log, store.record(targetId('m', 'db.test', port), res, (now += 1000)));
   };
-  const logged = () => lines.map(({ level: l, msg, ip, from, to, reason, replaced }) => ({ level: l, msg, ip, from, to, reason, ...(replaced ? { replaced } : {}) }));
+  const logged = () =>
+    lines.map(({ level: l, msg, ip, from, to, reason, replaced }) => ({
+      level: l,
+      msg,
+      ip,
+      from,
+      to,
+      reason,
+      ...(replaced ? { replaced } : {}),
+    }));
   return { record, logged };
 }
 
@@ -35,17 +57,35 @@ describe('logChanges', () => {
     record(5432, ['192.0.2.10', 'open', 'syn-ack']);
     expect(logged()).toEqual([
       {
-        level: 40, msg: 'port expected open is not open', ip: '', from: 'open', to: 'error', reason: 'dns-failure',
-        replaced: [{ ip: '192.0.2.10', state: 'open' }, { ip: '2001:db8::10', state: 'open' }],
+        level: 40,
+        msg: 'port expected open is not open',
+        ip: '',
+        from: 'open',
+        to: 'error',
+        reason: 'dns-failure',
+        replaced: [
+          { ip: '192.0.2.10', state: 'open' },
+          { ip: '2001:db8::10', state: 'open' },
+        ],
       },
-      { level: 30, msg: 'port is back to its expected state', ip: '192.0.2.10', from: 'error', to: 'open', reason: 'syn-ack', replaced: [{ ip: '', state: 'error' }] },
+      {
+        level: 30,
+        msg: 'port is back to its expected state',
+        ip: '192.0.2.10',
+        from: 'error',
+        to: 'open',
+        reason: 'syn-ack',
+        replaced: [{ ip: '', state: 'error' }],
+      },
     ]);
   });
 
   it('says "none" when a name fails before anything was believed', () => {
     const { record, logged } = harness();
     record(5432, ['', 'error', 'dns-failure']);
-    expect(logged()).toEqual([{ level: 40, msg: 'port expected open is not open', ip: '', from: 'none', to: 'error', reason: 'dns-failure' }]);
+    expect(logged()).toEqual([
+      { level: 40, msg: 'port expected open is not open', ip: '', from: 'none', to: 'error', reason: 'dns-failure' },
+    ]);
   });
 
   it('logs a port expected closed whose name fails and recovers at info, both ways', () => {

@@ -10,7 +10,8 @@ import { startLoopbackZone, type LoopbackZone } from '../helpers/resolver-lab.js
 describe('Resolver over DNS', () => {
   let zone: LoopbackZone;
   /** Queries of `name`, of one type or of both. */
-  const count = (name: string, type?: 'A' | 'AAAA'): number => zone.queries().filter((q) => (type === undefined ? q.startsWith(`${name} `) : q === `${name} ${type}`)).length;
+  const count = (name: string, type?: 'A' | 'AAAA'): number =>
+    zone.queries().filter((q) => (type === undefined ? q.startsWith(`${name} `) : q === `${name} ${type}`)).length;
   const resolver = (opts: { now?: () => number; options?: string } = {}): Resolver => {
     const view = zone.view(opts.options);
     return new Resolver({ system: { current: () => view }, ...(opts.now ? { now: opts.now } : {}) });
@@ -62,35 +63,55 @@ describe('Resolver over DNS', () => {
   });
 
   it('asks only for the families wanted, and for no AAAA with options no-aaaa', async () => {
-    expect(await resolver().resolve('v4.test', { ipv4: false, ipv6: true })).toEqual({ reason: 'no-address', message: 'v4.test has no IPv6 address (ENODATA)' });
+    expect(await resolver().resolve('v4.test', { ipv4: false, ipv6: true })).toEqual({
+      reason: 'no-address',
+      message: 'v4.test has no IPv6 address (ENODATA)',
+    });
     expect([count('v4.test', 'A'), count('v4.test', 'AAAA')]).toEqual([0, 1]);
-    expect(await resolver({ options: 'options timeout:1 attempts:1 no-aaaa' }).resolve('a.test')).toEqual({ addresses: ['192.0.2.1'] });
+    expect(await resolver({ options: 'options timeout:1 attempts:1 no-aaaa' }).resolve('a.test')).toEqual({
+      addresses: ['192.0.2.1'],
+    });
     expect(count('a.test', 'AAAA')).toBe(count('a.test', 'A') - 1);
   });
 
   it('fails the whole name when one family fails (no silently missing addresses), and caches no failure', async () => {
     const r = resolver();
-    expect(await r.resolve('half.test')).toEqual({ reason: 'dns-failure', message: 'cannot resolve half.test: ESERVFAIL' });
+    expect(await r.resolve('half.test')).toEqual({
+      reason: 'dns-failure',
+      message: 'cannot resolve half.test: ESERVFAIL',
+    });
     await r.resolve('half.test');
     expect(count('half.test', 'AAAA')).toBe(2);
     const started = performance.now();
-    expect(await r.resolve('slow6.test')).toEqual({ reason: 'dns-failure', message: 'cannot resolve slow6.test: ETIMEOUT' });
+    expect(await r.resolve('slow6.test')).toEqual({
+      reason: 'dns-failure',
+      message: 'cannot resolve slow6.test: ETIMEOUT',
+    });
     // timeout:1, one server: the wait for AAAA ends after 1 s.
     expect(performance.now() - started).toBeGreaterThanOrEqual(990);
   });
 
-  it('takes NODATA as an answer for one family and as no-address for both; NXDOMAIN is a failure, never cached', async () => {
+  it('takes NODATA as an answer for one family, as no-address for both; NXDOMAIN fails, never cached', async () => {
     const r = resolver();
     expect(await r.resolve('v4.test')).toEqual({ addresses: ['192.0.2.1'] });
-    expect(await r.resolve('none.test')).toEqual({ reason: 'no-address', message: 'none.test has no IPv4 or IPv6 address (ENODATA)' });
-    expect(await r.resolve('gone.test')).toEqual({ reason: 'dns-failure', message: 'cannot resolve gone.test: ENOTFOUND' });
+    expect(await r.resolve('none.test')).toEqual({
+      reason: 'no-address',
+      message: 'none.test has no IPv4 or IPv6 address (ENODATA)',
+    });
+    expect(await r.resolve('gone.test')).toEqual({
+      reason: 'dns-failure',
+      message: 'cannot resolve gone.test: ENOTFOUND',
+    });
     await r.resolve('gone.test');
     expect(count('gone.test', 'A')).toBe(2);
   });
 
   it('gives up on a server that never answers after timeout x attempts', async () => {
     const started = performance.now();
-    expect(await resolver({ options: 'options timeout:1 attempts:2' }).resolve('stall.test')).toEqual({ reason: 'dns-failure', message: 'cannot resolve stall.test: ETIMEOUT' });
+    expect(await resolver({ options: 'options timeout:1 attempts:2' }).resolve('stall.test')).toEqual({
+      reason: 'dns-failure',
+      message: 'cannot resolve stall.test: ETIMEOUT',
+    });
     const seconds = (performance.now() - started) / 1000;
     expect(seconds).toBeGreaterThanOrEqual(1.99);
     expect(count('stall.test', 'A')).toBe(2);
@@ -104,8 +125,12 @@ describe('Resolver over DNS', () => {
 
   it('shares one lookup between many concurrent callers', async () => {
     const r = resolver();
-    const answers = await Promise.all(Array.from({ length: 1000 }, (_, i) => r.resolve(i % 2 ? 'shared.test' : 'SHARED.TEST')));
-    expect(new Set(answers.map((a) => JSON.stringify(a)))).toEqual(new Set([JSON.stringify({ addresses: ['192.0.2.9'] })]));
+    const answers = await Promise.all(
+      Array.from({ length: 1000 }, (_, i) => r.resolve(i % 2 ? 'shared.test' : 'SHARED.TEST')),
+    );
+    expect(new Set(answers.map((a) => JSON.stringify(a)))).toEqual(
+      new Set([JSON.stringify({ addresses: ['192.0.2.9'] })]),
+    );
     expect(count('shared.test')).toBe(2);
   });
 });

@@ -91,8 +91,10 @@ export function labSkipReason(tools: Array<'dnsmasq' | 'myhostname'> = []): stri
 
 function missingTools(tools: Array<'dnsmasq' | 'myhostname'>): string | undefined {
   if (!existsSync('/usr/bin/getent')) return 'getent is missing (Debian package libc-bin)';
-  if (tools.includes('dnsmasq') && !existsSync('/usr/sbin/dnsmasq')) return 'dnsmasq is missing (Debian package dnsmasq)';
-  if (tools.includes('myhostname') && !nssModule('libnss_myhostname.so.2')) return 'nss-myhostname is missing (Debian package libnss-myhostname)';
+  if (tools.includes('dnsmasq') && !existsSync('/usr/sbin/dnsmasq'))
+    return 'dnsmasq is missing (Debian package dnsmasq)';
+  if (tools.includes('myhostname') && !nssModule('libnss_myhostname.so.2'))
+    return 'nss-myhostname is missing (Debian package libnss-myhostname)';
   return undefined;
 }
 
@@ -140,7 +142,17 @@ export class ResolverLab {
 
   /** Starts zone-server.mjs on the control's addresses (added to lo first when outside 127/8). */
   async startZone(control: ZoneControl): Promise<void> {
-    for (const a of control.listen) if (!a.startsWith('127.')) this.#spaces.ip(this.ns, 'addr', 'add', a.includes(':') ? `${a}/128` : `${a}/32`, 'dev', 'lo', ...(a.includes(':') ? ['nodad'] : []));
+    for (const a of control.listen)
+      if (!a.startsWith('127.'))
+        this.#spaces.ip(
+          this.ns,
+          'addr',
+          'add',
+          a.includes(':') ? `${a}/128` : `${a}/32`,
+          'dev',
+          'lo',
+          ...(a.includes(':') ? ['nodad'] : []),
+        );
     this.setZone(control);
     this.#server = await this.#spaces.start(this.ns, process.execPath, [ZONE_SERVER, this.#control], 'ready');
   }
@@ -151,7 +163,27 @@ export class ResolverLab {
 
   /** Starts Debian's dnsmasq on 127.0.0.1:53 with only `args` as its data (no upstream, no /etc/hosts). */
   async startDnsmasq(args: string[]): Promise<void> {
-    const child = spawn('ip', ['netns', 'exec', this.ns, '/usr/sbin/dnsmasq', '--conf-file=/dev/null', '--keep-in-foreground', '--no-resolv', '--no-hosts', '--no-poll', '--listen-address=127.0.0.1', '--bind-interfaces', '--pid-file=', '--log-facility=-', '--log-queries', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(
+      'ip',
+      [
+        'netns',
+        'exec',
+        this.ns,
+        '/usr/sbin/dnsmasq',
+        '--conf-file=/dev/null',
+        '--keep-in-foreground',
+        '--no-resolv',
+        '--no-hosts',
+        '--no-poll',
+        '--listen-address=127.0.0.1',
+        '--bind-interfaces',
+        '--pid-file=',
+        '--log-facility=-',
+        '--log-queries',
+        ...args,
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
     this.#server = child;
     servers.add(child);
     child.once('exit', () => servers.delete(child));
@@ -172,18 +204,33 @@ export class ResolverLab {
    * as `getent ahosts` prints them; one family through getaddrinfo with AF_INET or AF_INET6
    * and no flags (dns.lookup), since getent ahostsv6 maps IPv4 answers into IPv6 ones.
    */
-  async getent(names: string[], opts: { want?: Want; env?: Record<string, string> } = {}): Promise<Record<string, string[]>> {
+  async getent(
+    names: string[],
+    opts: { want?: Want; env?: Record<string, string> } = {},
+  ): Promise<Record<string, string[]>> {
     const family = opts.want === undefined || (opts.want.ipv4 && opts.want.ipv6) ? 0 : opts.want.ipv4 ? 4 : 6;
     if (family !== 0) {
       const args = JSON.stringify([names, family, `${this.#control}.log`]);
-      const r = await this.#spaces.run(this.ns, 'env', [...envArgs(opts.env), process.execPath, '-e', GETADDRINFO, args], 120_000);
+      const r = await this.#spaces.run(
+        this.ns,
+        'env',
+        [...envArgs(opts.env), process.execPath, '-e', GETADDRINFO, args],
+        120_000,
+      );
       return JSON.parse(r.stdout) as Record<string, string[]>;
     }
     const out: Record<string, string[]> = {};
     for (const name of names) {
       this.mark(name);
       const r = await this.#spaces.run(this.ns, 'env', [...envArgs(opts.env), 'getent', 'ahosts', name], 60_000);
-      out[name] = [...new Set(r.stdout.split('\n').filter(Boolean).map((l) => l.split(/\s+/)[0]!))].sort();
+      out[name] = [
+        ...new Set(
+          r.stdout
+            .split('\n')
+            .filter(Boolean)
+            .map((l) => l.split(/\s+/)[0]!),
+        ),
+      ].sort();
     }
     return out;
   }
@@ -204,7 +251,9 @@ export class ResolverLab {
       const [steps, want, log, hostsLine] = JSON.parse(process.argv[1]);
       const files = new SystemFiles();
       // A hosts line of the test's own for portwatch, while getaddrinfo still reads the namespace's file.
-      const system = hostsLine === null ? files : { current: () => ({ ...files.current(), sources: hostSources(hostsLine) }) };
+      const system = hostsLine === null
+        ? files
+        : { current: () => ({ ...files.current(), sources: hostSources(hostsLine) }) };
       const resolver = new Resolver({ system });
       const out = [];
       for (const step of steps) {
@@ -217,7 +266,12 @@ export class ResolverLab {
       }
       console.log(JSON.stringify(out));`;
     const args = JSON.stringify([steps, opts.want ?? null, `${this.#control}.log`, opts.hostsLine ?? null]);
-    const r = await this.#spaces.run(this.ns, 'env', [...envArgs(opts.env), process.execPath, '--input-type=module', '-e', script, args], 120_000);
+    const r = await this.#spaces.run(
+      this.ns,
+      'env',
+      [...envArgs(opts.env), process.execPath, '--input-type=module', '-e', script, args],
+      120_000,
+    );
     if (r.code !== 0) throw new Error(`resolver script failed (${r.code}): ${r.stderr}`);
     return JSON.parse(r.stdout) as Resolution[];
   }
@@ -226,7 +280,10 @@ export class ResolverLab {
   transports(name: string): string[] {
     const file = `${this.#control}.log`;
     const lines = existsSync(file) ? readFileSync(file, 'utf8').split('\n') : [];
-    return lines.map((l) => l.split(' ')).filter((p) => p[2] === name && p[3] === 'A').map((p) => p[1]!);
+    return lines
+      .map((l) => l.split(' '))
+      .filter((p) => p[2] === name && p[3] === 'A')
+      .map((p) => p[1]!);
   }
 
   /** Separates the queries of one lookup from the next in the server's log. */
@@ -284,7 +341,8 @@ export interface LoopbackZone {
 export async function startLoopbackZone(zone: Record<string, ZoneEntry>): Promise<LoopbackZone> {
   const dir = mkdtempSync(join(tmpdir(), 'pwzone-'));
   const control = join(dir, 'zone.json');
-  const write = (z: Record<string, ZoneEntry>): void => writeFileSync(control, JSON.stringify({ listen: ['127.0.0.1'], port: 0, zones: { '*': z } }));
+  const write = (z: Record<string, ZoneEntry>): void =>
+    writeFileSync(control, JSON.stringify({ listen: ['127.0.0.1'], port: 0, zones: { '*': z } }));
   write(zone);
   const child = spawn(process.execPath, [ZONE_SERVER, control], { stdio: ['ignore', 'pipe', 'pipe'] });
   servers.add(child);
@@ -295,14 +353,18 @@ export async function startLoopbackZone(zone: Record<string, ZoneEntry>): Promis
       if (m !== null) (clearTimeout(timer), resolve(Number(m[1])));
     });
   });
-  const logLines = (): string[] => (existsSync(`${control}.log`) ? readFileSync(`${control}.log`, 'utf8') : '').split('\n').filter(Boolean);
+  const logLines = (): string[] =>
+    (existsSync(`${control}.log`) ? readFileSync(`${control}.log`, 'utf8') : '').split('\n').filter(Boolean);
   return {
     port,
     setZone: write,
     queries: () => logLines().map((l) => l.split(' ').slice(2).join(' ')),
     log: () => logLines().map((l) => l.split(' ').slice(1).join(' ')),
     view: (options = 'options timeout:1 attempts:1') => {
-      const resolv = { ...parseResolvConf({ text: `${options}\n`, hostname: 'lab' }), nameservers: [{ address: '127.0.0.1', port }] };
+      const resolv = {
+        ...parseResolvConf({ text: `${options}\n`, hostname: 'lab' }),
+        nameservers: [{ address: '127.0.0.1', port }],
+      };
       return { resolv, hostsNames: new Set<string>(), sources: hostSources('hosts: dns'), hostname: 'lab' };
     },
     stop: () => {

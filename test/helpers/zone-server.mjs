@@ -6,7 +6,8 @@
 // rewriting the file. A name it does not know is NXDOMAIN, as a cluster DNS answers.
 // Every query is appended to "<control.json>.log" as "<server> <udp|tcp> <name> <type>".
 //
-// control = { listen: ["127.0.0.1", ...], zones: { "*": Zone, "<server address>": Zone }, every?: { "<server>": Entry } }
+// control = { listen: ["127.0.0.1", ...], zones: { "*": Zone, "<server address>": Zone },
+//             every?: { "<server>": Entry } }
 // `every` makes one server answer every query with one entry (a server that only SERVFAILs).
 // Zone = { "<name>": { A?, AAAA?, CNAME?, ttl?, rcode?, stall?, delayMs?, dropFirst?, types? } }
 // The zone of a server is "*" overlaid with its own. rcode: NOERROR (with no records: NODATA),
@@ -50,12 +51,22 @@ function parseQuery(msg) {
   if (arcount > 0 && off + 4 + 11 <= msg.length && msg[off + 4] === 0 && msg.readUInt16BE(off + 5) === 41) {
     udpSize = Math.max(512, msg.readUInt16BE(off + 7));
   }
-  return { id: msg.readUInt16BE(0), flags: msg.readUInt16BE(2), qtype, question, name: labels.join('.').toLowerCase(), udpSize };
+  return {
+    id: msg.readUInt16BE(0),
+    flags: msg.readUInt16BE(2),
+    qtype,
+    question,
+    name: labels.join('.').toLowerCase(),
+    udpSize,
+  };
 }
 
 function encodeName(name) {
   const parts = name.split('.').filter((p) => p !== '');
-  return Buffer.concat([...parts.map((p) => Buffer.concat([Buffer.from([p.length]), Buffer.from(p, 'latin1')])), Buffer.from([0])]);
+  return Buffer.concat([
+    ...parts.map((p) => Buffer.concat([Buffer.from([p.length]), Buffer.from(p, 'latin1')])),
+    Buffer.from([0]),
+  ]);
 }
 
 function ipv6Bytes(text) {
@@ -95,7 +106,8 @@ function answer(zone, name, type) {
       continue;
     }
     const list = type === 1 ? entry.A : type === 28 ? entry.AAAA : undefined;
-    for (const a of list ?? []) records.push(record(owner, type, ttl, type === 1 ? Buffer.from(a.split('.').map(Number)) : ipv6Bytes(a)));
+    for (const a of list ?? [])
+      records.push(record(owner, type, ttl, type === 1 ? Buffer.from(a.split('.').map(Number)) : ipv6Bytes(a)));
     return { rcode: 0, records };
   }
   return { rcode: RCODES.SERVFAIL, records: [] };
@@ -137,7 +149,15 @@ function respond(server, proto, msg, send, client) {
 function serveUdp(address, port) {
   return new Promise((resolve, reject) => {
     const socket = dgram.createSocket(net.isIPv6(address) ? 'udp6' : 'udp4');
-    socket.on('message', (msg, rinfo) => respond(address, 'udp', msg, (reply) => socket.send(reply, rinfo.port, rinfo.address), `${rinfo.address}:${rinfo.port}`));
+    socket.on('message', (msg, rinfo) =>
+      respond(
+        address,
+        'udp',
+        msg,
+        (reply) => socket.send(reply, rinfo.port, rinfo.address),
+        `${rinfo.address}:${rinfo.port}`,
+      ),
+    );
     socket.once('error', reject);
     socket.bind(port, address, () => resolve(socket.address().port));
   });
@@ -152,11 +172,17 @@ function serveTcp(address, port) {
       while (buffered.length >= 2 && buffered.length >= 2 + buffered.readUInt16BE(0)) {
         const msg = buffered.subarray(2, 2 + buffered.readUInt16BE(0));
         buffered = buffered.subarray(2 + msg.length);
-        respond(address, 'tcp', msg, (reply) => {
-          const len = Buffer.alloc(2);
-          len.writeUInt16BE(reply.length);
-          if (!conn.destroyed) conn.write(Buffer.concat([len, reply]));
-        }, `${conn.remoteAddress}:${conn.remotePort}`);
+        respond(
+          address,
+          'tcp',
+          msg,
+          (reply) => {
+            const len = Buffer.alloc(2);
+            len.writeUInt16BE(reply.length);
+            if (!conn.destroyed) conn.write(Buffer.concat([len, reply]));
+          },
+          `${conn.remoteAddress}:${conn.remotePort}`,
+        );
       }
     });
   });
@@ -169,9 +195,11 @@ function serveTcp(address, port) {
 const listen = control()?.listen ?? ['127.0.0.1'];
 const wanted = control()?.port ?? 53;
 // TCP on the port UDP got, so a truncated answer can be asked again where it came from.
-const ports = await Promise.all(listen.map(async (a) => {
-  const port = await serveUdp(a, wanted);
-  await serveTcp(a, port);
-  return port;
-}));
+const ports = await Promise.all(
+  listen.map(async (a) => {
+    const port = await serveUdp(a, wanted);
+    await serveTcp(a, port);
+    return port;
+  }),
+);
 console.log(wanted === 0 ? `ready ${ports[0]}` : 'ready');

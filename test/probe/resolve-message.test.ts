@@ -7,7 +7,13 @@ import { addressesOf, answersQuery, decodeResponse, DnsNameError, encodeQuery } 
 // here, the replies no server sends: hostile, broken, unusual.
 
 function name(n: string): Buffer {
-  return Buffer.concat([...n.split('.').filter(Boolean).map((l) => Buffer.concat([Buffer.from([l.length]), Buffer.from(l)])), Buffer.from([0])]);
+  return Buffer.concat([
+    ...n
+      .split('.')
+      .filter(Boolean)
+      .map((l) => Buffer.concat([Buffer.from([l.length]), Buffer.from(l)])),
+    Buffer.from([0]),
+  ]);
 }
 
 function rr(owner: Buffer, type: number, ttl: number, rdata: Buffer, rclass = 1): Buffer {
@@ -47,7 +53,7 @@ describe('DNS messages', () => {
     expect(() => encodeQuery(Array.from({ length: 130 }, () => 'ab').join('.'), 'A', 1, false)).toThrow(DnsNameError);
   });
 
-  it('reads the records of the name and of the CNAME chain from it, with the lowest TTL; not those of other owners', () => {
+  it('reads the records of the name and of its CNAME chain, with the lowest TTL, not those of others', () => {
     const msg = reply('www.example', [
       rr(POINTER_TO_QNAME, 5, 300, name('edge.example')),
       rr(name('edge.example'), 1, 30, Buffer.from([192, 0, 2, 1])),
@@ -65,8 +71,14 @@ describe('DNS messages', () => {
 
   it.each<[string, Buffer]>([
     ['a query, not a reply', reply('a.example', [], 0x0100)],
-    ['a question whose name points at itself', Buffer.concat([reply('a.example', []).subarray(0, 12), POINTER_TO_QNAME, Buffer.from([0, 1, 0, 1])])],
-    ['a record running past the end', reply('a.example', [rr(POINTER_TO_QNAME, 1, 1, Buffer.from([192, 0, 2, 1])).subarray(0, 13)])],
+    [
+      'a question whose name points at itself',
+      Buffer.concat([reply('a.example', []).subarray(0, 12), POINTER_TO_QNAME, Buffer.from([0, 1, 0, 1])]),
+    ],
+    [
+      'a record running past the end',
+      reply('a.example', [rr(POINTER_TO_QNAME, 1, 1, Buffer.from([192, 0, 2, 1])).subarray(0, 13)]),
+    ],
     ['a header alone, shorter than 12 bytes', Buffer.from([0, 7, 0x81, 0x80])],
   ])('reads %s as no reply', (_, msg) => {
     expect(decodeResponse(msg)).toBeUndefined();

@@ -12,7 +12,8 @@ import { addressesOf, labSkipReason, ResolverLab } from '../helpers/resolver-lab
 
 const skip = labSkipReason(['dnsmasq']);
 
-const POD_RESOLV = 'search shop.svc.cluster.local svc.cluster.local cluster.local\nnameserver 127.0.0.1\noptions ndots:5\n';
+const POD_RESOLV =
+  'search shop.svc.cluster.local svc.cluster.local cluster.local\nnameserver 127.0.0.1\noptions ndots:5\n';
 const DNSMASQ = [
   '--host-record=web.shop.svc.cluster.local,192.0.2.10',
   '--host-record=postgres.db.svc.cluster.local,192.0.2.11,2001:db8::11',
@@ -58,7 +59,11 @@ describe.skipIf(skip !== undefined)('resolution in a pod-like namespace', () => 
 
   // Some answers spelled out, so that the comparison cannot pass on two empty results.
   it.each([
-    ['both families', undefined, { 'postgres.db': ['192.0.2.11', '2001:db8::11'], alias: ['192.0.2.10'], 'in-hosts': ['192.0.2.30'] }],
+    [
+      'both families',
+      undefined,
+      { 'postgres.db': ['192.0.2.11', '2001:db8::11'], alias: ['192.0.2.10'], 'in-hosts': ['192.0.2.30'] },
+    ],
     ['IPv4 only (getaddrinfo AF_INET)', { ipv4: true, ipv6: false }, { 'postgres.db': ['192.0.2.11'], v6only: [] }],
     ['IPv6 only (getaddrinfo AF_INET6)', { ipv4: false, ipv6: true }, { 'postgres.db': ['2001:db8::11'], web: [] }],
   ])('gives every name form what getent gives, %s', async (_, want, samples) => {
@@ -66,11 +71,16 @@ describe.skipIf(skip !== undefined)('resolution in a pod-like namespace', () => 
     const ours = await lab.ours(NAMES, want === undefined ? {} : { want });
     expect(Object.fromEntries(NAMES.map((n) => [n, addressesOf(ours[n]!)]))).toEqual(glibc);
     expect(glibc).toMatchObject(samples);
-    expect(ours['nobody.example']).toMatchObject({ reason: 'dns-failure', message: 'cannot resolve nobody.example: ENOTFOUND' });
+    expect(ours['nobody.example']).toMatchObject({
+      reason: 'dns-failure',
+      message: 'cannot resolve nobody.example: ENOTFOUND',
+    });
   });
 
   it('resolves the names of the shipped kustomize example', async () => {
-    const config = parse(readFileSync(new URL('../../deploy/kubernetes/base/portwatch.yaml', import.meta.url), 'utf8')) as { monitors: Array<{ hosts?: string[] }> };
+    const config = parse(
+      readFileSync(new URL('../../deploy/kubernetes/base/portwatch.yaml', import.meta.url), 'utf8'),
+    ) as { monitors: Array<{ hosts?: string[] }> };
     const hosts = config.monitors.flatMap((m) => m.hosts ?? []);
     expect(hosts.length).toBeGreaterThan(0);
     const ours = await lab.ours(hosts);
@@ -82,9 +92,20 @@ describe.skipIf(skip !== undefined)('resolution in a pod-like namespace', () => 
   });
 
   it('probes a service.namespace name end to end with `portwatch probe` inside the pod', async () => {
-    const r = await spaces.run(lab.ns, process.execPath, [CLI, 'probe', '--json', '--timeout=500ms', 'postgres.db:5432', 'nobody.example:80']);
-    const rows = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-    // Nothing listens in the pod: each address of the name is probed (and refused or unreachable), the unknown name is an error.
+    const r = await spaces.run(lab.ns, process.execPath, [
+      CLI,
+      'probe',
+      '--json',
+      '--timeout=500ms',
+      'postgres.db:5432',
+      'nobody.example:80',
+    ]);
+    const rows = r.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    // Nothing listens in the pod: each address of the name is probed (refused or unreachable);
+    // the unknown name is an error.
     expect(rows.map((row) => [row['host'], row['ip'], row['port']])).toEqual([
       ['postgres.db', '192.0.2.11', 5432],
       ['postgres.db', '2001:db8::11', 5432],

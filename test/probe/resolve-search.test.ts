@@ -13,7 +13,9 @@ const skip = labSkipReason();
 
 /** `count` addresses of each family for the name numbered `index`, as glibc's test makes them. */
 function records(index: number, count: number): ZoneEntry {
-  const A = Array.from({ length: count }, (_, i) => `198.18.${index}.${i % 256}`).map((a, i) => (i < 256 ? a : `198.19.${i >> 8}.${i % 256}`));
+  const A = Array.from({ length: count }, (_, i) => `198.18.${index}.${i % 256}`).map((a, i) =>
+    i < 256 ? a : `198.19.${i >> 8}.${i % 256}`,
+  );
   const AAAA = Array.from({ length: count }, (_, i) => `2001:db8:${index + 1}::${(i + 1).toString(16)}`);
   return { A, AAAA };
 }
@@ -40,7 +42,9 @@ const GLIBC_ITEMS: Array<[string, number | 'SERVFAIL']> = [
 ];
 
 const GLIBC_ZONE: Record<string, ZoneEntry> = {
-  ...Object.fromEntries(GLIBC_ITEMS.map(([name, r], i) => [name, r === 'SERVFAIL' ? { rcode: 'SERVFAIL' } : records(i, r)])),
+  ...Object.fromEntries(
+    GLIBC_ITEMS.map(([name, r], i) => [name, r === 'SERVFAIL' ? { rcode: 'SERVFAIL' } : records(i, r)]),
+  ),
   // The search domains themselves exist, with no address.
   'example.com': { rcode: 'NOERROR' },
   'usersys.example.com': { rcode: 'NOERROR' },
@@ -61,7 +65,9 @@ describe.skipIf(skip !== undefined)('the search list, as glibc tests it', () => 
     zones: { '*': GLIBC_ZONE },
     ...(every === undefined ? {} : { every: { '127.0.0.1': every } }),
   });
-  const resolv = (servers: string[]): string => `search usersys.example.com corp.example.com example.com\n${servers.map((s) => `nameserver ${s}\n`).join('')}options timeout:1 attempts:1\n`;
+  const resolv = (servers: string[]): string =>
+    'search usersys.example.com corp.example.com example.com\n' +
+    `${servers.map((s) => `nameserver ${s}\n`).join('')}options timeout:1 attempts:1\n`;
 
   beforeAll(async () => {
     await spaces.prepare(async () => {
@@ -110,14 +116,18 @@ describe.skipIf(skip !== undefined)('the search list, as glibc tests it', () => 
     await compare(CASES);
   }, 60_000);
 
-  it.each([['SERVFAIL'], ['REFUSED']] as const)('goes on to the second server when the first answers only %s', async (rcode) => {
-    lab.setZone(control({ rcode }));
-    try {
-      await compare(OVERRIDDEN);
-    } finally {
-      lab.setZone(control());
-    }
-  }, 60_000);
+  it.each([['SERVFAIL'], ['REFUSED']] as const)(
+    'goes on to the second server when the first answers only %s',
+    async (rcode) => {
+      lab.setZone(control({ rcode }));
+      try {
+        await compare(OVERRIDDEN);
+      } finally {
+        lab.setZone(control());
+      }
+    },
+    60_000,
+  );
 
   it('passes over a first server that cannot be connected to', async () => {
     lab.setFiles({ resolv: resolv(['255.255.255.255', '127.0.0.1']) });
@@ -154,7 +164,8 @@ describe.skipIf(skip !== undefined)('answers that move the search on or end it',
     'two.label': { A: ['192.0.2.10'] },
     'two.label.one.test': { A: ['192.0.2.11'] },
   };
-  const FAILING = 'search bad.test slow.test refused.test good.test\nnameserver 127.0.0.1\noptions ndots:2 timeout:1 attempts:1\n';
+  const FAILING =
+    'search bad.test slow.test refused.test good.test\nnameserver 127.0.0.1\noptions ndots:2 timeout:1 attempts:1\n';
 
   beforeAll(async () => {
     await spaces.prepare(async () => {
@@ -178,9 +189,16 @@ describe.skipIf(skip !== undefined)('answers that move the search on or end it',
     return glibc;
   }
 
-  it('goes on after SERVFAIL and NODATA; ends the list at a timeout or REFUSED, then asks the name itself', async () => {
+  it('goes on after SERVFAIL and NODATA; a timeout or REFUSED ends the list, then the name is asked', async () => {
     const got = await same(['x', 'y', 'z', 'n', 'c', 'nobody']);
-    expect(got).toEqual({ x: ['192.0.2.30'], y: ['192.0.2.99'], z: [], n: ['192.0.2.33', '2001:db8::33'], c: [], nobody: [] });
+    expect(got).toEqual({
+      x: ['192.0.2.30'],
+      y: ['192.0.2.99'],
+      z: [],
+      n: ['192.0.2.33', '2001:db8::33'],
+      c: [],
+      nobody: [],
+    });
   }, 60_000);
 
   it.each<[string, string, Record<string, string>, string[]]>([
@@ -188,15 +206,24 @@ describe.skipIf(skip !== undefined)('answers that move the search on or end it',
     ['the last of search and domain wins (search)', 'domain two.test\nsearch one.test three.test\n', {}, ['192.0.2.1']],
     ['LOCALDOMAIN replaces both', 'search one.test\n', { LOCALDOMAIN: 'three.test one.test' }, ['192.0.2.3']],
     ['an empty LOCALDOMAIN leaves only the name', 'search one.test\n', { LOCALDOMAIN: '' }, ['192.0.2.9']],
-    ['RES_OPTIONS adds to the options: ndots:0 asks the name first', 'search one.test\n', { RES_OPTIONS: 'ndots:0' }, ['192.0.2.9']],
+    [
+      'RES_OPTIONS adds to the options: ndots:0 asks the name first',
+      'search one.test\n',
+      { RES_OPTIONS: 'ndots:0' },
+      ['192.0.2.9'],
+    ],
     ['a search list with the root in it', 'search . one.test\n', {}, ['192.0.2.9']],
     ['no-tld-query never asks a single label as it is', 'search bad.test\noptions no-tld-query\n', {}, []],
-  ])('%s', async (_, search, env, x) => {
-    lab.setFiles({ resolv: `${search}nameserver 127.0.0.1\noptions timeout:1 attempts:1\n` });
-    try {
-      expect((await same(['x', 'two.label'], env))['x']).toEqual(x);
-    } finally {
-      lab.setFiles({ resolv: FAILING });
-    }
-  }, 30_000);
+  ])(
+    '%s',
+    async (_, search, env, x) => {
+      lab.setFiles({ resolv: `${search}nameserver 127.0.0.1\noptions timeout:1 attempts:1\n` });
+      try {
+        expect((await same(['x', 'two.label'], env))['x']).toEqual(x);
+      } finally {
+        lab.setFiles({ resolv: FAILING });
+      }
+    },
+    30_000,
+  );
 });

@@ -11,14 +11,28 @@ import { parseResolvConf } from '../../src/probe/resolv-conf.js';
 const FROM_LOOKUP: Answer = { addresses: ['192.0.2.1'], ttlMs: 30_000 };
 const FROM_DNS: Answer = { addresses: ['192.0.2.2'], ttlMs: 60_000 };
 
-async function walk(line: string, name: string, dns: NssStatus, hosts: string[] = []): Promise<{ answer: Answer; steps: string[] }> {
+async function walk(
+  line: string,
+  name: string,
+  dns: NssStatus,
+  hosts: string[] = [],
+): Promise<{ answer: Answer; steps: string[] }> {
   const steps: string[] = [];
-  const view = { resolv: parseResolvConf({ text: '', hostname: 'node7' }), hostsNames: new Set(hosts), sources: hostSources(`hosts: ${line}\n`), hostname: 'node7' };
+  const view = {
+    resolv: parseResolvConf({ text: '', hostname: 'node7' }),
+    hostsNames: new Set(hosts),
+    sources: hostSources(`hosts: ${line}\n`),
+    hostname: 'node7',
+  };
   const answer = await walkSources(name, view, {
     lookup: async () => (steps.push('getaddrinfo'), FROM_LOOKUP),
     dns: async () => {
       steps.push('dns');
-      return { status: dns, answer: dns === 'success' ? FROM_DNS : { reason: 'dns-failure', code: dns === 'notfound' ? 'ENOTFOUND' : 'ETIMEOUT' } };
+      return {
+        status: dns,
+        answer:
+          dns === 'success' ? FROM_DNS : { reason: 'dns-failure', code: dns === 'notfound' ? 'ENOTFOUND' : 'ETIMEOUT' },
+      };
     },
   });
   return { answer, steps };

@@ -15,8 +15,16 @@ import type { SystemView } from '../../src/probe/system-files.js';
 
 /** A system whose /etc/hosts lists `names` (so getaddrinfo answers them) and whose DNS refuses at once. */
 function systemListing(...names: string[]): { current(): SystemView } {
-  const resolv = { ...parseResolvConf({ text: 'options timeout:1 attempts:1\n', hostname: 'test' }), nameservers: [{ address: '127.0.0.1', port: 9 }] };
-  const view: SystemView = { resolv, hostsNames: new Set(names), sources: hostSources('hosts: files dns'), hostname: 'test' };
+  const resolv = {
+    ...parseResolvConf({ text: 'options timeout:1 attempts:1\n', hostname: 'test' }),
+    nameservers: [{ address: '127.0.0.1', port: 9 }],
+  };
+  const view: SystemView = {
+    resolv,
+    hostsNames: new Set(names),
+    sources: hostSources('hosts: files dns'),
+    hostname: 'test',
+  };
   return { current: () => view };
 }
 
@@ -26,7 +34,8 @@ function fakeLookup(table: Record<string, string[] | Error>): { lookup: Lookup; 
   const lookup: Lookup = async (host) => {
     calls.push(host);
     await new Promise((resolve) => setImmediate(resolve));
-    const answer = table[host.toLowerCase()] ?? Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND' });
+    const answer =
+      table[host.toLowerCase()] ?? Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND' });
     if (answer instanceof Error) throw answer;
     return answer.map((address) => ({ address, family: net.isIP(address) }));
   };
@@ -53,7 +62,8 @@ describe('resolveHost', () => {
   it('returns IP literals as they are, without a lookup', async () => {
     const { lookup, calls } = fakeLookup({});
     const resolver = new Resolver({ lookup, system: systemListing() });
-    for (const ip of ['192.0.2.1', '::1', '2001:DB8::1', 'fe80::1%lo']) expect(await resolver.resolve(ip)).toEqual({ addresses: [ip] });
+    for (const ip of ['192.0.2.1', '::1', '2001:DB8::1', 'fe80::1%lo'])
+      expect(await resolver.resolve(ip)).toEqual({ addresses: [ip] });
     expect(calls).toEqual([]);
   });
 
@@ -64,10 +74,16 @@ describe('resolveHost', () => {
       const view = zone.view();
       const resolver = new Resolver({ lookup, system: { current: () => view } });
       for (const host of ['198.51.100.999', '127.20.0.256', '0198.51.100.1', '198.51.100', '12345', 'node.1.']) {
-        expect(await resolver.resolve(host)).toEqual({ reason: 'no-address', message: `${host} is neither an IP address nor a host name` });
+        expect(await resolver.resolve(host)).toEqual({
+          reason: 'no-address',
+          message: `${host} is neither an IP address nor a host name`,
+        });
       }
       expect([...calls, ...zone.queries()]).toEqual([]);
-      expect(await resolver.resolve('node1.example')).toEqual({ reason: 'no-address', message: 'node1.example has no IPv4 or IPv6 address (ENODATA)' });
+      expect(await resolver.resolve('node1.example')).toEqual({
+        reason: 'no-address',
+        message: 'node1.example has no IPv4 or IPv6 address (ENODATA)',
+      });
       expect(zone.queries()).toEqual(['node1.example A', 'node1.example AAAA']);
     } finally {
       zone.stop();
@@ -78,15 +94,21 @@ describe('resolveHost', () => {
 describe('Resolver', () => {
   it('lists every address once, IPv4 first, otherwise in the order given', async () => {
     const { lookup } = fakeLookup({ multi: ['2001:db8::2', '192.0.2.2', '2001:db8::1', '192.0.2.1', '192.0.2.2'] });
-    expect(await new Resolver({ lookup, system: systemListing('multi') }).resolve('multi')).toEqual({ addresses: ['192.0.2.2', '192.0.2.1', '2001:db8::2', '2001:db8::1'] });
+    expect(await new Resolver({ lookup, system: systemListing('multi') }).resolve('multi')).toEqual({
+      addresses: ['192.0.2.2', '192.0.2.1', '2001:db8::2', '2001:db8::1'],
+    });
   });
 
   it('looks a name up once for many concurrent callers, then serves it from cache until the TTL', async () => {
     let now = 0;
     const { lookup, calls } = fakeLookup({ 'a.test': ['192.0.2.1'] });
     const resolver = new Resolver({ lookup, ttlMs: 30_000, now: () => now, system: systemListing('a.test') });
-    const answers = await Promise.all(Array.from({ length: 1000 }, (_, i) => resolver.resolve(i % 2 ? 'a.test' : 'A.TEST')));
-    expect(new Set(answers.map((a) => JSON.stringify(a)))).toEqual(new Set([JSON.stringify({ addresses: ['192.0.2.1'] })]));
+    const answers = await Promise.all(
+      Array.from({ length: 1000 }, (_, i) => resolver.resolve(i % 2 ? 'a.test' : 'A.TEST')),
+    );
+    expect(new Set(answers.map((a) => JSON.stringify(a)))).toEqual(
+      new Set([JSON.stringify({ addresses: ['192.0.2.1'] })]),
+    );
     now = 29_999;
     await resolver.resolve('a.test');
     expect(calls).toHaveLength(1);
@@ -116,16 +138,31 @@ describe('Resolver', () => {
   it('does not cache failures: the next check asks again', async () => {
     const { lookup, calls } = fakeLookup({});
     const resolver = new Resolver({ lookup, system: systemListing('gone.test') });
-    expect(await resolver.resolve('gone.test')).toEqual({ reason: 'dns-failure', message: 'cannot resolve gone.test: ENOTFOUND' });
+    expect(await resolver.resolve('gone.test')).toEqual({
+      reason: 'dns-failure',
+      message: 'cannot resolve gone.test: ENOTFOUND',
+    });
     await resolver.resolve('gone.test');
     expect(calls).toEqual(['gone.test', 'gone.test']);
   });
 
   it.each<[string, string[] | Error, object]>([
     ['no records', [], { reason: 'no-address', message: 'empty.test has no IPv4 or IPv6 address' }],
-    ['ENODATA', Object.assign(new Error('x'), { code: 'ENODATA' }), { reason: 'no-address', message: 'empty.test has no IPv4 or IPv6 address (ENODATA)' }],
-    ['EAI_AGAIN', Object.assign(new Error('x'), { code: 'EAI_AGAIN' }), { reason: 'dns-failure', message: 'cannot resolve empty.test: EAI_AGAIN' }],
-    ['an error without code', new Error('boom'), { reason: 'dns-failure', message: 'cannot resolve empty.test: Error: boom' }],
+    [
+      'ENODATA',
+      Object.assign(new Error('x'), { code: 'ENODATA' }),
+      { reason: 'no-address', message: 'empty.test has no IPv4 or IPv6 address (ENODATA)' },
+    ],
+    [
+      'EAI_AGAIN',
+      Object.assign(new Error('x'), { code: 'EAI_AGAIN' }),
+      { reason: 'dns-failure', message: 'cannot resolve empty.test: EAI_AGAIN' },
+    ],
+    [
+      'an error without code',
+      new Error('boom'),
+      { reason: 'dns-failure', message: 'cannot resolve empty.test: Error: boom' },
+    ],
   ])('reports %s as a result, never an exception', async (_, answer, expected) => {
     const { lookup } = fakeLookup({ 'empty.test': answer });
     expect(await new Resolver({ lookup, system: systemListing('empty.test') }).resolve('empty.test')).toEqual(expected);
@@ -138,6 +175,9 @@ describe('Resolver', () => {
       },
       system: systemListing('x.test'),
     });
-    expect(await resolver.resolve('x.test')).toEqual({ reason: 'dns-failure', message: 'cannot resolve x.test: TypeError: bad' });
+    expect(await resolver.resolve('x.test')).toEqual({
+      reason: 'dns-failure',
+      message: 'cannot resolve x.test: TypeError: bad',
+    });
   });
 });
