@@ -146,9 +146,14 @@ class Transaction {
     });
     clearTimeout(timer);
     link.stop();
-    if (turn !== 'error') this.#reached = true;
-    else (link.close(), this.#links.delete(ns));
-    return turn === 'error' ? 'next' : turn;
+    if (turn !== 'error') {
+      this.#reached = true;
+      return turn;
+    }
+    // An ICMP error or a failed send: this socket is done; the server's next turn opens another, as glibc does.
+    link.close();
+    this.#links.delete(ns);
+    return 'next';
   }
 
   async #tcpTurn(ns: number): Promise<Exchanged | 'next'> {

@@ -47,7 +47,8 @@ export async function searchName(name: string, conf: SearchConf, ask: Ask): Prom
   let last: Failure = { herrno: 'HOST_NOT_FOUND', code: 'ENOTFOUND', servfail: false };
   const query = async (candidate: string): Promise<Found | Failure> => {
     const exchanged = await ask(candidate);
-    if (!exchanged.ok) unavailable ||= exchanged.code === 'ETIMEOUT' || exchanged.code === 'ECONNREFUSED';
+    // Any failure to get a reply (not a name too long to ask) is what nss_dns calls UNAVAIL.
+    if (!exchanged.ok && exchanged.code !== 'EBADNAME') unavailable = true;
     const judged = judge(candidate, exchanged);
     if (!('found' in judged)) last = judged;
     return judged;

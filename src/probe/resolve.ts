@@ -75,11 +75,15 @@ export class Resolver {
     if (literal !== undefined) return literal;
     // A last label of digits is no host name but a mistyped address ("198.51.100.999"):
     // asking DNS for it would only send a query off the machine that cannot succeed.
-    if (NUMERIC_TLD.test(host))
+    if (NUMERIC_TLD.test(host)) {
       return { reason: 'no-address', message: `${host} is neither an IP address nor a host name` };
+    }
     const view = this.#system.current();
-    // Edited files can change any answer (another search list, a name added to /etc/hosts): none is kept past them.
-    if (view !== this.#view) ((this.#view = view), this.#cache.clear());
+    if (view !== this.#view) {
+      // Edited files can change any answer (another search list, a name added to /etc/hosts): none outlives them.
+      this.#view = view;
+      this.#cache.clear();
+    }
     const key = `${host.toLowerCase()} ${want.ipv4 ? 4 : ''}${want.ipv6 ? 6 : ''}`;
     const answer = await this.#shared(key, () => this.#answer(host, want, view));
     if ('reason' in answer) return resolution(host, want, answer);
