@@ -1,29 +1,52 @@
 import type { Logger } from 'pino';
 import type { StateChange } from '../state/store.js';
-import { isViolation } from '../types.js';
+import { isViolation, type PortState } from '../types.js';
 
 /**
  * One line per confirmed change: warn when a port starts violating its expectation, info
- * when it recovers or moves between harmless states. A first result that is as expected is
- * routine (every port at start-up) and goes to debug.
+ * when it recovers or moves between harmless states. `from` is what was believed before:
+ * for an address new to the target (a name that stopped resolving is ip "", one that
+ * resolves again is its addresses) the states of the addresses it replaced, listed under
+ * `replaced`; "none" when nothing was believed. A first result that is as expected is
+ * routine (every port at start-up) and goes to debug, and so does an address that moved
+ * with its state unchanged.
  */
 export function logChanges(log: Logger, changes: readonly StateChange[]): void {
-  for (const { record: r, from, to } of changes) {
+  for (const change of changes) {
+    const { record: r, to } = change;
+    const before = believedBefore(change);
     const violatesNow = isViolation(r.expected, to);
-    const violatedBefore = from !== undefined && isViolation(r.expected, from);
     // Every port's first result takes this way at start-up: no fields built for a level that is off.
-    if (!violatesNow && from === undefined && !log.isLevelEnabled('debug')) continue;
-    const fields = { monitor: r.monitor, host: r.host, ip: r.ip, port: r.port, expected: r.expected, from: from ?? 'unknown', to, reason: r.reason };
+    if (!violatesNow && before.length === 0 && !log.isLevelEnabled('debug')) continue;
+    const violatedBefore = before.some((s) => isViolation(r.expected, s));
+    const from = before.length === 0 ? 'none' : [...new Set(before)].join(',');
+    const fields = {
+      monitor: r.monitor,
+      host: r.host,
+      ip: r.ip,
+      port: r.port,
+      expected: r.expected,
+      from,
+      to,
+      reason: r.reason,
+      ...(change.replaced ? { replaced: change.replaced } : {}),
+    };
     if (violatesNow && !violatedBefore) {
       log.warn(fields, r.expected === 'closed' ? 'port expected closed is open' : 'port expected open is not open');
+    } else if (before.every((s) => s === to)) {
+      log.debug(fields, before.length === 0 ? 'first result' : 'address changed, state as before');
     } else if (violatesNow) {
       log.warn(fields, 'port still violates its expectation, state changed');
     } else if (violatedBefore) {
       log.info(fields, 'port is back to its expected state');
-    } else if (from === undefined) {
-      log.debug(fields, 'first result');
     } else {
       log.info(fields, 'port state changed');
     }
   }
+}
+
+/** The states believed before this change: of the address itself, or of those it replaced; none for a first result. */
+function believedBefore(change: StateChange): PortState[] {
+  if (change.from !== undefined) return [change.from];
+  return change.replaced?.map((x) => x.state) ?? [];
 }

@@ -1,13 +1,14 @@
 import dns from 'node:dns';
-import { readFileSync } from 'node:fs';
 import net from 'node:net';
+import type { RecordType } from './dns-message.js';
+import { lookupDns } from './dns-lookup.js';
+import { walkSources, type Answer } from './host-sources.js';
+import { SystemFiles, type SystemView } from './system-files.js';
 
 export type Resolution = { addresses: string[] } | { reason: 'dns-failure' | 'no-address'; message: string };
 
-export type Lookup = (host: string) => Promise<ReadonlyArray<{ address: string; family: number }>>;
-
-/** One DNS query of one record type, answering addresses with their TTL in seconds. */
-export type Query = (host: string, type: 'A' | 'AAAA') => Promise<ReadonlyArray<{ address: string; ttl: number }>>;
+/** getaddrinfo, as dns.lookup gives it; `family` 0 asks for both. */
+export type Lookup = (host: string, family: 0 | 4 | 6) => Promise<ReadonlyArray<{ address: string; family: number }>>;
 
 /** Which families to ask for: a monitor with ip_family ipv4 need not wait for AAAA answers. */
 export interface Want {
@@ -18,69 +19,50 @@ export interface Want {
 const BOTH: Want = { ipv4: true, ipv6: true };
 
 export interface ResolverOptions {
-  /** How long a getaddrinfo answer (a name in /etc/hosts) is reused. DNS answers keep their own TTL. */
+  /** How long a getaddrinfo answer (a name in /etc/hosts, another NSS source) is reused. DNS answers keep their TTL. */
   ttlMs?: number;
   now?: () => number;
-  /** getaddrinfo by default. Given without `query`, it answers every name (tests). */
+  /** getaddrinfo by default. */
   lookup?: Lookup;
-  /** DNS queries through c-ares by default. */
-  query?: Query;
-  /** Whether getaddrinfo answers a name: by default, names in /etc/hosts and single labels (search domains). */
-  useLookup?: (name: string) => boolean;
-  /** Any lookup still unanswered after this is a failure (the resolver's own timeouts come first). Default 5 s. */
+  /** What resolv.conf, hosts and nsswitch.conf say: by default the files in /etc, read again when they change. */
+  system?: { current(): SystemView };
+  /** A getaddrinfo call still unanswered after this is a failure (its thread cannot be stopped). Default 10 s. */
   deadlineMs?: number;
 }
 
-const systemLookup: Lookup = (host) => dns.promises.lookup(host, { all: true, verbatim: true });
-
-// c-ares: 1 s for the first try, 2 s for the second, per server; then ETIMEOUT.
-let cares: dns.promises.Resolver | undefined;
-const caresQuery: Query = (host, type) => {
-  // Made on first use, so it reads the resolv.conf of the namespace the process runs in.
-  cares ??= new dns.promises.Resolver({ timeout: 1000, tries: 2 });
-  return type === 'A' ? cares.resolve4(host, { ttl: true }) : cares.resolve6(host, { ttl: true });
-};
+const systemLookup: Lookup = (host, family) => dns.promises.lookup(host, { all: true, verbatim: true, family });
 
 // "The name exists but has no record of that type": an answer, not a failure.
 const NO_ADDRESS_CODES = new Set(['ENODATA', 'EAI_NODATA']);
-const MIN_TTL_MS = 1000;
 const NUMERIC_TLD = /(?:^|\.)\d+\.?$/;
-const MAX_TTL_MS = 3_600_000;
-
-type Answer = { addresses: string[] } | { code: string };
-interface Entry {
-  addresses: readonly string[];
-  expires: number;
-}
 
 /**
  * Host names to every address they have, so each can be probed on its own (a port open
- * on IPv6 only is an exposure too). Names in /etc/hosts go through getaddrinfo, exactly
- * as before; other names are asked of DNS with c-ares (A and AAAA at once), whose queries
- * do not take one of libuv's four threads, so a stalled resolver cannot starve other
- * lookups or fs work, and whose answers carry their TTL, which is how long they are kept.
- * Failures are never cached: the next check asks again, so a name recovers on its own.
- * Concurrent lookups of one name are shared, so checking 65535 ports of a host costs one.
+ * on IPv6 only is an exposure too), as getaddrinfo would give them on this machine or in
+ * this pod: /etc/hosts, then DNS with resolv.conf's search list, ndots and options, then the
+ * other sources of nsswitch.conf (host-sources.ts). DNS is asked by portwatch itself over
+ * UDP (dns-exchange.ts), so a stalled server takes none of libuv's four threads, and its
+ * answers carry their TTL, which is how long they are kept. Failures are never cached: the
+ * next check asks again, so a name recovers on its own. Concurrent lookups of one name are
+ * shared, so checking 65535 ports of a host costs one.
  */
 export class Resolver {
   readonly #ttlMs: number;
   readonly #now: () => number;
   readonly #lookup: Lookup;
-  readonly #query: Query | undefined;
-  readonly #useLookup: (name: string) => boolean;
+  readonly #system: { current(): SystemView };
   readonly #deadlineMs: number;
-  readonly #cache = new Map<string, Entry>();
+  readonly #cache = new Map<string, { addresses: readonly string[]; expires: number }>();
   readonly #inFlight = new Map<string, Promise<Answer>>();
   #nextSweep = 0;
+  #view: SystemView | undefined;
 
   constructor(opts: ResolverOptions = {}) {
     this.#ttlMs = opts.ttlMs ?? 30_000;
     this.#now = opts.now ?? Date.now;
     this.#lookup = opts.lookup ?? systemLookup;
-    this.#query = opts.query ?? (opts.lookup === undefined ? caresQuery : undefined);
-    const hosts = new HostsFile();
-    this.#useLookup = opts.useLookup ?? ((name) => !name.replace(/\.$/, '').includes('.') || hosts.has(name));
-    this.#deadlineMs = opts.deadlineMs ?? 5000;
+    this.#system = opts.system ?? new SystemFiles();
+    this.#deadlineMs = opts.deadlineMs ?? 10_000;
   }
 
   /**
@@ -93,71 +75,68 @@ export class Resolver {
     if (literal !== undefined) return literal;
     // A last label of digits is no host name but a mistyped address ("198.51.100.999"):
     // asking DNS for it would only send a query off the machine that cannot succeed.
-    if (NUMERIC_TLD.test(host)) return { reason: 'no-address', message: `${host} is neither an IP address nor a host name` };
-    const name = host.toLowerCase();
-    const answers =
-      this.#query === undefined || this.#useLookup(name)
-        ? [await this.#shared(`lookup ${name}`, () => this.#viaLookup(host))]
-        : await Promise.all([...(want.ipv4 ? ['A' as const] : []), ...(want.ipv6 ? ['AAAA' as const] : [])].map((t) => this.#shared(`${t} ${name}`, () => this.#viaQuery(host, t))));
-    // Any failed part fails the whole: a partial answer would silently drop addresses.
-    const failed = answers.find((a): a is { code: string } => 'code' in a && !NO_ADDRESS_CODES.has(a.code));
-    if (failed !== undefined) return { reason: 'dns-failure', message: `cannot resolve ${host}: ${failed.code}` };
-    const all = answers.flatMap((a) => ('addresses' in a ? a.addresses : []));
-    const addresses = ordered(all).filter((a) => (net.isIPv4(a) ? want.ipv4 : want.ipv6));
-    if (addresses.length > 0) return { addresses };
-    const noData = answers.find((a): a is { code: string } => 'code' in a);
-    const families = want.ipv4 && want.ipv6 ? 'IPv4 or IPv6' : want.ipv4 ? 'IPv4' : 'IPv6';
-    return { reason: 'no-address', message: `${host} has no ${families} address${noData ? ` (${noData.code})` : ''}` };
+    if (NUMERIC_TLD.test(host)) {
+      return { reason: 'no-address', message: `${host} is neither an IP address nor a host name` };
+    }
+    const view = this.#system.current();
+    if (view !== this.#view) {
+      // Edited files can change any answer (another search list, a name added to /etc/hosts): none outlives them.
+      this.#view = view;
+      this.#cache.clear();
+    }
+    const key = `${host.toLowerCase()} ${want.ipv4 ? 4 : ''}${want.ipv6 ? 6 : ''}`;
+    const answer = await this.#shared(key, () => this.#answer(host, want, view));
+    if ('reason' in answer) return resolution(host, want, answer);
+    const addresses = ordered(answer.addresses).filter((a) => (net.isIPv4(a) ? want.ipv4 : want.ipv6));
+    return addresses.length > 0 ? { addresses } : resolution(host, want, { reason: 'no-address', code: '' });
   }
 
-  /** A fresh cached answer, or the one lookup under way for `key`, or a new one. */
-  async #shared(key: string, ask: () => Promise<Answer & { ttlMs?: number }>): Promise<Answer> {
+  #answer(host: string, want: Want, view: SystemView): Promise<Answer> {
+    const types: RecordType[] = [
+      ...(want.ipv4 ? ['A' as const] : []),
+      ...(want.ipv6 && !view.resolv.noAaaa ? ['AAAA' as const] : []),
+    ];
+    return walkSources(host, view, {
+      lookup: () => this.#viaLookup(host, want),
+      dns: () => lookupDns(host, types, view.resolv),
+    });
+  }
+
+  /** A fresh cached answer, or the one lookup under way for `key`, or a new one. Only addresses are kept. */
+  async #shared(key: string, ask: () => Promise<Answer>): Promise<Answer> {
     const cached = this.#cache.get(key);
-    if (cached !== undefined && cached.expires > this.#now()) return { addresses: [...cached.addresses] };
+    if (cached !== undefined && cached.expires > this.#now()) return { addresses: [...cached.addresses], ttlMs: 0 };
     let pending = this.#inFlight.get(key);
     if (pending === undefined) {
-      pending = this.#bounded(ask)
+      pending = Promise.resolve()
+        .then(ask)
+        .catch((err: unknown): Answer => ({ reason: 'dns-failure', code: codeOf(err) }))
         .then((answer) => {
-          // getaddrinfo's empty answers are not kept (it gives no TTL for them); DNS ones say how long.
-          if ('addresses' in answer && (answer.addresses.length > 0 || answer.ttlMs !== undefined)) this.#store(key, answer.addresses, answer.ttlMs ?? this.#ttlMs);
+          if ('addresses' in answer && answer.addresses.length > 0) this.#store(key, answer.addresses, answer.ttlMs);
           return answer;
         })
         .finally(() => this.#inFlight.delete(key));
       this.#inFlight.set(key, pending);
     }
     const answer = await pending;
-    return 'addresses' in answer ? { addresses: [...answer.addresses] } : answer;
+    return 'addresses' in answer ? { addresses: [...answer.addresses], ttlMs: answer.ttlMs } : answer;
   }
 
-  /** Never rejects, and never takes longer than the deadline. */
-  #bounded(ask: () => Promise<Answer & { ttlMs?: number }>): Promise<Answer & { ttlMs?: number }> {
+  /** getaddrinfo, bounded by the deadline; its answers are kept for ttlMs, as it gives no TTL. */
+  async #viaLookup(host: string, want: Want): Promise<Answer> {
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<Answer>((resolve) => {
-      timer = setTimeout(() => resolve({ code: 'ETIMEOUT' }), this.#deadlineMs);
+      timer = setTimeout(() => resolve({ reason: 'dns-failure', code: 'ETIMEOUT' }), this.#deadlineMs);
     });
+    const family = want.ipv4 && want.ipv6 ? 0 : want.ipv4 ? 4 : 6;
     const asked = Promise.resolve()
-      .then(ask)
-      .catch((err: unknown) => ({ code: codeOf(err) }));
+      .then(() => this.#lookup(host, family))
+      .then((found): Answer => ({ addresses: found.map((a) => a.address), ttlMs: this.#ttlMs }))
+      .catch((err: unknown): Answer => {
+        const code = codeOf(err);
+        return { reason: NO_ADDRESS_CODES.has(code) ? 'no-address' : 'dns-failure', code };
+      });
     return Promise.race([asked, deadline]).finally(() => clearTimeout(timer));
-  }
-
-  async #viaLookup(host: string): Promise<Answer> {
-    const answers = await this.#lookup(host);
-    // An empty answer is "no address", told apart from an ENODATA by having no code.
-    return { addresses: ordered(answers.map((a) => a.address)) };
-  }
-
-  async #viaQuery(host: string, type: 'A' | 'AAAA'): Promise<Answer & { ttlMs: number }> {
-    let records: ReadonlyArray<{ address: string; ttl: number }>;
-    try {
-      records = await this.#query!(host, type);
-    } catch (err) {
-      // No record of this type (an IPv4-only name's AAAA): kept like an answer, or every check would ask again.
-      if (NO_ADDRESS_CODES.has(codeOf(err))) return { addresses: [], ttlMs: this.#ttlMs };
-      throw err;
-    }
-    const ttl = Math.min(...records.map((r) => r.ttl * 1000), MAX_TTL_MS);
-    return { addresses: records.map((r) => r.address), ttlMs: Math.max(MIN_TTL_MS, ttl) };
   }
 
   #store(key: string, addresses: readonly string[], ttlMs: number): void {
@@ -174,34 +153,18 @@ export class Resolver {
   }
 }
 
-/** The names /etc/hosts lists, read again when it is older than a few seconds. */
-class HostsFile {
-  #names = new Set<string>();
-  #readAt = -Infinity;
-
-  has(name: string): boolean {
-    const now = Date.now();
-    if (now - this.#readAt > 5000) {
-      this.#readAt = now;
-      this.#names = hostsNames();
-    }
-    return this.#names.has(name.replace(/\.$/, ''));
-  }
-}
-
-function hostsNames(): Set<string> {
-  let text = '';
-  try {
-    text = readFileSync('/etc/hosts', 'utf8');
-  } catch {
-    // No hosts file: every name goes to DNS.
-  }
-  const names = new Set<string>();
-  for (const line of text.split('\n')) {
-    const [, ...aliases] = line.replace(/#.*/, '').trim().split(/\s+/);
-    for (const a of aliases) names.add(a.toLowerCase());
-  }
-  return names;
+function resolution(
+  host: string,
+  want: Want,
+  failure: { reason: 'dns-failure' | 'no-address'; code: string },
+): Resolution {
+  if (failure.reason === 'dns-failure')
+    return { reason: 'dns-failure', message: `cannot resolve ${host}: ${failure.code}` };
+  const families = want.ipv4 && want.ipv6 ? 'IPv4 or IPv6' : want.ipv4 ? 'IPv4' : 'IPv6';
+  return {
+    reason: 'no-address',
+    message: `${host} has no ${families} address${failure.code ? ` (${failure.code})` : ''}`,
+  };
 }
 
 function codeOf(err: unknown): string {

@@ -28,6 +28,11 @@ export interface StateChange {
   /** undefined on the first result for this address. */
   readonly from: PortState | undefined;
   readonly to: PortState;
+  /**
+   * For a new address of a target that had others, which this result drops (its name
+   * stopped resolving, resolved again, or moved): what was believed for those.
+   */
+  readonly replaced?: ReadonlyArray<{ readonly ip: string; readonly state: PortState }>;
 }
 
 export interface AddressResult {
@@ -44,6 +49,15 @@ export interface ViolationCounts {
 export function targetId(monitor: string, host: string, port: number): string {
   // join() makes a flat string; a template literal makes a rope that each Map lookup flattens into a second copy.
   return [monitor, host, port].join('\u0000');
+}
+
+/** The records not among `results`, or undefined when there are none (the usual case: same addresses). */
+function replacedBy(target: TargetEntry, results: readonly AddressResult[]): StateChange['replaced'] {
+  let out: Array<{ ip: string; state: PortState }> | undefined;
+  target.forEach((r) => {
+    if (!results.some((x) => x.ip === r.ip)) (out ??= []).push({ ip: r.ip, state: r.state });
+  });
+  return out;
 }
 
 /**
@@ -123,6 +137,8 @@ export class PortStore {
     // One result for a target of one address is nearly every call: no set of seen addresses then.
     const seen = results.length === 1 && target.size <= 1 ? undefined : new Set<string>();
     const changes: StateChange[] = [];
+    // The records this result leaves behind, read when its first new address comes (before it is added).
+    let replaced: StateChange['replaced'] | null = null;
     for (const { ip, result } of results) {
       seen?.add(ip);
       const prev = target.get(ip);
@@ -137,9 +153,11 @@ export class PortStore {
         }
         continue;
       }
+      if (replaced === null) replaced = replacedBy(target, results);
       const rec = new AddressRecord(target, ip, result.state, result.reason, now, now, result.durationSeconds);
       target.set(ip, rec);
-      changes.push({ record: rec, from: undefined, to: result.state });
+      const change: StateChange = { record: rec, from: undefined, to: result.state };
+      changes.push(replaced === undefined ? change : { ...change, replaced });
     }
     if (seen === undefined) {
       const only = results[0]!.ip;

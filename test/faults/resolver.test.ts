@@ -13,7 +13,9 @@ import { killAll, startNsDaemon, writeConfig, type NsDaemon } from './helpers/ns
 const skip = netnsSkipReason();
 
 const LISTENER = `const net = require('node:net'); let n = 0;
-for (const ip of ['192.0.2.10', '192.0.2.11']) net.createServer((s) => s.on('error', () => {})).listen(80, ip, () => { if (++n === 2) console.log('ready'); });`;
+for (const ip of ['192.0.2.10', '192.0.2.11']) {
+  net.createServer((s) => s.on('error', () => {})).listen(80, ip, () => { if (++n === 2) console.log('ready'); });
+}`;
 
 const CONFIG = `defaults:
   interval: 1s
@@ -29,7 +31,8 @@ const answer = (ip: string, ttl: number) => ({ mode: 'answer' as const, A: [ip],
 /** host -> "ip state/reason" lines, from port_state_info. */
 function view(samples: Sample[]): Record<string, string[]> {
   const out: Record<string, string[]> = {};
-  for (const s of find(samples, 'port_state_info')) (out[s.labels['host']!] ??= []).push(`${s.labels['ip']} ${s.labels['state']}/${s.labels['reason']}`);
+  for (const s of find(samples, 'port_state_info'))
+    (out[s.labels['host']!] ??= []).push(`${s.labels['ip']} ${s.labels['state']}/${s.labels['reason']}`);
   return out;
 }
 
@@ -65,7 +68,7 @@ describe.skipIf(skip !== undefined)('resolver faults', () => {
       const server = spaces.create();
       spaces.link(client, server, ['192.0.2.1/24'], ['192.0.2.10/24', '192.0.2.11/24']);
       spaces.etcFile(client, 'hosts', '127.0.0.1 localhost\n');
-      spaces.etcFile(client, 'resolv.conf', 'nameserver 127.0.0.1\n');
+      spaces.etcFile(client, 'resolv.conf', 'nameserver 127.0.0.1\noptions timeout:1 attempts:2\n');
       writeControl(control, names);
       await spaces.start(client, process.execPath, ['-e', DNS_SERVER, control], 'ready');
       await spaces.start(server, process.execPath, ['-e', LISTENER], 'ready');
@@ -99,14 +102,38 @@ describe.skipIf(skip !== undefined)('resolver faults', () => {
     await until((v) => v['stall.test']?.join() === ' error/dns-failure', 15_000, 'stall.test as error/dns-failure');
   }, 40_000);
 
-  it('turns a refused name into error/dns-failure (never closed) and back to open without a restart', async () => {
+  it('turns a refused name into error/dns-failure (never closed) and back to open, logging both', async () => {
     names = { ...names, 'flip.test': { mode: 'refuse' } };
     writeControl(control, names);
     const down = await until((v) => v['flip.test']?.join() === ' error/dns-failure', 10_000, 'flip.test refused');
     names = { ...names, 'flip.test': answer('192.0.2.10', 1) };
     writeControl(control, names);
-    const up = await until((v) => v['flip.test']?.join() === '192.0.2.10 open/syn-ack', 10_000, 'flip.test answered again');
-    console.log(`resolver: refused name was error/dns-failure after ${down} ms, open again ${up} ms after answers resumed`);
+    const up = await until(
+      (v) => v['flip.test']?.join() === '192.0.2.10 open/syn-ack',
+      10_000,
+      'flip.test answered again',
+    );
+    console.log(
+      `resolver: refused name was error/dns-failure after ${down} ms, open again ${up} ms after answers resumed`,
+    );
+    // The failure says what was believed (not "unknown"), and the recovery is logged at info.
+    const failed = await daemon!.waitForLog((l) => l['host'] === 'flip.test' && l['to'] === 'error', 2000);
+    expect(failed).toMatchObject({
+      level: 'warn',
+      msg: 'port expected open is not open',
+      ip: '',
+      from: 'open',
+      reason: 'dns-failure',
+      replaced: [{ ip: '192.0.2.10', state: 'open' }],
+    });
+    const recovered = await daemon!.waitForLog((l) => l['host'] === 'flip.test' && l['from'] === 'error', 2000);
+    expect(recovered).toMatchObject({
+      level: 'info',
+      msg: 'port is back to its expected state',
+      ip: '192.0.2.10',
+      to: 'open',
+      reason: 'syn-ack',
+    });
   }, 30_000);
 
   it('keeps an answer for its TTL, then uses the new address', async () => {
@@ -114,12 +141,19 @@ describe.skipIf(skip !== undefined)('resolver faults', () => {
     const t0 = Date.now();
     names = { ...names, 'moving.test': answer('192.0.2.11', 2) };
     writeControl(control, names);
-    const moved = await until((v) => v['moving.test']?.join() === '192.0.2.11 open/syn-ack', 6000, 'moving.test at its new address');
+    const moved = await until(
+      (v) => v['moving.test']?.join() === '192.0.2.11 open/syn-ack',
+      6000,
+      'moving.test at its new address',
+    );
     // Watch a few more seconds of checks once a second: queries follow the 2 s TTL, not the checks.
     await new Promise((r) => setTimeout(r, 6000));
     const elapsed = (Date.now() - t0) / 1000;
     const queries = queriesFor(readFileSync(`${control}.log`, 'utf8'), 'moving.test') - before;
-    console.log(`resolver: new address used ${moved} ms after the change (TTL 2 s); ${queries} queries (A and AAAA) in ${elapsed.toFixed(1)} s of 1 s checks`);
+    console.log(
+      `resolver: new address used ${moved} ms after the change (TTL 2 s); ` +
+        `${queries} queries (A and AAAA) in ${elapsed.toFixed(1)} s of 1 s checks`,
+    );
     expect(moved).toBeLessThanOrEqual(2000 + 1000 + 1000);
     // A and AAAA once per TTL: at most 2 * (elapsed / 2 + 1); an uncached resolver would ask 2 per check.
     expect(queries).toBeLessThanOrEqual(2 * (elapsed / 2 + 1));
