@@ -39,6 +39,6 @@ export async function upstreamGet(port: number, path: string, opts: { client?: U
     ...(auth === undefined ? {} : { headers: { authorization: auth } }),
     ...tls,
   });
-  if (answer.fingerprint !== SERVER_FINGERPRINT) throw new Error(`not upstream's server certificate: ${answer.fingerprint}`);
+  if (answer.fingerprint !== SERVER_FINGERPRINT) throw new Error(`served with an unexpected key (SHA-256 ${answer.fingerprint})`);
   return answer;
 }
