@@ -83,6 +83,7 @@ describe('web config', () => {
       ['a list for a string', 'http_server_config:\n  headers:\n    X-XSS-Protection: [1]\n', 'web.yml:3:23: http_server_config.headers.X-XSS-Protection: expected a string, got a list'],
       ['a string for a section', 'tls_server_config: on\n', 'web.yml:1:20: tls_server_config: expected a mapping, got boolean on'],
       ['a key twice', 'rate_limit:\n  burst: 1\n  burst: 2\n', 'web.yml:3:3: Map keys must be unique'],
+      ['a YAML merge key', 'x: &h {http2: true}\nhttp_server_config:\n  <<: *h\n', 'web.yml:1:1: x: unknown key "x" (allowed: tls_server_config, http_server_config, rate_limit, basic_auth_users)\nweb.yml:3:3: http_server_config["<<"]: unknown key "<<" (allowed: http2, headers)'],
     ])('refuses %s', async (_what, yaml, message) => {
       expect(await problems(yaml)).toBe(message);
     });

@@ -16,7 +16,8 @@ import { httpsRequest, makeCerts, signServer, type Certs } from './certs.js';
 describe('certificate files changed under a running server', () => {
   let certs: Certs;
   let dir: string;
-  let logs: { level: number; msg: string; problem?: string; subject?: string }[];
+  let logs: { level: number; msg: string; problem?: string; subject?: string; warning?: string }[];
+  let web: WebServing;
 
   beforeAll(() => {
     certs = makeCerts();
@@ -29,7 +30,7 @@ describe('certificate files changed under a running server', () => {
     writeFileSync(join(dir, 'web.yml'), yaml);
     logs = [];
     const logger = pino({ level: 'debug' }, { write: (line: string) => logs.push(JSON.parse(line) as (typeof logs)[number]) });
-    const web = new WebServing(await loadWebConfigFile(join(dir, 'web.yml')), { file: join(dir, 'web.yml'), logger });
+    web = new WebServing(await loadWebConfigFile(join(dir, 'web.yml')), { file: join(dir, 'web.yml'), logger });
     const { server } = await serve({ web });
     return async () => (await httpsRequest(`https://127.0.0.1:${server.port}/-/healthy`, { ca: certs.pem('ca') })).serial;
   }
@@ -71,6 +72,18 @@ describe('certificate files changed under a running server', () => {
     expect(logs.filter((l) => l.level === 50).map((l) => l.problem)).toEqual([`key_file: cannot read ${join(dir, 'tls.key')}: ENOENT`]);
     put('server2', 'tls');
     expect(await scrape()).toBe(serial('server2'));
+  });
+
+  it('a reload logs what the new file asks that is served otherwise', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'portwatch-rotate-'));
+    put('server', 'tls');
+    await serveFrom('tls_server_config:\n  cert_file: tls.crt\n  key_file: tls.key\n');
+    expect(logs.filter((l) => l.level === 40)).toEqual([]);
+    writeFileSync(join(dir, 'web.yml'), 'tls_server_config:\n  cert_file: tls.crt\n  key_file: tls.key\n  min_version: TLS11\n');
+    web.apply(await web.prepare());
+    expect(logs.filter((l) => l.level === 40).map((l) => [l.msg, l.warning])).toEqual([
+      ['web config: served differently than asked', expect.stringMatching(/web\.yml:4:16: tls_server_config\.min_version: TLS11 is not offered/)],
+    ]);
   });
 
   it('a Kubernetes secret volume: the ..data symlink swapped to a new directory', async () => {

@@ -104,6 +104,16 @@ describe('TLS', () => {
     expect(after.serial).not.toBe(before.serial);
   });
 
+  it('http2 (on by default) is accepted; the server speaks HTTP/1.1, never h2', async () => {
+    const { server } = await serveTls(`${plainTls}http_server_config:\n  http2: true\n`);
+    const alpn = await new Promise<string | false>((resolve, reject) => {
+      const socket = connect({ host: '127.0.0.1', port: server.port, ca: certs.pem('ca'), ALPNProtocols: ['h2', 'http/1.1'], timeout: 5_000 });
+      socket.once('secureConnect', () => (resolve(socket.alpnProtocol ?? false), socket.destroy()));
+      socket.once('error', reject);
+    });
+    expect(alpn).toBe('http/1.1');
+  });
+
   describe('cipher suites and curves, by handshake', () => {
     // Upstream's RSA certificate: suites with RSA key exchange need one to be offered at all.
     const rsa = `tls_server_config:\n  cert_file: ${join(UPSTREAM_DIR, 'server.crt')}\n  key_file: ${join(UPSTREAM_DIR, 'server.key')}\n`;
