@@ -10,7 +10,8 @@ const USAGE = 'usage: portwatch check-config [--web.config.file=FILE] [FILE...]\
 export async function runCheckConfig(args: string[]): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args, strict: true, allowPositionals: true, options: { 'web.config.file': { type: 'string' } } });
+    const options = { 'web.config.file': { type: 'string' } } as const;
+    parsed = parseArgs({ args, strict: true, allowPositionals: true, options });
   } catch (err) {
     process.stderr.write(`portwatch check-config: ${(err as Error).message}\n${USAGE}`);
     return 2;
@@ -29,10 +30,12 @@ export async function runCheckConfig(args: string[]): Promise<number> {
 async function checkConfig(file: string): Promise<boolean> {
   try {
     const config = await loadConfigFile(file);
-    const targets = config.monitors.reduce((n, m) => n + m.hosts.length * (m.expectOpen.length + m.expectClosed.length), 0);
+    const portsOf = (m: (typeof config.monitors)[number]) => m.expectOpen.length + m.expectClosed.length;
+    const targets = config.monitors.reduce((n, m) => n + m.hosts.length * portsOf(m), 0);
     const sd = await checkSdFiles(config);
     const discovered = config.monitors.some((m) => m.fileSd || m.httpSd) ? ' before service discovery' : '';
-    process.stdout.write(`${file}: OK: ${config.monitors.length} monitors, ${targets} host:port targets${discovered}\n`);
+    const monitors = config.monitors.length;
+    process.stdout.write(`${file}: OK: ${monitors} monitors, ${targets} host:port targets${discovered}\n`);
     for (const line of sd.lines) (line.problem ? process.stderr : process.stdout).write(`${line.text}\n`);
     return sd.ok;
   } catch (err) {
@@ -59,10 +62,15 @@ async function checkWebConfig(file: string): Promise<boolean> {
 function describeWeb(web: WebConfig): string {
   const tls = web.tls?.settings;
   const parts = [
-    tls === undefined ? 'plain HTTP' : `HTTPS (${tls.minVersion === tls.maxVersion ? tls.minVersion : `${tls.minVersion}-${tls.maxVersion}`}, ${tls.clientAuth})`,
+    tls === undefined ? 'plain HTTP' : `HTTPS (${versions(tls.minVersion, tls.maxVersion)}, ${tls.clientAuth})`,
     web.users.size === 0 ? 'no basic auth' : `${web.users.size} basic auth users`,
   ];
   if (Object.keys(web.headers).length > 0) parts.push(`headers ${Object.keys(web.headers).join(', ')}`);
-  if (web.rateLimit) parts.push(`rate limit: 1 request every ${web.rateLimit.intervalMs} ms, bursts of ${web.rateLimit.burst}`);
+  const limit = web.rateLimit;
+  if (limit) parts.push(`rate limit: 1 request every ${limit.intervalMs} ms, bursts of ${limit.burst}`);
   return parts.join(', ');
+}
+
+function versions(min: string, max: string): string {
+  return min === max ? min : `${min}-${max}`;
 }

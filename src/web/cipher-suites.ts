@@ -39,20 +39,31 @@ const GO_INSECURE = new Set([
 ]);
 
 /** Go's HTTP/2 server refuses a cipher_suites list without one of these (unless TLS 1.3 only). */
-export const HTTP2_REQUIRED_SUITES = ['TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256', 'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256'];
+export const HTTP2_REQUIRED_SUITES = [
+  'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256',
+  'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256',
+];
 
 /** exporter-toolkit's curve names and OpenSSL's, in Go's default preference order. */
-const CURVES: Readonly<Record<string, string>> = { X25519: 'X25519', CurveP256: 'P-256', CurveP384: 'P-384', CurveP521: 'P-521' };
+const CURVES: Readonly<Record<string, string>> = {
+  X25519: 'X25519',
+  CurveP256: 'P-256',
+  CurveP384: 'P-384',
+  CurveP521: 'P-521',
+};
 
 /** Why `name` cannot be a cipher_suites entry, or undefined when it can. */
 export function cipherSuiteProblem(name: string): string | undefined {
   if (TLS13.includes(name) || TLS12.some(([go]) => go === name)) return undefined;
-  if (GO_INSECURE.has(name)) return `${name} is among Go's insecure cipher suites, which exporter-toolkit does not accept`;
+  if (GO_INSECURE.has(name)) {
+    return `${name} is among Go's insecure cipher suites, which exporter-toolkit does not accept`;
+  }
   return `unknown cipher suite ${JSON.stringify(name)}; use Go's names, e.g. TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256`;
 }
 
 export function curveProblem(name: string): string | undefined {
-  return Object.hasOwn(CURVES, name) ? undefined : `unknown curve ${JSON.stringify(name)}; one of ${Object.keys(CURVES).join(', ')}`;
+  if (Object.hasOwn(CURVES, name)) return undefined;
+  return `unknown curve ${JSON.stringify(name)}; one of ${Object.keys(CURVES).join(', ')}`;
 }
 
 /** The TLS 1.2 suites offered, in Go's order: the configured ones, or Go's defaults (every suite above). */

@@ -35,7 +35,14 @@ export interface WebConfig {
   warnings: readonly string[];
 }
 
-export const NO_WEB_CONFIG: WebConfig = { tls: undefined, users: new Map(), headers: {}, rateLimit: undefined, http2: true, warnings: [] };
+export const NO_WEB_CONFIG: WebConfig = {
+  tls: undefined,
+  users: new Map(),
+  headers: {},
+  rateLimit: undefined,
+  http2: true,
+  warnings: [],
+};
 
 const TOP_KEYS = ['tls_server_config', 'http_server_config', 'rate_limit', 'basic_auth_users'];
 const MAX_BURST = 2 ** 31;
@@ -55,7 +62,9 @@ export async function parseWebConfig(text: string, fileName: string, dir: string
   const rateLimit = readRateLimit(reader, field('rate_limit'));
   const tls = root?.has('tls_server_config') ? readTls(reader, field('tls_server_config'), dir, http.http2) : undefined;
   if (reader.problems.length > 0) throw new ConfigError(fileName, reader.problems);
-  const warnings = [...reader.warnings].sort((a, b) => a.line - b.line || a.col - b.col).map((w) => formatProblem(fileName, w));
+  const warnings = [...reader.warnings]
+    .sort((a, b) => a.line - b.line || a.col - b.col)
+    .map((w) => formatProblem(fileName, w));
   return { tls, users, headers: http.headers, rateLimit, http2: http.http2, warnings };
 }
 
@@ -91,7 +100,10 @@ function readUsers(reader: GoYamlReader, at: Field): Map<string, string> {
     // Never quote the value: it may be a password written in clear.
     if (problem !== undefined) reader.fail(entry, `the password of ${JSON.stringify(entry.key)} is ${problem}`);
     else users.set(entry.key, comparableHash(hash));
-    if (entry.key.includes(':')) reader.warn(entry, `user ${JSON.stringify(entry.key)} can never log in: basic auth ends the user name at the first ":"`);
+    if (entry.key.includes(':')) {
+      const why = 'basic auth ends the user name at the first ":"';
+      reader.warn(entry, `user ${JSON.stringify(entry.key)} can never log in: ${why}`);
+    }
   }
   return users;
 }
@@ -113,7 +125,8 @@ export async function loadWebConfigFile(path: string): Promise<WebConfig> {
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
-    throw new ConfigError(path, [{ line: 0, col: 0, path: '', message: `cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}` }]);
+    const message = `cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`;
+    throw new ConfigError(path, [{ line: 0, col: 0, path: '', message }]);
   }
   return parseWebConfig(text, path, dirname(path));
 }

@@ -17,7 +17,9 @@ const LIMIT = 2n ** 63n;
 
 /** Nanoseconds, or why `text` is not a Go duration. */
 export function parseGoDuration(text: string): { ns: bigint } | { problem: string } {
-  const bad = (why: string) => ({ problem: `${JSON.stringify(text)} is not a Go duration (${why}; e.g. 1s, 500ms, 1m30s)` });
+  const bad = (why: string) => ({
+    problem: `${JSON.stringify(text)} is not a Go duration (${why}; e.g. 1s, 500ms, 1m30s)`,
+  });
   let rest = text;
   let negative = false;
   if (rest.startsWith('-') || rest.startsWith('+')) {

@@ -14,7 +14,10 @@ export type GoScalar =
 const NULLS = new Set(['', '~', 'null', 'Null', 'NULL']);
 const TRUES = ['y', 'Y', 'yes', 'Yes', 'YES', 'true', 'True', 'TRUE', 'on', 'On', 'ON'];
 const FALSES = ['n', 'N', 'no', 'No', 'NO', 'false', 'False', 'FALSE', 'off', 'Off', 'OFF'];
-const BOOLS = new Map<string, boolean>([...TRUES.map((t) => [t, true] as const), ...FALSES.map((f) => [f, false] as const)]);
+const BOOLS = new Map<string, boolean>([
+  ...TRUES.map((t) => [t, true] as const),
+  ...FALSES.map((f) => [f, false] as const),
+]);
 const SPECIAL_FLOATS = new Map<string, number>([
   ...['.nan', '.NaN', '.NAN'].map((s) => [s, Number.NaN] as const),
   ...['.inf', '.Inf', '.INF', '+.inf', '+.Inf', '+.INF'].map((s) => [s, Number.POSITIVE_INFINITY] as const),

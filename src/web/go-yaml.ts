@@ -52,7 +52,9 @@ export class GoYamlReader {
   /** The value of a field, aliases followed; null for an empty value. */
   value(at: Field): Node | null {
     let node = at.node;
-    for (let hops = 0; node !== null && isAlias(node) && hops < 100; hops++) node = (node.resolve(this.#doc) as Node | undefined) ?? null;
+    for (let hops = 0; node !== null && isAlias(node) && hops < 100; hops++) {
+      node = (node.resolve(this.#doc) as Node | undefined) ?? null;
+    }
     if (node === null || (isScalar(node) && this.#scalar(node).kind === 'null')) return null;
     return node;
   }
@@ -86,7 +88,8 @@ export class GoYamlReader {
         continue;
       }
       const key = keyValue === null ? '' : this.#text(keyValue);
-      out.push({ key, node: (pair.value as Node | null) ?? null, path: [...at.path, key], keyNode: keyNode ?? undefined });
+      const value = (pair.value as Node | null) ?? null;
+      out.push({ key, node: value, path: [...at.path, key], keyNode: keyNode ?? undefined });
     }
     return out;
   }
@@ -158,7 +161,8 @@ export class GoYamlReader {
     const text = this.#text(node);
     if (scalar.kind === 'int' || scalar.kind === 'float') return `number ${text}`;
     if (scalar.kind === 'bool') return `boolean ${text}`;
-    return scalar.kind === 'null' ? 'an empty value' : `string ${JSON.stringify(text.length > 60 ? `${text.slice(0, 57)}...` : text)}`;
+    if (scalar.kind === 'null') return 'an empty value';
+    return `string ${JSON.stringify(text.length > 60 ? `${text.slice(0, 57)}...` : text)}`;
   }
 
   #scalar(node: Scalar): GoScalar {
@@ -175,6 +179,7 @@ export class GoYamlReader {
 /** An integer as Go's reader stores it in an int64: floats cut toward zero, nothing beyond int64. */
 function wholeNumber(scalar: GoScalar): bigint | undefined {
   if (scalar.kind === 'int') return scalar.value <= INT64_MAX ? scalar.value : undefined;
-  if (scalar.kind === 'float' && Number.isFinite(scalar.value) && Math.abs(scalar.value) < 2 ** 63) return BigInt(Math.trunc(scalar.value));
+  const float = scalar.kind === 'float' ? scalar.value : Number.NaN;
+  if (Number.isFinite(float) && Math.abs(float) < 2 ** 63) return BigInt(Math.trunc(float));
   return undefined;
 }

@@ -18,7 +18,9 @@ export function headerNameProblem(name: string): string | undefined {
 
 export function headerValueProblem(name: string, value: string): string | undefined {
   const allowed = HEADERS[name];
-  if (allowed !== undefined && !allowed.includes(value)) return `${name} must be one of ${allowed.join(', ')}, got ${JSON.stringify(value)}`;
+  if (allowed !== undefined && !allowed.includes(value)) {
+    return `${name} must be one of ${allowed.join(', ')}, got ${JSON.stringify(value)}`;
+  }
   // Go would send these bytes as they are; Node refuses to (and no browser wants them).
   if (/[\0-\x08\x0b\x0c\x0e-\x1f\x7f]/.test(value)) return 'a header value cannot hold control characters';
   return undefined;

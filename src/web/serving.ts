@@ -62,14 +62,18 @@ export class WebServing {
   apply(next: WebConfig): void {
     if (next.tls !== undefined) this.#tls?.replace(next.tls);
     if (!sameUsers(next.users, this.#config.users)) this.#auth = new BasicAuth(next.users);
-    if (!sameRateLimit(next.rateLimit, this.#rateLimit?.settings)) this.#rateLimit = next.rateLimit && new RequestRateLimit(next.rateLimit);
+    if (!sameRateLimit(next.rateLimit, this.#rateLimit?.settings)) {
+      this.#rateLimit = next.rateLimit && new RequestRateLimit(next.rateLimit);
+    }
     this.#config = next;
     this.#warn(next);
   }
 
   /** Said at each load: what the file asks that portwatch serves otherwise, or that has no effect. */
   #warn(config: WebConfig): void {
-    for (const warning of config.warnings) this.#log?.warn({ file: this.#file, warning }, 'web config: served differently than asked');
+    for (const warning of config.warnings) {
+      this.#log?.warn({ file: this.#file, warning }, 'web config: served differently than asked');
+    }
   }
 
   /** For fastify's serverFactory: the Node server with TLS (if configured) and the limits. */
@@ -84,7 +88,8 @@ export class WebServing {
       connectionsCheckingInterval: 1_000,
     };
     const tls = this.#tls;
-    const server = tls === undefined ? createHttpServer(common, handler) : createHttpsServer({ ...tls.serverOptions(), ...common }, handler);
+    const server =
+      tls === undefined ? createHttpServer(common, handler) : createHttpsServer({ ...tls.serverOptions(), ...common }, handler);
     server.keepAliveTimeout = l.keepAliveTimeoutMs;
     server.setTimeout(l.idleTimeoutMs);
     server.maxConnections = l.maxConnections;
@@ -98,7 +103,9 @@ export class WebServing {
   install<L extends FastifyBaseLogger>(app: FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, L>): void {
     app.addHook('onRequest', async (request, reply) => {
       for (const [name, value] of Object.entries(this.#config.headers)) reply.header(name, value);
-      if (this.#rateLimit?.allow() === false) return reply.code(429).type('text/plain; charset=utf-8').send('Too Many Requests\n');
+      if (this.#rateLimit?.allow() === false) {
+        return reply.code(429).type('text/plain; charset=utf-8').send('Too Many Requests\n');
+      }
       if (!this.#auth.enabled || OPEN_ROUTES.has(request.routeOptions.url ?? '')) return undefined;
       const result = await this.#auth.check(request.headers.authorization);
       if (result === 'ok') return undefined;

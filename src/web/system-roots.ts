@@ -47,7 +47,9 @@ export function systemRoots(env: NodeJS.ProcessEnv = process.env): string[] {
     } catch {
       continue;
     }
-    for (const name of names) for (const pem of readOrUndefined(join(dir, name))?.match(PEM_CERTIFICATE) ?? []) found.add(pem);
+    for (const name of names) {
+      for (const pem of readOrUndefined(join(dir, name))?.match(PEM_CERTIFICATE) ?? []) found.add(pem);
+    }
   }
   return [...found];
 }

@@ -9,10 +9,19 @@ import { cipherSuiteProblem, curveProblem, HTTP2_REQUIRED_SUITES, tls12Suites } 
 import type { Field, GoYamlReader } from './go-yaml.js';
 import { systemRootsFrom } from './system-roots.js';
 import type { LoadedTls } from './tls-context.js';
-import { CLIENT_AUTH_TYPES, loadMaterial, type ClientAuthType, type PemSource, type TlsSettings, type TlsVersion } from './tls.js';
+import { CLIENT_AUTH_TYPES, loadMaterial } from './tls.js';
+import type { ClientAuthType, PemSource, TlsSettings, TlsVersion } from './tls.js';
 
-const KEYS = ['cert', 'key', 'client_ca', 'cert_file', 'key_file', 'client_auth_type', 'client_ca_file', 'cipher_suites', 'curve_preferences', 'min_version', 'max_version', 'prefer_server_cipher_suites', 'client_allowed_sans'];
 const STRINGS = ['cert', 'key', 'client_ca', 'cert_file', 'key_file', 'client_auth_type', 'client_ca_file'] as const;
+const KEYS = [
+  ...STRINGS,
+  'cipher_suites',
+  'curve_preferences',
+  'min_version',
+  'max_version',
+  'prefer_server_cipher_suites',
+  'client_allowed_sans',
+];
 const VERSIONS = ['TLS10', 'TLS11', 'TLS12', 'TLS13'];
 
 type Strings = Record<(typeof STRINGS)[number], string>;
@@ -34,7 +43,8 @@ export function readTls(reader: GoYamlReader, at: Field, dir: string, http2: boo
   if (input === undefined) return undefined;
   const enabled = STRINGS.some((key) => input[key] !== '');
   if (!enabled) {
-    if (input.fields.size > 0) reader.warn(at, 'no cert, key, client CA or client_auth_type: serving plain HTTP, as exporter-toolkit does');
+    const why = 'no cert, key, client CA or client_auth_type: serving plain HTTP, as exporter-toolkit does';
+    if (input.fields.size > 0) reader.warn(at, why);
     return undefined;
   }
   const settings = settingsOf(reader, input, dir);
@@ -46,7 +56,8 @@ export function readTls(reader: GoYamlReader, at: Field, dir: string, http2: boo
     return undefined;
   }
   if (settings.clientCa !== undefined && settings.clientAuth.startsWith('Verify') && material.ca.length === 0) {
-    reader.warn(input.fields.get('client_ca_file') ?? input.fields.get('client_ca') ?? at, 'no certificate in the client CA: every client certificate will be refused');
+    const caField = input.fields.get('client_ca_file') ?? input.fields.get('client_ca') ?? at;
+    reader.warn(caField, 'no certificate in the client CA: every client certificate will be refused');
   }
   return { settings, material };
 }
@@ -91,9 +102,13 @@ function version(reader: GoYamlReader, at: Field | undefined): number | undefine
 
 function settingsOf(reader: GoYamlReader, input: TlsInput, dir: string): TlsSettings | undefined {
   const { at, fields } = input;
-  const source = (fileKey: 'cert_file' | 'key_file' | 'client_ca_file', inlineKey: 'cert' | 'key' | 'client_ca'): PemSource | undefined => {
+  type FileKey = 'cert_file' | 'key_file' | 'client_ca_file';
+  const source = (fileKey: FileKey, inlineKey: 'cert' | 'key' | 'client_ca'): PemSource | undefined => {
     const file = input[fileKey];
-    if (file !== '' && input[inlineKey] !== '') reader.warn(fields.get(inlineKey)!, `${inlineKey} is not used: ${fileKey} is given, and wins, as in exporter-toolkit`);
+    if (file !== '' && input[inlineKey] !== '') {
+      const why = `${fileKey} is given, and wins, as in exporter-toolkit`;
+      reader.warn(fields.get(inlineKey)!, `${inlineKey} is not used: ${why}`);
+    }
     if (file !== '') return { file: isAbsolute(file) ? file : join(dir, file) };
     return input[inlineKey] === '' ? undefined : { inline: input[inlineKey] };
   };
@@ -105,7 +120,8 @@ function settingsOf(reader: GoYamlReader, input: TlsInput, dir: string): TlsSett
   const versions = versionsOf(reader, input);
   const clientCa = clientCaOf(reader, input, source('client_ca_file', 'client_ca'), clientAuth);
   if (input.allowedSans !== undefined && clientAuth === 'NoClientCert') {
-    reader.warn(fields.get('client_allowed_sans')!, 'client_allowed_sans has no effect without a client_auth_type that asks for client certificates');
+    const why = 'client_allowed_sans has no effect without a client_auth_type that asks for client certificates';
+    reader.warn(fields.get('client_allowed_sans')!, why);
   }
   if (cert === undefined || key === undefined || clientAuth === undefined || versions === undefined) {
     unreadable(reader, input, [cert, key, clientCa]);
@@ -132,7 +148,8 @@ function unreadable(reader: GoYamlReader, input: TlsInput, sources: (TlsSettings
     try {
       readFileSync(source.file);
     } catch (err) {
-      reader.fail(input.fields.get(keys[i]!)!, `cannot read ${source.file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+      const code = (err as NodeJS.ErrnoException).code ?? String(err);
+      reader.fail(input.fields.get(keys[i]!)!, `cannot read ${source.file}: ${code}`);
     }
   });
 }
@@ -143,29 +160,46 @@ function clientAuthOf(reader: GoYamlReader, input: TlsInput): ClientAuthType | u
   // exporter-toolkit's old name for RequireAnyClientCert.
   if (name === 'RequireClientCert') return 'RequireAnyClientCert';
   if ((CLIENT_AUTH_TYPES as readonly string[]).includes(name)) return name as ClientAuthType;
-  reader.fail(input.fields.get('client_auth_type')!, `client_auth_type must be one of ${CLIENT_AUTH_TYPES.join(', ')}, got ${JSON.stringify(name)}`);
+  const why = `client_auth_type must be one of ${CLIENT_AUTH_TYPES.join(', ')}, got ${JSON.stringify(name)}`;
+  reader.fail(input.fields.get('client_auth_type')!, why);
   return undefined;
 }
 
-function clientCaOf(reader: GoYamlReader, input: TlsInput, ca: PemSource | undefined, auth: ClientAuthType | undefined): TlsSettings['clientCa'] {
+function clientCaOf(
+  reader: GoYamlReader,
+  input: TlsInput,
+  ca: PemSource | undefined,
+  auth: ClientAuthType | undefined,
+): TlsSettings['clientCa'] {
   const at = input.fields.get(input.client_ca_file !== '' ? 'client_ca_file' : 'client_ca');
   if (ca !== undefined && auth === 'NoClientCert') {
-    reader.fail(at!, 'a client CA is set but client_auth_type is not: set client_auth_type (RequireAndVerifyClientCert to admit only clients this CA signed)');
+    const how = 'set client_auth_type (RequireAndVerifyClientCert to admit only clients this CA signed)';
+    reader.fail(at!, `a client CA is set but client_auth_type is not: ${how}`);
   }
   if (ca !== undefined || (auth !== 'VerifyClientCertIfGiven' && auth !== 'RequireAndVerifyClientCert')) return ca;
-  reader.warn(input.fields.get('client_auth_type')!, `${auth} without client_ca_file: client certificates are verified against the system's CAs (${systemRootsFrom()}), as Go does; set client_ca_file to name the CA that signs them`);
+  const what = `client certificates are verified against the system's CAs (${systemRootsFrom()}), as Go does`;
+  const how = 'set client_ca_file to name the CA that signs them';
+  reader.warn(input.fields.get('client_auth_type')!, `${auth} without client_ca_file: ${what}; ${how}`);
   return 'system';
 }
 
-function versionsOf(reader: GoYamlReader, input: TlsInput): { minVersion: TlsVersion; maxVersion: TlsVersion } | undefined {
+type Versions = { minVersion: TlsVersion; maxVersion: TlsVersion };
+
+function versionsOf(reader: GoYamlReader, input: TlsInput): Versions | undefined {
   const { min = 2, max = 3, fields } = input;
-  if (min < 2) reader.warn(fields.get('min_version')!, `${VERSIONS[min]!} is not offered: portwatch serves TLS 1.2 and 1.3 only (Node.js's OpenSSL refuses 1.0 and 1.1 at its default security level)`);
+  if (min < 2) {
+    const why = "Node.js's OpenSSL refuses 1.0 and 1.1 at its default security level";
+    const served = `portwatch serves TLS 1.2 and 1.3 only (${why})`;
+    reader.warn(fields.get('min_version')!, `${VERSIONS[min]!} is not offered: ${served}`);
+  }
   if (max < 2) {
-    reader.fail(fields.get('max_version')!, `max_version ${VERSIONS[max]!} leaves only TLS 1.0 or 1.1, which portwatch does not offer; use TLS12 or TLS13`);
+    const why = 'leaves only TLS 1.0 or 1.1, which portwatch does not offer; use TLS12 or TLS13';
+    reader.fail(fields.get('max_version')!, `max_version ${VERSIONS[max]!} ${why}`);
     return undefined;
   }
   if (min > max) {
-    reader.fail(fields.get('max_version')!, `max_version ${VERSIONS[max]!} is below min_version ${VERSIONS[min]!}: no TLS version is left`);
+    const why = `is below min_version ${VERSIONS[min]!}: no TLS version is left`;
+    reader.fail(fields.get('max_version')!, `max_version ${VERSIONS[max]!} ${why}`);
     return undefined;
   }
   const name = (i: number): TlsVersion => (i >= 3 ? 'TLSv1.3' : 'TLSv1.2');
@@ -178,7 +212,8 @@ function checkSuites(reader: GoYamlReader, input: TlsInput, http2: boolean): voi
   if (listed === undefined || listed.length === 0) return;
   const at = input.fields.get('cipher_suites')!;
   if (http2 && (input.min ?? 2) < 3 && !listed.some((s) => HTTP2_REQUIRED_SUITES.includes(s))) {
-    reader.fail(at, `with http2 on (the default), Go's HTTP/2 server needs ${HTTP2_REQUIRED_SUITES.join(' or ')} among cipher_suites; add one, or set http_server_config.http2: false`);
+    const needs = `Go's HTTP/2 server needs ${HTTP2_REQUIRED_SUITES.join(' or ')} among cipher_suites`;
+    reader.fail(at, `with http2 on (the default), ${needs}; add one, or set http_server_config.http2: false`);
   } else if (tls12Suites(listed).length === 0 && (input.max ?? 3) >= 2 && (input.min ?? 2) < 3) {
     reader.warn(at, 'no TLS 1.2 suite is listed (TLS 1.3 suites are not configurable): TLS 1.2 clients cannot connect');
   }

@@ -6,7 +6,8 @@ import { X509Certificate } from 'node:crypto';
 import type { Server as HttpsServer, ServerOptions } from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
-import { clientCertOptions, clientRefusal, contextOptions, loadMaterial, stampOf, type TlsMaterial, type TlsSettings } from './tls.js';
+import { clientCertOptions, clientRefusal, contextOptions, loadMaterial, stampOf } from './tls.js';
+import type { TlsMaterial, TlsSettings } from './tls.js';
 
 export interface LoadedTls {
   settings: TlsSettings;
@@ -42,7 +43,9 @@ export class TlsContext {
       this.#log?.debug({ remote: socket.remoteAddress, reason: refusal }, 'TLS client refused');
       socket.destroy();
     });
-    server.on('tlsClientError', (err: Error, socket: TLSSocket) => this.#log?.debug({ err, remote: socket.remoteAddress }, 'TLS handshake failed'));
+    server.on('tlsClientError', (err: Error, socket: TLSSocket) => {
+      this.#log?.debug({ err, remote: socket.remoteAddress }, 'TLS handshake failed');
+    });
   }
 
   /** Uses new settings (a reload) for connections from now on. */
@@ -60,7 +63,8 @@ export class TlsContext {
     const next = loadMaterial(settings);
     if ('message' in next) {
       this.#brokenStamp = stamp;
-      this.#log?.error({ problem: `${next.key}: ${next.message}` }, 'TLS files changed but cannot be used; keeping the certificate in use until they are fixed');
+      const problem = `${next.key}: ${next.message}`;
+      this.#log?.error({ problem }, 'TLS files changed but cannot be used; keeping the certificate in use until fixed');
       return;
     }
     this.#current = { settings, material: next };

@@ -9,7 +9,13 @@ import { opensslCiphers, opensslGroups } from './cipher-suites.js';
 import { goSans } from './client-sans.js';
 import { systemRoots } from './system-roots.js';
 
-export const CLIENT_AUTH_TYPES = ['NoClientCert', 'RequestClientCert', 'RequireAnyClientCert', 'VerifyClientCertIfGiven', 'RequireAndVerifyClientCert'] as const;
+export const CLIENT_AUTH_TYPES = [
+  'NoClientCert',
+  'RequestClientCert',
+  'RequireAnyClientCert',
+  'VerifyClientCertIfGiven',
+  'RequireAndVerifyClientCert',
+] as const;
 export type ClientAuthType = (typeof CLIENT_AUTH_TYPES)[number];
 
 /** PEM text in a file (an absolute path) or written in the web config. */
@@ -94,7 +100,8 @@ function readPem(source: PemSource, inline: 'cert' | 'key' | 'client_ca'): strin
   try {
     return readFileSync(source.file, 'utf8');
   } catch (err) {
-    return { key: `${inline}_file`, message: `cannot read ${source.file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}` };
+    const code = (err as NodeJS.ErrnoException).code ?? String(err);
+    return { key: `${inline}_file`, message: `cannot read ${source.file}: ${code}` };
   }
 }
 
@@ -109,7 +116,8 @@ function pairProblem(settings: TlsSettings, material: TlsMaterial): TlsProblem |
     createSecureContext(contextOptions(settings, material));
   } catch (err) {
     // A key that does not parse, or does not belong to the certificate.
-    return { key: 'file' in settings.key ? 'key_file' : 'key', message: `cannot use the key with the certificate: ${shortError(err)}` };
+    const key = 'file' in settings.key ? 'key_file' : 'key';
+    return { key, message: `cannot use the key with the certificate: ${shortError(err)}` };
   }
   return undefined;
 }
@@ -118,7 +126,7 @@ function shortError(err: unknown): string {
   return (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? '';
 }
 
-/** The secure context: Go's suites in Go's order, chosen by the server (ChaCha20 first for clients that prefer it, as Go). */
+/** The secure context: Go's suites in Go's order, the server choosing (ChaCha20 for clients that prefer it, as Go). */
 export function contextOptions(settings: TlsSettings, material: TlsMaterial): SecureContextOptions {
   return {
     cert: material.cert,
@@ -152,7 +160,9 @@ export function clientRefusal(settings: TlsSettings, socket: TLSSocket): string 
   const peer = socket.getPeerCertificate();
   const given = Object.keys(peer).length > 0;
   if (!given && auth === 'RequireAnyClientCert') return 'no client certificate';
-  if (given && auth === 'VerifyClientCertIfGiven' && !socket.authorized) return `client certificate not trusted: ${String(socket.authorizationError)}`;
+  if (given && auth === 'VerifyClientCertIfGiven' && !socket.authorized) {
+    return `client certificate not trusted: ${String(socket.authorizationError)}`;
+  }
   if (settings.allowedSans === undefined) return undefined;
   if (!given) return 'no client certificate to match client_allowed_sans';
   const sans = goSans(peer.subjectaltname);

@@ -56,7 +56,7 @@ describe('certificate files changed under a running server', () => {
     expect([await scrape(), await scrape(), await scrape()]).toEqual([serial('server2'), serial('server2'), serial('server2')]);
     const broken = logs.filter((l) => l.level === 50);
     expect(broken).toHaveLength(1);
-    expect(broken[0]).toMatchObject({ msg: 'TLS files changed but cannot be used; keeping the certificate in use until they are fixed' });
+    expect(broken[0]).toMatchObject({ msg: 'TLS files changed but cannot be used; keeping the certificate in use until fixed' });
     expect(broken[0]!.problem).toMatch(/^key_file: cannot use the key with the certificate: /);
 
     copyFileSync(join(certs.dir, 'server3.key'), join(dir, 'tls.key'));
