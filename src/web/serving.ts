@@ -88,8 +88,8 @@ export class WebServing {
       connectionsCheckingInterval: 1_000,
     };
     const tls = this.#tls;
-    const server =
-      tls === undefined ? createHttpServer(common, handler) : createHttpsServer({ ...tls.serverOptions(), ...common }, handler);
+    const options = tls === undefined ? undefined : { ...tls.serverOptions(), ...common };
+    const server = options === undefined ? createHttpServer(common, handler) : createHttpsServer(options, handler);
     server.keepAliveTimeout = l.keepAliveTimeoutMs;
     server.setTimeout(l.idleTimeoutMs);
     server.maxConnections = l.maxConnections;

@@ -62,7 +62,8 @@ export function makeCerts(): Certs {
     signed(dir, 'client', 'client-ca', 'extendedKeyUsage=clientAuth\n');
     const [dns, ip, email, uri] = SAN_CLIENT_NAMES;
     // The IP is only a name in the certificate: nothing connects to it.
-    signed(dir, 'san-client', 'client-ca', `subjectAltName=DNS:${dns},IP:${ip},email:${email},URI:${uri}\nextendedKeyUsage=clientAuth\n`);
+    const sans = `subjectAltName=DNS:${dns},IP:${ip},email:${email},URI:${uri}`;
+    signed(dir, 'san-client', 'client-ca', `${sans}\nextendedKeyUsage=clientAuth\n`);
     ca(dir, 'rogue');
   } catch (err) {
     rmSync(dir, { recursive: true, force: true });
@@ -105,7 +106,12 @@ export function httpsRequest(url: string, opts: RequestOptions & { body?: string
       let body = '';
       const socket = res.socket as TLSSocket;
       const peer = socket.getPeerCertificate();
-      const tls = { serial: peer.serialNumber ?? '', fingerprint: peer.fingerprint256 ?? '', protocol: socket.getProtocol() ?? '', cipher: socket.getCipher().name };
+      const tls = {
+        serial: peer.serialNumber ?? '',
+        fingerprint: peer.fingerprint256 ?? '',
+        protocol: socket.getProtocol() ?? '',
+        cipher: socket.getCipher().name,
+      };
       res.setEncoding('utf8');
       res.on('data', (d: string) => (body += d));
       res.on('end', () => {

@@ -22,12 +22,15 @@ describe('portwatch check-config --web.config.file', () => {
 
   it('a good web config: OK with what it serves, warnings on stderr, exit 0', () => {
     const file = join(certs.dir, 'web.yml');
-    writeFileSync(file, 'tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n  min_version: TLS11\nbasic_auth_users:\n  a: $2b$04$abcdefghijklmnopqrstuuPoPUxmOfPUfmWpLpZ4fb9MHNN2wYYce\n');
+    const tls = 'tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n  min_version: TLS11\n';
+    writeFileSync(file, `${tls}basic_auth_users:\n  a: $2b$04$abcdefghijklmnopqrstuuPoPUxmOfPUfmWpLpZ4fb9MHNN2wYYce\n`);
     const r = cli([`--web.config.file=${file}`]);
     expect(r).toEqual({
       code: 0,
       stdout: `${file}: OK: HTTPS (TLSv1.2-TLSv1.3, NoClientCert), 1 basic auth users\n`,
-      stderr: `warning: ${file}:4:16: tls_server_config.min_version: TLS11 is not offered: portwatch serves TLS 1.2 and 1.3 only (Node.js's OpenSSL refuses 1.0 and 1.1 at its default security level)\n`,
+      stderr:
+        `warning: ${file}:4:16: tls_server_config.min_version: TLS11 is not offered: ` +
+        "portwatch serves TLS 1.2 and 1.3 only (Node.js's OpenSSL refuses 1.0 and 1.1 at its default security level)\n",
     });
   });
 
@@ -36,7 +39,8 @@ describe('portwatch check-config --web.config.file', () => {
     const r = cli(['--web.config.file', web, 'config/portwatch.yaml']);
     expect([r.code, r.stderr]).toEqual([0, '']);
     expect(r.stdout.split('\n')).toEqual([
-      `${web}: OK: plain HTTP, no basic auth, headers X-Frame-Options, Strict-Transport-Security, X-Content-Type-Options, X-XSS-Protection, Content-Security-Policy`,
+      `${web}: OK: plain HTTP, no basic auth, headers X-Frame-Options, Strict-Transport-Security, ` +
+        'X-Content-Type-Options, X-XSS-Protection, Content-Security-Policy',
       expect.stringMatching(/^config\/portwatch\.yaml: OK: 1 monitors, \d+ host:port targets$/),
       '',
     ]);
@@ -49,7 +53,8 @@ describe('portwatch check-config --web.config.file', () => {
     expect(r.stderr.trim().split('\n')).toEqual([
       `${file}:2:3: tls_server_config: missing cert_file (or cert): TLS needs a certificate`,
       `${file}:2:3: tls_server_config: missing key_file (or key): TLS needs the private key of the certificate`,
-      `${file}:4:21: tls_server_config.client_auth_type: client_auth_type must be one of NoClientCert, RequestClientCert, RequireAnyClientCert, VerifyClientCertIfGiven, RequireAndVerifyClientCert, got "x"`,
+      `${file}:4:21: tls_server_config.client_auth_type: client_auth_type must be one of NoClientCert, ` +
+        'RequestClientCert, RequireAnyClientCert, VerifyClientCertIfGiven, RequireAndVerifyClientCert, got "x"',
     ]);
     expect(r.stdout).toMatch(/^config\/portwatch\.yaml: OK/);
   });
@@ -57,7 +62,8 @@ describe('portwatch check-config --web.config.file', () => {
   it('misuse: nothing to check, or an unknown flag, is exit 2 with the usage', () => {
     for (const args of [[], ['--web.config']]) {
       const r = cli(args);
-      expect([r.code, r.stderr], args.join(' ')).toEqual([2, expect.stringContaining('usage: portwatch check-config [--web.config.file=FILE] [FILE...]')]);
+      const usage = 'usage: portwatch check-config [--web.config.file=FILE] [FILE...]';
+      expect([r.code, r.stderr], args.join(' ')).toEqual([2, expect.stringContaining(usage)]);
     }
   });
 });

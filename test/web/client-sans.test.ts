@@ -16,7 +16,9 @@ describe('client_allowed_sans', () => {
 
   async function serveSans(auth: string, sans: string[]) {
     const ca = auth === 'RequestClientCert' ? '' : '  client_ca_file: client-ca.crt\n';
-    const yaml = `tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n  client_auth_type: ${auth}\n${ca}  client_allowed_sans: ${JSON.stringify(sans)}\n`;
+    const yaml =
+      `tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n  client_auth_type: ${auth}\n` +
+      `${ca}  client_allowed_sans: ${JSON.stringify(sans)}\n`;
     const { server } = await serve({ web: new WebServing(await parseWebConfig(yaml, 'web.yml', certs.dir)) });
     return (client?: 'sanClient' | 'client') =>
       httpsRequest(`https://127.0.0.1:${server.port}/-/healthy`, {
@@ -35,7 +37,8 @@ describe('client_allowed_sans', () => {
   });
 
   it('names are compared exactly, in Go\'s forms: no other case, no other IPv6 spelling, no subject CN', async () => {
-    const get = await serveSans('RequireAndVerifyClientCert', ['CLIENT.EXAMPLE', '2001:DB8::7', '2001:db8:0:0:0:0:0:7', 'portwatch test san-client']);
+    const others = ['CLIENT.EXAMPLE', '2001:DB8::7', '2001:db8:0:0:0:0:0:7', 'portwatch test san-client'];
+    const get = await serveSans('RequireAndVerifyClientCert', others);
     expect(await get('sanClient')).toBe('refused');
   });
 
@@ -47,7 +50,18 @@ describe('client_allowed_sans', () => {
 
   it('Node\'s subjectaltname string, in Go\'s forms', () => {
     expect(
-      goSans('DNS:a.example, DNS:"x\\u002c y", IP Address:127.0.0.1, IP Address:2001:DB8:0:0:0:0:0:1, IP Address:0:0:0:0:0:FFFF:102:304, email:me@example.com, URI:spiffe://e.org/a, othername:<unsupported>'),
+      goSans(
+        [
+          'DNS:a.example',
+          'DNS:"x\\u002c y"',
+          'IP Address:127.0.0.1',
+          'IP Address:2001:DB8:0:0:0:0:0:1',
+          'IP Address:0:0:0:0:0:FFFF:102:304',
+          'email:me@example.com',
+          'URI:spiffe://e.org/a',
+          'othername:<unsupported>',
+        ].join(', '),
+      ),
     ).toEqual(['a.example', 'x, y', '127.0.0.1', '2001:db8::1', '1.2.3.4', 'me@example.com', 'spiffe://e.org/a']);
     expect(goSans(undefined)).toEqual([]);
   });

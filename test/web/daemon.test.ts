@@ -135,7 +135,8 @@ describe('daemon with a web config copied from node_exporter', () => {
       ].join('\n'),
     );
     const configFile = join(certs.dir, 'portwatch.yaml');
-    writeFileSync(configFile, 'defaults:\n  interval: 1h\nmonitors:\n  - name: self\n    hosts: [127.0.0.1]\n    expect_closed: [1]\n');
+    const monitor = '  - name: self\n    hosts: [127.0.0.1]\n    expect_closed: [1]\n';
+    writeFileSync(configFile, `defaults:\n  interval: 1h\nmonitors:\n${monitor}`);
     daemon = await startDaemon([`--config.file=${configFile}`, `--web.config.file=${webFile}`]);
   });
 
@@ -147,13 +148,18 @@ describe('daemon with a web config copied from node_exporter', () => {
   it('starts serving HTTPS, says so, and warns once about TLS 1.0', async () => {
     expect(daemon.logs.find((l) => l.msg === 'portwatch started')?.['scheme']).toBe('https');
     const warnings = daemon.logs.filter((l) => l.level === 'warn');
-    expect(warnings.map((l) => String(l['warning']))).toEqual([expect.stringMatching(/web\.yml:4:16: tls_server_config\.min_version: TLS10 is not offered/)]);
+    const tls10 = /web\.yml:4:16: tls_server_config\.min_version: TLS10 is not offered/;
+    expect(warnings.map((l) => String(l['warning']))).toEqual([expect.stringMatching(tls10)]);
   });
 
   it('serves a client with an allowed name in its certificate, with the header as written', async () => {
-    const res = await httpsRequest(`https://127.0.0.1:${daemon.port}/metrics`, { ca: certs.pem('ca'), cert: certs.pem('sanClientCert'), key: certs.pem('sanClientKey') });
+    const url = `https://127.0.0.1:${daemon.port}/metrics`;
+    const named = { cert: certs.pem('sanClientCert'), key: certs.pem('sanClientKey') };
+    const res = await httpsRequest(url, { ca: certs.pem('ca'), ...named });
     expect([res.status, res.headers['x-xss-protection'], res.protocol]).toEqual([200, '1', 'TLSv1.3']);
-    await expect(httpsRequest(`https://127.0.0.1:${daemon.port}/metrics`, { ca: certs.pem('ca'), cert: certs.pem('clientCert'), key: certs.pem('clientKey') })).rejects.toThrow();
+    const other = { cert: certs.pem('clientCert'), key: certs.pem('clientKey') };
+    const unnamed = httpsRequest(url, { ca: certs.pem('ca'), ...other });
+    await expect(unnamed).rejects.toThrow();
   });
 });
 

@@ -34,8 +34,12 @@ describe('rate_limit', () => {
     expect(new RequestRateLimit({ intervalMs: 1, burst: -1 }, () => 1e9).allow()).toBe(false);
   });
 
-  it('counts every request to the server, open routes and wrong credentials included: 429 beyond the burst', async () => {
-    const yaml = 'rate_limit:\n  interval: 1h\n  burst: 3\nhttp_server_config:\n  headers:\n    X-Content-Type-Options: nosniff\nbasic_auth_users:\n  a: $2b$04$abcdefghijklmnopqrstuuPoPUxmOfPUfmWpLpZ4fb9MHNN2wYYce\n';
+  it('counts every request, open routes and wrong credentials included: 429 beyond the burst', async () => {
+    const yaml = [
+      'rate_limit:\n  interval: 1h\n  burst: 3\n',
+      'http_server_config:\n  headers:\n    X-Content-Type-Options: nosniff\n',
+      'basic_auth_users:\n  a: $2b$04$abcdefghijklmnopqrstuuPoPUxmOfPUfmWpLpZ4fb9MHNN2wYYce\n',
+    ].join('');
     const { base } = await serve({ web: new WebServing(await parseWebConfig(yaml, 'web.yml', '/')) });
     const statuses: number[] = [];
     for (const path of ['/-/healthy', '/metrics', '/-/healthy', '/-/healthy', '/metrics']) {
@@ -48,7 +52,7 @@ describe('rate_limit', () => {
   });
 
   it('a reload with other settings starts a new bucket; the same settings keep the old one', async () => {
-    const config = (burst: number) => parseWebConfig(`rate_limit:\n  interval: 1h\n  burst: ${burst}\n`, 'web.yml', '/');
+    const config = (burst: number) => parseWebConfig(`rate_limit:\n  interval: 1h\n  burst: ${burst}\n`, 'w.yml', '/');
     const web = new WebServing(await config(1));
     const { base } = await serve({ web });
     const status = async () => {

@@ -1,5 +1,6 @@
 import { X509Certificate } from 'node:crypto';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -29,10 +30,14 @@ describe('certificate files changed under a running server', () => {
   async function serveFrom(yaml: string) {
     writeFileSync(join(dir, 'web.yml'), yaml);
     logs = [];
-    const logger = pino({ level: 'debug' }, { write: (line: string) => logs.push(JSON.parse(line) as (typeof logs)[number]) });
+    const write = (line: string) => logs.push(JSON.parse(line) as (typeof logs)[number]);
+    const logger = pino({ level: 'debug' }, { write });
     web = new WebServing(await loadWebConfigFile(join(dir, 'web.yml')), { file: join(dir, 'web.yml'), logger });
     const { server } = await serve({ web });
-    return async () => (await httpsRequest(`https://127.0.0.1:${server.port}/-/healthy`, { ca: certs.pem('ca') })).serial;
+    return async () => {
+      const res = await httpsRequest(`https://127.0.0.1:${server.port}/-/healthy`, { ca: certs.pem('ca') });
+      return res.serial;
+    };
   }
 
   const serial = (name: string) => new X509Certificate(readFileSync(join(certs.dir, `${name}.crt`))).serialNumber;
@@ -41,7 +46,7 @@ describe('certificate files changed under a running server', () => {
     copyFileSync(join(certs.dir, `${name}.key`), join(dir, `${as}.key`));
   };
 
-  it('files overwritten in place: the next connection gets the new certificate; a broken pair keeps the old one, said once', async () => {
+  it('files overwritten: the next connection gets the new pair; a broken pair keeps the old, said once', async () => {
     dir = mkdtempSync(join(tmpdir(), 'portwatch-rotate-'));
     put('server', 'tls');
     const scrape = await serveFrom('tls_server_config:\n  cert_file: tls.crt\n  key_file: tls.key\n');
@@ -49,14 +54,17 @@ describe('certificate files changed under a running server', () => {
 
     put('server2', 'tls');
     expect(await scrape()).toBe(serial('server2'));
-    expect(logs.filter((l) => l.msg.startsWith('TLS files changed;')).map((l) => l.subject)).toEqual(['CN=portwatch test server2']);
+    const changed = logs.filter((l) => l.msg.startsWith('TLS files changed;'));
+    expect(changed.map((l) => l.subject)).toEqual(['CN=portwatch test server2']);
 
     // The certificate renewed, its key not yet.
     copyFileSync(join(certs.dir, 'server3.crt'), join(dir, 'tls.crt'));
-    expect([await scrape(), await scrape(), await scrape()]).toEqual([serial('server2'), serial('server2'), serial('server2')]);
+    const still = serial('server2');
+    expect([await scrape(), await scrape(), await scrape()]).toEqual([still, still, still]);
     const broken = logs.filter((l) => l.level === 50);
     expect(broken).toHaveLength(1);
-    expect(broken[0]).toMatchObject({ msg: 'TLS files changed but cannot be used; keeping the certificate in use until fixed' });
+    const msg = 'TLS files changed but cannot be used; keeping the certificate in use until fixed';
+    expect(broken[0]).toMatchObject({ msg });
     expect(broken[0]!.problem).toMatch(/^key_file: cannot use the key with the certificate: /);
 
     copyFileSync(join(certs.dir, 'server3.key'), join(dir, 'tls.key'));
@@ -69,7 +77,8 @@ describe('certificate files changed under a running server', () => {
     const scrape = await serveFrom('tls_server_config:\n  cert_file: tls.crt\n  key_file: tls.key\n');
     rmSync(join(dir, 'tls.key'));
     expect(await scrape()).toBe(serial('server'));
-    expect(logs.filter((l) => l.level === 50).map((l) => l.problem)).toEqual([`key_file: cannot read ${join(dir, 'tls.key')}: ENOENT`]);
+    const problems = logs.filter((l) => l.level === 50).map((l) => l.problem);
+    expect(problems).toEqual([`key_file: cannot read ${join(dir, 'tls.key')}: ENOENT`]);
     put('server2', 'tls');
     expect(await scrape()).toBe(serial('server2'));
   });
@@ -79,10 +88,14 @@ describe('certificate files changed under a running server', () => {
     put('server', 'tls');
     await serveFrom('tls_server_config:\n  cert_file: tls.crt\n  key_file: tls.key\n');
     expect(logs.filter((l) => l.level === 40)).toEqual([]);
-    writeFileSync(join(dir, 'web.yml'), 'tls_server_config:\n  cert_file: tls.crt\n  key_file: tls.key\n  min_version: TLS11\n');
+    const tls11 = 'tls_server_config:\n  cert_file: tls.crt\n  key_file: tls.key\n  min_version: TLS11\n';
+    writeFileSync(join(dir, 'web.yml'), tls11);
     web.apply(await web.prepare());
     expect(logs.filter((l) => l.level === 40).map((l) => [l.msg, l.warning])).toEqual([
-      ['web config: served differently than asked', expect.stringMatching(/web\.yml:4:16: tls_server_config\.min_version: TLS11 is not offered/)],
+      [
+        'web config: served differently than asked',
+        expect.stringMatching(/web\.yml:4:16: tls_server_config\.min_version: TLS11 is not offered/),
+      ],
     ]);
   });
 

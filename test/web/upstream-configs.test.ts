@@ -10,44 +10,78 @@ import { SERVER_FINGERPRINT, serveUpstream, UPSTREAM_DIR } from './upstream.js';
 // the ones it refuses, portwatch refuses, each with its own exact message.
 
 const HASH_HELP = 'generate one with: htpasswd -nBC 10 "" | tr -d \':\\n\'';
-const NEEDS_POLICY = 'a client CA is set but client_auth_type is not: set client_auth_type (RequireAndVerifyClientCert to admit only clients this CA signed)';
+const NEEDS_POLICY =
+  'a client CA is set but client_auth_type is not: ' +
+  'set client_auth_type (RequireAndVerifyClientCert to admit only clients this CA signed)';
 const NO_CERT = 'tls_server_config: missing cert_file (or cert): TLS needs a certificate';
 const NO_KEY = 'tls_server_config: missing key_file (or key): TLS needs the private key of the certificate';
-const HTTP2 = "tls_server_config.cipher_suites: with http2 on (the default), Go's HTTP/2 server needs TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 or TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 among cipher_suites; add one, or set http_server_config.http2: false";
-const ALLOWED_HEADERS = 'allowed: Strict-Transport-Security, X-Content-Type-Options, X-Frame-Options, X-XSS-Protection, Content-Security-Policy';
+const HTTP2 =
+  "tls_server_config.cipher_suites: with http2 on (the default), Go's HTTP/2 server needs " +
+  'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 or TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 among cipher_suites; ' +
+  'add one, or set http_server_config.http2: false';
+const ALLOWED_HEADERS =
+  'allowed: Strict-Transport-Security, X-Content-Type-Options, X-Frame-Options, ' +
+  'X-XSS-Protection, Content-Security-Policy';
+const TLS_KEYS =
+  'cert, key, client_ca, cert_file, key_file, client_auth_type, client_ca_file, cipher_suites, ' +
+  'curve_preferences, min_version, max_version, prefer_server_cipher_suites, client_allowed_sans';
+const AUTH_TYPES =
+  'NoClientCert, RequestClientCert, RequireAnyClientCert, VerifyClientCertIfGiven, RequireAndVerifyClientCert';
 const D = UPSTREAM_DIR;
 
 /** What upstream refuses, with portwatch's message for it (`file:` prefixes each line). */
 const REFUSED: Record<string, string[]> = {
-  'web_config_auth_clientCAs_invalid.bad.yml': [`4:19: tls_server_config.client_ca_file: ${NEEDS_POLICY}`, `4:19: tls_server_config.client_ca_file: cannot read ${D}somefile: ENOENT`],
-  'web_config_auth_user_list_invalid.bad.yml': [`5:9: basic_auth_users.john: the password of "john" is not a bcrypt hash (too short); ${HASH_HELP}`],
-  'web_config_headers_content_type_options.bad.yml': ['3:29: http_server_config.headers.X-Content-Type-Options: X-Content-Type-Options must be one of nosniff, got "sniff"'],
-  'web_config_headers_extra_header.bad.yml': [`3:5: http_server_config.headers.Content-Type: header "Content-Type" cannot be set; ${ALLOWED_HEADERS}`],
-  'web_config_headers_frame_options.bad.yml': ['3:22: http_server_config.headers.X-Frame-Options: X-Frame-Options must be one of deny, sameorigin, got "foo"'],
-  'web_config_junk.yml': ['1:1: expected a mapping, got string "hWkNKCp3fvIx3jKnsaBI TuEjdwNS8A2vYdFbiKqr ay3RiOtykgt4m6m..."'],
-  'web_config_junk_key.yml': [
-    '2:3: tls_server_config.cert_filse: unknown key "cert_filse" (allowed: cert, key, client_ca, cert_file, key_file, client_auth_type, client_ca_file, cipher_suites, curve_preferences, min_version, max_version, prefer_server_cipher_suites, client_allowed_sans)',
+  'web_config_auth_clientCAs_invalid.bad.yml': [
+    `4:19: tls_server_config.client_ca_file: ${NEEDS_POLICY}`,
+    `4:19: tls_server_config.client_ca_file: cannot read ${D}somefile: ENOENT`,
   ],
+  'web_config_auth_user_list_invalid.bad.yml': [
+    `5:9: basic_auth_users.john: the password of "john" is not a bcrypt hash (too short); ${HASH_HELP}`,
+  ],
+  'web_config_headers_content_type_options.bad.yml': [
+    '3:29: http_server_config.headers.X-Content-Type-Options: ' +
+      'X-Content-Type-Options must be one of nosniff, got "sniff"',
+  ],
+  'web_config_headers_extra_header.bad.yml': [
+    `3:5: http_server_config.headers.Content-Type: header "Content-Type" cannot be set; ${ALLOWED_HEADERS}`,
+  ],
+  'web_config_headers_frame_options.bad.yml': [
+    '3:22: http_server_config.headers.X-Frame-Options: X-Frame-Options must be one of deny, sameorigin, got "foo"',
+  ],
+  'web_config_junk.yml': [
+    '1:1: expected a mapping, got string "hWkNKCp3fvIx3jKnsaBI TuEjdwNS8A2vYdFbiKqr ay3RiOtykgt4m6m..."',
+  ],
+  'web_config_junk_key.yml': [`2:3: tls_server_config.cert_filse: unknown key "cert_filse" (allowed: ${TLS_KEYS})`],
   'web_config_noAuth.bad.yml': [`4:19: tls_server_config.client_ca_file: ${NEEDS_POLICY}`],
   'web_config_noAuth_certPath_empty.bad.yml': [`2:3: ${NO_CERT}`],
   'web_config_noAuth_certPath_invalid.bad.yml': [`2:14: tls_server_config.cert_file: cannot read ${D}somefile: ENOENT`],
   'web_config_noAuth_certPath_keyPath_empty.bad.yml': [
     `2:3: ${NO_CERT}`,
     `2:3: ${NO_KEY}`,
-    '4:21: tls_server_config.client_auth_type: client_auth_type must be one of NoClientCert, RequestClientCert, RequireAnyClientCert, VerifyClientCertIfGiven, RequireAndVerifyClientCert, got "x"',
+    `4:21: tls_server_config.client_auth_type: client_auth_type must be one of ${AUTH_TYPES}, got "x"`,
   ],
-  'web_config_noAuth_certPath_keyPath_invalid.bad.yml': [`2:14: tls_server_config.cert_file: cannot read ${D}somefile: ENOENT`],
+  'web_config_noAuth_certPath_keyPath_invalid.bad.yml': [
+    `2:14: tls_server_config.cert_file: cannot read ${D}somefile: ENOENT`,
+  ],
   'web_config_noAuth_cert_empty.bad.yml': [`2:3: ${NO_CERT}`],
   'web_config_noAuth_inventedCiphers.bad.yml': [
     `6:3: ${HTTP2}`,
-    '6:5: tls_server_config.cipher_suites[0]: unknown cipher suite "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA2048"; use Go\'s names, e.g. TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256',
+    '6:5: tls_server_config.cipher_suites[0]: unknown cipher suite "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA2048"; ' +
+      "use Go's names, e.g. TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
   ],
-  'web_config_noAuth_inventedCurves.bad.yml': ['6:7: tls_server_config.curve_preferences[0]: unknown curve "CurveP257"; one of X25519, CurveP256, CurveP384, CurveP521'],
+  'web_config_noAuth_inventedCurves.bad.yml': [
+    '6:7: tls_server_config.curve_preferences[0]: unknown curve "CurveP257"; ' +
+      'one of X25519, CurveP256, CurveP384, CurveP521',
+  ],
   'web_config_noAuth_keyPath_empty.bad.yml': [`2:3: ${NO_KEY}`],
-  'web_config_noAuth_keyPath_invalid.bad.yml': [`2:14: tls_server_config.cert_file: cannot read ${D}server.cert: ENOENT`],
+  'web_config_noAuth_keyPath_invalid.bad.yml': [
+    `2:14: tls_server_config.cert_file: cannot read ${D}server.cert: ENOENT`,
+  ],
   'web_config_noAuth_key_empty.bad.yml': [`2:3: ${NO_KEY}`],
   'web_config_noAuth_noHTTP2Cipher.bad.yml': [`6:5: ${HTTP2}`],
-  'web_config_noAuth_wrongTLSVersion.bad.yml': ['5:16: tls_server_config.min_version: unknown TLS version "TLS111"; one of TLS10, TLS11, TLS12, TLS13'],
+  'web_config_noAuth_wrongTLSVersion.bad.yml': [
+    '5:16: tls_server_config.min_version: unknown TLS version "TLS111"; one of TLS10, TLS11, TLS12, TLS13',
+  ],
 };
 
 interface Started {
@@ -100,7 +134,8 @@ async function load(file: string): Promise<WebConfig | string[]> {
 /** The certificate a TLS client is shown: the server started with its configured one. */
 function serverCertificate(port: number): Promise<string> {
   return new Promise((resolve, reject) => {
-    const socket = connect({ host: '127.0.0.1', port, servername: 'localhost', rejectUnauthorized: false, timeout: 5_000 });
+    const options = { host: '127.0.0.1', port, servername: 'localhost', rejectUnauthorized: false, timeout: 5_000 };
+    const socket = connect(options);
     socket.once('secureConnect', () => {
       resolve(socket.getPeerCertificate().fingerprint256);
       socket.destroy();

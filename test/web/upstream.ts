@@ -30,7 +30,15 @@ export async function serveUpstream(file: string) {
 }
 
 /** An HTTPS GET as upstream's TLS client makes it (with one of its client certificates, if named). */
-export async function upstreamGet(port: number, path: string, opts: { client?: UpstreamClient; auth?: string; ciphers?: string; maxVersion?: 'TLSv1.2' | 'TLSv1.3'; ecdhCurve?: string } = {}): Promise<HttpsAnswer> {
+export interface UpstreamGetOptions {
+  client?: UpstreamClient;
+  auth?: string;
+  ciphers?: string;
+  maxVersion?: 'TLSv1.2' | 'TLSv1.3';
+  ecdhCurve?: string;
+}
+
+export async function upstreamGet(port: number, path: string, opts: UpstreamGetOptions = {}): Promise<HttpsAnswer> {
   const { client, auth, ...tls } = opts;
   const answer = await httpsRequest(`https://127.0.0.1:${port}${path}`, {
     rejectUnauthorized: false,
@@ -39,6 +47,8 @@ export async function upstreamGet(port: number, path: string, opts: { client?: U
     ...(auth === undefined ? {} : { headers: { authorization: auth } }),
     ...tls,
   });
-  if (answer.fingerprint !== SERVER_FINGERPRINT) throw new Error(`served with an unexpected key (SHA-256 ${answer.fingerprint})`);
+  if (answer.fingerprint !== SERVER_FINGERPRINT) {
+    throw new Error(`served with an unexpected key (SHA-256 ${answer.fingerprint})`);
+  }
   return answer;
 }
