@@ -55,8 +55,10 @@ export function readTls(reader: GoYamlReader, at: Field, dir: string, http2: boo
     reader.fail(input.fields.get(material.key) ?? at, material.message);
     return undefined;
   }
-  if (settings.clientCa !== undefined && settings.clientAuth.startsWith('Verify') && material.ca.length === 0) {
-    const caField = input.fields.get('client_ca_file') ?? input.fields.get('client_ca') ?? at;
+  const verifies = ['VerifyClientCertIfGiven', 'RequireAndVerifyClientCert'].includes(settings.clientAuth);
+  if (verifies && material.ca.length === 0) {
+    const { fields } = input;
+    const caField = fields.get('client_ca_file') ?? fields.get('client_ca') ?? fields.get('client_auth_type') ?? at;
     reader.warn(caField, 'no certificate in the client CA: every client certificate will be refused');
   }
   return { settings, material };
@@ -70,8 +72,12 @@ function readInput(reader: GoYamlReader, at: Field): TlsInput | undefined {
   const names = (key: string, problem?: (name: string) => string | undefined) => {
     const items = reader.list(field(key));
     return items?.map((item) => {
-      const name = reader.value(item) === null && problem ? undefined : reader.string(item);
-      if (name === undefined) reader.fail(item, 'expected a name, got an empty value');
+      // An empty entry names no suite or curve (Go would read it as number 0).
+      if (problem !== undefined && reader.value(item) === null) {
+        reader.fail(item, 'expected a name, got an empty value');
+        return '';
+      }
+      const name = reader.string(item);
       const why = name === undefined ? undefined : problem?.(name);
       if (why !== undefined) reader.fail(item, why);
       return name ?? '';

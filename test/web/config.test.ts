@@ -288,6 +288,11 @@ describe('web config', () => {
           "use Go's names, e.g. TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
       },
       {
+        what: 'a mapping for a suite',
+        lines: ['  cipher_suites: [{a: b}, TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256]'],
+        message: 'web.yml:4:19: tls_server_config.cipher_suites[0]: expected a string, got a mapping',
+      },
+      {
         what: 'an empty suite',
         lines: ['  cipher_suites: [~, TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256]'],
         message: 'web.yml:4:19: tls_server_config.cipher_suites[0]: expected a name, got an empty value',
@@ -341,12 +346,14 @@ describe('web config', () => {
 
     it('a client CA with no certificate in it is taken, as Go takes it, with a warning', async () => {
       writeFileSync(join(certs.dir, 'empty-ca.pem'), '# not yet\n');
-      const c = await parse(`${tls}  client_auth_type: VerifyClientCertIfGiven\n  client_ca_file: empty-ca.pem\n`);
-      expect(c.tls?.material.ca).toEqual([]);
-      expect(c.warnings).toEqual([
-        'web.yml:5:19: tls_server_config.client_ca_file: no certificate in the client CA: every client certificate ' +
-          'will be refused',
-      ]);
+      for (const auth of ['VerifyClientCertIfGiven', 'RequireAndVerifyClientCert']) {
+        const c = await parse(`${tls}  client_auth_type: ${auth}\n  client_ca_file: empty-ca.pem\n`);
+        expect(c.tls?.material.ca).toEqual([]);
+        expect(c.warnings, auth).toEqual([
+          'web.yml:5:19: tls_server_config.client_ca_file: no certificate in the client CA: every client certificate ' +
+            'will be refused',
+        ]);
+      }
     });
   });
 
