@@ -29,7 +29,7 @@ export interface DaemonFlags {
 export class UsageError extends Error {}
 
 export const DAEMON_USAGE = `usage: portwatch [flags]
-       portwatch check-config FILE
+       portwatch check-config [--web.config.file=FILE] [FILE...]
        portwatch probe [--timeout 3s] [--json] HOST:PORTS...
 
 flags:

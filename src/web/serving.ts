@@ -4,14 +4,14 @@
 // loaded without problems, with the main config (SIGHUP, POST /-/reload).
 import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
-import type { TLSSocket } from 'node:tls';
 import type { FastifyBaseLogger, FastifyInstance, RawServerDefault } from 'fastify';
 import type { Logger } from 'pino';
 import { ConfigError } from '../config/errors.js';
 import { BasicAuth } from './auth.js';
-import { loadWebConfigFile, NO_WEB_CONFIG, type WebConfig } from './config.js';
+import { loadWebConfigFile, NO_WEB_CONFIG, type RateLimit, type WebConfig } from './config.js';
 import { DEFAULT_HTTP_LIMITS, type HttpLimits } from './limits.js';
-import { clientCertRefusal, httpsServerOptions, updateHttpsServer } from './tls.js';
+import { RequestRateLimit } from './rate-limit.js';
+import { TlsContext } from './tls-context.js';
 
 /** Open without credentials: liveness probes (kubelet, Docker HEALTHCHECK) carry none. */
 const OPEN_ROUTES = new Set(['/-/healthy']);
@@ -23,7 +23,8 @@ export class WebServing {
   readonly #log: Logger | undefined;
   #config: WebConfig;
   #auth: BasicAuth;
-  #server: HttpServer | HttpsServer | undefined;
+  readonly #tls: TlsContext | undefined;
+  #rateLimit: RequestRateLimit | undefined;
 
   constructor(config: WebConfig = NO_WEB_CONFIG, opts: { file?: string; limits?: Partial<HttpLimits>; logger?: Logger } = {}) {
     this.#file = opts.file;
@@ -31,6 +32,9 @@ export class WebServing {
     this.#log = opts.logger;
     this.#config = config;
     this.#auth = new BasicAuth(config.users);
+    this.#tls = config.tls === undefined ? undefined : new TlsContext(config.tls, opts.logger);
+    this.#rateLimit = config.rateLimit === undefined ? undefined : new RequestRateLimit(config.rateLimit);
+    this.#warn(config);
   }
 
   /** Loads `file` (none: plain HTTP, no auth); a bad file throws ConfigError. */
@@ -56,9 +60,20 @@ export class WebServing {
 
   /** Makes a prepared config the running one: new connections get the new certificates, every request the new users and headers. */
   apply(next: WebConfig): void {
-    if (next.tls !== undefined && this.#server !== undefined && 'setSecureContext' in this.#server) updateHttpsServer(this.#server, next.tls);
+    if (next.tls !== undefined) this.#tls?.replace(next.tls);
     if (!sameUsers(next.users, this.#config.users)) this.#auth = new BasicAuth(next.users);
+    if (!sameRateLimit(next.rateLimit, this.#rateLimit?.settings)) {
+      this.#rateLimit = next.rateLimit && new RequestRateLimit(next.rateLimit);
+    }
     this.#config = next;
+    this.#warn(next);
+  }
+
+  /** Said at each load: what the file asks that portwatch serves otherwise, or that has no effect. */
+  #warn(config: WebConfig): void {
+    for (const warning of config.warnings) {
+      this.#log?.warn({ file: this.#file, warning }, 'web config: served differently than asked');
+    }
   }
 
   /** For fastify's serverFactory: the Node server with TLS (if configured) and the limits. */
@@ -72,21 +87,14 @@ export class WebServing {
       // How often request and header timeouts are enforced (Node's default is 30 s).
       connectionsCheckingInterval: 1_000,
     };
-    const tls = this.#config.tls;
-    const server = tls === undefined ? createHttpServer(common, handler) : createHttpsServer({ ...httpsServerOptions(tls), ...common }, handler);
+    const tls = this.#tls;
+    const options = tls === undefined ? undefined : { ...tls.serverOptions(), ...common };
+    const server = options === undefined ? createHttpServer(common, handler) : createHttpsServer(options, handler);
     server.keepAliveTimeout = l.keepAliveTimeoutMs;
     server.setTimeout(l.idleTimeoutMs);
     server.maxConnections = l.maxConnections;
-    if (tls !== undefined) {
-      server.on('secureConnection', (socket: TLSSocket) => {
-        const refusal = this.#config.tls === undefined ? undefined : clientCertRefusal(this.#config.tls.clientAuth, socket);
-        if (refusal === undefined) return;
-        this.#log?.debug({ remote: socket.remoteAddress, reason: refusal }, 'TLS client refused');
-        socket.destroy();
-      });
-      server.on('tlsClientError', (err: Error, socket: TLSSocket) => this.#log?.debug({ err, remote: socket.remoteAddress }, 'TLS handshake failed'));
-    }
-    this.#server = server;
+    // Certificates renewed on disk, client certificate rules: src/web/tls-context.ts.
+    if (tls !== undefined) tls.attach(server as HttpsServer);
     // fastify types its raw server as http.Server; an https.Server serves the same requests.
     return server as HttpServer;
   };
@@ -95,6 +103,9 @@ export class WebServing {
   install<L extends FastifyBaseLogger>(app: FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, L>): void {
     app.addHook('onRequest', async (request, reply) => {
       for (const [name, value] of Object.entries(this.#config.headers)) reply.header(name, value);
+      if (this.#rateLimit?.allow() === false) {
+        return reply.code(429).type('text/plain; charset=utf-8').send('Too Many Requests\n');
+      }
       if (!this.#auth.enabled || OPEN_ROUTES.has(request.routeOptions.url ?? '')) return undefined;
       const result = await this.#auth.check(request.headers.authorization);
       if (result === 'ok') return undefined;
@@ -104,6 +115,10 @@ export class WebServing {
       return reply.code(401).header('WWW-Authenticate', `Basic realm="${REALM}"`).type('text/plain; charset=utf-8').send('Unauthorized');
     });
   }
+}
+
+function sameRateLimit(a: RateLimit | undefined, b: RateLimit | undefined): boolean {
+  return a?.intervalMs === b?.intervalMs && a?.burst === b?.burst;
 }
 
 function sameUsers(a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string>): boolean {

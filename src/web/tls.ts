@@ -1,41 +1,123 @@
-// TLS for the HTTP server: the options an https server starts with, the checks a
-// certificate gets at load time, and the swap of certificates and client policy on reload.
-import { X509Certificate } from 'node:crypto';
-import type { Server as HttpsServer } from 'node:https';
+// TLS for the HTTP server as exporter-toolkit sets it up: the certificate, key and client
+// CA read from their files (or given inline), Go's cipher suites and curves, and the client
+// certificate policy with client_allowed_sans. The PEM material is read here, synchronously,
+// both at load and when the files change under a running server (see tls-context.ts).
+import { constants, X509Certificate } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
 import { createSecureContext, type SecureContextOptions, type TLSSocket } from 'node:tls';
-import type { ClientAuthType } from './config.js';
+import { opensslCiphers, opensslGroups } from './cipher-suites.js';
+import { goSans } from './client-sans.js';
+import { systemRoots } from './system-roots.js';
+
+export const CLIENT_AUTH_TYPES = [
+  'NoClientCert',
+  'RequestClientCert',
+  'RequireAnyClientCert',
+  'VerifyClientCertIfGiven',
+  'RequireAndVerifyClientCert',
+] as const;
+export type ClientAuthType = (typeof CLIENT_AUTH_TYPES)[number];
+
+/** PEM text in a file (an absolute path) or written in the web config. */
+export type PemSource = { file: string } | { inline: string };
+
+export type TlsVersion = 'TLSv1.2' | 'TLSv1.3';
 
 export interface TlsSettings {
-  /** PEM text. */
-  cert: string;
-  key: string;
-  /** PEM of the CA that signs client certificates; undefined when none is configured. */
-  ca: string | undefined;
+  cert: PemSource;
+  key: PemSource;
+  /** The CA that signs client certificates; 'system': Go's trusted CAs, for verification without one. */
+  clientCa: PemSource | 'system' | undefined;
   clientAuth: ClientAuthType;
-  minVersion: 'TLSv1.2' | 'TLSv1.3';
-  maxVersion: 'TLSv1.2' | 'TLSv1.3';
-  honorCipherOrder: boolean;
+  minVersion: TlsVersion;
+  maxVersion: TlsVersion;
+  /** Go's names of the TLS 1.2 suites offered, in Go's preference order. */
+  tls12Suites: readonly string[];
+  /** exporter-toolkit's curve names; undefined: Go's defaults. */
+  curves: readonly string[] | undefined;
+  /** A client certificate must carry one of these SANs; undefined: not checked. */
+  allowedSans: readonly string[] | undefined;
 }
 
-/** Which key of tls_server_config is to blame when the PEM material cannot be used, or undefined. */
-export function pemProblem(tls: TlsSettings): { key: string; message: string } | undefined {
+/** What the files held when read, and how they looked on disk then. */
+export interface TlsMaterial {
+  cert: string;
+  key: string;
+  /** PEM certificates, one per entry. */
+  ca: string[];
+  /** Identity, size and times of each file read: a change means read again. */
+  stamp: string;
+}
+
+/** The key of tls_server_config to blame for a problem, and the problem. */
+export interface TlsProblem {
+  key: 'cert_file' | 'key_file' | 'client_ca_file' | 'cert' | 'key' | 'client_ca';
+  message: string;
+}
+
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
+
+/** The files' state on disk, cheap enough to take at every new connection. */
+export function stampOf(settings: TlsSettings): string {
+  return filesOf(settings)
+    .map((file) => {
+      try {
+        const s = statSync(file, { bigint: true });
+        return `${s.dev}:${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`;
+      } catch (err) {
+        return `missing:${(err as NodeJS.ErrnoException).code ?? ''}`;
+      }
+    })
+    .join('|');
+}
+
+function filesOf(settings: TlsSettings): string[] {
+  const sources = [settings.cert, settings.key, settings.clientCa];
+  return sources.flatMap((s) => (s !== undefined && s !== 'system' && 'file' in s ? [s.file] : []));
+}
+
+/** Reads the certificate, key and client CA and checks they make a working TLS context. */
+export function loadMaterial(settings: TlsSettings): TlsMaterial | TlsProblem {
+  const stamp = stampOf(settings);
+  const cert = readPem(settings.cert, 'cert');
+  if (typeof cert !== 'string') return cert;
+  const key = readPem(settings.key, 'key');
+  if (typeof key !== 'string') return key;
+  let ca: string[] = [];
+  if (settings.clientCa === 'system') ca = systemRoots();
+  else if (settings.clientCa !== undefined) {
+    const text = readPem(settings.clientCa, 'client_ca');
+    if (typeof text !== 'string') return text;
+    // As Go's AppendCertsFromPEM: what is not a certificate is passed over.
+    ca = text.match(PEM_CERTIFICATE) ?? [];
+  }
+  const material = { cert, key, ca, stamp };
+  return pairProblem(settings, material) ?? material;
+}
+
+function readPem(source: PemSource, inline: 'cert' | 'key' | 'client_ca'): string | TlsProblem {
+  if ('inline' in source) return source.inline;
   try {
-    new X509Certificate(tls.cert);
+    return readFileSync(source.file, 'utf8');
   } catch (err) {
-    return { key: 'cert_file', message: `not a PEM certificate: ${shortError(err)}` };
+    const code = (err as NodeJS.ErrnoException).code ?? String(err);
+    return { key: `${inline}_file`, message: `cannot read ${source.file}: ${code}` };
   }
-  if (tls.ca !== undefined) {
-    try {
-      new X509Certificate(tls.ca);
-    } catch (err) {
-      return { key: 'client_ca_file', message: `not a PEM certificate: ${shortError(err)}` };
-    }
+}
+
+function pairProblem(settings: TlsSettings, material: TlsMaterial): TlsProblem | undefined {
+  const certKey = 'file' in settings.cert ? 'cert_file' : 'cert';
+  try {
+    new X509Certificate(material.cert);
+  } catch (err) {
+    return { key: certKey, message: `not a PEM certificate: ${shortError(err)}` };
   }
   try {
-    createSecureContext(secureContextOptions(tls));
+    createSecureContext(contextOptions(settings, material));
   } catch (err) {
     // A key that does not parse, or does not belong to the certificate.
-    return { key: 'key_file', message: `cannot use the key with the certificate: ${shortError(err)}` };
+    const key = 'file' in settings.key ? 'key_file' : 'key';
+    return { key, message: `cannot use the key with the certificate: ${shortError(err)}` };
   }
   return undefined;
 }
@@ -44,53 +126,46 @@ function shortError(err: unknown): string {
   return (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? '';
 }
 
-function secureContextOptions(tls: TlsSettings): SecureContextOptions {
+/** The secure context: Go's suites in Go's order, the server choosing (ChaCha20 for clients that prefer it, as Go). */
+export function contextOptions(settings: TlsSettings, material: TlsMaterial): SecureContextOptions {
   return {
-    cert: tls.cert,
-    key: tls.key,
-    ...(tls.ca === undefined ? {} : { ca: tls.ca }),
-    minVersion: tls.minVersion,
-    maxVersion: tls.maxVersion,
-    honorCipherOrder: tls.honorCipherOrder,
+    cert: material.cert,
+    key: material.key,
+    // Always a list: without one Node would verify against its own bundled CAs.
+    ca: material.ca,
+    minVersion: settings.minVersion,
+    maxVersion: settings.maxVersion,
+    ciphers: opensslCiphers(settings.tls12Suites),
+    honorCipherOrder: true,
+    ecdhCurve: opensslGroups(settings.curves),
+    secureOptions: constants.SSL_OP_PRIORITIZE_CHACHA,
   };
 }
 
-/** Ask for a client certificate at all. */
-function requestsCert(auth: ClientAuthType): boolean {
-  return auth !== 'NoClientCert';
-}
-
-/** The options https.createServer starts with. */
-export function httpsServerOptions(tls: TlsSettings): SecureContextOptions & { requestCert: boolean; rejectUnauthorized: boolean } {
-  return {
-    ...secureContextOptions(tls),
-    requestCert: requestsCert(tls.clientAuth),
-    // Only RequireAndVerifyClientCert can be left to OpenSSL; the others are checked by the guard.
-    rejectUnauthorized: tls.clientAuth === 'RequireAndVerifyClientCert',
-  };
+/** Whether a client certificate is asked for, and whether OpenSSL itself refuses a missing or untrusted one. */
+export function clientCertOptions(auth: ClientAuthType): { requestCert: boolean; rejectUnauthorized: boolean } {
+  return { requestCert: auth !== 'NoClientCert', rejectUnauthorized: auth === 'RequireAndVerifyClientCert' };
 }
 
 /**
- * The client-certificate rules OpenSSL cannot apply by itself, checked once the handshake
+ * The client-certificate rules OpenSSL does not apply by itself, checked once the handshake
  * is done: RequireAnyClientCert wants a certificate, signed by anyone; VerifyClientCertIfGiven
- * wants a given one to be signed by the client CA. Returns why to refuse, or undefined.
+ * wants a given one signed by the client CA; client_allowed_sans wants one of its names in
+ * the certificate, and (as exporter-toolkit fails without one) a certificate. Returns why to
+ * refuse, or undefined.
  */
-export function clientCertRefusal(auth: ClientAuthType, socket: TLSSocket): string | undefined {
-  if (auth !== 'RequireAnyClientCert' && auth !== 'VerifyClientCertIfGiven') return undefined;
-  const given = Object.keys(socket.getPeerCertificate()).length > 0;
-  if (auth === 'RequireAnyClientCert') return given ? undefined : 'no client certificate';
-  return given && !socket.authorized ? `client certificate not trusted: ${String(socket.authorizationError)}` : undefined;
-}
-
-/**
- * Swaps certificates, versions and client policy of a running https server: connections
- * made from now on use them, open ones keep theirs. requestCert and rejectUnauthorized are
- * read from the server by every new TLS socket (node:_tls_wrap), so setting them is enough.
- */
-export function updateHttpsServer(server: HttpsServer, tls: TlsSettings): void {
-  const options = httpsServerOptions(tls);
-  server.setSecureContext(options);
-  const mutable = server as unknown as { requestCert: boolean; rejectUnauthorized: boolean };
-  mutable.requestCert = options.requestCert;
-  mutable.rejectUnauthorized = options.rejectUnauthorized;
+export function clientRefusal(settings: TlsSettings, socket: TLSSocket): string | undefined {
+  const auth = settings.clientAuth;
+  if (auth === 'NoClientCert') return undefined;
+  const peer = socket.getPeerCertificate();
+  const given = Object.keys(peer).length > 0;
+  if (!given && auth === 'RequireAnyClientCert') return 'no client certificate';
+  if (given && auth === 'VerifyClientCertIfGiven' && !socket.authorized) {
+    return `client certificate not trusted: ${String(socket.authorizationError)}`;
+  }
+  if (settings.allowedSans === undefined) return undefined;
+  if (!given) return 'no client certificate to match client_allowed_sans';
+  const sans = goSans(peer.subjectaltname);
+  if (sans.some((san) => settings.allowedSans!.includes(san))) return undefined;
+  return `no SAN of the client certificate is in client_allowed_sans (it has: ${sans.join(', ') || 'none'})`;
 }

@@ -101,3 +101,65 @@ describe('daemon with --web.config.file', () => {
     }
   });
 });
+
+// The user's problem: a web config copied from node_exporter, with keys portwatch once
+// refused, starts the daemon as it starts node_exporter, and says what it serves otherwise.
+describe('daemon with a web config copied from node_exporter', () => {
+  let certs: Certs;
+  let daemon: RunningDaemon;
+
+  beforeAll(async () => {
+    certs = makeCerts();
+    const webFile = join(certs.dir, 'web.yml');
+    writeFileSync(
+      webFile,
+      [
+        'tls_server_config:',
+        '  cert_file: server.crt',
+        '  key_file: server.key',
+        '  min_version: TLS10',
+        '  cipher_suites: [TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384]',
+        '  curve_preferences: [X25519, CurveP256]',
+        '  prefer_server_cipher_suites: true',
+        '  client_auth_type: VerifyClientCertIfGiven',
+        '  client_ca_file: client-ca.crt',
+        '  client_allowed_sans: [client.example]',
+        'http_server_config:',
+        '  http2: true',
+        '  headers:',
+        '    X-XSS-Protection: 1',
+        'rate_limit:',
+        '  interval: 0',
+        '  burst: 0',
+        '',
+      ].join('\n'),
+    );
+    const configFile = join(certs.dir, 'portwatch.yaml');
+    const monitor = '  - name: self\n    hosts: [127.0.0.1]\n    expect_closed: [1]\n';
+    writeFileSync(configFile, `defaults:\n  interval: 1h\nmonitors:\n${monitor}`);
+    daemon = await startDaemon([`--config.file=${configFile}`, `--web.config.file=${webFile}`]);
+  });
+
+  afterAll(async () => {
+    await daemon?.stop();
+    certs?.remove();
+  });
+
+  it('starts serving HTTPS, says so, and warns once about TLS 1.0', async () => {
+    expect(daemon.logs.find((l) => l.msg === 'portwatch started')?.['scheme']).toBe('https');
+    const warnings = daemon.logs.filter((l) => l.level === 'warn');
+    const tls10 = /web\.yml:4:16: tls_server_config\.min_version: TLS10 is not offered/;
+    expect(warnings.map((l) => String(l['warning']))).toEqual([expect.stringMatching(tls10)]);
+  });
+
+  it('serves a client with an allowed name in its certificate, with the header as written', async () => {
+    const url = `https://127.0.0.1:${daemon.port}/metrics`;
+    const named = { cert: certs.pem('sanClientCert'), key: certs.pem('sanClientKey') };
+    const res = await httpsRequest(url, { ca: certs.pem('ca'), ...named });
+    expect([res.status, res.headers['x-xss-protection'], res.protocol]).toEqual([200, '1', 'TLSv1.3']);
+    const other = { cert: certs.pem('clientCert'), key: certs.pem('clientKey') };
+    const unnamed = httpsRequest(url, { ca: certs.pem('ca'), ...other });
+    await expect(unnamed).rejects.toThrow();
+  });
+});
+
