@@ -1,0 +1,83 @@
+// The state file, format version 1: one JSON document (README, "State across restarts"):
+//
+//   {"format": "portwatch-state", "version": 1, "written_at": "<ISO time>",
+//    "targets": [[monitor, host, port, expected, labels, [[ip, state, reason, changed_at_ms, checked_at_ms, duration_seconds], ...]], ...],
+//    "discovery": [{"monitor", "last_sweep": {"at_ms", "duration_seconds"} | null,
+//                   "hosts": [{"host", "addresses": [{"ip", "seen": [port...], "unexpected": [{"port", "since_ms"}]}]}]}],
+//    "http_sd": [{"monitor", "url", "read_at_ms", "hosts": [[host, labels], ...]}],
+//    "labels": [{name: value}, ...]}
+//
+// Targets, the bulk of the file, are arrays (half the size of objects); `labels` are
+// indexes into the label table, written last since it grows while targets are written.
+import type { SavedHttpSd } from '../sd/service-discovery.js';
+import type { SavedDiscovery, SavedTarget } from '../state/saved.js';
+
+export const FORMAT = 'portwatch-state';
+/** Raised when a reader of the previous version would misread the file; fields added at the end of arrays or to objects do not raise it. */
+export const VERSION = 1;
+export const STATE_FILE = 'state.json';
+
+/** Everything a state file holds. */
+export interface SavedState {
+  /** Epoch ms. */
+  readonly writtenAt: number;
+  readonly targets: Iterable<SavedTarget>;
+  readonly discovery: readonly SavedDiscovery[];
+  readonly httpSd: readonly SavedHttpSd[];
+}
+
+/** Targets encoded per turn of the event loop: a few milliseconds of work each. */
+const TARGETS_PER_SLICE = 1024;
+
+type Labels = Readonly<Record<string, string>>;
+
+/** Label sets as indexes into one table: most targets share a handful of sets. */
+class LabelTable {
+  readonly #byObject = new Map<Labels, number>();
+  readonly #byKey = new Map<string, number>();
+  readonly sets: Labels[] = [];
+
+  indexOf(labels: Labels): number {
+    let i = this.#byObject.get(labels);
+    if (i !== undefined) return i;
+    const key = JSON.stringify(labels);
+    i = this.#byKey.get(key);
+    if (i === undefined) {
+      i = this.sets.length;
+      this.sets.push(labels);
+      this.#byKey.set(key, i);
+    }
+    this.#byObject.set(labels, i);
+    return i;
+  }
+}
+
+/**
+ * The file's text in pieces, a slice of targets per piece: whoever writes them awaits each
+ * write, which gives the event loop a turn between slices.
+ */
+export function* encodeState(state: SavedState): Generator<string, void, undefined> {
+  const table = new LabelTable();
+  yield `{"format":${JSON.stringify(FORMAT)},"version":${VERSION},"written_at":${JSON.stringify(new Date(state.writtenAt).toISOString())},\n"targets":[`;
+  let piece = '';
+  let n = 0;
+  for (const t of state.targets) {
+    // Microseconds are all a connect time means; the full double would double the file.
+    const addresses = t.addresses.map((a) => [a.ip, a.state, a.reason, a.changedAt, a.checkedAt, Math.round(a.durationSeconds * 1e6) / 1e6]);
+    piece += `${n === 0 ? '\n' : ',\n'}${JSON.stringify([t.monitor, t.host, t.port, t.expected, table.indexOf(t.labels), addresses])}`;
+    if (++n % TARGETS_PER_SLICE === 0) {
+      yield piece;
+      piece = '';
+    }
+  }
+  const discovery = state.discovery.map((d) => ({
+    monitor: d.monitor,
+    last_sweep: d.lastSweep === undefined ? null : { at_ms: d.lastSweep.at, duration_seconds: d.lastSweep.durationSeconds },
+    hosts: d.hosts.map((h) => ({
+      host: h.host,
+      addresses: h.addresses.map((a) => ({ ip: a.ip, seen: a.seen, unexpected: a.unexpected.map((u) => ({ port: u.port, since_ms: u.since })) })),
+    })),
+  }));
+  const httpSd = state.httpSd.map((s) => ({ monitor: s.monitor, url: s.url, read_at_ms: s.atMs, hosts: s.hosts.map((h) => [h.host, table.indexOf(h.labels)]) }));
+  yield `${piece}\n],\n"discovery":${JSON.stringify(discovery)},\n"http_sd":${JSON.stringify(httpSd)},\n"labels":${JSON.stringify(table.sets)}}\n`;
+}
