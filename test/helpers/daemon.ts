@@ -35,10 +35,10 @@ export function withOwnStorage(args: readonly string[]): { args: string[]; remov
   return { args: [...args, `--storage.path=${dir}`], remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** Starts the built daemon on a random loopback port and waits for its start-up line. */
-export async function startDaemon(args: string[]): Promise<RunningDaemon> {
+/** Starts the built daemon on a random loopback port and waits for its start-up line; `as` runs it as another user (root only). */
+export async function startDaemon(args: string[], as?: { uid: number; gid: number }): Promise<RunningDaemon> {
   const storage = withOwnStorage(args);
-  const proc = spawn(process.execPath, [CLI, '--web.listen-address=127.0.0.1:0', ...storage.args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [CLI, '--web.listen-address=127.0.0.1:0', ...storage.args], { stdio: ['ignore', 'pipe', 'pipe'], ...as });
   proc.once('exit', storage.remove);
   const logs: LogLine[] = [];
   const waiters = new Set<{ match: (l: LogLine) => boolean; resolve: (l: LogLine) => void }>();
