@@ -8,8 +8,23 @@ import { FORMAT, VERSION, type SavedState } from './format.js';
 
 export type Decoded = { ok: true; state: SavedState & { targets: SavedTarget[] } } | { ok: false; problem: string };
 
-/** A problem at a place in the file, e.g. `targets[3].addresses[0].state: "up" is not a port state`. */
-class Invalid extends Error {}
+/**
+ * A problem and the path to it, e.g. `targets[3].addresses[0].state`. The path is put
+ * together as the error passes each list on its way out: a file of 100k targets would
+ * otherwise build a million place names that nobody reads.
+ */
+class Invalid extends Error {
+  constructor(
+    readonly path: string,
+    readonly detail: string,
+  ) {
+    super(`${path}: ${detail}`);
+  }
+
+  within(prefix: string): Invalid {
+    return new Invalid(`${prefix}${this.path}`, this.detail);
+  }
+}
 
 const STATES = { open: true, closed: true, filtered: true, error: true } satisfies Record<PortState, true>;
 const EXPECTATIONS = { open: true, closed: true } satisfies Record<Expectation, true>;
@@ -21,10 +36,8 @@ const REASONS = {
   'local-error': true,
 } satisfies Record<Reason, true>;
 
-// Each check takes the place of the value as a path and a field name, joined only when it
-// fails: a file of 100k targets would otherwise build a million strings nobody reads.
-function fail(at: string, field: string, message: string): never {
-  throw new Invalid(`${at}${field}: ${message}`);
+function fail(field: string, message: string): never {
+  throw new Invalid(field, message);
 }
 
 function shown(v: unknown): string {
@@ -32,116 +45,123 @@ function shown(v: unknown): string {
   return text.length > 40 ? `${text.slice(0, 40)}...` : text;
 }
 
-function array(v: unknown, at: string, field = '', min = 0): unknown[] {
-  if (!Array.isArray(v)) fail(at, field, `expected a list, got ${shown(v)}`);
-  if (v.length < min) fail(at, field, `expected at least ${min} items, got ${v.length}`);
+function array(v: unknown, field: string, min = 0): unknown[] {
+  if (!Array.isArray(v)) fail(field, `expected a list, got ${shown(v)}`);
+  if (v.length < min) fail(field, `expected at least ${min} items, got ${v.length}`);
   return v;
 }
 
-function object(v: unknown, at: string, field = ''): Record<string, unknown> {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) fail(at, field, `expected an object, got ${shown(v)}`);
+/** Each item of a list read by `read`; a problem in one is placed at `field[i]`. */
+function each<T>(v: unknown, field: string, read: (item: unknown) => T): T[] {
+  const list = array(v, field);
+  const out: T[] = new Array<T>(list.length);
+  for (let i = 0; i < list.length; i++) {
+    try {
+      out[i] = read(list[i]);
+    } catch (err) {
+      throw err instanceof Invalid ? err.within(`${field}[${i}]`) : err;
+    }
+  }
+  return out;
+}
+
+function object(v: unknown, field = ''): Record<string, unknown> {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) fail(field, `expected an object, got ${shown(v)}`);
   return v as Record<string, unknown>;
 }
 
-function text(v: unknown, at: string, field: string, empty = false): string {
-  if (typeof v !== 'string' || (!empty && v === '')) fail(at, field, `expected a${empty ? '' : ' non-empty'} string, got ${shown(v)}`);
+function text(v: unknown, field: string, empty = false): string {
+  if (typeof v !== 'string' || (!empty && v === '')) fail(field, `expected a${empty ? '' : ' non-empty'} string, got ${shown(v)}`);
   return v;
 }
 
-function number(v: unknown, at: string, field: string): number {
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) fail(at, field, `expected a number >= 0, got ${shown(v)}`);
+function number(v: unknown, field: string): number {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) fail(field, `expected a number >= 0, got ${shown(v)}`);
   return v;
 }
 
-function port(v: unknown, at: string, field: string): number {
-  if (!Number.isInteger(v) || (v as number) < 1 || (v as number) > 65535) fail(at, field, `expected a port 1-65535, got ${shown(v)}`);
+function port(v: unknown, field = ''): number {
+  if (!Number.isInteger(v) || (v as number) < 1 || (v as number) > 65535) fail(field, `expected a port 1-65535, got ${shown(v)}`);
   return v as number;
 }
 
-function oneOf<T extends string>(v: unknown, at: string, field: string, allowed: Record<T, true>, what: string): T {
-  if (typeof v !== 'string' || !Object.hasOwn(allowed, v)) fail(at, field, `${shown(v)} is not ${what} (${Object.keys(allowed).join(', ')})`);
+function oneOf<T extends string>(v: unknown, field: string, allowed: Record<T, true>, what: string): T {
+  if (typeof v !== 'string' || !Object.hasOwn(allowed, v)) fail(field, `${shown(v)} is not ${what} (${Object.keys(allowed).join(', ')})`);
   return v as T;
 }
 
 type Labels = Readonly<Record<string, string>>;
 
-function labelSets(v: unknown): Labels[] {
-  return array(v, 'labels').map((set, i) => {
-    const o = object(set, `labels[${i}]`);
-    for (const [name, value] of Object.entries(o)) text(value, `labels[${i}]`, `.${name}`, true);
-    return Object.freeze(o) as Labels;
-  });
+function labelSet(v: unknown): Labels {
+  const o = object(v);
+  for (const [name, value] of Object.entries(o)) text(value, `.${name}`, true);
+  return Object.freeze(o) as Labels;
 }
 
-function labelsAt(v: unknown, at: string, field: string, sets: readonly Labels[]): Labels {
-  if (!Number.isInteger(v) || (v as number) < 0 || (v as number) >= sets.length) fail(at, field, `expected an index into labels (0-${sets.length - 1}), got ${shown(v)}`);
+function labelsAt(v: unknown, field: string, sets: readonly Labels[]): Labels {
+  if (!Number.isInteger(v) || (v as number) < 0 || (v as number) >= sets.length) fail(field, `expected an index into labels (0-${sets.length - 1}), got ${shown(v)}`);
   return sets[v as number]!;
 }
 
-function address(v: unknown, target: string, i: number): SavedAddress {
-  const at = `${target}.addresses[${i}]`;
-  const a = array(v, at, '', 6);
+function address(v: unknown): SavedAddress {
+  const a = array(v, '', 6);
   return {
-    ip: text(a[0], at, '.ip', true),
-    state: oneOf(a[1], at, '.state', STATES, 'a port state'),
-    reason: oneOf(a[2], at, '.reason', REASONS, 'a reason'),
-    changedAt: number(a[3], at, '.changed_at_ms'),
-    checkedAt: number(a[4], at, '.checked_at_ms'),
-    durationSeconds: number(a[5], at, '.duration_seconds'),
+    ip: text(a[0], '.ip', true),
+    state: oneOf(a[1], '.state', STATES, 'a port state'),
+    reason: oneOf(a[2], '.reason', REASONS, 'a reason'),
+    changedAt: number(a[3], '.changed_at_ms'),
+    checkedAt: number(a[4], '.checked_at_ms'),
+    durationSeconds: number(a[5], '.duration_seconds'),
   };
 }
 
-function target(v: unknown, i: number, sets: readonly Labels[]): SavedTarget {
-  const at = `targets[${i}]`;
-  const t = array(v, at, '', 6);
+function target(v: unknown, sets: readonly Labels[]): SavedTarget {
+  const t = array(v, '', 6);
   return {
-    monitor: text(t[0], at, '.monitor'),
-    host: text(t[1], at, '.host'),
-    port: port(t[2], at, '.port'),
-    expected: oneOf(t[3], at, '.expected', EXPECTATIONS, 'an expectation'),
-    labels: labelsAt(t[4], at, '.labels', sets),
-    addresses: array(t[5], at, '.addresses').map((a, j) => address(a, at, j)),
+    monitor: text(t[0], '.monitor'),
+    host: text(t[1], '.host'),
+    port: port(t[2], '.port'),
+    expected: oneOf(t[3], '.expected', EXPECTATIONS, 'an expectation'),
+    labels: labelsAt(t[4], '.labels', sets),
+    addresses: each(t[5], '.addresses', address),
   };
 }
 
-function sweptAddress(v: unknown, at: string): SavedSweptAddress {
-  const a = object(v, at);
+function sweptAddress(v: unknown): SavedSweptAddress {
+  const a = object(v);
   return {
-    ip: text(a['ip'], at, '.ip'),
-    seen: array(a['seen'], at, '.seen').map((p, i) => port(p, at, `.seen[${i}]`)),
-    unexpected: array(a['unexpected'], at, '.unexpected').map((u, i) => {
-      const where = `${at}.unexpected[${i}]`;
-      const o = object(u, where);
-      return { port: port(o['port'], where, '.port'), since: number(o['since_ms'], where, '.since_ms') };
+    ip: text(a['ip'], '.ip'),
+    seen: each(a['seen'], '.seen', port),
+    unexpected: each(a['unexpected'], '.unexpected', (u) => {
+      const o = object(u);
+      return { port: port(o['port'], '.port'), since: number(o['since_ms'], '.since_ms') };
     }),
   };
 }
 
-function discovery(v: unknown, at: string): SavedDiscovery {
-  const d = object(v, at);
-  const last = d['last_sweep'] === null ? undefined : object(d['last_sweep'], at, '.last_sweep');
+function discovery(v: unknown): SavedDiscovery {
+  const d = object(v);
+  const last = d['last_sweep'] === null ? undefined : object(d['last_sweep'], '.last_sweep');
   return {
-    monitor: text(d['monitor'], at, '.monitor'),
-    lastSweep: last && { at: number(last['at_ms'], at, '.last_sweep.at_ms'), durationSeconds: number(last['duration_seconds'], at, '.last_sweep.duration_seconds') },
-    hosts: array(d['hosts'], at, '.hosts').map((h, i) => {
-      const where = `${at}.hosts[${i}]`;
-      const o = object(h, where);
-      return { host: text(o['host'], where, '.host'), addresses: array(o['addresses'], where, '.addresses').map((a, j) => sweptAddress(a, `${where}.addresses[${j}]`)) };
+    monitor: text(d['monitor'], '.monitor'),
+    lastSweep: last && { at: number(last['at_ms'], '.last_sweep.at_ms'), durationSeconds: number(last['duration_seconds'], '.last_sweep.duration_seconds') },
+    hosts: each(d['hosts'], '.hosts', (h) => {
+      const o = object(h);
+      return { host: text(o['host'], '.host'), addresses: each(o['addresses'], '.addresses', sweptAddress) };
     }),
   };
 }
 
-function httpSd(v: unknown, at: string, sets: readonly Labels[]): SavedHttpSd {
-  const s = object(v, at);
-  const hosts = array(s['hosts'], at, '.hosts').map((h, i): DiscoveredHost => {
-    const where = `${at}.hosts[${i}]`;
-    const pair = array(h, where, '', 2);
-    return { host: text(pair[0], where, '.host'), labels: labelsAt(pair[1], where, '.labels', sets) };
+function httpSd(v: unknown, sets: readonly Labels[]): SavedHttpSd {
+  const s = object(v);
+  const hosts = each(s['hosts'], '.hosts', (h): DiscoveredHost => {
+    const pair = array(h, '', 2);
+    return { host: text(pair[0], '.host'), labels: labelsAt(pair[1], '.labels', sets) };
   });
-  return { monitor: text(s['monitor'], at, '.monitor'), url: text(s['url'], at, '.url'), atMs: number(s['read_at_ms'], at, '.read_at_ms'), hosts };
+  return { monitor: text(s['monitor'], '.monitor'), url: text(s['url'], '.url'), atMs: number(s['read_at_ms'], '.read_at_ms'), hosts };
 }
 
-/** The version line of the problem, or undefined when the file is of this format and version. */
+/** Why the file is not one this portwatch reads, or undefined when it is of this format and version. */
 function foreign(doc: Record<string, unknown>): string | undefined {
   if (doc['format'] !== FORMAT) return `not a portwatch state file (its "format" is ${shown(doc['format'])}, not "${FORMAT}")`;
   const v = doc['version'];
@@ -164,16 +184,16 @@ export function decodeState(textOfFile: string): Decoded {
     const d = object(doc, 'the file');
     const problem = foreign(d);
     if (problem !== undefined) return { ok: false, problem };
-    const writtenAt = Date.parse(text(d['written_at'], 'written_at', ''));
-    if (Number.isNaN(writtenAt)) fail('written_at', '', `expected an ISO time, got ${shown(d['written_at'])}`);
-    const sets = labelSets(d['labels']);
+    const writtenAt = Date.parse(text(d['written_at'], 'written_at'));
+    if (Number.isNaN(writtenAt)) fail('written_at', `expected an ISO time, got ${shown(d['written_at'])}`);
+    const sets = each(d['labels'], 'labels', labelSet);
     return {
       ok: true,
       state: {
         writtenAt,
-        targets: array(d['targets'], 'targets').map((t, i) => target(t, i, sets)),
-        discovery: array(d['discovery'], 'discovery').map((x, i) => discovery(x, `discovery[${i}]`)),
-        httpSd: array(d['http_sd'], 'http_sd').map((x, i) => httpSd(x, `http_sd[${i}]`, sets)),
+        targets: each(d['targets'], 'targets', (t) => target(t, sets)),
+        discovery: each(d['discovery'], 'discovery', discovery),
+        httpSd: each(d['http_sd'], 'http_sd', (s) => httpSd(s, sets)),
       },
     };
   } catch (err) {

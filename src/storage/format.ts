@@ -52,6 +52,19 @@ class LabelTable {
   }
 }
 
+const q = JSON.stringify;
+
+/** A target as its array, written out by hand: no arrays made per target and address only to be stringified. */
+function encodeTarget(t: SavedTarget, labels: number): string {
+  let addresses = '';
+  for (const a of t.addresses) {
+    // Microseconds are all a connect time means; the full double would double the file.
+    const duration = Number.isFinite(a.durationSeconds) ? Math.round(a.durationSeconds * 1e6) / 1e6 : 0;
+    addresses += `${addresses === '' ? '' : ','}[${q(a.ip)},"${a.state}","${a.reason}",${a.changedAt},${a.checkedAt},${duration}]`;
+  }
+  return `[${q(t.monitor)},${q(t.host)},${t.port},"${t.expected}",${labels},[${addresses}]]`;
+}
+
 /**
  * The file's text in pieces, a slice of targets per piece: whoever writes them awaits each
  * write, which gives the event loop a turn between slices.
@@ -62,9 +75,7 @@ export function* encodeState(state: SavedState): Generator<string, void, undefin
   let piece = '';
   let n = 0;
   for (const t of state.targets) {
-    // Microseconds are all a connect time means; the full double would double the file.
-    const addresses = t.addresses.map((a) => [a.ip, a.state, a.reason, a.changedAt, a.checkedAt, Math.round(a.durationSeconds * 1e6) / 1e6]);
-    piece += `${n === 0 ? '\n' : ',\n'}${JSON.stringify([t.monitor, t.host, t.port, t.expected, table.indexOf(t.labels), addresses])}`;
+    piece += `${n === 0 ? '\n' : ',\n'}${encodeTarget(t, table.indexOf(t.labels))}`;
     if (++n % TARGETS_PER_SLICE === 0) {
       yield piece;
       piece = '';
