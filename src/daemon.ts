@@ -23,8 +23,7 @@ import { recheck, type CheckFilter, type CheckOutcome } from './api/recheck.js';
 import { WebServing } from './web/serving.js';
 import { DiscoverySweeps } from './discover/sweeps.js';
 import { withDiscoveredHosts } from './sd/merge.js';
-import { ServiceDiscovery, type SavedHttpSd } from './sd/service-discovery.js';
-import type { LastGoodRead } from './sd/http-sd.js';
+import { ServiceDiscovery, type SavedHttpSd, type SavedReads } from './sd/service-discovery.js';
 import { loadState, type LoadedState } from './storage/load.js';
 import { lastGoodReads, restoreInto, snapshotOf } from './storage/snapshot.js';
 import { StateWriter } from './storage/writer.js';
@@ -54,7 +53,7 @@ export class Daemon {
   /** Address families this machine can route, found at start and at each reload (ip_family auto). */
   #routable: Routable = detectRoutable();
   /** http_sd reads saved by the last run, offered to endpoints while start-up creates them. */
-  #savedReads: ((monitor: string, url: string) => LastGoodRead | undefined) | undefined;
+  #savedReads: SavedReads | undefined;
   /** Saves the state from the end of start-up on. */
   #writer: StateWriter | undefined;
   /** The http_sd reads as they were when stopping began: service discovery forgets them when it stops. */
@@ -110,7 +109,11 @@ export class Daemon {
       onBackoff: () => this.#self.countBackoff(),
       onProbe: (state) => this.#self.countProbe(state),
     });
-    this.#sd = new ServiceDiscovery({ log, onChange: () => this.#discovered(), saved: (monitor, url) => this.#savedReads?.(monitor, url) });
+    this.#sd = new ServiceDiscovery({
+      log,
+      onChange: () => this.#discovered(),
+      saved: (monitor, url) => this.#savedReads?.(monitor, url),
+    });
     this.#self.bind({ sd: () => this.#sd.statuses(), store: this.#store, intervalsMs: () => this.#intervals, inFlight: () => this.#limiter.inFlight, socketLimit: () => this.#limiter.socketLimit });
   }
 
@@ -242,7 +245,10 @@ export class Daemon {
   #restore(saved: LoadedState): void {
     const counts = restoreInto(this.#store, saved);
     const writtenAt = new Date(saved.writtenAt).toISOString();
-    this.#log.info({ dir: this.#flags.storagePath, writtenAt, targets: counts.targets, discoveryHosts: counts.discovery, httpSd: saved.httpSd.length }, 'restored saved state');
+    const { targets, discovery } = counts;
+    const httpSd = saved.httpSd.length;
+    const dir = this.#flags.storagePath;
+    this.#log.info({ dir, writtenAt, targets, discoveryHosts: discovery, httpSd }, 'restored saved state');
   }
 
   #runCheck(id: string): Promise<void> | undefined {

@@ -20,7 +20,7 @@ export interface LastGoodRead {
 export interface HttpSdOptions {
   log: Logger;
   onChange: () => void;
-  /** The last good read saved by an earlier run, by URL without credentials: its hosts are used until a read succeeds. */
+  /** The last good read saved by an earlier run, by URL without credentials: its hosts serve until a read succeeds. */
   lastGood?: ((url: string) => LastGoodRead | undefined) | undefined;
 }
 

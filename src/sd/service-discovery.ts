@@ -25,6 +25,9 @@ export interface SavedHttpSd extends LastGoodRead {
   readonly url: string;
 }
 
+/** The saved last good read of an endpoint, by monitor and URL without credentials. */
+export type SavedReads = (monitor: string, url: string) => LastGoodRead | undefined;
+
 type Spec = { mechanism: 'file'; config: FileSdConfig } | { mechanism: 'http'; config: HttpSdConfig };
 
 export class ServiceDiscovery {
@@ -35,9 +38,9 @@ export class ServiceDiscovery {
   #settle: NodeJS.Timeout | undefined;
   #quiet = false;
   /** Reads saved by an earlier run, for endpoints created while it returns some (at start). */
-  readonly #saved: ((monitor: string, url: string) => LastGoodRead | undefined) | undefined;
+  readonly #saved: SavedReads | undefined;
 
-  constructor(opts: { log: Logger; onChange: () => void; saved?: (monitor: string, url: string) => LastGoodRead | undefined }) {
+  constructor(opts: { log: Logger; onChange: () => void; saved?: SavedReads }) {
     this.#log = opts.log;
     this.#onChange = opts.onChange;
     this.#saved = opts.saved;

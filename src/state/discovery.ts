@@ -152,7 +152,11 @@ export class DiscoveryState {
       lastSweep: f.last,
       hosts: [...f.hosts].map(([host, byIp]) => ({
         host,
-        addresses: [...byIp].map(([ip, a]) => ({ ip, seen: [...a.seen], unexpected: [...a.unexpected].map(([port, since]) => ({ port, since })) })),
+        addresses: [...byIp].map(([ip, a]) => ({
+          ip,
+          seen: [...a.seen],
+          unexpected: [...a.unexpected].map(([port, since]) => ({ port, since })),
+        })),
       })),
     }));
   }
@@ -178,7 +182,8 @@ export class DiscoveryState {
         const byIp = new Map<string, AddressFindings>();
         for (const a of addresses) {
           const seen = new Set(a.seen.filter((p) => f.sweep.has(p)));
-          byIp.set(a.ip, { seen, unexpected: new Map(a.unexpected.filter((u) => seen.has(u.port)).map((u) => [u.port, u.since])) });
+          const unexpected = new Map(a.unexpected.filter((u) => seen.has(u.port)).map((u) => [u.port, u.since]));
+          byIp.set(a.ip, { seen, unexpected });
         }
         f.hosts.set(host, byIp);
         counts.restored++;

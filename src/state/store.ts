@@ -129,7 +129,8 @@ export class PortStore {
       if (t.size === 0) continue;
       const addresses = [];
       for (const r of t.values()) {
-        addresses.push({ ip: r.ip, state: r.state, reason: r.reason, changedAt: r.changedAt, checkedAt: r.checkedAt, durationSeconds: r.durationSeconds });
+        const { ip, state, reason, changedAt, checkedAt, durationSeconds } = r;
+        addresses.push({ ip, state, reason, changedAt, checkedAt, durationSeconds });
       }
       yield { monitor: t.monitor, host: t.host, port: t.port, expected: t.expected, labels: t.labels, addresses };
     }
@@ -150,7 +151,8 @@ export class PortStore {
       }
       for (const a of s.addresses) {
         if (target.get(a.ip)) continue;
-        target.set(a.ip, new AddressRecord(target, a.ip, a.state, a.reason, a.changedAt, a.checkedAt, a.durationSeconds));
+        const record = new AddressRecord(target, a.ip, a.state, a.reason, a.changedAt, a.checkedAt, a.durationSeconds);
+        target.set(a.ip, record);
       }
       counts.restored++;
     }

@@ -4,7 +4,10 @@
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 
-/** Writes `pieces` as the file `name` in `dir` (created if missing); each piece is awaited, so the event loop turns between them. */
+/**
+ * Writes `pieces` as the file `name` in `dir` (created if missing); each piece is awaited,
+ * so the event loop turns between them.
+ */
 export async function writeAtomically(dir: string, name: string, pieces: Iterable<string>): Promise<void> {
   await mkdir(dir, { recursive: true });
   const tmp = join(dir, `${name}.tmp`);
@@ -24,7 +27,10 @@ export async function writeAtomically(dir: string, name: string, pieces: Iterabl
   await syncDirectory(dir);
 }
 
-/** Makes a rename in `dir` durable. Some file systems cannot fsync a directory (EINVAL): the rename is then as durable as they make it. */
+/**
+ * Makes a rename in `dir` durable. Some file systems cannot fsync a directory (EINVAL): the
+ * rename is then as durable as they make it.
+ */
 async function syncDirectory(dir: string): Promise<void> {
   const handle = await open(dir, 'r');
   try {

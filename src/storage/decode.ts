@@ -71,7 +71,9 @@ function object(v: unknown, field = ''): Record<string, unknown> {
 }
 
 function text(v: unknown, field: string, empty = false): string {
-  if (typeof v !== 'string' || (!empty && v === '')) fail(field, `expected a${empty ? '' : ' non-empty'} string, got ${shown(v)}`);
+  if (typeof v !== 'string' || (!empty && v === '')) {
+    fail(field, `expected a${empty ? '' : ' non-empty'} string, got ${shown(v)}`);
+  }
   return v;
 }
 
@@ -81,12 +83,16 @@ function number(v: unknown, field: string): number {
 }
 
 function port(v: unknown, field = ''): number {
-  if (!Number.isInteger(v) || (v as number) < 1 || (v as number) > 65535) fail(field, `expected a port 1-65535, got ${shown(v)}`);
+  if (!Number.isInteger(v) || (v as number) < 1 || (v as number) > 65535) {
+    fail(field, `expected a port 1-65535, got ${shown(v)}`);
+  }
   return v as number;
 }
 
 function oneOf<T extends string>(v: unknown, field: string, allowed: Record<T, true>, what: string): T {
-  if (typeof v !== 'string' || !Object.hasOwn(allowed, v)) fail(field, `${shown(v)} is not ${what} (${Object.keys(allowed).join(', ')})`);
+  if (typeof v !== 'string' || !Object.hasOwn(allowed, v)) {
+    fail(field, `${shown(v)} is not ${what} (${Object.keys(allowed).join(', ')})`);
+  }
   return v as T;
 }
 
@@ -99,7 +105,9 @@ function labelSet(v: unknown): Labels {
 }
 
 function labelsAt(v: unknown, field: string, sets: readonly Labels[]): Labels {
-  if (!Number.isInteger(v) || (v as number) < 0 || (v as number) >= sets.length) fail(field, `expected an index into labels (0-${sets.length - 1}), got ${shown(v)}`);
+  if (!Number.isInteger(v) || (v as number) < 0 || (v as number) >= sets.length) {
+    fail(field, `expected an index into labels (0-${sets.length - 1}), got ${shown(v)}`);
+  }
   return sets[v as number]!;
 }
 
@@ -144,7 +152,10 @@ function discovery(v: unknown): SavedDiscovery {
   const last = d['last_sweep'] === null ? undefined : object(d['last_sweep'], '.last_sweep');
   return {
     monitor: text(d['monitor'], '.monitor'),
-    lastSweep: last && { at: number(last['at_ms'], '.last_sweep.at_ms'), durationSeconds: number(last['duration_seconds'], '.last_sweep.duration_seconds') },
+    lastSweep: last && {
+      at: number(last['at_ms'], '.last_sweep.at_ms'),
+      durationSeconds: number(last['duration_seconds'], '.last_sweep.duration_seconds'),
+    },
     hosts: each(d['hosts'], '.hosts', (h) => {
       const o = object(h);
       return { host: text(o['host'], '.host'), addresses: each(o['addresses'], '.addresses', sweptAddress) };
@@ -158,12 +169,19 @@ function httpSd(v: unknown, sets: readonly Labels[]): SavedHttpSd {
     const pair = array(h, '', 2);
     return { host: text(pair[0], '.host'), labels: labelsAt(pair[1], '.labels', sets) };
   });
-  return { monitor: text(s['monitor'], '.monitor'), url: text(s['url'], '.url'), atMs: number(s['read_at_ms'], '.read_at_ms'), hosts };
+  return {
+    monitor: text(s['monitor'], '.monitor'),
+    url: text(s['url'], '.url'),
+    atMs: number(s['read_at_ms'], '.read_at_ms'),
+    hosts,
+  };
 }
 
 /** Why the file is not one this portwatch reads, or undefined when it is of this format and version. */
 function foreign(doc: Record<string, unknown>): string | undefined {
-  if (doc['format'] !== FORMAT) return `not a portwatch state file (its "format" is ${shown(doc['format'])}, not "${FORMAT}")`;
+  if (doc['format'] !== FORMAT) {
+    return `not a portwatch state file (its "format" is ${shown(doc['format'])}, not "${FORMAT}")`;
+  }
   const v = doc['version'];
   if (!Number.isInteger(v) || (v as number) < 1) return `"version" is ${shown(v)}, not a format version`;
   if (v === VERSION) return undefined;

@@ -1,9 +1,11 @@
 // The state file, format version 1: one JSON document (README, "State across restarts"):
 //
 //   {"format": "portwatch-state", "version": 1, "written_at": "<ISO time>",
-//    "targets": [[monitor, host, port, expected, labels, [[ip, state, reason, changed_at_ms, checked_at_ms, duration_seconds], ...]], ...],
+//    "targets": [[monitor, host, port, expected, labels,
+//                 [[ip, state, reason, changed_at_ms, checked_at_ms, duration_seconds], ...]], ...],
 //    "discovery": [{"monitor", "last_sweep": {"at_ms", "duration_seconds"} | null,
-//                   "hosts": [{"host", "addresses": [{"ip", "seen": [port...], "unexpected": [{"port", "since_ms"}]}]}]}],
+//                   "hosts": [{"host", "addresses": [{"ip", "seen": [port, ...],
+//                                                     "unexpected": [{"port", "since_ms"}, ...]}]}]}],
 //    "http_sd": [{"monitor", "url", "read_at_ms", "hosts": [[host, labels], ...]}],
 //    "labels": [{name: value}, ...]}
 //
@@ -13,7 +15,10 @@ import type { SavedHttpSd } from '../sd/service-discovery.js';
 import type { SavedDiscovery, SavedTarget } from '../state/saved.js';
 
 export const FORMAT = 'portwatch-state';
-/** Raised when a reader of the previous version would misread the file; fields added at the end of arrays or to objects do not raise it. */
+/**
+ * Raised when a reader of the previous version would misread the file; fields added at the
+ * end of arrays or to objects do not raise it.
+ */
 export const VERSION = 1;
 export const STATE_FILE = 'state.json';
 
@@ -60,9 +65,26 @@ function encodeTarget(t: SavedTarget, labels: number): string {
   for (const a of t.addresses) {
     // Microseconds are all a connect time means; the full double would double the file.
     const duration = Number.isFinite(a.durationSeconds) ? Math.round(a.durationSeconds * 1e6) / 1e6 : 0;
-    addresses += `${addresses === '' ? '' : ','}[${q(a.ip)},"${a.state}","${a.reason}",${a.changedAt},${a.checkedAt},${duration}]`;
+    const times = `${a.changedAt},${a.checkedAt},${duration}`;
+    addresses += `${addresses === '' ? '' : ','}[${q(a.ip)},"${a.state}","${a.reason}",${times}]`;
   }
   return `[${q(t.monitor)},${q(t.host)},${t.port},"${t.expected}",${labels},[${addresses}]]`;
+}
+
+function encodeDiscovery(d: SavedDiscovery): object {
+  const last = d.lastSweep;
+  return {
+    monitor: d.monitor,
+    last_sweep: last === undefined ? null : { at_ms: last.at, duration_seconds: last.durationSeconds },
+    hosts: d.hosts.map((h) => ({
+      host: h.host,
+      addresses: h.addresses.map((a) => ({
+        ip: a.ip,
+        seen: a.seen,
+        unexpected: a.unexpected.map((u) => ({ port: u.port, since_ms: u.since })),
+      })),
+    })),
+  };
 }
 
 /**
@@ -71,7 +93,8 @@ function encodeTarget(t: SavedTarget, labels: number): string {
  */
 export function* encodeState(state: SavedState): Generator<string, void, undefined> {
   const table = new LabelTable();
-  yield `{"format":${JSON.stringify(FORMAT)},"version":${VERSION},"written_at":${JSON.stringify(new Date(state.writtenAt).toISOString())},\n"targets":[`;
+  const writtenAt = new Date(state.writtenAt).toISOString();
+  yield `{"format":${q(FORMAT)},"version":${VERSION},"written_at":${q(writtenAt)},\n"targets":[`;
   let piece = '';
   let n = 0;
   for (const t of state.targets) {
@@ -81,14 +104,12 @@ export function* encodeState(state: SavedState): Generator<string, void, undefin
       piece = '';
     }
   }
-  const discovery = state.discovery.map((d) => ({
-    monitor: d.monitor,
-    last_sweep: d.lastSweep === undefined ? null : { at_ms: d.lastSweep.at, duration_seconds: d.lastSweep.durationSeconds },
-    hosts: d.hosts.map((h) => ({
-      host: h.host,
-      addresses: h.addresses.map((a) => ({ ip: a.ip, seen: a.seen, unexpected: a.unexpected.map((u) => ({ port: u.port, since_ms: u.since })) })),
-    })),
+  const httpSd = state.httpSd.map((s) => ({
+    monitor: s.monitor,
+    url: s.url,
+    read_at_ms: s.atMs,
+    hosts: s.hosts.map((h) => [h.host, table.indexOf(h.labels)]),
   }));
-  const httpSd = state.httpSd.map((s) => ({ monitor: s.monitor, url: s.url, read_at_ms: s.atMs, hosts: s.hosts.map((h) => [h.host, table.indexOf(h.labels)]) }));
-  yield `${piece}\n],\n"discovery":${JSON.stringify(discovery)},\n"http_sd":${JSON.stringify(httpSd)},\n"labels":${JSON.stringify(table.sets)}}\n`;
+  const discovery = q(state.discovery.map(encodeDiscovery));
+  yield `${piece}\n],\n"discovery":${discovery},\n"http_sd":${q(httpSd)},\n"labels":${q(table.sets)}}\n`;
 }

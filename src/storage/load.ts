@@ -17,7 +17,11 @@ export function setAsideName(nowMs: number): string {
 }
 
 /** The state saved in `dir`, or undefined (logged once) when there is none to use. */
-export async function loadState(dir: string, log: Logger, now: () => number = Date.now): Promise<LoadedState | undefined> {
+export async function loadState(
+  dir: string,
+  log: Logger,
+  now: () => number = Date.now,
+): Promise<LoadedState | undefined> {
   const file = join(dir, STATE_FILE);
   let text: string;
   try {
@@ -35,7 +39,10 @@ export async function loadState(dir: string, log: Logger, now: () => number = Da
     await rename(file, aside);
     log.warn({ file, setAside: aside, problem: decoded.problem }, 'saved state is unusable, set aside; starting fresh');
   } catch (err) {
-    log.warn({ file, problem: decoded.problem, err: reason(err) }, 'saved state is unusable and could not be set aside; starting fresh, the next write replaces it');
+    log.warn(
+      { file, problem: decoded.problem, err: reason(err) },
+      'saved state is unusable and could not be set aside; starting fresh, the next write replaces it',
+    );
   }
   return undefined;
 }

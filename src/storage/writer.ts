@@ -8,7 +8,7 @@ import { writeAtomically } from './atomic-write.js';
 import { encodeState, STATE_FILE, type SavedState } from './format.js';
 import { reason } from './reason.js';
 
-/** How often the revision is compared: a change is saved within this plus a write or two (each a second or so at 100k targets). */
+/** How often the revision is compared: a change is saved within this plus a write or two. */
 const TICK_MS = 1_000;
 /** After a failed write: a full or read-only disk is not retried every second. */
 const RETRY_MS = 5_000;
@@ -85,8 +85,10 @@ export class StateWriter {
       this.#retryAt = Date.now() + this.#opts.retryMs;
       onWrite(false, Date.now());
       // Once per streak of failures: the metric and the alert say it goes on.
-      if (!this.#failing) log.error({ file: this.#file, err: reason(err) }, 'cannot save the state, checking goes on; make --storage.path a writable directory');
-      else log.debug({ file: this.#file, err: reason(err) }, 'cannot save the state');
+      const fields = { file: this.#file, err: reason(err) };
+      const fix = 'cannot save the state, checking goes on; make --storage.path a writable directory';
+      if (!this.#failing) log.error(fields, fix);
+      else log.debug(fields, 'cannot save the state');
       this.#failing = true;
       return;
     }
