@@ -40,7 +40,8 @@ export class PortwatchProcess {
   constructor(configFile: string, extraFlags: readonly string[] = []) {
     // A state directory of its own beside the config (the bench's temporary directory): every run starts fresh.
     const storage = `--storage.path=${mkdtempSync(join(dirname(configFile), 'state-'))}`;
-    this.#proc = spawn(process.execPath, [CLI, `--config.file=${configFile}`, `--web.listen-address=${PORTWATCH_HOST}:0`, storage, ...extraFlags], {
+    const flags = [`--config.file=${configFile}`, `--web.listen-address=${PORTWATCH_HOST}:0`, storage, ...extraFlags];
+    this.#proc = spawn(process.execPath, [CLI, ...flags], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     children.add(this.#proc);

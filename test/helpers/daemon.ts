@@ -35,10 +35,14 @@ export function withOwnStorage(args: readonly string[]): { args: string[]; remov
   return { args: [...args, `--storage.path=${dir}`], remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** Starts the built daemon on a random loopback port and waits for its start-up line; `as` runs it as another user (root only). */
+/**
+ * Starts the built daemon on a random loopback port and waits for its start-up line; `as`
+ * runs it as another user (root only).
+ */
 export async function startDaemon(args: string[], as?: { uid: number; gid: number }): Promise<RunningDaemon> {
   const storage = withOwnStorage(args);
-  const proc = spawn(process.execPath, [CLI, '--web.listen-address=127.0.0.1:0', ...storage.args], { stdio: ['ignore', 'pipe', 'pipe'], ...as });
+  const argv = [CLI, '--web.listen-address=127.0.0.1:0', ...storage.args];
+  const proc = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'], ...as });
   proc.once('exit', storage.remove);
   const logs: LogLine[] = [];
   const waiters = new Set<{ match: (l: LogLine) => boolean; resolve: (l: LogLine) => void }>();

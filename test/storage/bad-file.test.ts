@@ -52,7 +52,7 @@ monitors:
   it.each([
     ['garbage', () => '\u0000\u0001garbage', /^not valid JSON \(truncated or damaged\)/],
     ['a truncated file', () => good.slice(0, Math.floor(good.length / 2)), /^not valid JSON \(truncated or damaged\)/],
-    ['a file of a newer format version', foreign, /^format version 2, written by a newer portwatch; this one reads version 1$/],
+    ['a newer format version', foreign, /^format version 2, written by a newer portwatch; this one reads version 1$/],
   ])('survives %s: warns once, sets it aside, starts fresh and writes a new one', async (_what, content, problem) => {
     const storage = join(dir, `case-${Math.random().toString(36).slice(2)}`);
     mkdirSync(storage);
@@ -73,9 +73,11 @@ monitors:
         const x = await scrape(d.url('/metrics'));
         return find(x, 'port_state_change_timestamp_seconds').length === 2 ? x : undefined;
       }, 10_000, 'both ports checked');
-      for (const c of find(s, 'port_state_change_timestamp_seconds')) expect(c.value * 1000).toBeGreaterThanOrEqual(startedAt);
+      for (const c of find(s, 'port_state_change_timestamp_seconds')) {
+        expect(c.value * 1000).toBeGreaterThanOrEqual(startedAt);
+      }
       await until(() => filesIn(storage).includes('state.json'), 10_000, 'a new state file');
-      await until(() => [...readState(storage).targets].length === 2, 10_000, 'the new state file to hold both targets');
+      await until(() => readState(storage).targets.length === 2, 10_000, 'the new state file to hold both targets');
       expect((await fetch(d.url('/-/healthy'))).status).toBe(200);
     } finally {
       expect(await d.stop()).toBe(0);

@@ -53,7 +53,8 @@ monitors:
   it('keeps an unexpected open port, and since when, with sweeps an hour apart after the restart', async () => {
     const port = String((unexpected.address() as AddressInfo).port);
     daemon = await startDaemon([`--config.file=${await config('1s')}`, `--storage.path=${storage}`]);
-    await eventually(async () => (find(await scrape(daemon!.url('/metrics')), 'port_unexpected_open', { port }).length === 1 ? true : undefined), 10_000, 'the port found unexpectedly open by two sweeps');
+    const found = async () => find(await scrape(daemon!.url('/metrics')), 'port_unexpected_open', { port }).length;
+    await eventually(async () => ((await found()) === 1 ? true : undefined), 10_000, 'the port open after two sweeps');
     const before = await since(daemon);
     expect(before).toBeDefined();
     expect(await daemon.stop()).toBe(0);
@@ -64,12 +65,14 @@ monitors:
     daemon = await startDaemon([`--config.file=${await config('1h')}`, `--storage.path=${storage}`]);
     const s = await eventually(async () => {
       const x = await scrape(daemon!.url('/metrics'));
-      return (find(x, 'portwatch_discovery_last_sweep_timestamp_seconds', { monitor: 'swept' })[0]?.value ?? 0) * 1000 >= restartedAt ? x : undefined;
+      const swept = find(x, 'portwatch_discovery_last_sweep_timestamp_seconds', { monitor: 'swept' })[0]?.value ?? 0;
+      return swept * 1000 >= restartedAt ? x : undefined;
     }, 10_000, 'the sweep at start');
     expect(find(s, 'port_unexpected_open', { port }).map((x) => x.value)).toEqual([1]);
     expect(value(s, 'port_unexpected_open_ports', { monitor: 'swept' })).toBe(1);
     expect(await since(daemon)).toBe(before);
-    expect(daemon.logs.find((l) => l.msg === 'restored saved state')?.['discoveryHosts']).toEqual({ restored: 1, dropped: 0 });
+    const restored = daemon.logs.find((l) => l.msg === 'restored saved state');
+    expect(restored?.['discoveryHosts']).toEqual({ restored: 1, dropped: 0 });
   });
 });
 
@@ -107,7 +110,10 @@ monitors:
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const changes = (s: Sample[]) => Object.fromEntries(find(s, 'port_state_change_timestamp_seconds', { monitor: 'fromsd' }).map((x) => [x.labels['host'], x.value]));
+  const changes = (s: Sample[]) => {
+    const found = find(s, 'port_state_change_timestamp_seconds', { monitor: 'fromsd' });
+    return Object.fromEntries(found.map((x) => [x.labels['host'], x.value]));
+  };
 
   it('checks the stored hosts of an endpoint that is down at start, labels and change times included', async () => {
     daemon = await startDaemon([`--config.file=${configFile}`, `--storage.path=${storage}`]);
@@ -122,7 +128,8 @@ monitors:
 
     const restartedAt = Date.now();
     daemon = await startDaemon([`--config.file=${configFile}`, `--storage.path=${storage}`]);
-    const failed = await daemon.waitForLog((l) => l.msg === 'service discovery endpoint failed, keeping its last good targets');
+    const message = 'service discovery endpoint failed, keeping its last good targets';
+    const failed = await daemon.waitForLog((l) => l.msg === message);
     expect(failed).toMatchObject({ level: 'error', url: sdUrl });
     const s = await scrape(daemon.url('/metrics'));
     expect(hostsOf(s, 'fromsd')).toEqual(['127.0.0.2', '127.0.0.3']);
@@ -135,6 +142,7 @@ monitors:
     const lastGood = value(s, 'portwatch_sd_last_refresh_success_timestamp_seconds', source);
     expect(lastGood).toBeGreaterThanOrEqual(readBefore);
     expect(lastGood * 1000).toBeLessThan(restartedAt);
-    expect(daemon.logs.find((l) => l.msg === 'restored saved state')).toMatchObject({ targets: { restored: 2, dropped: 0 }, httpSd: 1 });
+    const restored = daemon.logs.find((l) => l.msg === 'restored saved state');
+    expect(restored).toMatchObject({ targets: { restored: 2, dropped: 0 }, httpSd: 1 });
   });
 });

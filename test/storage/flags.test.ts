@@ -20,6 +20,7 @@ describe('--storage.path', () => {
 
   it('refuses an empty one', () => {
     expect(() => parseDaemonArgs(['--storage.path='])).toThrow(UsageError);
-    expect(() => parseDaemonArgs(['--storage.path='])).toThrow('--storage.path: give a directory (the default is data/)');
+    const message = '--storage.path: give a directory (the default is data/)';
+    expect(() => parseDaemonArgs(['--storage.path='])).toThrow(message);
   });
 });

@@ -10,21 +10,41 @@ import { lastGoodReads, restoreInto, snapshotOf } from '../../src/storage/snapsh
 import { filledStore, MONITORS, NOW } from '../metrics/fixture.js';
 
 const HTTP_SD: SavedHttpSd[] = [
-  { monitor: 'web', url: 'http://sd.example/targets', atMs: NOW - 60_000, hosts: [{ host: 'web7.example', labels: { team: 'payments' } }, { host: '192.0.2.77', labels: {} }] },
+  {
+    monitor: 'web',
+    url: 'http://sd.example/targets',
+    atMs: NOW - 60_000,
+    hosts: [{ host: 'web7.example', labels: { team: 'payments' } }, { host: '192.0.2.77', labels: {} }],
+  },
 ];
 
 const text = (state: SavedState): string => [...encodeState(state)].join('');
-const fields = (r: PortRecord) => ({ monitor: r.monitor, host: r.host, ip: r.ip, port: r.port, expected: r.expected, labels: r.labels, state: r.state, reason: r.reason, changedAt: r.changedAt, checkedAt: r.checkedAt, durationSeconds: r.durationSeconds });
+const fields = (r: PortRecord) => {
+  const { monitor, host, ip, port, expected, labels, state, reason, changedAt, checkedAt, durationSeconds } = r;
+  return { monitor, host, ip, port, expected, labels, state, reason, changedAt, checkedAt, durationSeconds };
+};
+const closed = { state: 'closed', reason: 'conn-refused', durationSeconds: 0.001 } as const;
+const open = { state: 'open', reason: 'syn-ack', durationSeconds: 0.001 } as const;
+
+const sweep = (store: PortStore, open: number[], at: number, seconds: number) =>
+  store.discovery.recordSweep('lab', 'lab.example', [{ ip: '192.0.2.40', open, errors: [] }], at, seconds);
 
 /** A monitor with discovery whose sweeps saw 9200 open twice (unexpected) and 8080 once. */
 function withDiscovery(store: PortStore): MonitorConfig[] {
   const lab: MonitorConfig = {
-    name: 'lab', hosts: ['lab.example'], intervalMs: 60_000, timeoutMs: 1000, retries: 1, expectOpen: [22], expectClosed: [],
-    labels: { env: 'lab' }, discover: { ports: [8080, 9200], intervalMs: 3_600_000, allow: [] },
+    name: 'lab',
+    hosts: ['lab.example'],
+    intervalMs: 60_000,
+    timeoutMs: 1000,
+    retries: 1,
+    expectOpen: [22],
+    expectClosed: [],
+    labels: { env: 'lab' },
+    discover: { ports: [8080, 9200], intervalMs: 3_600_000, allow: [] },
   };
   store.setTargets([...MONITORS, lab]);
-  store.discovery.recordSweep('lab', 'lab.example', [{ ip: '192.0.2.40', open: [9200], errors: [] }], NOW - 2000, 0.5);
-  store.discovery.recordSweep('lab', 'lab.example', [{ ip: '192.0.2.40', open: [9200, 8080], errors: [] }], NOW - 1000, 0.25);
+  sweep(store, [9200], NOW - 2000, 0.5);
+  sweep(store, [9200, 8080], NOW - 1000, 0.25);
   return [...MONITORS, lab];
 }
 
@@ -46,14 +66,15 @@ describe('state file: round trip', () => {
     expect(back.discovery.lastSweep('lab')).toEqual({ at: NOW - 1000, durationSeconds: 0.25 });
     // 8080 was seen once: believed seen, so the next sweep that sees it makes it unexpected.
     expect(back.discovery.seenOpen('lab', 'lab.example', '192.0.2.40', 8080)).toBe(true);
-    expect(back.discovery.recordSweep('lab', 'lab.example', [{ ip: '192.0.2.40', open: [9200, 8080], errors: [] }], NOW, 0.1)).toEqual([
+    expect(sweep(back, [9200, 8080], NOW, 0.1)).toEqual([
       { monitor: 'lab', host: 'lab.example', ip: '192.0.2.40', port: 8080, unexpected: true },
     ]);
-    expect(lastGoodReads(decoded.state)('web', 'http://sd.example/targets')).toEqual({ hosts: HTTP_SD[0]!.hosts, atMs: NOW - 60_000 });
+    const read = lastGoodReads(decoded.state)('web', 'http://sd.example/targets');
+    expect(read).toEqual({ hosts: HTTP_SD[0]!.hosts, atMs: NOW - 60_000 });
     expect(lastGoodReads(decoded.state)('db', 'http://sd.example/targets')).toBeUndefined();
   });
 
-  it('keeps a change time across restore: a first check that agrees changes nothing, one that differs is a change at its own time', () => {
+  it('keeps a change time: a first check that agrees changes nothing, one that differs changes at its time', () => {
     const back = new PortStore();
     back.setTargets(MONITORS);
     const decoded = decodeState(text(snapshotOf({ store: filledStore(), httpSd: () => [] }, NOW)));
@@ -61,9 +82,9 @@ describe('state file: round trip', () => {
     restoreInto(back, decoded.state);
     const id = targetId('web', 'web1.example', 22);
     expect(back.confirmedState(id, '192.0.2.10')).toBe('closed');
-    expect(back.record(id, [{ ip: '192.0.2.10', result: { state: 'closed', reason: 'conn-refused', durationSeconds: 0.001 } }], NOW + 5000)).toEqual([]);
+    expect(back.record(id, [{ ip: '192.0.2.10', result: closed }], NOW + 5000)).toEqual([]);
     expect(back.get(id)?.get('192.0.2.10')).toMatchObject({ changedAt: NOW, checkedAt: NOW + 5000 });
-    const changes = back.record(id, [{ ip: '192.0.2.10', result: { state: 'open', reason: 'syn-ack', durationSeconds: 0.001 } }], NOW + 6000);
+    const changes = back.record(id, [{ ip: '192.0.2.10', result: open }], NOW + 6000);
     expect(changes.map((c) => [c.from, c.to, c.record.changedAt])).toEqual([['closed', 'open', NOW + 6000]]);
   });
 
@@ -100,10 +121,13 @@ describe('state file: round trip', () => {
 
   it('writes a big state in pieces, one slice of targets each, and reads it back whole', () => {
     const hosts = Array.from({ length: 50 }, (_, i) => `198.51.100.${i + 1}`);
-    const big: MonitorConfig = { name: 'big', hosts, intervalMs: 60_000, timeoutMs: 1000, retries: 0, expectOpen: [], expectClosed: Array.from({ length: 100 }, (_, i) => 1000 + i) };
+    const expectClosed = Array.from({ length: 100 }, (_, i) => 1000 + i);
+    const settings = { intervalMs: 60_000, timeoutMs: 1000, retries: 0 };
+    const big: MonitorConfig = { name: 'big', hosts, ...settings, expectOpen: [], expectClosed };
     const store = new PortStore();
     store.setTargets([big]);
-    for (const t of store.targets().values()) store.record(t.id, [{ ip: t.host, result: { state: 'closed', reason: 'conn-refused', durationSeconds: 0.0001234567 } }], NOW);
+    const result = { ...closed, durationSeconds: 0.0001234567 };
+    for (const t of store.targets().values()) store.record(t.id, [{ ip: t.host, result }], NOW);
     const pieces = [...encodeState(snapshotOf({ store, httpSd: () => [] }, NOW))];
     expect(pieces.length).toBeGreaterThanOrEqual(5000 / 1024);
     const decoded = decodeState(pieces.join(''));
@@ -122,36 +146,75 @@ describe('state file: round trip', () => {
 });
 
 describe('state file: what is refused', () => {
-  const good = JSON.parse(text(snapshotOf({ store: filledStore(), httpSd: () => HTTP_SD }, NOW))) as Record<string, unknown>;
+  const full = text(snapshotOf({ store: filledStore(), httpSd: () => HTTP_SD }, NOW));
+  const good = JSON.parse(full) as Record<string, unknown>;
   const edit = (change: (doc: Record<string, any>) => void): string => {
     const doc = structuredClone(good) as Record<string, any>;
     change(doc);
     return JSON.stringify(doc);
   };
-  const full = text(snapshotOf({ store: filledStore(), httpSd: () => HTTP_SD }, NOW));
 
+  const REASONS =
+    'syn-ack, conn-refused, no-response, host-unreach, net-unreach, admin-prohibited, proto-unreach, host-down, ' +
+    'dns-failure, no-address, no-route, fd-exhausted, addr-unavailable, no-buffers, self-connect, local-error';
   it.each([
     ['garbage', 'garbage\n', /^not valid JSON \(truncated or damaged\): Unexpected token/],
     ['an empty file', '', /^not valid JSON \(truncated or damaged\): Unexpected end of JSON input/],
     ['a truncated file', full.slice(0, Math.floor(full.length / 2)), /^not valid JSON \(truncated or damaged\): /],
     ['JSON that is not an object', '[1,2]', 'the file: expected an object, got [1,2]'],
-    ['another program\'s JSON', '{"groups": []}', 'not a portwatch state file (its "format" is undefined, not "portwatch-state")'],
-    ['a newer version', edit((d) => (d['version'] = 2)), 'format version 2, written by a newer portwatch; this one reads version 1'],
+    [
+      "another program's JSON",
+      '{"groups": []}',
+      'not a portwatch state file (its "format" is undefined, not "portwatch-state")',
+    ],
+    [
+      'a newer version',
+      edit((d) => (d['version'] = 2)),
+      'format version 2, written by a newer portwatch; this one reads version 1',
+    ],
     ['an older version', edit((d) => (d['version'] = 0)), '"version" is 0, not a format version'],
     ['a version that is not a number', edit((d) => (d['version'] = '1')), '"version" is "1", not a format version'],
     ['a bad time', edit((d) => (d['written_at'] = 'yesterday')), 'written_at: expected an ISO time, got "yesterday"'],
     ['no targets', edit((d) => delete d['targets']), 'targets: expected a list, got undefined'],
     ['a target cut short', edit((d) => d['targets'][1].splice(4)), 'targets[1]: expected at least 6 items, got 4'],
-    ['an unknown state', edit((d) => (d['targets'][0][5][0][1] = 'up')), 'targets[0].addresses[0].state: "up" is not a port state (open, closed, filtered, error)'],
-    ['an unknown reason', edit((d) => (d['targets'][0][5][1][2] = 'timeout')), 'targets[0].addresses[1].reason: "timeout" is not a reason (syn-ack, conn-refused, no-response, host-unreach, net-unreach, admin-prohibited, proto-unreach, host-down, dns-failure, no-address, no-route, fd-exhausted, addr-unavailable, no-buffers, self-connect, local-error)'],
+    [
+      'an unknown state',
+      edit((d) => (d['targets'][0][5][0][1] = 'up')),
+      'targets[0].addresses[0].state: "up" is not a port state (open, closed, filtered, error)',
+    ],
+    [
+      'an unknown reason',
+      edit((d) => (d['targets'][0][5][1][2] = 'timeout')),
+      `targets[0].addresses[1].reason: "timeout" is not a reason (${REASONS})`,
+    ],
     ['port 0', edit((d) => (d['targets'][2][2] = 0)), 'targets[2].port: expected a port 1-65535, got 0'],
-    ['an unknown expectation', edit((d) => (d['targets'][2][3] = 'filtered')), 'targets[2].expected: "filtered" is not an expectation (open, closed)'],
-    ['a label set that is not there', edit((d) => (d['targets'][3][4] = 7)), 'targets[3].labels: expected an index into labels (0-1), got 7'],
-    ['a negative time', edit((d) => (d['targets'][0][5][0][3] = -1)), 'targets[0].addresses[0].changed_at_ms: expected a number >= 0, got -1'],
+    [
+      'an unknown expectation',
+      edit((d) => (d['targets'][2][3] = 'filtered')),
+      'targets[2].expected: "filtered" is not an expectation (open, closed)',
+    ],
+    [
+      'a label set that is not there',
+      edit((d) => (d['targets'][3][4] = 7)),
+      'targets[3].labels: expected an index into labels (0-1), got 7',
+    ],
+    [
+      'a negative time',
+      edit((d) => (d['targets'][0][5][0][3] = -1)),
+      'targets[0].addresses[0].changed_at_ms: expected a number >= 0, got -1',
+    ],
     ['an empty host', edit((d) => (d['targets'][4][1] = '')), 'targets[4].host: expected a non-empty string, got ""'],
-    ['a label value that is not a string', edit((d) => (d['labels'][0] = { team: 1 })), 'labels[0].team: expected a string, got 1'],
-    ['an http_sd host without labels', edit((d) => (d['http_sd'][0]['hosts'][1] = ['192.0.2.77'])), 'http_sd[0].hosts[1]: expected at least 2 items, got 1'],
-    ['a discovery entry that is not an object', edit((d) => (d['discovery'] = [7])), 'discovery[0]: expected an object, got 7'],
+    [
+      'a label value that is not a string',
+      edit((d) => (d['labels'][0] = { team: 1 })),
+      'labels[0].team: expected a string, got 1',
+    ],
+    [
+      'an http_sd host without labels',
+      edit((d) => (d['http_sd'][0]['hosts'][1] = ['192.0.2.77'])),
+      'http_sd[0].hosts[1]: expected at least 2 items, got 1',
+    ],
+    ['a discovery entry not an object', edit((d) => (d['discovery'] = [7])), 'discovery[0]: expected an object, got 7'],
   ])('refuses %s, saying where and what', (_what, input, problem) => {
     const decoded = decodeState(input);
     expect(decoded.ok).toBe(false);

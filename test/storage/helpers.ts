@@ -14,7 +14,8 @@ export interface LogRecord {
 /** A logger at debug that keeps its lines. */
 export function capture(): { log: Logger; lines: LogRecord[] } {
   const lines: LogRecord[] = [];
-  return { log: pino({ level: 'debug' }, { write: (s: string) => void lines.push(JSON.parse(s) as LogRecord) }), lines };
+  const log = pino({ level: 'debug' }, { write: (s: string) => void lines.push(JSON.parse(s) as LogRecord) });
+  return { log, lines };
 }
 
 export const LEVEL = { debug: 20, info: 30, warn: 40, error: 50 } as const;
@@ -37,7 +38,9 @@ export function filesIn(dir: string): string[] {
  */
 export function rootSkipReason(what: string): string | undefined {
   if (process.getuid?.() === 0) return undefined;
-  if (process.env['PORTWATCH_REQUIRE_TOOLS'] === '1') throw new Error(`PORTWATCH_REQUIRE_TOOLS=1 but not root: ${what} needs root`);
+  if (process.env['PORTWATCH_REQUIRE_TOOLS'] === '1') {
+    throw new Error(`PORTWATCH_REQUIRE_TOOLS=1 but not root: ${what} needs root`);
+  }
   return `${what} needs root`;
 }
 

@@ -25,7 +25,8 @@ const AT = Date.UTC(2026, 10, 27, 10, 15, 0, 123);
 describe('loadState', () => {
   it('reads a good file', async () => {
     const dir = tempDir();
-    writeFileSync(join(dir, 'state.json'), [...encodeState(snapshotOf({ store: filledStore(), httpSd: () => [] }, NOW))].join(''));
+    const text = [...encodeState(snapshotOf({ store: filledStore(), httpSd: () => [] }, NOW))].join('');
+    writeFileSync(join(dir, 'state.json'), text);
     const { log, lines } = capture();
     const state = await loadState(dir, log);
     expect(state?.targets).toHaveLength(5);
@@ -38,12 +39,18 @@ describe('loadState', () => {
     const dir = tempDir();
     const { log, lines } = capture();
     expect(await loadState(join(dir, 'missing'), log)).toBeUndefined();
-    expect(lines.map((l) => [l.level, l.msg, l['file']])).toEqual([[LEVEL.info, 'no saved state, starting fresh', join(dir, 'missing', 'state.json')]]);
+    expect(lines.map((l) => [l.level, l.msg, l['file']])).toEqual([
+      [LEVEL.info, 'no saved state, starting fresh', join(dir, 'missing', 'state.json')],
+    ]);
   });
 
   it.each([
     ['garbage', 'garbage\n', /^not valid JSON/],
-    ['a foreign version', '{"format":"portwatch-state","version":9,"written_at":"2026-11-27T00:00:00Z"}', 'format version 9, written by a newer portwatch; this one reads version 1'],
+    [
+      'a foreign version',
+      '{"format":"portwatch-state","version":9,"written_at":"2026-11-27T00:00:00Z"}',
+      'format version 9, written by a newer portwatch; this one reads version 1',
+    ],
   ])('sets %s aside, under a name of its own, with one warning', async (_what, content, problem) => {
     const dir = tempDir();
     writeFileSync(join(dir, 'state.json'), content);
@@ -52,12 +59,17 @@ describe('loadState', () => {
     expect(filesIn(dir)).toEqual(['state.json.bad-20261127T101500.123Z']);
     expect(readFileSync(join(dir, 'state.json.bad-20261127T101500.123Z'), 'utf8')).toBe(content);
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatchObject({ level: LEVEL.warn, msg: 'saved state is unusable, set aside; starting fresh', file: join(dir, 'state.json'), setAside: join(dir, 'state.json.bad-20261127T101500.123Z') });
+    expect(lines[0]).toMatchObject({
+      level: LEVEL.warn,
+      msg: 'saved state is unusable, set aside; starting fresh',
+      file: join(dir, 'state.json'),
+      setAside: join(dir, 'state.json.bad-20261127T101500.123Z'),
+    });
     if (typeof problem === 'string') expect(lines[0]!['problem']).toBe(problem);
     else expect(lines[0]!['problem']).toMatch(problem);
   });
 
-  it('warns once and starts fresh when the path cannot be read (its parent is a file, or state.json is a directory)', async () => {
+  it('warns once and starts fresh when the path cannot be read (parent a file, state.json a directory)', async () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'file'), '');
     mkdirSync(join(dir, 'odd', 'state.json'), { recursive: true });
@@ -65,7 +77,8 @@ describe('loadState', () => {
       const { log, lines } = capture();
       expect(await loadState(path, log)).toBeUndefined();
       expect(lines).toHaveLength(1);
-      expect(lines[0]).toMatchObject({ level: LEVEL.warn, msg: 'cannot read the saved state, starting fresh; see --storage.path', err: { code } });
+      const msg = 'cannot read the saved state, starting fresh; see --storage.path';
+      expect(lines[0]).toMatchObject({ level: LEVEL.warn, msg, err: { code } });
     }
     expect(filesIn(join(dir, 'odd'))).toEqual(['state.json']);
   });

@@ -45,7 +45,8 @@ monitors:
 
   /** Failing writes: one error line, the gauges say so, checks go on, and retries stay quiet. */
   async function failsQuietly(code: string, file: string): Promise<void> {
-    const error = await daemon!.waitForLog((l) => l.msg === 'cannot save the state, checking goes on; make --storage.path a writable directory');
+    const message = 'cannot save the state, checking goes on; make --storage.path a writable directory';
+    const error = await daemon!.waitForLog((l) => l.msg === message);
     expect(error).toMatchObject({ level: 'error', file, err: { code } });
     const first = await eventually(async () => {
       const s = await metrics();
@@ -78,7 +79,8 @@ monitors:
     writeFileSync(join(dir, 'file'), 'not a directory');
     const storage = join(dir, 'file', 'data');
     daemon = await startDaemon([`--config.file=${configFile}`, `--storage.path=${storage}`, '--log.level=debug']);
-    expect(daemon.logs.find((l) => l.msg === 'cannot read the saved state, starting fresh; see --storage.path')).toMatchObject({ level: 'warn', err: { code: 'ENOTDIR' } });
+    const unread = daemon.logs.find((l) => l.msg === 'cannot read the saved state, starting fresh; see --storage.path');
+    expect(unread).toMatchObject({ level: 'warn', err: { code: 'ENOTDIR' } });
     await failsQuietly('ENOTDIR', join(storage, 'state.json'));
     const fixedAt = Date.now();
     rmSync(join(dir, 'file'));
@@ -92,7 +94,8 @@ monitors:
     const storage = join(dir, 'readonly');
     mkdirSync(storage, { mode: 0o555 });
     chmodSync(storage, 0o555);
-    daemon = await startDaemon([`--config.file=${configFile}`, `--storage.path=${storage}`, '--log.level=debug'], process.getuid?.() === 0 ? NOBODY : undefined);
+    const as = process.getuid?.() === 0 ? NOBODY : undefined;
+    daemon = await startDaemon([`--config.file=${configFile}`, `--storage.path=${storage}`, '--log.level=debug'], as);
     await failsQuietly('EACCES', join(storage, 'state.json'));
     const fixedAt = Date.now();
     chmodSync(storage, 0o777);

@@ -48,20 +48,23 @@ describe('StateWriter', () => {
     await new Promise((r) => setTimeout(r, 200));
     expect(writes).toEqual([true]);
     // A check time alone is no change; a state change is.
-    store.record(targetId('web', 'web1.example', 22), [{ ip: '192.0.2.10', result: { state: 'closed', reason: 'conn-refused', durationSeconds: 0.001 } }], NOW + 1);
+    const ssh = targetId('web', 'web1.example', 22);
+    const closed = { state: 'closed', reason: 'conn-refused', durationSeconds: 0.001 } as const;
+    const open = { state: 'open', reason: 'syn-ack', durationSeconds: 0.001 } as const;
+    store.record(ssh, [{ ip: '192.0.2.10', result: closed }], NOW + 1);
     await new Promise((r) => setTimeout(r, 100));
     expect(writes).toEqual([true]);
-    store.record(targetId('web', 'web1.example', 22), [{ ip: '192.0.2.10', result: { state: 'open', reason: 'syn-ack', durationSeconds: 0.001 } }], NOW + 2);
+    store.record(ssh, [{ ip: '192.0.2.10', result: open }], NOW + 2);
     await until(() => writes.length === 2, 5000, 'the write of the change');
     const saved = readState(join(dir, 'data')).targets.find((t) => t.port === 22 && t.host === 'web1.example');
-    expect(saved?.addresses).toEqual([{ ip: '192.0.2.10', state: 'open', reason: 'syn-ack', changedAt: NOW + 2, checkedAt: NOW + 2, durationSeconds: 0.001 }]);
+    expect(saved?.addresses).toEqual([{ ip: '192.0.2.10', ...open, changedAt: NOW + 2, checkedAt: NOW + 2 }]);
     await w.close();
     expect(writes).toEqual([true, true, true]);
     // Replaced by rename: nothing left beside it.
     expect(filesIn(join(dir, 'data'))).toEqual(['state.json']);
   });
 
-  it('logs an unwritable path once per streak, reports every failure, keeps trying and says when it works again', async () => {
+  it('logs an unwritable path once per streak, reports each failure, retries, says when it works again', async () => {
     const dir = tempDir();
     // The parent of the storage path is a file: ENOTDIR, for root as for anyone.
     writeFileSync(join(dir, 'file'), 'not a directory');
@@ -70,10 +73,14 @@ describe('StateWriter', () => {
     await until(() => writes.length >= 3, 5000, 'three failed writes');
     const errors = lines.filter((l) => l.level === LEVEL.error);
     expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatchObject({ msg: 'cannot save the state, checking goes on; make --storage.path a writable directory', file: join(dir, 'file', 'data', 'state.json') });
+    expect(errors[0]).toMatchObject({
+      msg: 'cannot save the state, checking goes on; make --storage.path a writable directory',
+      file: join(dir, 'file', 'data', 'state.json'),
+    });
     expect(errors[0]!['err']).toMatchObject({ code: 'ENOTDIR' });
     expect((errors[0]!['err'] as { stack?: string }).stack).toBeFalsy();
-    expect(lines.filter((l) => l.msg === 'cannot save the state' && l.level === LEVEL.debug).length).toBeGreaterThanOrEqual(2);
+    const retries = lines.filter((l) => l.msg === 'cannot save the state' && l.level === LEVEL.debug);
+    expect(retries.length).toBeGreaterThanOrEqual(2);
     expect(writes.every((ok) => !ok)).toBe(true);
 
     rmSync(join(dir, 'file'));
@@ -96,14 +103,18 @@ describe('StateWriter', () => {
     try {
       const store = new PortStore();
       store.setTargets(MONITORS);
-      store.record(targetId('db', 'db.example', 5432), [{ ip: '', result: { state: 'error', reason: 'dns-failure', durationSeconds: 0 } }], NOW);
+      const unresolved = { state: 'error', reason: 'dns-failure', durationSeconds: 0 } as const;
+      store.record(targetId('db', 'db.example', 5432), [{ ip: '', result: unresolved }], NOW);
       const { w, writes, lines } = writer(dir, store);
       w.start();
       await until(() => writes.length === 1, 5000, 'the first write');
       const before = readFileSync(join(dir, 'state.json'), 'utf8');
       const hosts = Array.from({ length: 100 }, (_, i) => `198.51.100.${i + 1}`);
-      store.setTargets([{ name: 'big', hosts, intervalMs: 60_000, timeoutMs: 1000, retries: 0, expectOpen: [], expectClosed: Array.from({ length: 20 }, (_, i) => 2000 + i) }]);
-      for (const t of store.targets().values()) store.record(t.id, [{ ip: t.host, result: { state: 'closed', reason: 'conn-refused', durationSeconds: 0.001 } }], NOW);
+      const expectClosed = Array.from({ length: 20 }, (_, i) => 2000 + i);
+      const big = { name: 'big', hosts, intervalMs: 60_000, timeoutMs: 1000, retries: 0, expectOpen: [], expectClosed };
+      store.setTargets([big]);
+      const closed = { state: 'closed', reason: 'conn-refused', durationSeconds: 0.001 } as const;
+      for (const t of store.targets().values()) store.record(t.id, [{ ip: t.host, result: closed }], NOW);
       await until(() => writes.length >= 2, 5000, 'the write that does not fit');
       await w.close();
       expect(writes.slice(1).every((ok) => !ok)).toBe(true);
