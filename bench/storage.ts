@@ -29,13 +29,14 @@ interface Dist {
   PortStore: new () => Store;
   StateWriter: new (opts: Record<string, unknown>) => Writer;
   snapshotOf(sources: { store: Store; httpSd: () => unknown[] }, now: number): unknown;
+  encodeState(state: unknown): Iterator<string>;
   loadState(dir: string, log: unknown): Promise<{ targets: unknown[] } | undefined>;
   restoreInto(store: Store, saved: unknown): { targets: { restored: number } };
 }
 
 async function dist(): Promise<Dist> {
   const load = (path: string) => import(new URL(`../dist/${path}`, import.meta.url).href) as Promise<object>;
-  const paths = ['state/store.js', 'storage/writer.js', 'storage/snapshot.js', 'storage/load.js'];
+  const paths = ['state/store.js', 'storage/writer.js', 'storage/snapshot.js', 'storage/load.js', 'storage/format.js'];
   const modules = await Promise.all(paths.map(load));
   return Object.assign({}, ...modules) as Dist;
 }
@@ -80,6 +81,26 @@ async function timedWrite(d: Dist, store: Store, dir: string): Promise<WriteRun>
   return { ms, stallMs: delay.max / 1e6, p99Ms: delay.percentile(99) / 1e6 };
 }
 
+/**
+ * The longest piece of the file's text to make, in CPU time of this process (main thread
+ * and V8's helpers) and in wall time: what the writer does between two turns of the loop,
+ * without the time a busy machine keeps it from a CPU.
+ */
+function longestSlice(d: Dist, store: Store): { cpuMs: number; wallMs: number } {
+  const pieces = d.encodeState(d.snapshotOf({ store, httpSd: () => [] }, Date.now()));
+  let cpuMs = 0;
+  let wallMs = 0;
+  for (;;) {
+    const cpu = process.cpuUsage();
+    const t0 = performance.now();
+    const next = pieces.next();
+    const used = process.cpuUsage(cpu);
+    cpuMs = Math.max(cpuMs, (used.user + used.system) / 1000);
+    wallMs = Math.max(wallMs, performance.now() - t0);
+    if (next.done) return { cpuMs, wallMs };
+  }
+}
+
 /** 6. The state file of scenario 3's size: the write's stall of the event loop, and the read at start. */
 export async function stateFile(o: BenchOptions): Promise<ScenarioOutcome> {
   const size = o.smoke ? 2000 : 100_000;
@@ -91,6 +112,7 @@ export async function stateFile(o: BenchOptions): Promise<ScenarioOutcome> {
     const writes: WriteRun[] = [];
     for (let i = 0; i < runs; i++) writes.push(await timedWrite(d, store, dir));
     const bytes = statSync(join(dir, 'state.json')).size;
+    const slice = longestSlice(d, store);
     // The read at start blocks the loop (before the first round): its time is the stall.
     const t0 = performance.now();
     const saved = await d.loadState(dir, pino({ level: 'silent' }));
@@ -109,6 +131,7 @@ export async function stateFile(o: BenchOptions): Promise<ScenarioOutcome> {
     const load = loadavg()[0]!.toFixed(1);
     const notes = [
       `event-loop delay during the writes: max ${stall.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms (load average ${load})`,
+      `longest slice of work ${slice.cpuMs.toFixed(1)} ms of CPU (${slice.wallMs.toFixed(1)} ms wall)`,
       `read at start ${readMs.toFixed(0)} ms, restore ${restoreMs.toFixed(0)} ms`,
     ];
     const rows: Row[] = [
@@ -128,7 +151,7 @@ export async function stateFile(o: BenchOptions): Promise<ScenarioOutcome> {
     process.stderr.write(`bench: scenario 6: write ${writeMs?.toFixed(0)} ms, ${bytes} bytes; ${notes.join('; ')}\n`);
     const stallsMs = writes.map((w) => w.stallMs);
     const writesMs = writes.map((w) => w.ms);
-    const extra = { stateFile: { targets: size, bytes, writesMs, stallsMs, readMs, restoreMs, load } };
+    const extra = { stateFile: { targets: size, bytes, writesMs, stallsMs, slice, readMs, restoreMs, load } };
     return { rows, extra, failures };
   } finally {
     rmSync(dir, { recursive: true, force: true });
