@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { Checker } from './check/checker.js';
@@ -247,7 +248,7 @@ export class Daemon {
     const writtenAt = new Date(saved.writtenAt).toISOString();
     const { targets, discovery } = counts;
     const httpSd = saved.httpSd.length;
-    const dir = this.#flags.storagePath;
+    const dir = resolve(this.#flags.storagePath);
     this.#log.info({ dir, writtenAt, targets, discoveryHosts: discovery, httpSd }, 'restored saved state');
   }
 

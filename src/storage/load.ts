@@ -2,7 +2,7 @@
 // there is no file, and fresh with the file renamed aside (kept, for whoever wants to look)
 // when it is damaged or of another format version.
 import { readFile, rename } from 'node:fs/promises';
-import { join } from 'node:path';
+import { resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { decodeState } from './decode.js';
 import { STATE_FILE, type SavedState } from './format.js';
@@ -22,7 +22,8 @@ export async function loadState(
   log: Logger,
   now: () => number = Date.now,
 ): Promise<LoadedState | undefined> {
-  const file = join(dir, STATE_FILE);
+  // Absolute in logs: whoever reads them may not know the working directory.
+  const file = resolve(dir, STATE_FILE);
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -34,7 +35,7 @@ export async function loadState(
   }
   const decoded = decodeState(text);
   if (decoded.ok) return decoded.state;
-  const aside = join(dir, setAsideName(now()));
+  const aside = resolve(dir, setAsideName(now()));
   try {
     await rename(file, aside);
     log.warn({ file, setAside: aside, problem: decoded.problem }, 'saved state is unusable, set aside; starting fresh');

@@ -1,7 +1,7 @@
 // Saves the state while portwatch runs: soon after what is believed changes, and once more
 // at shutdown. Never on the probe path: checks only count their changes (a revision
 // number), and a timer here compares that count with the one last saved.
-import { join } from 'node:path';
+import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { writeAtomically } from './atomic-write.js';
@@ -39,7 +39,7 @@ export class StateWriter {
 
   constructor(opts: StateWriterOptions) {
     this.#opts = { tickMs: TICK_MS, retryMs: RETRY_MS, ...opts };
-    this.#file = join(opts.dir, STATE_FILE);
+    this.#file = resolve(opts.dir, STATE_FILE);
   }
 
   /** Begins saving: a first write at once, then one whenever the revision has moved. */
