@@ -75,11 +75,11 @@ export class StateWriter {
     const started = performance.now();
     const at = revision();
     let bytes = 0;
-    const pieces = encodeState(snapshot(Date.now()));
     const counted = function* (): Generator<string> {
-      for (const piece of pieces) yield ((bytes += Buffer.byteLength(piece)), piece);
+      for (const piece of encodeState(snapshot(Date.now()))) yield ((bytes += Buffer.byteLength(piece)), piece);
     };
     try {
+      // Whatever fails, the snapshot included, is a failed write: never a crash of the daemon.
       await writeAtomically(dir, STATE_FILE, counted());
     } catch (err) {
       this.#retryAt = Date.now() + this.#opts.retryMs;
