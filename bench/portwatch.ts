@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync } from 'node:fs';
 import http from 'node:http';
+import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
@@ -36,7 +38,10 @@ export class PortwatchProcess {
   port = 0;
 
   constructor(configFile: string, extraFlags: readonly string[] = []) {
-    this.#proc = spawn(process.execPath, [CLI, `--config.file=${configFile}`, `--web.listen-address=${PORTWATCH_HOST}:0`, ...extraFlags], {
+    // A state directory of its own beside the config (the bench's temporary directory): every run starts fresh.
+    const storage = `--storage.path=${mkdtempSync(join(dirname(configFile), 'state-'))}`;
+    const flags = [`--config.file=${configFile}`, `--web.listen-address=${PORTWATCH_HOST}:0`, storage, ...extraFlags];
+    this.#proc = spawn(process.execPath, [CLI, ...flags], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     children.add(this.#proc);

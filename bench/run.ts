@@ -4,7 +4,7 @@
  * network namespace of its own, where all the traffic stays; the outer process only
  * creates and deletes that namespace.
  *
- *   node dist-bench/run.js [--smoke] [--runs N] [--only 1,2,3,5]
+ *   node dist-bench/run.js [--smoke] [--runs N] [--only 1,2,3,5,6]
  *
  * --smoke: every scenario at a tiny size, once; writes no results; fails only when the
  * harness breaks or a verdict is wrong, never on a missed goal.
@@ -20,6 +20,7 @@ import { killChildren } from './proc.js';
 import { machine, machineLine, refreshReadme, table } from './report.js';
 import type { Row, ScenarioOutcome } from './result.js';
 import { breadthAndScrape, firewalled, fullRange, sameAsBlackbox, type BenchOptions } from './scenarios.js';
+import { stateFile } from './storage.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** The whole bench, cut off if it hangs. */
@@ -62,7 +63,7 @@ async function outer(argv: string[]): Promise<number> {
 async function inner(argv: string[]): Promise<number> {
   assertInsideBenchNamespace();
   const { values } = parseArgs({ args: argv, options: { smoke: { type: 'boolean' }, runs: { type: 'string' }, only: { type: 'string' } } });
-  const only = new Set((values.only ?? '1,2,3,4,5').split(',').map((s) => s.trim()));
+  const only = new Set((values.only ?? '1,2,3,4,5,6').split(',').map((s) => s.trim()));
   const tmp = mkdtempSync(join(tmpdir(), 'pwbench-'));
   const o: BenchOptions = { smoke: values.smoke === true, runs: values.runs === undefined ? undefined : Number(values.runs), tmp };
   const stop = (): void => {
@@ -78,6 +79,7 @@ async function inner(argv: string[]): Promise<number> {
   if (only.has('2')) scenarios.push(['2', firewalled]);
   if (only.has('3') || only.has('4')) scenarios.push(['3+4', breadthAndScrape]);
   if (only.has('5')) scenarios.push(['5', sameAsBlackbox]);
+  if (only.has('6')) scenarios.push(['6', stateFile]);
 
   const rows: Row[] = [];
   const extra: Record<string, unknown> = {};

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { Checker } from './check/checker.js';
@@ -23,7 +24,10 @@ import { recheck, type CheckFilter, type CheckOutcome } from './api/recheck.js';
 import { WebServing } from './web/serving.js';
 import { DiscoverySweeps } from './discover/sweeps.js';
 import { withDiscoveredHosts } from './sd/merge.js';
-import { ServiceDiscovery } from './sd/service-discovery.js';
+import { ServiceDiscovery, type SavedHttpSd, type SavedReads } from './sd/service-discovery.js';
+import { loadState, type LoadedState } from './storage/load.js';
+import { lastGoodReads, restoreInto, snapshotOf } from './storage/snapshot.js';
+import { StateWriter } from './storage/writer.js';
 
 /** Wires config, probing, scheduling, state, metrics and HTTP; owns reload and shutdown. */
 export class Daemon {
@@ -49,6 +53,12 @@ export class Daemon {
   #stopping = false;
   /** Address families this machine can route, found at start and at each reload (ip_family auto). */
   #routable: Routable = detectRoutable();
+  /** http_sd reads saved by the last run, offered to endpoints while start-up creates them. */
+  #savedReads: SavedReads | undefined;
+  /** Saves the state from the end of start-up on. */
+  #writer: StateWriter | undefined;
+  /** The http_sd reads as they were when stopping began: service discovery forgets them when it stops. */
+  #httpAtStop: SavedHttpSd[] | undefined;
 
   constructor(flags: DaemonFlags, log: Logger) {
     this.#flags = flags;
@@ -100,13 +110,19 @@ export class Daemon {
       onBackoff: () => this.#self.countBackoff(),
       onProbe: (state) => this.#self.countProbe(state),
     });
-    this.#sd = new ServiceDiscovery({ log, onChange: () => this.#discovered() });
+    this.#sd = new ServiceDiscovery({
+      log,
+      onChange: () => this.#discovered(),
+      saved: (monitor, url) => this.#savedReads?.(monitor, url),
+    });
     this.#self.bind({ sd: () => this.#sd.statuses(), store: this.#store, intervalsMs: () => this.#intervals, inFlight: () => this.#limiter.inFlight, socketLimit: () => this.#limiter.socketLimit });
   }
 
   /** Loads the config (a bad one is fatal here), starts serving and checking. */
   async start(): Promise<void> {
     const config = await loadConfigFile(this.#flags.configFile);
+    const saved = await loadState(this.#flags.storagePath, this.#log);
+    this.#savedReads = saved && lastGoodReads(saved);
     this.#web = await WebServing.load(this.#flags.webConfigFile, { limits: { maxConnections: this.#flags.webMaxConnections }, logger: this.#log });
     this.#http = await startHttpServer(this.#flags.listenAddress, {
       store: this.#store,
@@ -119,8 +135,10 @@ export class Daemon {
       checkNow: (filter) => this.checkNow(filter),
     });
     await this.#sd.set(config);
-    this.#apply(config);
+    this.#savedReads = undefined;
+    this.#apply(config, saved);
     this.#self.setConfigReload(true, Date.now());
+    this.#startWriter();
     this.#ready = true;
     this.#log.info(
       { version: VERSION, configFile: this.#flags.configFile, listen: this.#http.host.includes(':') ? `[${this.#http.host}]:${this.#http.port}` : `${this.#http.host}:${this.#http.port}`, scheme: this.#web.scheme, monitors: config.monitors.length, targets: this.#store.targets().size, concurrency: this.#concurrency, shard: this.#flags.shard },
@@ -155,10 +173,25 @@ export class Daemon {
     // Checks waiting for a probe slot end now; only attempts under way get the grace period.
     const stopping = new Error('portwatch is stopping');
     const sweepsStopped = this.#sweeps.stop(this.#flags.shutdownGraceMs, stopping);
+    this.#httpAtStop = this.#sd.savedHttp();
     this.#sd.stop();
     this.#limiter.close(stopping);
     await Promise.all([stopped, sweepsStopped]);
+    // After the last checks recorded their results; only a daemon that started (and restored) writes.
+    await this.#writer?.close();
     await this.#http?.close();
+  }
+
+  #startWriter(): void {
+    const sources = { store: this.#store, httpSd: () => this.#httpAtStop ?? this.#sd.savedHttp() };
+    this.#writer = new StateWriter({
+      dir: this.#flags.storagePath,
+      log: this.#log,
+      snapshot: (now) => snapshotOf(sources, now),
+      revision: () => this.#store.revision,
+      onWrite: (ok, at) => this.#self.setStorageWrite(ok, at),
+    });
+    this.#writer.start();
   }
 
   async #reloadNow(): Promise<void> {
@@ -186,26 +219,37 @@ export class Daemon {
     this.#log.info({ targets: this.#store.targets().size }, 'service discovery changed the targets');
   }
 
-  /** Runs `config` from now on (at start and at each good reload). */
-  #apply(config: Config): void {
+  /** Runs `config` from now on (at start, with the state saved by the last run, and at each good reload). */
+  #apply(config: Config, saved?: LoadedState): void {
     this.#config = config;
     this.#routable = detectRoutable();
     // Said once, since ip_family auto then leaves a family's addresses unchecked.
     if (!this.#routable.ipv4 || !this.#routable.ipv6) this.#log.info({ routable: this.#routable }, 'no route for an address family; ip_family auto checks only the others');
-    this.#applyTargets(config);
+    this.#applyTargets(config, saved);
   }
 
   /** Checks this shard's part of `config` and of the hosts service discovery found: every monitor, only the hosts of this shard. */
-  #applyTargets(config: Config): void {
+  #applyTargets(config: Config, saved?: LoadedState): void {
     const merged = withDiscoveredHosts(config, (monitor) => this.#sd.hostsOf(monitor));
     for (const [monitor, dropped] of merged.dropped) {
       this.#log.error({ monitor, dropped, maxTargets: MAX_TARGETS }, 'service discovery found more hosts than portwatch checks; the last ones are left out');
     }
     const mine = selectShard(merged.config, this.#flags.shard);
     this.#store.setTargets(mine.monitors);
+    if (saved) this.#restore(saved);
     this.#intervals = new Map(mine.monitors.map((m) => [m.name, m.intervalMs]));
     this.#scheduler.set(this.#store.targets());
     this.#sweeps.set(mine.monitors);
+  }
+
+  /** Before any check or sweep: the stored states are then the baselines of the first ones. */
+  #restore(saved: LoadedState): void {
+    const counts = restoreInto(this.#store, saved);
+    const writtenAt = new Date(saved.writtenAt).toISOString();
+    const { targets, discovery } = counts;
+    const httpSd = saved.httpSd.length;
+    const dir = resolve(this.#flags.storagePath);
+    this.#log.info({ dir, writtenAt, targets, discoveryHosts: discovery, httpSd }, 'restored saved state');
   }
 
   #runCheck(id: string): Promise<void> | undefined {

@@ -8,6 +8,8 @@ import { DEFAULT_CONFIG_FILE } from '../version.js';
 
 /** Not in the Prometheus exporters' default port allocations we could check (see README). */
 export const DEFAULT_LISTEN_ADDRESS = ':9798';
+/** Relative to the working directory, as Prometheus' and Alertmanager's data directories are. */
+export const DEFAULT_STORAGE_PATH = 'data/';
 
 export interface DaemonFlags {
   configFile: string;
@@ -23,6 +25,8 @@ export interface DaemonFlags {
   probeConcurrencyPerAddress: number;
   /** The part of the targets this process checks; { index: 0, count: 1 } when not sharded. */
   shard: Shard;
+  /** The directory of the state file kept across restarts. */
+  storagePath: string;
   shutdownGraceMs: number;
 }
 
@@ -44,6 +48,7 @@ flags:
   --shard.count=N                    split the hosts into N shards, one portwatch each (default 1)
   --shard.index=I                    the shard this process checks, 0 to N-1 (default: the
                                      StatefulSet pod ordinal at the end of the host name)
+  --storage.path=DIR                 where the state kept across restarts is written (default ${DEFAULT_STORAGE_PATH})
   --version                          print the version and exit
   --help                             print this and exit
 `;
@@ -89,6 +94,7 @@ export function parseDaemonArgs(argv: readonly string[], hostname: () => string 
         'probe.concurrency-per-address': { type: 'string' },
         'shard.count': { type: 'string' },
         'shard.index': { type: 'string' },
+        'storage.path': { type: 'string' },
         version: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -106,6 +112,8 @@ export function parseDaemonArgs(argv: readonly string[], hostname: () => string 
     hostname,
   );
   if ('problem' in choice) throw new UsageError(choice.problem);
+  const storagePath = values['storage.path'] ?? DEFAULT_STORAGE_PATH;
+  if (storagePath === '') throw new UsageError('--storage.path: give a directory (the default is data/)');
   return {
     kind: 'run',
     flags: {
@@ -118,6 +126,7 @@ export function parseDaemonArgs(argv: readonly string[], hostname: () => string 
       probeConcurrency: concurrency === undefined ? undefined : positiveInt('probe.concurrency', concurrency, 65_536),
       probeConcurrencyPerAddress: positiveInt('probe.concurrency-per-address', values['probe.concurrency-per-address'] ?? '64', 65_536),
       shard: choice.shard,
+      storagePath,
       shutdownGraceMs: 10_000,
     },
   };

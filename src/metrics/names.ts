@@ -100,6 +100,16 @@ export const CONFIG_LAST_RELOAD_SUCCESS_TIMESTAMP = {
   help: 'Unix time of the last successful configuration reload.',
 } as const satisfies MetricName;
 
+export const STORAGE_LAST_WRITE_SUCCESSFUL = {
+  name: 'portwatch_storage_last_write_successful',
+  help: 'Whether the last write of the state kept across restarts (--storage.path) succeeded.',
+} as const satisfies MetricName;
+
+export const STORAGE_LAST_WRITE_SUCCESS_TIMESTAMP = {
+  name: 'portwatch_storage_last_write_success_timestamp_seconds',
+  help: 'Unix time of the last successful write of the state kept across restarts; 0 before the first.',
+} as const satisfies MetricName;
+
 /** Labels of port_unexpected_open, in the order they are written (then the monitor's own labels). */
 export const UNEXPECTED_LABELS = ['monitor', 'host', 'ip', 'port'] as const;
 

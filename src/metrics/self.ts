@@ -22,6 +22,8 @@ import {
   SD_REFRESH_FAILURES,
   SHARDS,
   SHARD_INDEX,
+  STORAGE_LAST_WRITE_SUCCESS_TIMESTAMP,
+  STORAGE_LAST_WRITE_SUCCESSFUL,
   TARGETS,
 } from './names.js';
 import type { MonitorSourceStatus } from '../sd/service-discovery.js';
@@ -53,6 +55,8 @@ export class SelfMetrics {
   readonly #backoffs: Counter;
   readonly #reloadOk: Gauge;
   readonly #reloadAt: Gauge;
+  readonly #storageOk: Gauge;
+  readonly #storageAt: Gauge;
   #src: SelfMetricsSource | undefined;
 
   constructor(opts: { version: string; shard?: Shard }) {
@@ -152,6 +156,10 @@ export class SelfMetrics {
 
     this.#reloadOk = new Gauge({ ...CONFIG_LAST_RELOAD_SUCCESSFUL, registers });
     this.#reloadAt = new Gauge({ ...CONFIG_LAST_RELOAD_SUCCESS_TIMESTAMP, registers });
+    this.#storageOk = new Gauge({ ...STORAGE_LAST_WRITE_SUCCESSFUL, registers });
+    // Nothing has failed before the first write, which follows start-up at once.
+    this.#storageOk.set(1);
+    this.#storageAt = new Gauge({ ...STORAGE_LAST_WRITE_SUCCESS_TIMESTAMP, registers });
 
     collectDefaultMetrics({ register: this.registry });
     // Gauges named like counters, which promtool rejects; the per-type
@@ -177,5 +185,11 @@ export class SelfMetrics {
   setConfigReload(ok: boolean, atMs: number): void {
     this.#reloadOk.set(ok ? 1 : 0);
     if (ok) this.#reloadAt.set(atMs / 1000);
+  }
+
+  /** A failed write keeps the time of the last good one, as reloads do. */
+  setStorageWrite(ok: boolean, atMs: number): void {
+    this.#storageOk.set(ok ? 1 : 0);
+    if (ok) this.#storageAt.set(atMs / 1000);
   }
 }

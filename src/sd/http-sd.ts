@@ -11,6 +11,19 @@ import { parseTargetGroups, type DiscoveredHost } from './target-groups.js';
 export const MAX_BODY_BYTES = 64 * 1024 * 1024;
 const MAX_TIMEOUT_MS = 30_000;
 
+/** An endpoint's hosts of its last good read and when that was (epoch ms): what is kept across a restart. */
+export interface LastGoodRead {
+  readonly hosts: readonly DiscoveredHost[];
+  readonly atMs: number;
+}
+
+export interface HttpSdOptions {
+  log: Logger;
+  onChange: () => void;
+  /** The last good read saved by an earlier run, by URL without credentials: its hosts serve until a read succeeds. */
+  lastGood?: ((url: string) => LastGoodRead | undefined) | undefined;
+}
+
 export class HttpSd implements SdSource {
   /** The URL without user and password: fetch refuses those, and logs and metrics must not show them. */
   readonly #url: string;
@@ -29,7 +42,7 @@ export class HttpSd implements SdSource {
   #stopped = false;
   readonly refresh: () => Promise<void>;
 
-  constructor(config: HttpSdConfig, opts: { log: Logger; onChange: () => void }) {
+  constructor(config: HttpSdConfig, opts: HttpSdOptions) {
     const url = new URL(config.url);
     if (url.username !== '' || url.password !== '') {
       this.#authorization = `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')}`;
@@ -41,6 +54,21 @@ export class HttpSd implements SdSource {
     this.#log = opts.log;
     this.#onChange = opts.onChange;
     this.refresh = serialized(() => this.#fetch());
+    const saved = opts.lastGood?.(this.#url);
+    if (saved !== undefined) {
+      this.#hosts = saved.hosts;
+      this.#lastSuccessMs = saved.atMs;
+    }
+  }
+
+  /** The URL without credentials, as logs and metrics show it. */
+  get url(): string {
+    return this.#url;
+  }
+
+  /** The hosts of the last good read (this run's, or the one saved), or undefined when there was none. */
+  lastGood(): LastGoodRead | undefined {
+    return this.#lastSuccessMs === undefined ? undefined : { hosts: this.#hosts, atMs: this.#lastSuccessMs };
   }
 
   start(): void {

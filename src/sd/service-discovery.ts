@@ -3,7 +3,7 @@
 import type { Logger } from 'pino';
 import type { Config, FileSdConfig, HttpSdConfig } from '../config/types.js';
 import { FileSd } from './file-sd.js';
-import { HttpSd } from './http-sd.js';
+import { HttpSd, type LastGoodRead } from './http-sd.js';
 import type { SdSource, SourceStatus } from './source.js';
 import type { DiscoveredHost } from './target-groups.js';
 
@@ -19,6 +19,15 @@ export interface MonitorSourceStatus extends SourceStatus {
   readonly monitor: string;
 }
 
+/** An http_sd endpoint's last good read, by monitor and URL without credentials. */
+export interface SavedHttpSd extends LastGoodRead {
+  readonly monitor: string;
+  readonly url: string;
+}
+
+/** The saved last good read of an endpoint, by monitor and URL without credentials. */
+export type SavedReads = (monitor: string, url: string) => LastGoodRead | undefined;
+
 type Spec = { mechanism: 'file'; config: FileSdConfig } | { mechanism: 'http'; config: HttpSdConfig };
 
 export class ServiceDiscovery {
@@ -28,10 +37,13 @@ export class ServiceDiscovery {
   #monitors = new Map<string, Map<string, SdSource>>();
   #settle: NodeJS.Timeout | undefined;
   #quiet = false;
+  /** Reads saved by an earlier run, for endpoints created while it returns some (at start). */
+  readonly #saved: SavedReads | undefined;
 
-  constructor(opts: { log: Logger; onChange: () => void }) {
+  constructor(opts: { log: Logger; onChange: () => void; saved?: SavedReads }) {
     this.#log = opts.log;
     this.#onChange = opts.onChange;
+    this.#saved = opts.saved;
   }
 
   /**
@@ -87,6 +99,19 @@ export class ServiceDiscovery {
     return out;
   }
 
+  /** Every http_sd endpoint's last good read, for endpoints that had one. */
+  savedHttp(): SavedHttpSd[] {
+    const out: SavedHttpSd[] = [];
+    for (const [monitor, sources] of this.#monitors) {
+      for (const s of sources.values()) {
+        if (!(s instanceof HttpSd)) continue;
+        const read = s.lastGood();
+        if (read !== undefined) out.push({ monitor, url: s.url, ...read });
+      }
+    }
+    return out;
+  }
+
   stop(): void {
     clearTimeout(this.#settle);
     for (const sources of this.#monitors.values()) for (const s of sources.values()) s.stop();
@@ -95,7 +120,8 @@ export class ServiceDiscovery {
 
   #create(monitor: string, spec: Spec): SdSource {
     const opts = { log: this.#log.child({ monitor }), onChange: () => this.#changed() };
-    return spec.mechanism === 'file' ? new FileSd(spec.config, opts) : new HttpSd(spec.config, opts);
+    if (spec.mechanism === 'file') return new FileSd(spec.config, opts);
+    return new HttpSd(spec.config, { ...opts, lastGood: this.#saved && ((url) => this.#saved?.(monitor, url)) });
   }
 
   #changed(): void {

@@ -1,6 +1,7 @@
 // What discovery sweeps believe: per (monitor, host, address), the ports the last sweep
 // saw open and, of those, the ones seen open by two sweeps in a row: the unexpected ones.
 import type { MonitorConfig } from '../config/types.js';
+import type { RestoreCounts, SavedDiscovery } from './saved.js';
 import type { Labels } from './target-entry.js';
 
 /** One port found open by two sweeps in a row that nobody declared or allowed. */
@@ -41,6 +42,8 @@ interface MonitorFindings {
   labels: Labels;
   /** Hosts from service discovery whose labels differ from the monitor's. */
   hostLabels: ReadonlyMap<string, Labels> | undefined;
+  /** The monitor's hosts now: findings about others are not believed. */
+  configured: Set<string>;
   readonly hosts: Map<string, Map<string, AddressFindings>>;
   last: SweepSummary | undefined;
 }
@@ -58,6 +61,12 @@ export interface AddressSweep {
 
 export class DiscoveryState {
   readonly #monitors = new Map<string, MonitorFindings>();
+  #revision = 0;
+
+  /** Counts changes of what is believed, as PortStore.revision does. */
+  get revision(): number {
+    return this.#revision;
+  }
 
   /**
    * Make the monitors with discovery equal to the configured ones. Beliefs about ports a
@@ -71,16 +80,17 @@ export class DiscoveryState {
       wanted.add(m.name);
       const sweep = new Set(m.discover.ports);
       const labels = m.labels ?? {};
+      const hosts = new Set(m.hosts);
       let f = this.#monitors.get(m.name);
       if (f === undefined) {
-        f = { sweep, labels, hostLabels: m.hostLabels, hosts: new Map(), last: undefined };
+        f = { sweep, labels, hostLabels: m.hostLabels, configured: hosts, hosts: new Map(), last: undefined };
         this.#monitors.set(m.name, f);
         continue;
       }
       f.sweep = sweep;
       f.labels = labels;
       f.hostLabels = m.hostLabels;
-      const hosts = new Set(m.hosts);
+      f.configured = hosts;
       for (const host of [...f.hosts.keys()]) if (!hosts.has(host)) f.hosts.delete(host);
       for (const byIp of f.hosts.values()) {
         for (const a of byIp.values()) {
@@ -90,6 +100,7 @@ export class DiscoveryState {
       }
     }
     for (const name of [...this.#monitors.keys()]) if (!wanted.has(name)) this.#monitors.delete(name);
+    this.#revision++;
   }
 
   /**
@@ -129,7 +140,57 @@ export class DiscoveryState {
     }
     f.hosts.set(host, after);
     f.last = { at: endedAt, durationSeconds };
+    // Every sweep: what was seen open is believed too, and the next sweep judges by it.
+    this.#revision++;
     return changes;
+  }
+
+  /** What is believed, per monitor with discovery. */
+  saved(): SavedDiscovery[] {
+    return [...this.#monitors].map(([monitor, f]) => ({
+      monitor,
+      lastSweep: f.last,
+      hosts: [...f.hosts].map(([host, byIp]) => ({
+        host,
+        addresses: [...byIp].map(([ip, a]) => ({
+          ip,
+          seen: [...a.seen],
+          unexpected: [...a.unexpected].map(([port, since]) => ({ port, since })),
+        })),
+      })),
+    }));
+  }
+
+  /**
+   * Takes back what was believed about the hosts and ports configured now (as setMonitors
+   * keeps them); the rest is dropped. Call after setMonitors, before the first sweep.
+   */
+  restore(saved: Iterable<SavedDiscovery>): RestoreCounts {
+    const counts = { restored: 0, dropped: 0 };
+    for (const s of saved) {
+      const f = this.#monitors.get(s.monitor);
+      if (f === undefined) {
+        counts.dropped += s.hosts.length;
+        continue;
+      }
+      f.last ??= s.lastSweep;
+      for (const { host, addresses } of s.hosts) {
+        if (!f.configured.has(host) || f.hosts.has(host)) {
+          counts.dropped++;
+          continue;
+        }
+        const byIp = new Map<string, AddressFindings>();
+        for (const a of addresses) {
+          const seen = new Set(a.seen.filter((p) => f.sweep.has(p)));
+          const unexpected = new Map(a.unexpected.filter((u) => seen.has(u.port)).map((u) => [u.port, u.since]));
+          byIp.set(a.ip, { seen, unexpected });
+        }
+        f.hosts.set(host, byIp);
+        counts.restored++;
+      }
+    }
+    this.#revision++;
+    return counts;
   }
 
   /** Whether the last sweep that got an answer saw this port open on this address. */

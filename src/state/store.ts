@@ -2,6 +2,7 @@ import type { MonitorConfig } from '../config/types.js';
 import type { Expectation, PortState, ProbeResult } from '../types.js';
 import { isViolation } from '../types.js';
 import { DiscoveryState } from './discovery.js';
+import type { RestoreCounts, SavedTarget } from './saved.js';
 import { AddressRecord, settingsOf, TargetEntry, type Labels, type MonitorSettings, type PortRecord } from './target-entry.js';
 
 const NO_LABELS: Labels = Object.freeze({});
@@ -70,6 +71,7 @@ export class PortStore {
   readonly #targets = new Map<string, TargetEntry>();
   #monitors: string[] = [];
   #labels = new Map<string, Labels>();
+  #revision = 0;
 
   /**
    * Make the set of targets equal to the configured one. Targets that stay keep their
@@ -106,6 +108,56 @@ export class PortStore {
     this.#monitors = monitors.map((m) => m.name);
     this.#labels = newLabels;
     this.discovery.setMonitors(monitors);
+    this.#revision++;
+  }
+
+  /**
+   * Counts changes of what is believed (states, targets; not check times): whoever saves
+   * the state compares it with the count it last saved, instead of being called on every change.
+   */
+  get revision(): number {
+    return this.#revision + this.discovery.revision;
+  }
+
+  /**
+   * The believed state of every target that has one, made on demand: the caller may take
+   * them across turns of the event loop (the list of targets is copied at the first).
+   */
+  *saved(): Generator<SavedTarget, void, undefined> {
+    const entries = [...this.#targets.values()];
+    for (const t of entries) {
+      if (t.size === 0) continue;
+      const addresses = [];
+      for (const r of t.values()) {
+        const { ip, state, reason, changedAt, checkedAt, durationSeconds } = r;
+        addresses.push({ ip, state, reason, changedAt, checkedAt, durationSeconds });
+      }
+      yield { monitor: t.monitor, host: t.host, port: t.port, expected: t.expected, labels: t.labels, addresses };
+    }
+  }
+
+  /**
+   * Takes back saved states of targets configured now with the same expectation and
+   * labels (as setTargets keeps a target); the others are dropped. An address the target
+   * already holds is left as it is. Call after setTargets, before the first check.
+   */
+  restore(saved: Iterable<SavedTarget>): RestoreCounts {
+    const counts = { restored: 0, dropped: 0 };
+    for (const s of saved) {
+      const target = this.#targets.get(targetId(s.monitor, s.host, s.port));
+      if (!target || target.expected !== s.expected || !sameLabels(target.labels, s.labels)) {
+        counts.dropped++;
+        continue;
+      }
+      for (const a of s.addresses) {
+        if (target.get(a.ip)) continue;
+        const record = new AddressRecord(target, a.ip, a.state, a.reason, a.changedAt, a.checkedAt, a.durationSeconds);
+        target.set(a.ip, record);
+      }
+      counts.restored++;
+    }
+    this.#revision++;
+    return counts;
   }
 
   /** Every configured target by id: those kept by reloads first, in the order they came, then the new ones. */
@@ -162,10 +214,11 @@ export class PortStore {
     if (seen === undefined) {
       const only = results[0]!.ip;
       // It holds `only` now; anything more is an address gone.
-      if (target.size > 1) for (const ip of [...target.keys()]) if (ip !== only) target.delete(ip);
+      if (target.size > 1) for (const ip of [...target.keys()]) if (ip !== only && target.delete(ip)) this.#revision++;
     } else {
-      for (const ip of [...target.keys()]) if (!seen.has(ip)) target.delete(ip);
+      for (const ip of [...target.keys()]) if (!seen.has(ip) && target.delete(ip)) this.#revision++;
     }
+    if (changes.length > 0) this.#revision++;
     return changes;
   }
 

@@ -25,7 +25,18 @@ const testFiles = readdirSync(RULE_TESTS_DIR)
   .filter((f) => f.endsWith('.yml'))
   .map((f) => join(RULE_TESTS_DIR, f));
 
-const ALERTS = ['PortExposed', 'PortUnexpectedlyOpen', 'PortUnreachable', 'PortProbeFailing', 'PortwatchStale', 'PortwatchDown', 'PortwatchConfigReloadFailed', 'PortwatchShardMissing', 'PortwatchServiceDiscoveryFailing'];
+const ALERTS = [
+  'PortExposed',
+  'PortUnexpectedlyOpen',
+  'PortUnreachable',
+  'PortProbeFailing',
+  'PortwatchStale',
+  'PortwatchDown',
+  'PortwatchConfigReloadFailed',
+  'PortwatchShardMissing',
+  'PortwatchServiceDiscoveryFailing',
+  'PortwatchStorageFailing',
+];
 const NAMED_LABELS = ['monitor', 'host', 'ip', 'port'];
 
 /** Prometheus durations as used in rule files and tests (1h30m, 5m, 90s) in seconds. */

@@ -1,5 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
@@ -22,9 +25,25 @@ export interface RunningDaemon {
   stop(): Promise<number | null>;
 }
 
-/** Starts the built daemon on a random loopback port and waits for its start-up line. */
-export async function startDaemon(args: string[]): Promise<RunningDaemon> {
-  const proc = spawn(process.execPath, [CLI, '--web.listen-address=127.0.0.1:0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * `args` with a --storage.path of its own (removed when the daemon exits) unless they give
+ * one: daemons of tests running at once must not share, nor write into the checkout's data/.
+ */
+export function withOwnStorage(args: readonly string[]): { args: string[]; remove: () => void } {
+  if (args.some((a) => a.startsWith('--storage.path'))) return { args: [...args], remove: () => undefined };
+  const dir = mkdtempSync(join(tmpdir(), 'pwstate-'));
+  return { args: [...args, `--storage.path=${dir}`], remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * Starts the built daemon on a random loopback port and waits for its start-up line; `as`
+ * runs it as another user (root only).
+ */
+export async function startDaemon(args: string[], as?: { uid: number; gid: number }): Promise<RunningDaemon> {
+  const storage = withOwnStorage(args);
+  const argv = [CLI, '--web.listen-address=127.0.0.1:0', ...storage.args];
+  const proc = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'], ...as });
+  proc.once('exit', storage.remove);
   const logs: LogLine[] = [];
   const waiters = new Set<{ match: (l: LogLine) => boolean; resolve: (l: LogLine) => void }>();
   let stderr = '';

@@ -64,6 +64,18 @@ describe('SelfMetrics', () => {
     expect(text).toContain('portwatch_config_last_reload_success_timestamp_seconds 1700000000\n');
   });
 
+  it('says whether the state was last saved, keeping the time of the last good write when one fails', async () => {
+    const { self } = bound();
+    let text = await self.registry.metrics();
+    expect(text).toContain('portwatch_storage_last_write_successful 1\n');
+    expect(text).toContain('portwatch_storage_last_write_success_timestamp_seconds 0\n');
+    self.setStorageWrite(true, 1_700_000_000_000);
+    self.setStorageWrite(false, 1_700_000_005_000);
+    text = await self.registry.metrics();
+    expect(text).toContain('portwatch_storage_last_write_successful 0\n');
+    expect(text).toContain('portwatch_storage_last_write_success_timestamp_seconds 1700000000\n');
+  });
+
   it('leaves the global registry alone, so several instances can coexist', async () => {
     bound();
     bound();

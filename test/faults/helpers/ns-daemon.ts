@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { CLI, type LogLine } from '../../helpers/daemon.js';
+import { CLI, withOwnStorage, type LogLine } from '../../helpers/daemon.js';
 import { parseExposition, type Sample } from '../../helpers/scrape.js';
 
 // The built daemon run inside a test namespace with `ip netns exec` (which execs, so the
@@ -61,7 +61,9 @@ export function writeConfig(yaml: string): { file: string; remove: () => void } 
 export async function startNsDaemon(ns: string, args: string[], prefix: string[] = []): Promise<NsDaemon> {
   // PORTWATCH_CLI: for the soak script, which runs compiled from elsewhere.
   const cli = process.env['PORTWATCH_CLI'] ?? CLI;
-  const proc = spawnIn(ns, [...prefix, process.execPath, cli, '--web.listen-address=127.0.0.1:0', ...args]);
+  const storage = withOwnStorage(args);
+  const proc = spawnIn(ns, [...prefix, process.execPath, cli, '--web.listen-address=127.0.0.1:0', ...storage.args]);
+  proc.once('exit', storage.remove);
   const logs: LogLine[] = [];
   const waiters = new Set<{ match: (l: LogLine) => boolean; resolve: (l: LogLine) => void }>();
   let stderr = '';
