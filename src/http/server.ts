@@ -14,6 +14,7 @@ import { parseListenAddress } from './listen-address.js';
 import { registerCheckRoute } from '../api/check-route.js';
 import type { CheckFilter, CheckOutcome } from '../api/recheck.js';
 import { WebServing } from '../web/serving.js';
+import { crossOriginRefusal } from '../web/cross-origin.js';
 
 export interface HttpDeps {
   store: PortStore;
@@ -60,7 +61,7 @@ export async function startHttpServer(listenAddress: string, deps: HttpDeps): Pr
     loggerInstance: deps.logger,
     logController: new QuietLogController(),
     // Only /-/reload and /api/v1/check take a body.
-    bodyLimit: 1024,
+    bodyLimit: web.limits.maxBodyBytes,
     // TLS and the limits against slow or greedy clients: src/web/limits.ts.
     serverFactory: web.serverFactory,
     // Shutdown must be bounded: a client that keeps a connection open (or never reads its
@@ -68,6 +69,12 @@ export async function startHttpServer(listenAddress: string, deps: HttpDeps): Pr
     forceCloseConnections: true,
   });
   web.install(app);
+  app.addHook('onRequest', async (request, reply) => {
+    const h = request.headers;
+    const refusal = crossOriginRefusal({ method: request.method, host: h.host, origin: h.origin, secFetchSite: one(h['sec-fetch-site']) });
+    if (refusal === undefined) return undefined;
+    return reply.code(403).type(TEXT).send(refusal);
+  });
 
   // `curl -X POST -d ...` sends a form content type; accept any body and ignore it
   // rather than answer 415.
@@ -133,6 +140,10 @@ export async function startHttpServer(listenAddress: string, deps: HttpDeps): Pr
     host: bound.address,
     close: () => app.close(),
   };
+}
+
+function one(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
 }
 
 /** ":PORT" means dual-stack "::", falling back to IPv4 only on hosts without IPv6. */

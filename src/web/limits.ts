@@ -1,5 +1,5 @@
-// Limits of the HTTP server against slow, stalled or greedy clients. A scrape is one small
-// request every few seconds from a handful of Prometheus servers; nothing legitimate
+// Limits of the HTTP server against slow, stalled, silent or greedy clients. A scrape is one
+// small request every few seconds from a handful of Prometheus servers; nothing legitimate
 // comes near them.
 
 export interface HttpLimits {
@@ -13,8 +13,16 @@ export interface HttpLimits {
   keepAliveTimeoutMs: number;
   /** A socket with no traffic at all is dropped after this (a large scrape in progress is not idle). */
   idleTimeoutMs: number;
-  /** Connections open at once; more are closed as they arrive (--web.max-connections). */
+  /** A TLS handshake must be over within this (Node's own default is two minutes). */
+  tlsHandshakeTimeoutMs: number;
+  /** Connections that carried an authorized request, kept open at once (--web.max-connections). */
   maxConnections: number;
+  /** Connections not yet trusted (handshaking, silent, unauthenticated, probes), kept open at once. */
+  maxUntrustedConnections: number;
+  /** An untrusted connection with no request under way is closed after this. */
+  untrustedIdleTimeoutMs: number;
+  /** Bytes of a request body read at most; a request whose body is longer or unread gets its answer and its connection closed. */
+  maxBodyBytes: number;
 }
 
 export const DEFAULT_MAX_CONNECTIONS = 512;
@@ -25,5 +33,9 @@ export const DEFAULT_HTTP_LIMITS: HttpLimits = {
   requestTimeoutMs: 10_000,
   keepAliveTimeoutMs: 30_000,
   idleTimeoutMs: 60_000,
+  tlsHandshakeTimeoutMs: 5_000,
   maxConnections: DEFAULT_MAX_CONNECTIONS,
+  maxUntrustedConnections: 256,
+  untrustedIdleTimeoutMs: 10_000,
+  maxBodyBytes: 1024,
 };

@@ -42,10 +42,10 @@ describe('bcrypt over bytes', () => {
     expect(bcryptMatches(initial, bytes(`${password}x`), hash)).toBe(password.length >= 72);
   });
 
-  it('agrees with bcryptjs on UTF-8 passwords, for every revision it writes', () => {
+  it('agrees with bcryptjs on UTF-8 passwords, as $2a$, $2b$ and $2y$ (hashed alike)', () => {
     fc.assert(
-      fc.property(fc.string({ unit: 'grapheme', maxLength: 30 }), fc.constantFrom<'a' | 'b'>('a', 'b'), (password, minor) => {
-        const hash = bcryptjs.hashSync(password, bcryptjs.genSaltSync(4, minor));
+      fc.property(fc.string({ unit: 'grapheme', maxLength: 30 }), fc.constantFrom('a', 'b', 'y'), (password, minor) => {
+        const hash = bcryptjs.hashSync(password, 4).replace(/^\$2b\$/, `$2${minor}$`);
         expect(bcryptMatches(initial, Buffer.from(password, 'utf8'), hash)).toBe(true);
         expect(bcryptMatches(initial, Buffer.from(`${password}.`, 'utf8'), hash)).toBe(Buffer.byteLength(password) >= 72);
       }),
