@@ -131,7 +131,10 @@ export async function startHttpServer(listenAddress: string, deps: HttpDeps): Pr
 
   if (deps.checkNow) registerCheckRoute(app, { checkNow: deps.checkNow });
 
-  await listen(app, addr.host, addr.port, addr.allInterfaces);
+  // A queue as long as the untrusted room: connections that arrive while the server is busy wait
+  // in it rather than have their SYNs dropped (and resent only a second later).
+  const backlog = Math.max(511, web.limits.maxUntrustedConnections);
+  await listen(app, { host: addr.host, port: addr.port, backlog }, addr.allInterfaces);
   const bound = app.server.address();
   if (bound === null || typeof bound === 'string') throw new Error(`listening on ${listenAddress} gave no TCP address`);
 
@@ -147,12 +150,12 @@ function one(value: string | string[] | undefined): string | undefined {
 }
 
 /** ":PORT" means dual-stack "::", falling back to IPv4 only on hosts without IPv6. */
-async function listen(app: ReturnType<typeof fastify>, host: string, port: number, allInterfaces: boolean): Promise<void> {
+async function listen(app: ReturnType<typeof fastify>, at: { host: string; port: number; backlog: number }, allInterfaces: boolean): Promise<void> {
   try {
-    await app.listen({ host, port });
+    await app.listen(at);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (!allInterfaces || (code !== 'EAFNOSUPPORT' && code !== 'EADDRNOTAVAIL')) throw err;
-    await app.listen({ host: '0.0.0.0', port });
+    await app.listen({ ...at, host: '0.0.0.0' });
   }
 }

@@ -30,6 +30,7 @@ export class BasicAuth {
     this.#users = [...users].map(([name, hash]) => ({ name: Buffer.from(name, 'utf8'), hash }));
     this.#cache = opts.cache ?? new CredentialCache();
     this.#maxQueued = opts.maxQueued ?? 64;
+    if (this.#users.length > 0) bcryptWorker.warm();
   }
 
   get enabled(): boolean {

@@ -13,11 +13,10 @@ ${Object.values(bcrypt)
   .map(String)
   .join('\n')}
 const { parentPort } = require('node:worker_threads');
-let initial;
+const initial = piFractionWords(${bcrypt.BCRYPT_STATE_WORDS});
 parentPort.on('message', ({ id, password, hash }) => {
   let ok = false;
   try {
-    initial ??= piFractionWords(${bcrypt.BCRYPT_STATE_WORDS});
     ok = bcryptMatches(initial, password, hash);
   } catch {
     ok = false;
@@ -30,6 +29,11 @@ export class BcryptWorker {
   #worker: Worker | undefined;
   #nextId = 0;
   readonly #pending = new Map<number, (ok: boolean) => void>();
+
+  /** Starts the thread (and its start-up work) now, so that the first request with credentials does not wait for it. */
+  warm(): void {
+    this.#start();
+  }
 
   /** Whether the bytes of `password` match the bcrypt `hash`; false for a malformed hash or a failed worker. */
   compare(password: Uint8Array, hash: string): Promise<boolean> {

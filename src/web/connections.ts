@@ -16,14 +16,24 @@ export interface ConnectionLimits {
   maxUntrusted: number;
   /** An untrusted connection with no request under way is closed after this. */
   untrustedIdleMs: number;
+  /**
+   * A new connection must have begun its first request (its TLS handshake done) within this;
+   * each gets a deadline between 60% and 100% of it, so that a flood opened at once is not
+   * closed at once, to come back at once.
+   */
+  firstRequestMs: number;
 }
 
 interface Connection {
   readonly socket: Socket;
   /** Requests under way on it: a busy connection is never the one pushed out. */
   busy: number;
-  idleSince: number;
+  /** When it is closed if still untrusted and idle. */
+  deadline: number;
 }
+
+/** How often idle untrusted connections are looked for: often, so that closing them is spread out too. */
+const SWEEP_MS = 250;
 
 /** Evictions are logged at most this often, with their count: a flood must not flood the log. */
 const LOG_EVERY_MS = 60_000;
@@ -51,7 +61,7 @@ export class ConnectionAccounting {
   attach(server: Server): void {
     server.on('connection', (socket: Socket) => this.#admit(socket));
     server.on('request', (req: IncomingMessage, res: ServerResponse) => this.#track(req, res));
-    const sweeper = setInterval(() => this.#closeIdleUntrusted(Date.now()), Math.min(1_000, this.#limits.untrustedIdleMs));
+    const sweeper = setInterval(() => this.#closeIdleUntrusted(Date.now()), SWEEP_MS);
     sweeper.unref();
     server.once('close', () => clearInterval(sweeper));
   }
@@ -78,7 +88,7 @@ export class ConnectionAccounting {
       }
       this.#count('untrusted');
     }
-    const conn: Connection = { socket, busy: 0, idleSince: Date.now() };
+    const conn: Connection = { socket, busy: 0, deadline: Date.now() + this.#limits.firstRequestMs * (0.6 + 0.4 * Math.random()) };
     this.#untrusted.set(key, conn);
     socket.once('close', () => {
       if (this.#untrusted.get(key) === conn) this.#untrusted.delete(key);
@@ -99,7 +109,7 @@ export class ConnectionAccounting {
     conn.busy += 1;
     res.once('close', () => {
       conn.busy -= 1;
-      conn.idleSince = Date.now();
+      conn.deadline = Date.now() + this.#limits.untrustedIdleMs;
     });
   }
 
@@ -116,7 +126,7 @@ export class ConnectionAccounting {
 
   #closeIdleUntrusted(now: number): void {
     for (const [key, conn] of this.#untrusted) {
-      if (conn.busy > 0 || now - conn.idleSince < this.#limits.untrustedIdleMs) continue;
+      if (conn.busy > 0 || now < conn.deadline) continue;
       this.#untrusted.delete(key);
       conn.socket.destroy();
     }

@@ -1,0 +1,131 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { createInterface } from 'node:readline';
+
+// Clients for the abuse tier: a timed request as a scraper or a probe makes it (a new
+// connection each time, as kubelet's probes and a first scrape do), and attackers run as
+// child processes with their own open-files limit.
+
+export interface Timed {
+  status: number;
+  ms: number;
+  body: string;
+  headers: IncomingHttpHeaders;
+  error?: string;
+}
+
+export interface TimedOptions {
+  ca?: string;
+  authorization?: string;
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string;
+  timeoutMs?: number;
+}
+
+/** One request on a new connection; never throws: a failure is status 0 with its error. */
+export function timedRequest(url: string, opts: TimedOptions = {}): Promise<Timed> {
+  const started = performance.now();
+  const headers = { ...opts.headers, ...(opts.authorization === undefined ? {} : { authorization: opts.authorization }) };
+  const send = url.startsWith('https:') ? httpsRequest : httpRequest;
+  return new Promise((resolve) => {
+    const done = (r: Omit<Timed, 'ms'>) => resolve({ ...r, ms: performance.now() - started });
+    const req = send(url, { method: opts.method ?? 'GET', headers, agent: false, ...(opts.ca ? { ca: opts.ca } : {}) }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (body += d));
+      res.on('end', () => done({ status: res.statusCode ?? 0, body, headers: res.headers }));
+      res.on('error', (err) => done({ status: 0, body, headers: {}, error: String(err) }));
+    });
+    req.setTimeout(opts.timeoutMs ?? 5_000, () => req.destroy(new Error('timed out')));
+    req.on('error', (err) => done({ status: 0, body: '', headers: {}, error: String(err) }));
+    req.end(opts.body);
+  });
+}
+
+export interface Attacker {
+  readonly proc: ChildProcess;
+  /** The last status line the attacker printed (JSON). */
+  last(): Record<string, number>;
+  /** Resolves with the first status that satisfies `ok`, or rejects after timeoutMs. */
+  until(ok: (s: Record<string, number>) => boolean, timeoutMs: number): Promise<Record<string, number>>;
+  stop(): Promise<Record<string, number>>;
+}
+
+/** Runs `script` (CommonJS, argv after it: `args`) with `nofile` descriptors; it prints JSON status lines. */
+export function startAttacker(script: string, args: string[], nofile = 8192): Attacker {
+  const proc = spawn('prlimit', [`--nofile=${nofile}:${nofile}`, process.execPath, '-e', script, '--', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let last: Record<string, number> = {};
+  const waiters = new Set<() => void>();
+  let stderr = '';
+  proc.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  createInterface({ input: proc.stdout! }).on('line', (line) => {
+    try {
+      last = JSON.parse(line) as Record<string, number>;
+    } catch {
+      return;
+    }
+    for (const w of waiters) w();
+  });
+  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+  return {
+    proc,
+    last: () => last,
+    until(ok, timeoutMs) {
+      if (ok(last)) return Promise.resolve(last);
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          if (!ok(last)) return;
+          waiters.delete(check);
+          clearTimeout(timer);
+          resolve(last);
+        };
+        const timer = setTimeout(() => (waiters.delete(check), reject(new Error(`attacker: no such status in ${timeoutMs} ms; last ${JSON.stringify(last)}; ${stderr}`))), timeoutMs);
+        waiters.add(check);
+      });
+    },
+    async stop() {
+      proc.stdin?.end();
+      const timer = setTimeout(() => proc.kill('SIGKILL'), 5_000);
+      await exited;
+      clearTimeout(timer);
+      return last;
+    },
+  };
+}
+
+/**
+ * Keeps argv[1] connections open to 127.0.0.1:argv[0] that never send a byte, opening a new one
+ * whenever the server closes one, for at most argv[2] ms or until stdin ends. Prints
+ * {open, connected, opened, closedByServer} every 250 ms and at the end.
+ */
+export const SILENT_FLOOD = `
+const net = require('node:net');
+const [port, count, maxMs] = process.argv.slice(1).map(Number);
+let connected = 0, opened = 0, closedByServer = 0, stopping = false;
+const sockets = new Set();
+function one() {
+  if (stopping || opened >= 500000) return;
+  const s = net.connect({ host: '127.0.0.1', port });
+  opened++;
+  sockets.add(s);
+  let up = false;
+  s.on('connect', () => ((up = true), connected++));
+  s.on('error', () => {});
+  s.on('close', () => {
+    sockets.delete(s);
+    if (up) connected--;
+    if (stopping) return;
+    closedByServer++;
+    setImmediate(one);
+  });
+}
+for (let i = 0; i < count; i++) one();
+const report = () => console.log(JSON.stringify({ open: sockets.size, connected, opened, closedByServer }));
+const timer = setInterval(report, 250);
+const stop = () => { stopping = true; clearInterval(timer); report(); for (const s of sockets) s.destroy(); process.exit(0); };
+setTimeout(stop, maxMs);
+process.stdin.on('end', stop);
+process.stdin.resume();
+`;
