@@ -19,7 +19,7 @@ export interface HttpLimits {
    * A new connection must be through its TLS handshake and into its first request within this
    * (each within 60-100% of it, see connections.ts); Node's own handshake default is two minutes.
    */
-  tlsHandshakeTimeoutMs: number;
+  firstRequestTimeoutMs: number;
   /** Connections that carried an authorized request, kept open at once (--web.max-connections). */
   maxConnections: number;
   /** Connections not yet trusted (handshaking, silent, unauthenticated, probes), kept open at once. */
@@ -56,7 +56,7 @@ export const DEFAULT_HTTP_LIMITS: HttpLimits = {
   requestTimeoutMs: 10_000,
   keepAliveTimeoutMs: 30_000,
   idleTimeoutMs: 60_000,
-  tlsHandshakeTimeoutMs: 5_000,
+  firstRequestTimeoutMs: 5_000,
   maxConnections: DEFAULT_MAX_CONNECTIONS,
   maxUntrustedConnections: untrustedForFdLimit(openFilesLimit()),
   untrustedIdleTimeoutMs: 10_000,

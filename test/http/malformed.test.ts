@@ -100,8 +100,8 @@ describe('malformed requests', () => {
     await healthy(base);
   });
 
-  it('an untrusted connection that says nothing is closed after untrustedIdleTimeoutMs', async () => {
-    const web = new WebServing(undefined, { limits: { untrustedIdleTimeoutMs: 300 } });
+  it('a connection that says nothing is closed after firstRequestTimeoutMs', async () => {
+    const web = new WebServing(undefined, { limits: { firstRequestTimeoutMs: 500 } });
     const { server } = await serve({ web });
     const started = Date.now();
     const { closed } = await raw(server.port, '', 5_000);

@@ -53,9 +53,14 @@ export interface Attacker {
   stop(): Promise<Record<string, number>>;
 }
 
-/** Runs `script` (CommonJS, argv after it: `args`) with `nofile` descriptors; it prints JSON status lines. */
+/**
+ * Runs `script` (CommonJS, argv after it: `args`) with `nofile` descriptors; it prints JSON
+ * status lines. At the lowest CPU priority: a real attacker's CPU is not the server's, and
+ * here both share the test machine's cores.
+ */
 export function startAttacker(script: string, args: string[], nofile = 8192): Attacker {
-  const proc = spawn('prlimit', [`--nofile=${nofile}:${nofile}`, process.execPath, '-e', script, '--', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const argv = ['-n', '19', 'prlimit', `--nofile=${nofile}:${nofile}`, process.execPath, '-e', script, '--', ...args];
+  const proc = spawn('nice', argv, { stdio: ['pipe', 'pipe', 'pipe'] });
   let last: Record<string, number> = {};
   const waiters = new Set<() => void>();
   let stderr = '';
@@ -125,6 +130,38 @@ for (let i = 0; i < count; i++) one();
 const report = () => console.log(JSON.stringify({ open: sockets.size, connected, opened, closedByServer }));
 const timer = setInterval(report, 250);
 const stop = () => { stopping = true; clearInterval(timer); report(); for (const s of sockets) s.destroy(); process.exit(0); };
+setTimeout(stop, maxMs);
+process.stdin.on('end', stop);
+process.stdin.resume();
+`;
+
+/**
+ * GET /metrics over HTTPS at 127.0.0.1:argv[0] as user argv[1] with a new wrong password each
+ * time, argv[2] requests under way at once, until argv[3] of them were answered 401 (compared
+ * and refused) or argv[4] ms passed. Prints {sent, refused, busy, other} every 250 ms and at the end.
+ */
+export const WRONG_PASSWORD_FLOOD = `
+const https = require('node:https');
+const [port, user, concurrency, wanted, maxMs] = process.argv.slice(1).map((v, i) => (i === 1 ? v : Number(v)));
+const agent = new https.Agent({ keepAlive: true, maxSockets: concurrency, rejectUnauthorized: false });
+let sent = 0, refused = 0, busy = 0, other = 0, done = false;
+function one() {
+  if (done) return;
+  const auth = 'Basic ' + Buffer.from(user + ':wrong-' + sent++).toString('base64');
+  const req = https.get({ host: '127.0.0.1', port, path: '/metrics', agent, headers: { authorization: auth } }, (res) => {
+    res.resume();
+    res.on('end', () => {
+      if (res.statusCode === 401) refused++; else if (res.statusCode === 429) busy++; else other++;
+      if (refused >= wanted) return stop();
+      one();
+    });
+  });
+  req.on('error', () => { other++; setTimeout(one, 10); });
+}
+const report = () => console.log(JSON.stringify({ sent, refused, busy, other }));
+const timer = setInterval(report, 250);
+function stop() { if (done) return; done = true; clearInterval(timer); report(); agent.destroy(); process.exit(0); }
+for (let i = 0; i < concurrency; i++) one();
 setTimeout(stop, maxMs);
 process.stdin.on('end', stop);
 process.stdin.resume();
