@@ -166,3 +166,39 @@ setTimeout(stop, maxMs);
 process.stdin.on('end', stop);
 process.stdin.resume();
 `;
+
+/**
+ * Sends argv[1] (method) argv[2] (path) to 127.0.0.1:argv[0] with a 100 MB body (argv[3]:
+ * "length" for a Content-Length, "chunked" for chunks), headers from argv[4] (JSON), on argv[5]
+ * connections at once, writing as fast as the socket takes it. Prints, per connection,
+ * {status, written, ms, closed}: the bytes handed to the socket (at most one 64 KiB piece more
+ * than the kernel took) before the server closed the connection, and the answer's status.
+ */
+export const BODY_FLOOD = `
+const net = require('node:net');
+const [port, method, path, mode, headersJson, streams] = process.argv.slice(1);
+const TOTAL = 100 * 1000 * 1000;
+const chunk = Buffer.alloc(64 * 1024, 0x61);
+const frame = mode === 'chunked' ? Buffer.concat([Buffer.from(chunk.length.toString(16) + '\\r\\n'), chunk, Buffer.from('\\r\\n')]) : chunk;
+const extra = Object.entries(JSON.parse(headersJson)).map(([k, v]) => k + ': ' + v + '\\r\\n').join('');
+const length = mode === 'chunked' ? 'Transfer-Encoding: chunked\\r\\n' : 'Content-Length: ' + TOTAL + '\\r\\n';
+const head = method + ' ' + path + ' HTTP/1.1\\r\\nHost: 127.0.0.1:' + port + '\\r\\n' + length + extra + '\\r\\n';
+function one() {
+  return new Promise((resolve) => {
+    const started = Date.now();
+    const s = net.connect({ host: '127.0.0.1', port: Number(port) });
+    let written = 0, answer = '', ended = false;
+    const finish = (closed) => { if (ended) return; ended = true; s.destroy(); resolve({ status: Number((/^HTTP\\/1\\.1 (\\d{3})/.exec(answer) || [])[1] || 0), written, ms: Date.now() - started, closed }); };
+    s.on('data', (d) => (answer += d.toString('latin1')));
+    s.on('error', () => {});
+    s.on('close', () => finish(true));
+    setTimeout(() => finish(false), 15000);
+    s.on('connect', () => {
+      s.write(head);
+      const pump = () => { while (!ended && written < TOTAL) { written += frame.length; if (!s.write(frame)) { s.once('drain', pump); return; } } };
+      pump();
+    });
+  });
+}
+Promise.all(Array.from({ length: Number(streams) }, one)).then((r) => console.log(JSON.stringify(r)));
+`;
