@@ -33,7 +33,10 @@ export function loadGentlyIfFewFiles(): void {
 export function tooFewFiles(): string | undefined {
   const limit = openFilesLimit();
   if (limit === undefined || limit >= MIN_OPEN_FILES) return undefined;
-  return `portwatch: the open-files limit is ${limit}, too low to start: raise it to at least ${MIN_OPEN_FILES} (ulimit -n; 1024 or more for real use)\n`;
+  return (
+    `portwatch: the open-files limit is ${limit}, too low to start: ` +
+    `raise it to at least ${MIN_OPEN_FILES} (ulimit -n; 1024 or more for real use)\n`
+  );
 }
 
 /** Whether `err` is the process (or the system) running out of file descriptors. */

@@ -12,7 +12,7 @@ const SIGHUP_FROM_NOW: Hangups = {
   release: () => undefined,
 };
 
-/** Runs until SIGTERM or SIGINT; resolves with the exit code. SIGHUPs that came during start-up reload once it is done. */
+/** Runs until SIGTERM or SIGINT; resolves with the exit code. A SIGHUP during start-up reloads once started. */
 export async function runDaemon(argv: string[], hangups: Hangups = SIGHUP_FROM_NOW): Promise<number> {
   let args;
   try {
@@ -37,7 +37,11 @@ export async function runDaemon(argv: string[], hangups: Hangups = SIGHUP_FROM_N
   } catch (err) {
     // A bad config at start-up is fatal and is said plainly, not as a stack.
     if (err instanceof ConfigError) log.error({ configFile: args.flags.configFile, problems: err.message }, 'invalid config, not starting');
-    else if (isOutOfFiles(err)) log.error({ openFilesLimit: openFilesLimit(), code: (err as NodeJS.ErrnoException).code }, 'could not start: too many open files; raise the open-files limit (ulimit -n)');
+    else if (isOutOfFiles(err)) {
+      const code = (err as NodeJS.ErrnoException).code;
+      const msg = 'could not start: too many open files; raise the open-files limit (ulimit -n)';
+      log.error({ openFilesLimit: openFilesLimit(), code }, msg);
+    }
     else log.error({ err }, 'could not start');
     await daemon.stop().catch(() => undefined);
     return 1;

@@ -71,7 +71,8 @@ export async function startHttpServer(listenAddress: string, deps: HttpDeps): Pr
   web.install(app);
   app.addHook('onRequest', async (request, reply) => {
     const h = request.headers;
-    const refusal = crossOriginRefusal({ method: request.method, host: h.host, origin: h.origin, secFetchSite: one(h['sec-fetch-site']) });
+    const secFetchSite = one(h['sec-fetch-site']);
+    const refusal = crossOriginRefusal({ method: request.method, host: h.host, origin: h.origin, secFetchSite });
     if (refusal === undefined) return undefined;
     return reply.code(403).type(TEXT).send(refusal);
   });
@@ -150,7 +151,11 @@ function one(value: string | string[] | undefined): string | undefined {
 }
 
 /** ":PORT" means dual-stack "::", falling back to IPv4 only on hosts without IPv6. */
-async function listen(app: ReturnType<typeof fastify>, at: { host: string; port: number; backlog: number }, allInterfaces: boolean): Promise<void> {
+async function listen(
+  app: ReturnType<typeof fastify>,
+  at: { host: string; port: number; backlog: number },
+  allInterfaces: boolean,
+): Promise<void> {
   try {
     await app.listen(at);
   } catch (err) {

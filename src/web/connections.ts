@@ -73,7 +73,8 @@ export class ConnectionAccounting {
     if (key === undefined || conn === undefined) return;
     this.#untrusted.delete(key);
     this.#trusted.set(key, conn);
-    if (this.#trusted.size > this.#limits.maxTrusted && this.#evictOldestIdle(this.#trusted, conn)) this.#count('trusted');
+    if (this.#trusted.size <= this.#limits.maxTrusted) return;
+    if (this.#evictOldestIdle(this.#trusted, conn)) this.#count('trusted');
   }
 
   #admit(socket: Socket): void {
@@ -88,7 +89,8 @@ export class ConnectionAccounting {
       }
       this.#count('untrusted');
     }
-    const conn: Connection = { socket, busy: 0, deadline: Date.now() + this.#limits.firstRequestMs * (0.6 + 0.4 * Math.random()) };
+    const deadline = Date.now() + this.#limits.firstRequestMs * (0.6 + 0.4 * Math.random());
+    const conn: Connection = { socket, busy: 0, deadline };
     this.#untrusted.set(key, conn);
     socket.once('close', () => {
       if (this.#untrusted.get(key) === conn) this.#untrusted.delete(key);
@@ -137,9 +139,11 @@ export class ConnectionAccounting {
     const now = Date.now();
     if (now - this.#loggedAt < LOG_EVERY_MS) return;
     this.#loggedAt = now;
+    const { maxTrusted, maxUntrusted } = this.#limits;
     this.#log?.warn(
-      { closed: this.#evicted, limits: { maxTrusted: this.#limits.maxTrusted, maxUntrusted: this.#limits.maxUntrusted } },
-      'HTTP connections at their limit: closing the oldest idle ones (a flood of connections, or --web.max-connections too low)',
+      { closed: this.#evicted, limits: { maxTrusted, maxUntrusted } },
+      'HTTP connections at their limit: closing the oldest idle ones ' +
+        '(a flood of connections, or --web.max-connections too low)',
     );
     this.#evicted = { untrusted: 0, trusted: 0, refused: 0 };
   }

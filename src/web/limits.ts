@@ -26,7 +26,10 @@ export interface HttpLimits {
   maxUntrustedConnections: number;
   /** An untrusted connection with no request under way is closed after this. */
   untrustedIdleTimeoutMs: number;
-  /** Bytes of a request body read at most; a request whose body is longer or unread gets its answer and its connection closed. */
+  /**
+   * Bytes of a request body read at most; a request answered before its body has all arrived
+   * gets its connection closed after the answer (unread-body.ts).
+   */
   maxBodyBytes: number;
 }
 
