@@ -18,10 +18,20 @@ export function closeAfterUnreadBody<L extends FastifyBaseLogger>(app: App<L>): 
   });
 }
 
-/** Leaves the rest of `req`'s body unread. */
+/** A client still sending when its connection closes with bytes unread gets a reset that may discard the answer. */
+const LINGER_MS = 1_000;
+
+/** Leaves the rest of `req`'s body unread; the connection ends (FIN) after the answer and is closed a second later. */
 export function stopReading(req: IncomingMessage): void {
   req.pause();
   // A request read from (even nothing) is one Node does not drain after the answer (its
   // resOnFinish dumps only bodies never read); the stream's buffer, full, stops the socket.
   req.read(0);
+  // Node ends a `Connection: close` answer with destroySoon(): the end of the answer, then at
+  // once a close that resets the client. The client is given time to read the answer first.
+  const socket = req.socket;
+  socket.destroySoon = () => {
+    socket.end();
+    setTimeout(() => socket.destroy(), LINGER_MS).unref();
+  };
 }
