@@ -29,12 +29,23 @@ describe.skipIf(skip !== undefined)('long bodies', () => {
   let daemon: AbuseDaemon | undefined;
 
   beforeAll(async () => {
-    files = tempFiles({ 'portwatch.yaml': IDLE_CONFIG, 'web.yml': `basic_auth_users:\n  prometheus: "${bcrypt.hashSync(password, 4)}"\n` });
+    files = tempFiles({
+      'portwatch.yaml': IDLE_CONFIG,
+      'web.yml': `basic_auth_users:\n  prometheus: "${bcrypt.hashSync(password, 4)}"\n`,
+    });
     await spaces.prepare(async () => {
       ns = spaces.create();
       // Network namespaces have TCP buffer sizes of their own: small ones make the bytes read visible.
-      spaces.exec(ns, 'sysctl', ['-q', '-w', 'net.ipv4.tcp_rmem=4096 16384 65536', 'net.ipv4.tcp_wmem=4096 16384 65536']);
-      daemon = await startAbuseDaemon({ netns: ns, args: [`--config.file=${files.path('portwatch.yaml')}`, `--web.config.file=${files.path('web.yml')}`] });
+      spaces.exec(ns, 'sysctl', [
+        '-q',
+        '-w',
+        'net.ipv4.tcp_rmem=4096 16384 65536',
+        'net.ipv4.tcp_wmem=4096 16384 65536',
+      ]);
+      daemon = await startAbuseDaemon({
+        netns: ns,
+        args: [`--config.file=${files.path('portwatch.yaml')}`, `--web.config.file=${files.path('web.yml')}`],
+      });
     });
   });
   afterAll(async () => {
@@ -43,8 +54,19 @@ describe.skipIf(skip !== undefined)('long bodies', () => {
     files?.remove();
   });
 
-  const send = async (method: string, path: string, mode: 'length' | 'chunked', headers: Record<string, string>, streams = 1): Promise<Sent[]> => {
-    const r = await spaces.run(ns, process.execPath, ['-e', BODY_FLOOD, '--', String(daemon!.port), method, path, mode, JSON.stringify(headers), String(streams)], 30_000);
+  const send = async (
+    method: string,
+    path: string,
+    mode: 'length' | 'chunked',
+    headers: Record<string, string>,
+    streams = 1,
+  ): Promise<Sent[]> => {
+    const r = await spaces.run(
+      ns,
+      process.execPath,
+      ['-e', BODY_FLOOD, '--', String(daemon!.port), method, path, mode, JSON.stringify(headers), String(streams)],
+      30_000,
+    );
     if (r.code !== 0) throw new Error(`client failed: ${r.stderr}`);
     return JSON.parse(r.stdout) as Sent[];
   };
@@ -55,14 +77,34 @@ describe.skipIf(skip !== undefined)('long bodies', () => {
     ['GET /-/healthy chunked', 'GET', '/-/healthy', 'chunked', {}, 200],
     ['GET /metrics without credentials (401)', 'GET', '/metrics', 'length', {}, 401],
     ['POST /-/reload chunked without credentials (401)', 'POST', '/-/reload', 'chunked', {}, 401],
-    ['POST /api/v1/check chunked with credentials (413)', 'POST', '/api/v1/check', 'chunked', { ...auth, 'content-type': 'application/json' }, 413],
-    ['POST /api/v1/check with a Content-Length over the limit (413)', 'POST', '/api/v1/check', 'length', { ...auth, 'content-type': 'application/json' }, 413],
-  ] as const)('%s: answered, closed, at most 1 MiB of 100 MB taken', async (what, method, path, mode, headers, status) => {
-    const [sent] = await send(method, path, mode, headers);
-    console.log(`bodies: ${what}: ${sent!.status} after ${sent!.ms} ms, ${sent!.written} bytes taken of 100 MB, closed ${sent!.closed}`);
-    expect([sent!.status, sent!.closed]).toEqual([status, true]);
-    expect(sent!.written).toBeLessThan(MAX_WRITTEN);
-  });
+    [
+      'POST /api/v1/check chunked with credentials (413)',
+      'POST',
+      '/api/v1/check',
+      'chunked',
+      { ...auth, 'content-type': 'application/json' },
+      413,
+    ],
+    [
+      'POST /api/v1/check with a Content-Length over the limit (413)',
+      'POST',
+      '/api/v1/check',
+      'length',
+      { ...auth, 'content-type': 'application/json' },
+      413,
+    ],
+  ] as const)(
+    '%s: answered, closed, at most 1 MiB of 100 MB taken',
+    async (what, method, path, mode, headers, status) => {
+      const [sent] = await send(method, path, mode, headers);
+      console.log(
+        `bodies: ${what}: ${sent!.status} after ${sent!.ms} ms, ` +
+          `${sent!.written} bytes taken of 100 MB, closed ${sent!.closed}`,
+      );
+      expect([sent!.status, sent!.closed]).toEqual([status, true]);
+      expect(sent!.written).toBeLessThan(MAX_WRITTEN);
+    },
+  );
 
   it('four chunked streams at once to /-/healthy: each answered and closed', async () => {
     const sent = await send('GET', '/-/healthy', 'chunked', {}, 4);

@@ -23,7 +23,11 @@ interface HttpGetProbe {
 /** The container's probes as the shipped StatefulSet declares them, named ports resolved. */
 function shippedProbes(): Array<{ name: string; path: string; port: number; scheme: string }> {
   const file = fileURLToPath(new URL('../../deploy/kubernetes/base/statefulset.yaml', import.meta.url));
-  const container = (parse(readFileSync(file, 'utf8')) as { spec: { template: { spec: { containers: Array<Record<string, unknown>> } } } }).spec.template.spec.containers[0]!;
+  const container = (
+    parse(readFileSync(file, 'utf8')) as {
+      spec: { template: { spec: { containers: Array<Record<string, unknown>> } } };
+    }
+  ).spec.template.spec.containers[0]!;
   const ports = container['ports'] as Array<{ name: string; containerPort: number }>;
   return (['livenessProbe', 'readinessProbe', 'startupProbe'] as const)
     .filter((name) => container[name] !== undefined)
@@ -34,43 +38,55 @@ function shippedProbes(): Array<{ name: string; path: string; port: number; sche
     });
 }
 
-describe.skipIf(skipOrFail(netnsSkipReason()) !== undefined)("the shipped StatefulSet's probes with users configured", () => {
-  const spaces = new Namespaces();
-  let ns = '';
-  let files: ReturnType<typeof tempFiles>;
-  let daemon: AbuseDaemon | undefined;
-  const probes = shippedProbes();
+describe.skipIf(skipOrFail(netnsSkipReason()) !== undefined)(
+  "the shipped StatefulSet's probes with users configured",
+  () => {
+    const spaces = new Namespaces();
+    let ns = '';
+    let files: ReturnType<typeof tempFiles>;
+    let daemon: AbuseDaemon | undefined;
+    const probes = shippedProbes();
 
-  beforeAll(async () => {
-    files = tempFiles({ 'portwatch.yaml': IDLE_CONFIG, 'web.yml': users() });
-    await spaces.prepare(async () => {
-      ns = spaces.create();
-      // The container's own port, as kubelet reaches it: only inside this namespace.
-      daemon = await startAbuseDaemon({ netns: ns, listen: `:${probes[0]!.port}`, args: [`--config.file=${files.path('portwatch.yaml')}`, `--web.config.file=${files.path('web.yml')}`] });
+    beforeAll(async () => {
+      files = tempFiles({ 'portwatch.yaml': IDLE_CONFIG, 'web.yml': users() });
+      await spaces.prepare(async () => {
+        ns = spaces.create();
+        // The container's own port, as kubelet reaches it: only inside this namespace.
+        daemon = await startAbuseDaemon({
+          netns: ns,
+          listen: `:${probes[0]!.port}`,
+          args: [`--config.file=${files.path('portwatch.yaml')}`, `--web.config.file=${files.path('web.yml')}`],
+        });
+      });
     });
-  });
-  afterAll(async () => {
-    await daemon?.stop();
-    spaces.cleanup();
-    files?.remove();
-  });
+    afterAll(async () => {
+      await daemon?.stop();
+      spaces.cleanup();
+      files?.remove();
+    });
 
-  it('declares a liveness and a readiness probe', () => {
-    expect(probes.map((p) => [p.name, p.path])).toEqual([['livenessProbe', '/-/healthy'], ['readinessProbe', '/-/ready']]);
-  });
+    it('declares a liveness and a readiness probe', () => {
+      expect(probes.map((p) => [p.name, p.path])).toEqual([
+        ['livenessProbe', '/-/healthy'],
+        ['readinessProbe', '/-/ready'],
+      ]);
+    });
 
-  it('every probe passes as kubelet judges it (2xx or 3xx, no credentials), and tells nothing else', async () => {
-    for (const probe of probes) {
-      const url = `${probe.scheme}://127.0.0.1:${probe.port}${probe.path}`;
-      const script = `fetch(${JSON.stringify(url)}, { redirect: 'manual' }).then(async (r) => console.log(JSON.stringify([r.status, await r.text()])))`;
-      const r = await spaces.run(ns, process.execPath, ['-e', script]);
-      const [status, body] = JSON.parse(r.stdout) as [number, string];
-      expect(status, `${probe.name} ${url}`).toBeGreaterThanOrEqual(200);
-      expect(status, `${probe.name} ${url}`).toBeLessThan(400);
-      expect(body).toBe(probe.path === '/-/ready' ? 'Ready' : 'Healthy');
-    }
-  });
-});
+    it('every probe passes as kubelet judges it (2xx or 3xx, no credentials), and tells nothing else', async () => {
+      for (const probe of probes) {
+        const url = `${probe.scheme}://127.0.0.1:${probe.port}${probe.path}`;
+        const script =
+          `fetch(${JSON.stringify(url)}, { redirect: 'manual' })` +
+          '.then(async (r) => console.log(JSON.stringify([r.status, await r.text()])))';
+        const r = await spaces.run(ns, process.execPath, ['-e', script]);
+        const [status, body] = JSON.parse(r.stdout) as [number, string];
+        expect(status, `${probe.name} ${url}`).toBeGreaterThanOrEqual(200);
+        expect(status, `${probe.name} ${url}`).toBeLessThan(400);
+        expect(body).toBe(probe.path === '/-/ready' ? 'Ready' : 'Healthy');
+      }
+    });
+  },
+);
 
 describe('POSTs a page elsewhere could make a browser send', () => {
   let files: ReturnType<typeof tempFiles>;
@@ -79,7 +95,9 @@ describe('POSTs a page elsewhere could make a browser send', () => {
 
   beforeAll(async () => {
     files = tempFiles({ 'portwatch.yaml': IDLE_CONFIG, 'web.yml': users() });
-    daemon = await startAbuseDaemon({ args: [`--config.file=${files.path('portwatch.yaml')}`, `--web.config.file=${files.path('web.yml')}`] });
+    daemon = await startAbuseDaemon({
+      args: [`--config.file=${files.path('portwatch.yaml')}`, `--web.config.file=${files.path('web.yml')}`],
+    });
   });
   afterAll(async () => {
     await daemon?.stop();
@@ -92,7 +110,13 @@ describe('POSTs a page elsewhere could make a browser send', () => {
   const check = JSON.stringify({ monitor: 'self' });
 
   it.each([
-    ['a form to the check API', '/api/v1/check', { 'content-type': 'application/x-www-form-urlencoded' }, 'monitor=self', 415],
+    [
+      'a form to the check API',
+      '/api/v1/check',
+      { 'content-type': 'application/x-www-form-urlencoded' },
+      'monitor=self',
+      415,
+    ],
     ['plain text to the check API', '/api/v1/check', { 'content-type': 'text/plain' }, check, 415],
     ['JSON to the check API, cross-site', '/api/v1/check', { ...json, 'sec-fetch-site': 'cross-site' }, check, 403],
     ['a reload from a foreign Origin', '/-/reload', { origin: 'https://attacker.example' }, '', 403],

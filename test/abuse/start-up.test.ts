@@ -25,7 +25,9 @@ describe('SIGHUP before portwatch started', () => {
 
   beforeAll(async () => {
     // An http_sd endpoint that answers after 3 s: start-up waits for it.
-    slowSd = createServer((_req, res) => setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end('[]'), 3_000).unref());
+    slowSd = createServer((_req, res) =>
+      setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end('[]'), 3_000).unref(),
+    );
     slowSd.listen(0, '127.0.0.1');
     await once(slowSd, 'listening');
     const port = (slowSd.address() as { port: number }).port;
@@ -44,7 +46,8 @@ describe('SIGHUP before portwatch started', () => {
     const daemon = spawnDaemon({ args: [`--config.file=${files.path('idle.yaml')}`] });
     const pid = daemon.proc.pid!;
     const deadline = Date.now() + 10_000;
-    while (!catchesHangup(pid) && daemon.proc.exitCode === null && Date.now() < deadline) await new Promise((r) => setImmediate(r));
+    while (!catchesHangup(pid) && daemon.proc.exitCode === null && Date.now() < deadline)
+      await new Promise((r) => setImmediate(r));
     expect(daemon.logs.some((l) => l.msg === 'portwatch started')).toBe(false);
     daemon.proc.kill('SIGHUP');
     await daemon.waitForLog((l) => l.msg === 'portwatch started');
@@ -89,6 +92,9 @@ describe.skipIf(skip !== undefined)('a low open-files limit', () => {
     const daemon = spawnDaemon({ args: [`--config.file=${files.path('idle.yaml')}`], nofile: 40 });
     const [code] = await once(daemon.proc, 'exit');
     expect(code).toBe(1);
-    expect(daemon.stderr()).toBe('portwatch: the open-files limit is 40, too low to start: raise it to at least 64 (ulimit -n; 1024 or more for real use)\n');
+    expect(daemon.stderr()).toBe(
+      'portwatch: the open-files limit is 40, too low to start: ' +
+        'raise it to at least 64 (ulimit -n; 1024 or more for real use)\n',
+    );
   });
 });

@@ -1,7 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import bcrypt from 'bcryptjs';
 import { basic, makeCerts, type Certs } from '../web/certs.js';
-import { IDLE_CONFIG, prlimitMissing, skipOrFail, startAbuseDaemon, tempFiles, type AbuseDaemon } from './helpers/daemon.js';
+import {
+  IDLE_CONFIG,
+  prlimitMissing,
+  skipOrFail,
+  startAbuseDaemon,
+  tempFiles,
+  type AbuseDaemon,
+} from './helpers/daemon.js';
 import { startAttacker, timedRequest, WRONG_PASSWORD_FLOOD, type Timed } from './helpers/clients.js';
 
 // Finding: the credential cache held 1,024 verdicts, oldest out first, wrong ones included:
@@ -22,7 +29,8 @@ describe.skipIf(skip !== undefined)('a flood of distinct wrong passwords', () =>
   beforeAll(() => {
     certs = makeCerts();
     // Cost 5 so that the flood's comparisons are quick and a thousand of them fit the test's time.
-    const web = `tls_server_config:\n  cert_file: ${certs.files.serverCert}\n  key_file: ${certs.files.serverKey}\nbasic_auth_users:\n  prometheus: "${bcrypt.hashSync(password, 5)}"\n`;
+    const tls = `tls_server_config:\n  cert_file: ${certs.files.serverCert}\n  key_file: ${certs.files.serverKey}\n`;
+    const web = `${tls}basic_auth_users:\n  prometheus: "${bcrypt.hashSync(password, 5)}"\n`;
     files = tempFiles({ 'portwatch.yaml': IDLE_CONFIG, 'web.yml': web });
   });
   afterAll(async () => {
@@ -32,12 +40,21 @@ describe.skipIf(skip !== undefined)('a flood of distinct wrong passwords', () =>
   });
 
   it("never refuses nor delays Prometheus' verified credential, nor /-/healthy", async () => {
-    daemon = await startAbuseDaemon({ args: [`--config.file=${files.path('portwatch.yaml')}`, `--web.config.file=${files.path('web.yml')}`], nofile: 8192 });
+    daemon = await startAbuseDaemon({
+      args: [`--config.file=${files.path('portwatch.yaml')}`, `--web.config.file=${files.path('web.yml')}`],
+      nofile: 8192,
+    });
     const ca = certs.pem('ca');
     const url = (path: string) => `https://127.0.0.1:${daemon!.port}${path}`;
     const scrape = () => timedRequest(url('/metrics'), { ca, authorization: basic('prometheus', password) });
     expect((await scrape()).status).toBe(200);
-    const attacker = startAttacker(WRONG_PASSWORD_FLOOD, [String(daemon.port), 'prometheus', '100', String(REFUSED), '60000']);
+    const attacker = startAttacker(WRONG_PASSWORD_FLOOD, [
+      String(daemon.port),
+      'prometheus',
+      '100',
+      String(REFUSED),
+      '60000',
+    ]);
     const seen: Array<{ what: string } & Timed> = [];
     let flood: Record<string, number> = {};
     try {
@@ -51,8 +68,11 @@ describe.skipIf(skip !== undefined)('a flood of distinct wrong passwords', () =>
     }
     const after = await scrape();
     const worst = Math.max(...seen.map((s) => s.ms));
-    console.log(`wrong-passwords: ${flood['refused']} wrong passwords refused (401), ${flood['busy']} turned away (429), ${flood['other']} other; ` +
-      `${seen.length} requests meanwhile, slowest ${worst.toFixed(0)} ms; scrape after: ${after.status}`);
+    console.log(
+      `wrong-passwords: ${flood['refused']} wrong passwords refused (401), ` +
+        `${flood['busy']} turned away (429), ${flood['other']} other; ` +
+        `${seen.length} requests meanwhile, slowest ${worst.toFixed(0)} ms; scrape after: ${after.status}`,
+    );
     expect(flood['refused']).toBeGreaterThanOrEqual(REFUSED);
     expect(flood['busy']).toBeGreaterThan(0);
     for (const s of seen) {

@@ -24,17 +24,17 @@ const OPENWALL: ReadonlyArray<[string, string]> = [
   ['\xa3', '$2a$05$/OK.fbVrR/bpIqNJ5ianF.Sa7shbm4.OzKpvFnX1pQLmQW96oUlCq'],
   ['\xa3', '$2b$05$/OK.fbVrR/bpIqNJ5ianF.Sa7shbm4.OzKpvFnX1pQLmQW96oUlCq'],
   ['\xa3', '$2y$05$/OK.fbVrR/bpIqNJ5ianF.Sa7shbm4.OzKpvFnX1pQLmQW96oUlCq'],
-  [`${'\xaa'.repeat(72)}chars after 72 are ignored as usual`, '$2a$05$/OK.fbVrR/bpIqNJ5ianF.swQOIzjOiJ9GHEPuhEkvqrUyvWhEMx6'],
+  [
+    `${'\xaa'.repeat(72)}chars after 72 are ignored as usual`,
+    '$2a$05$/OK.fbVrR/bpIqNJ5ianF.swQOIzjOiJ9GHEPuhEkvqrUyvWhEMx6',
+  ],
 ];
 
 describe('bcrypt over bytes', () => {
   it("computes Blowfish's initial state from pi: P[0], P[17], the first and last S-box words", () => {
-    expect([initial[0], initial[17], initial[18], initial[BCRYPT_STATE_WORDS - 1]].map((w) => w!.toString(16))).toEqual([
-      '243f6a88',
-      '8979fb1b',
-      'd1310ba6',
-      '3ac372e6',
-    ]);
+    expect([initial[0], initial[17], initial[18], initial[BCRYPT_STATE_WORDS - 1]].map((w) => w!.toString(16))).toEqual(
+      ['243f6a88', '8979fb1b', 'd1310ba6', '3ac372e6'],
+    );
   });
 
   it.each(OPENWALL)('matches crypt_blowfish for %j', (password, hash) => {
@@ -47,14 +47,21 @@ describe('bcrypt over bytes', () => {
       fc.property(fc.string({ unit: 'grapheme', maxLength: 30 }), fc.constantFrom('a', 'b', 'y'), (password, minor) => {
         const hash = bcryptjs.hashSync(password, 4).replace(/^\$2b\$/, `$2${minor}$`);
         expect(bcryptMatches(initial, Buffer.from(password, 'utf8'), hash)).toBe(true);
-        expect(bcryptMatches(initial, Buffer.from(`${password}.`, 'utf8'), hash)).toBe(Buffer.byteLength(password) >= 72);
+        expect(bcryptMatches(initial, Buffer.from(`${password}.`, 'utf8'), hash)).toBe(
+          Buffer.byteLength(password) >= 72,
+        );
       }),
       { numRuns: 25 },
     );
   });
 
   it('refuses what is not a bcrypt hash', () => {
-    for (const hash of ['', 'plain', '$2c$05$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW', '$2a$03$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW']) {
+    for (const hash of [
+      '',
+      'plain',
+      '$2c$05$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW',
+      '$2a$03$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW',
+    ]) {
       expect(bcryptMatches(initial, bytes('U*U'), hash), hash).toBe(false);
     }
   });

@@ -25,7 +25,8 @@ describe('cross-origin requests', () => {
   });
 
   it('compares the Origin with the Host it was sent to, port included', () => {
-    const at = (origin: string) => crossOriginRefusal({ method: 'POST', host: '127.0.0.1:9798', origin, secFetchSite: undefined });
+    const at = (origin: string) =>
+      crossOriginRefusal({ method: 'POST', host: '127.0.0.1:9798', origin, secFetchSite: undefined });
     expect(at('http://127.0.0.1:9798')).toBeUndefined();
     expect(at('http://127.0.0.1:9799')).toBe('cross-origin request refused (Origin does not match Host)');
   });

@@ -27,17 +27,24 @@ export interface TimedOptions {
 /** One request on a new connection; never throws: a failure is status 0 with its error. */
 export function timedRequest(url: string, opts: TimedOptions = {}): Promise<Timed> {
   const started = performance.now();
-  const headers = { ...opts.headers, ...(opts.authorization === undefined ? {} : { authorization: opts.authorization }) };
+  const headers = {
+    ...opts.headers,
+    ...(opts.authorization === undefined ? {} : { authorization: opts.authorization }),
+  };
   const send = url.startsWith('https:') ? httpsRequest : httpRequest;
   return new Promise((resolve) => {
     const done = (r: Omit<Timed, 'ms'>) => resolve({ ...r, ms: performance.now() - started });
-    const req = send(url, { method: opts.method ?? 'GET', headers, agent: false, ...(opts.ca ? { ca: opts.ca } : {}) }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (body += d));
-      res.on('end', () => done({ status: res.statusCode ?? 0, body, headers: res.headers }));
-      res.on('error', (err) => done({ status: 0, body, headers: {}, error: String(err) }));
-    });
+    const req = send(
+      url,
+      { method: opts.method ?? 'GET', headers, agent: false, ...(opts.ca ? { ca: opts.ca } : {}) },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (body += d));
+        res.on('end', () => done({ status: res.statusCode ?? 0, body, headers: res.headers }));
+        res.on('error', (err) => done({ status: 0, body, headers: {}, error: String(err) }));
+      },
+    );
     req.setTimeout(opts.timeoutMs ?? 5_000, () => req.destroy(new Error('timed out')));
     req.on('error', (err) => done({ status: 0, body: '', headers: {}, error: String(err) }));
     req.end(opts.body);
@@ -86,7 +93,13 @@ export function startAttacker(script: string, args: string[], nofile = 8192): At
           clearTimeout(timer);
           resolve(last);
         };
-        const timer = setTimeout(() => (waiters.delete(check), reject(new Error(`attacker: no such status in ${timeoutMs} ms; last ${JSON.stringify(last)}; ${stderr}`))), timeoutMs);
+        const timer = setTimeout(
+          () => (
+            waiters.delete(check),
+            reject(new Error(`attacker: no such status in ${timeoutMs} ms; last ${JSON.stringify(last)}; ${stderr}`))
+          ),
+          timeoutMs,
+        );
         waiters.add(check);
       });
     },
@@ -129,7 +142,13 @@ function one() {
 for (let i = 0; i < count; i++) one();
 const report = () => console.log(JSON.stringify({ open: sockets.size, connected, opened, closedByServer }));
 const timer = setInterval(report, 250);
-const stop = () => { stopping = true; clearInterval(timer); report(); for (const s of sockets) s.destroy(); process.exit(0); };
+const stop = () => {
+  stopping = true;
+  clearInterval(timer);
+  report();
+  for (const s of sockets) s.destroy();
+  process.exit(0);
+};
 setTimeout(stop, maxMs);
 process.stdin.on('end', stop);
 process.stdin.resume();
@@ -148,7 +167,8 @@ let sent = 0, refused = 0, busy = 0, other = 0, done = false;
 function one() {
   if (done) return;
   const auth = 'Basic ' + Buffer.from(user + ':wrong-' + sent++).toString('base64');
-  const req = https.get({ host: '127.0.0.1', port, path: '/metrics', agent, headers: { authorization: auth } }, (res) => {
+  const options = { host: '127.0.0.1', port, path: '/metrics', agent, headers: { authorization: auth } };
+  const req = https.get(options, (res) => {
     res.resume();
     res.on('end', () => {
       if (res.statusCode === 401) refused++; else if (res.statusCode === 429) busy++; else other++;
@@ -179,7 +199,8 @@ const net = require('node:net');
 const [port, method, path, mode, headersJson, streams] = process.argv.slice(1);
 const TOTAL = 100 * 1000 * 1000;
 const chunk = Buffer.alloc(64 * 1024, 0x61);
-const frame = mode === 'chunked' ? Buffer.concat([Buffer.from(chunk.length.toString(16) + '\\r\\n'), chunk, Buffer.from('\\r\\n')]) : chunk;
+const crlf = Buffer.from('\\r\\n');
+const frame = mode === 'chunked' ? Buffer.concat([Buffer.from(chunk.length.toString(16)), crlf, chunk, crlf]) : chunk;
 const extra = Object.entries(JSON.parse(headersJson)).map(([k, v]) => k + ': ' + v + '\\r\\n').join('');
 const length = mode === 'chunked' ? 'Transfer-Encoding: chunked\\r\\n' : 'Content-Length: ' + TOTAL + '\\r\\n';
 const head = method + ' ' + path + ' HTTP/1.1\\r\\nHost: 127.0.0.1:' + port + '\\r\\n' + length + extra + '\\r\\n';
@@ -188,14 +209,25 @@ function one() {
     const started = Date.now();
     const s = net.connect({ host: '127.0.0.1', port: Number(port) });
     let written = 0, answer = '', ended = false;
-    const finish = (closed) => { if (ended) return; ended = true; s.destroy(); resolve({ status: Number((/^HTTP\\/1\\.1 (\\d{3})/.exec(answer) || [])[1] || 0), written, ms: Date.now() - started, closed }); };
+    const finish = (closed) => {
+      if (ended) return;
+      ended = true;
+      s.destroy();
+      const status = Number((/^HTTP\\/1\\.1 (\\d{3})/.exec(answer) || [])[1] || 0);
+      resolve({ status, written, ms: Date.now() - started, closed });
+    };
     s.on('data', (d) => (answer += d.toString('latin1')));
     s.on('error', () => {});
     s.on('close', () => finish(true));
     setTimeout(() => finish(false), 15000);
     s.on('connect', () => {
       s.write(head);
-      const pump = () => { while (!ended && written < TOTAL) { written += frame.length; if (!s.write(frame)) { s.once('drain', pump); return; } } };
+      const pump = () => {
+        while (!ended && written < TOTAL) {
+          written += frame.length;
+          if (!s.write(frame)) return void s.once('drain', pump);
+        }
+      };
       pump();
     });
   });

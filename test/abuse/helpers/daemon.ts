@@ -35,7 +35,8 @@ process.once('exit', () => {
 
 /** Why a tier test cannot run here; with PORTWATCH_REQUIRE_TOOLS=1 (CI) it throws instead. */
 export function skipOrFail(reason: string | undefined): string | undefined {
-  if (reason !== undefined && process.env['PORTWATCH_REQUIRE_TOOLS'] === '1') throw new Error(`PORTWATCH_REQUIRE_TOOLS=1 but ${reason}`);
+  if (reason !== undefined && process.env['PORTWATCH_REQUIRE_TOOLS'] === '1')
+    throw new Error(`PORTWATCH_REQUIRE_TOOLS=1 but ${reason}`);
   return reason;
 }
 
@@ -50,7 +51,12 @@ export function prlimitMissing(): string | undefined {
 }
 
 /** Spawns `node dist/cli.js` as asked; resolves once it is running (see `started`). */
-export function spawnDaemon(opts: DaemonOptions): { proc: ChildProcess; logs: LogLine[]; stderr: () => string; waitForLog: AbuseDaemon['waitForLog'] } {
+export function spawnDaemon(opts: DaemonOptions): {
+  proc: ChildProcess;
+  logs: LogLine[];
+  stderr: () => string;
+  waitForLog: AbuseDaemon['waitForLog'];
+} {
   const argv = [process.execPath, CLI, `--web.listen-address=${opts.listen ?? '127.0.0.1:0'}`, ...opts.args];
   if (opts.nofile !== undefined) argv.unshift('prlimit', `--nofile=${opts.nofile}:${opts.nofile}`);
   if (opts.netns !== undefined) argv.unshift('ip', 'netns', 'exec', opts.netns);
@@ -78,7 +84,11 @@ export function spawnDaemon(opts: DaemonOptions): { proc: ChildProcess; logs: Lo
       const w = { match, resolve: (l: LogLine) => (clearTimeout(timer), resolve(l)) };
       const timer = setTimeout(() => {
         waiters.delete(w);
-        reject(new Error(`no such log line within ${timeoutMs} ms; stderr: ${stderr}; last logs: ${JSON.stringify(logs.slice(-5))}`));
+        reject(
+          new Error(
+            `no such log line within ${timeoutMs} ms; stderr: ${stderr}; last logs: ${JSON.stringify(logs.slice(-5))}`,
+          ),
+        );
       }, timeoutMs);
       waiters.add(w);
     });
@@ -92,7 +102,9 @@ export async function startAbuseDaemon(opts: DaemonOptions): Promise<AbuseDaemon
   const exited = once(proc, 'exit') as Promise<[number | null]>;
   const started = await Promise.race([
     waitForLog((l) => l.msg === 'portwatch started', 30_000),
-    exited.then(([code]) => Promise.reject(new Error(`daemon exited (${code}) before starting: ${stderr()} ${JSON.stringify(logs)}`))),
+    exited.then(([code]) =>
+      Promise.reject(new Error(`daemon exited (${code}) before starting: ${stderr()} ${JSON.stringify(logs)}`)),
+    ),
   ]);
   return {
     proc,
@@ -110,11 +122,16 @@ export async function startAbuseDaemon(opts: DaemonOptions): Promise<AbuseDaemon
 }
 
 /** Files in a temporary directory, removed by `remove`. */
-export function tempFiles(files: Record<string, string>): { dir: string; path: (name: string) => string; remove: () => void } {
+export function tempFiles(files: Record<string, string>): {
+  dir: string;
+  path: (name: string) => string;
+  remove: () => void;
+} {
   const dir = mkdtempSync(join(tmpdir(), 'pwabuse-'));
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
   return { dir, path: (name) => join(dir, name), remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 /** A config of one monitor checking one closed loopback port every hour: the daemon is idle but for HTTP. */
-export const IDLE_CONFIG = 'defaults:\n  interval: 1h\nmonitors:\n  - name: self\n    hosts: [127.0.0.1]\n    expect_closed: [1]\n';
+export const IDLE_CONFIG =
+  'defaults:\n  interval: 1h\nmonitors:\n  - name: self\n    hosts: [127.0.0.1]\n    expect_closed: [1]\n';
