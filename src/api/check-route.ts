@@ -1,6 +1,7 @@
 // POST /api/v1/check {monitor, host?, port?}: re-checks configured targets now and answers
-// with their results as JSON. Rate-limited per client and overall; authentication is the
-// server's (every route but /-/healthy).
+// with their results as JSON. Rate-limited per client and overall; authentication and the
+// cross-origin check are the server's. The body must be sent as application/json: a type an
+// HTML form cannot send, so no page elsewhere can post one without the browser asking first.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, RawServerDefault } from 'fastify';
 import { z } from 'zod';
@@ -32,6 +33,10 @@ function bodyProblem(issues: readonly z.core.$ZodIssue[]): string {
     .join('; ');
 }
 
+function isJson(contentType: string | undefined): boolean {
+  return contentType !== undefined && /^application\/json\s*(;|$)/i.test(contentType.trim());
+}
+
 export function registerCheckRoute<L extends FastifyBaseLogger>(app: FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, L>, opts: CheckRouteOptions): void {
   const limiter = new RateLimiter(opts.rateLimit ?? DEFAULT_RATE_LIMIT);
   // Its own scope: the server's content-type parser discards bodies; this route reads its body as text.
@@ -43,6 +48,9 @@ export function registerCheckRoute<L extends FastifyBaseLogger>(app: FastifyInst
       method: 'POST',
       url: CHECK_PATH,
       onRequest: async (request, reply) => {
+        if (!isJson(request.headers['content-type'])) {
+          return problem(reply, 415, 'send the body as JSON, with Content-Type: application/json');
+        }
         const wait = limiter.take(request.ip);
         if (wait > 0) return problem(reply.header('Retry-After', String(wait)), 429, `too many re-check requests; retry in ${wait}s`);
         return undefined;

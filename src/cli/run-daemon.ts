@@ -3,9 +3,17 @@ import { Daemon } from '../daemon.js';
 import { createLogger } from '../log/logger.js';
 import { VERSION } from '../version.js';
 import { DAEMON_USAGE, parseDaemonArgs, UsageError } from './flags.js';
+import type { Hangups } from './hangups.js';
+import { isOutOfFiles, openFilesLimit } from './module-loading.js';
 
-/** Runs until SIGTERM or SIGINT; resolves with the exit code. */
-export async function runDaemon(argv: string[]): Promise<number> {
+/** No-op hangups, for callers that took no SIGHUP over: the daemon takes it from its start. */
+const SIGHUP_FROM_NOW: Hangups = {
+  take: (handler) => void process.on('SIGHUP', handler),
+  release: () => undefined,
+};
+
+/** Runs until SIGTERM or SIGINT; resolves with the exit code. A SIGHUP during start-up reloads once started. */
+export async function runDaemon(argv: string[], hangups: Hangups = SIGHUP_FROM_NOW): Promise<number> {
   let args;
   try {
     args = parseDaemonArgs(argv);
@@ -29,11 +37,16 @@ export async function runDaemon(argv: string[]): Promise<number> {
   } catch (err) {
     // A bad config at start-up is fatal and is said plainly, not as a stack.
     if (err instanceof ConfigError) log.error({ configFile: args.flags.configFile, problems: err.message }, 'invalid config, not starting');
+    else if (isOutOfFiles(err)) {
+      const code = (err as NodeJS.ErrnoException).code;
+      const msg = 'could not start: too many open files; raise the open-files limit (ulimit -n)';
+      log.error({ openFilesLimit: openFilesLimit(), code }, msg);
+    }
     else log.error({ err }, 'could not start');
     await daemon.stop().catch(() => undefined);
     return 1;
   }
-  process.on('SIGHUP', () => {
+  hangups.take(() => {
     daemon.reload().catch(() => undefined); // the daemon has logged why
   });
   const signal = await new Promise<NodeJS.Signals>((resolve) => {

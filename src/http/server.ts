@@ -14,6 +14,7 @@ import { parseListenAddress } from './listen-address.js';
 import { registerCheckRoute } from '../api/check-route.js';
 import type { CheckFilter, CheckOutcome } from '../api/recheck.js';
 import { WebServing } from '../web/serving.js';
+import { crossOriginRefusal } from '../web/cross-origin.js';
 
 export interface HttpDeps {
   store: PortStore;
@@ -60,7 +61,7 @@ export async function startHttpServer(listenAddress: string, deps: HttpDeps): Pr
     loggerInstance: deps.logger,
     logController: new QuietLogController(),
     // Only /-/reload and /api/v1/check take a body.
-    bodyLimit: 1024,
+    bodyLimit: web.limits.maxBodyBytes,
     // TLS and the limits against slow or greedy clients: src/web/limits.ts.
     serverFactory: web.serverFactory,
     // Shutdown must be bounded: a client that keeps a connection open (or never reads its
@@ -68,6 +69,13 @@ export async function startHttpServer(listenAddress: string, deps: HttpDeps): Pr
     forceCloseConnections: true,
   });
   web.install(app);
+  app.addHook('onRequest', async (request, reply) => {
+    const h = request.headers;
+    const secFetchSite = one(h['sec-fetch-site']);
+    const refusal = crossOriginRefusal({ method: request.method, host: h.host, origin: h.origin, secFetchSite });
+    if (refusal === undefined) return undefined;
+    return reply.code(403).type(TEXT).send(refusal);
+  });
 
   // `curl -X POST -d ...` sends a form content type; accept any body and ignore it
   // rather than answer 415.
@@ -124,7 +132,10 @@ export async function startHttpServer(listenAddress: string, deps: HttpDeps): Pr
 
   if (deps.checkNow) registerCheckRoute(app, { checkNow: deps.checkNow });
 
-  await listen(app, addr.host, addr.port, addr.allInterfaces);
+  // A queue as long as the untrusted room: connections that arrive while the server is busy wait
+  // in it rather than have their SYNs dropped (and resent only a second later).
+  const backlog = Math.max(511, web.limits.maxUntrustedConnections);
+  await listen(app, { host: addr.host, port: addr.port, backlog }, addr.allInterfaces);
   const bound = app.server.address();
   if (bound === null || typeof bound === 'string') throw new Error(`listening on ${listenAddress} gave no TCP address`);
 
@@ -135,13 +146,21 @@ export async function startHttpServer(listenAddress: string, deps: HttpDeps): Pr
   };
 }
 
+function one(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
 /** ":PORT" means dual-stack "::", falling back to IPv4 only on hosts without IPv6. */
-async function listen(app: ReturnType<typeof fastify>, host: string, port: number, allInterfaces: boolean): Promise<void> {
+async function listen(
+  app: ReturnType<typeof fastify>,
+  at: { host: string; port: number; backlog: number },
+  allInterfaces: boolean,
+): Promise<void> {
   try {
-    await app.listen({ host, port });
+    await app.listen(at);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (!allInterfaces || (code !== 'EAFNOSUPPORT' && code !== 'EADDRNOTAVAIL')) throw err;
-    await app.listen({ host: '0.0.0.0', port });
+    await app.listen({ ...at, host: '0.0.0.0' });
   }
 }

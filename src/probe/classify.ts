@@ -13,9 +13,11 @@ export interface Classification {
  */
 const BY_CODE: ReadonlyMap<string, Classification> = new Map<string, Classification>([
   ['ECONNREFUSED', { state: 'closed', reason: 'conn-refused' }],
+  // On IPv4 also ICMP "administratively prohibited" (code 13): connect() cannot tell them
+  // apart, and nmap -sT --reason says host-unreach for it too (test/abuse/admin-prohibited).
   ['EHOSTUNREACH', { state: 'filtered', reason: 'host-unreach' }],
   ['ENETUNREACH', { state: 'filtered', reason: 'net-unreach' }],
-  // A "prohibit" route, or ICMPv6 administratively prohibited.
+  // A "prohibit" route, or ICMPv6 administratively prohibited (IPv4's arrives as EHOSTUNREACH).
   ['EACCES', { state: 'filtered', reason: 'admin-prohibited' }],
   ['EPERM', { state: 'filtered', reason: 'admin-prohibited' }],
   ['ENOPROTOOPT', { state: 'filtered', reason: 'proto-unreach' }],

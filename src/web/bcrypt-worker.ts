@@ -1,19 +1,26 @@
-// bcrypt comparisons on a worker thread. bcryptjs' "async" compare runs in slices of up to
-// 100 ms on the main thread, and a cost-10 hash takes about 60 ms in pure JS: a flood of
-// wrong passwords would hold up scrapes and probe timers. On a worker it holds up nothing
-// but other comparisons, which run one at a time.
-import { createRequire } from 'node:module';
+// bcrypt comparisons on a worker thread. A cost-10 hash takes tens of milliseconds of CPU
+// in JavaScript: on the main thread a flood of wrong passwords would hold up scrapes and
+// probe timers. On a worker it holds up nothing but other comparisons, which run one at a
+// time.
 import { Worker } from 'node:worker_threads';
+import * as bcrypt from './bcrypt.js';
 
-const BCRYPTJS = createRequire(import.meta.url).resolve('bcryptjs');
-
-// CommonJS, evaluated as the worker's script: no file to ship next to dist/.
+// The worker's script is the functions of bcrypt.ts as text (they use nothing imported), so it
+// runs the same from dist/ and from the TypeScript sources under test: no file to ship or find.
 const SCRIPT = `
-const { parentPort, workerData } = require('node:worker_threads');
-const bcrypt = require(workerData.bcryptjs);
+${Object.values(bcrypt)
+  .filter((f) => typeof f === 'function')
+  .map(String)
+  .join('\n')}
+const { parentPort } = require('node:worker_threads');
+const initial = piFractionWords(${bcrypt.BCRYPT_STATE_WORDS});
 parentPort.on('message', ({ id, password, hash }) => {
   let ok = false;
-  try { ok = bcrypt.compareSync(password, hash); } catch { ok = false; }
+  try {
+    ok = bcryptMatches(initial, password, hash);
+  } catch {
+    ok = false;
+  }
   parentPort.postMessage({ id, ok });
 });
 `;
@@ -23,8 +30,13 @@ export class BcryptWorker {
   #nextId = 0;
   readonly #pending = new Map<number, (ok: boolean) => void>();
 
-  /** Whether `password` matches the bcrypt `hash`; false for a malformed hash or a failed worker. */
-  compare(password: string, hash: string): Promise<boolean> {
+  /** Starts the thread (and its start-up work) now, so that the first request with credentials does not wait for it. */
+  warm(): void {
+    this.#start();
+  }
+
+  /** Whether the bytes of `password` match the bcrypt `hash`; false for a malformed hash or a failed worker. */
+  compare(password: Uint8Array, hash: string): Promise<boolean> {
     const worker = this.#start();
     const id = this.#nextId++;
     return new Promise((resolve) => {
@@ -35,7 +47,7 @@ export class BcryptWorker {
 
   #start(): Worker {
     if (this.#worker) return this.#worker;
-    const worker = new Worker(SCRIPT, { eval: true, workerData: { bcryptjs: BCRYPTJS } });
+    const worker = new Worker(SCRIPT, { eval: true });
     // Never what keeps the process alive.
     worker.unref();
     worker.on('message', ({ id, ok }: { id: number; ok: boolean }) => {

@@ -1,6 +1,6 @@
 // What --web.config.file and the HTTP limits make of the server: plain HTTP or TLS, the
-// limits against abusive clients, basic auth on every route but /-/healthy, and the
-// configured response headers. The running web config is swapped only when a new one
+// limits against abusive clients, basic auth on every route but /-/healthy and /-/ready, and
+// the configured response headers. The running web config is swapped only when a new one
 // loaded without problems, with the main config (SIGHUP, POST /-/reload).
 import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
@@ -9,12 +9,17 @@ import type { Logger } from 'pino';
 import { ConfigError } from '../config/errors.js';
 import { BasicAuth } from './auth.js';
 import { loadWebConfigFile, NO_WEB_CONFIG, type RateLimit, type WebConfig } from './config.js';
+import { ConnectionAccounting } from './connections.js';
 import { DEFAULT_HTTP_LIMITS, type HttpLimits } from './limits.js';
 import { RequestRateLimit } from './rate-limit.js';
 import { TlsContext } from './tls-context.js';
+import { closeAfterUnreadBody } from './unread-body.js';
 
-/** Open without credentials: liveness probes (kubelet, Docker HEALTHCHECK) carry none. */
-const OPEN_ROUTES = new Set(['/-/healthy']);
+/**
+ * Open without credentials: liveness and readiness probes (kubelet, Docker HEALTHCHECK) carry
+ * none. They answer a fixed word and a status, and tell nothing else.
+ */
+const OPEN_ROUTES = new Set(['/-/healthy', '/-/ready']);
 export const REALM = 'portwatch';
 
 export class WebServing {
@@ -25,6 +30,7 @@ export class WebServing {
   #auth: BasicAuth;
   readonly #tls: TlsContext | undefined;
   #rateLimit: RequestRateLimit | undefined;
+  readonly #connections: ConnectionAccounting;
 
   constructor(config: WebConfig = NO_WEB_CONFIG, opts: { file?: string; limits?: Partial<HttpLimits>; logger?: Logger } = {}) {
     this.#file = opts.file;
@@ -35,6 +41,25 @@ export class WebServing {
     this.#tls = config.tls === undefined ? undefined : new TlsContext(config.tls, opts.logger);
     this.#rateLimit = config.rateLimit === undefined ? undefined : new RequestRateLimit(config.rateLimit);
     this.#warn(config);
+    const l = this.#limits;
+    this.#connections = new ConnectionAccounting(
+      {
+        maxTrusted: l.maxConnections,
+        maxUntrusted: l.maxUntrustedConnections,
+        untrustedIdleMs: l.untrustedIdleTimeoutMs,
+        firstRequestMs: l.firstRequestTimeoutMs,
+      },
+      opts.logger,
+    );
+  }
+
+  get limits(): Readonly<HttpLimits> {
+    return this.#limits;
+  }
+
+  /** Connections open now, trusted (carried an authorized request) or not. */
+  get connections(): { trusted: number; untrusted: number } {
+    return this.#connections.counts;
   }
 
   /** Loads `file` (none: plain HTTP, no auth); a bad file throws ConfigError. */
@@ -61,7 +86,7 @@ export class WebServing {
   /** Makes a prepared config the running one: new connections get the new certificates, every request the new users and headers. */
   apply(next: WebConfig): void {
     if (next.tls !== undefined) this.#tls?.replace(next.tls);
-    if (!sameUsers(next.users, this.#config.users)) this.#auth = new BasicAuth(next.users);
+    if (!sameUsers(next.users, this.#config.users)) this.#auth = this.#auth.withUsers(next.users);
     if (!sameRateLimit(next.rateLimit, this.#rateLimit?.settings)) {
       this.#rateLimit = next.rateLimit && new RequestRateLimit(next.rateLimit);
     }
@@ -88,27 +113,33 @@ export class WebServing {
       connectionsCheckingInterval: 1_000,
     };
     const tls = this.#tls;
-    const options = tls === undefined ? undefined : { ...tls.serverOptions(), ...common };
+    const handshakeTimeout = l.firstRequestTimeoutMs;
+    const options = tls === undefined ? undefined : { ...tls.serverOptions(), ...common, handshakeTimeout };
     const server = options === undefined ? createHttpServer(common, handler) : createHttpsServer(options, handler);
     server.keepAliveTimeout = l.keepAliveTimeoutMs;
     server.setTimeout(l.idleTimeoutMs);
-    server.maxConnections = l.maxConnections;
+    // How many connections stay open, and which go first, is the accounting's: src/web/connections.ts.
+    this.#connections.attach(server);
     // Certificates renewed on disk, client certificate rules: src/web/tls-context.ts.
     if (tls !== undefined) tls.attach(server as HttpsServer);
     // fastify types its raw server as http.Server; an https.Server serves the same requests.
     return server as HttpServer;
   };
 
-  /** Adds the headers and basic auth to every route of `app`; call before routes are added. */
+  /** Adds the headers, basic auth and body limits to every route of `app`; call before routes are added. */
   install<L extends FastifyBaseLogger>(app: FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, L>): void {
+    closeAfterUnreadBody(app);
     app.addHook('onRequest', async (request, reply) => {
       for (const [name, value] of Object.entries(this.#config.headers)) reply.header(name, value);
       if (this.#rateLimit?.allow() === false) {
         return reply.code(429).type('text/plain; charset=utf-8').send('Too Many Requests\n');
       }
-      if (!this.#auth.enabled || OPEN_ROUTES.has(request.routeOptions.url ?? '')) return undefined;
-      const result = await this.#auth.check(request.headers.authorization);
-      if (result === 'ok') return undefined;
+      if (OPEN_ROUTES.has(request.routeOptions.url ?? '')) return undefined;
+      const result = this.#auth.enabled ? await this.#auth.check(request.headers.authorization) : 'ok';
+      if (result === 'ok') {
+        this.#connections.trust(request.raw);
+        return undefined;
+      }
       if (result === 'busy') {
         return reply.code(429).header('Retry-After', '1').type('text/plain; charset=utf-8').send('Too many authentication attempts in progress');
       }

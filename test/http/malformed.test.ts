@@ -77,23 +77,35 @@ describe('malformed requests', () => {
     await healthy(base);
   });
 
-  it('connections beyond --web.max-connections are closed as they arrive', async () => {
-    const web = new WebServing(undefined, { limits: { maxConnections: 2 } });
+  it('silent connections beyond the untrusted room push out the oldest idle one, never a new request', async () => {
+    const web = new WebServing(undefined, { limits: { maxUntrustedConnections: 2 } });
     const { base, server } = await serve({ web });
     const held: Socket[] = [];
     try {
       for (let i = 0; i < 2; i++) {
         const s = connect({ host: '127.0.0.1', port: server.port });
+        s.on('error', () => undefined);
         await new Promise((r) => s.once('connect', r));
         held.push(s);
       }
       await new Promise((r) => setTimeout(r, 100));
-      const { closed, text } = await raw(server.port, 'GET /-/healthy HTTP/1.1\r\nHost: x\r\n\r\n', 2_000);
-      expect([closed, text]).toEqual([true, '']);
+      const closed = new Promise((r) => held[0]!.once('close', r));
+      const { text } = await raw(server.port, 'GET /-/healthy HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', 2_000);
+      expect(status(text)).toBe(200);
+      await closed;
+      expect(held[1]!.destroyed).toBe(false);
     } finally {
       for (const s of held) s.destroy();
     }
-    await new Promise((r) => setTimeout(r, 100));
     await healthy(base);
+  });
+
+  it('a connection that says nothing is closed after firstRequestTimeoutMs', async () => {
+    const web = new WebServing(undefined, { limits: { firstRequestTimeoutMs: 500 } });
+    const { server } = await serve({ web });
+    const started = Date.now();
+    const { closed } = await raw(server.port, '', 5_000);
+    expect(closed).toBe(true);
+    expect(Date.now() - started).toBeLessThan(3_000);
   });
 });

@@ -1,6 +1,7 @@
 import bcrypt from 'bcryptjs';
 import { describe, expect, it } from 'vitest';
 import { BasicAuth, parseBasic } from '../../src/web/auth.js';
+import { CredentialCache } from '../../src/web/credential-cache.js';
 import { parseWebConfig } from '../../src/web/config.js';
 import { WebServing } from '../../src/web/serving.js';
 import { serve } from '../http/server-fixture.js';
@@ -41,10 +42,20 @@ describe('basic auth', () => {
     }
   });
 
-  it('guards every route but /-/healthy, unknown ones and the re-check API included', async () => {
+  it('guards every route but /-/healthy and /-/ready, unknown ones and the re-check API included', async () => {
     const { base } = await serveWithUsers({ alice: hash('s3cret') });
-    expect(await fetchStatus(`${base}/-/healthy`)).toBe(200);
-    for (const [method, path] of [['GET', '/'], ['GET', '/metrics'], ['GET', '/-/ready'], ['POST', '/-/reload'], ['GET', '/nope'], ['POST', '/api/v1/check']] as const) {
+    for (const path of ['/-/healthy', '/-/ready']) {
+      const res = await fetch(`${base}${path}`);
+      expect([res.status, await res.text()], path).toEqual([200, path === '/-/ready' ? 'Ready' : 'Healthy']);
+    }
+    const guarded = [
+      ['GET', '/'],
+      ['GET', '/metrics'],
+      ['POST', '/-/reload'],
+      ['GET', '/nope'],
+      ['POST', '/api/v1/check'],
+    ] as const;
+    for (const [method, path] of guarded) {
       expect(await fetchStatus(`${base}${path}`, { method }), `${method} ${path}`).toBe(401);
     }
   });
@@ -95,9 +106,41 @@ describe('BasicAuth', () => {
     expect(results.filter((r) => r === 'denied')).toHaveLength(2);
   });
 
-  it('parses Basic headers, passwords with colons included', () => {
-    expect(parseBasic(basic('a', 'b:c'))).toEqual({ user: 'a', password: 'b:c' });
-    expect(parseBasic('basic ' + Buffer.from('x:').toString('base64'))).toEqual({ user: 'x', password: '' });
+  it('a password that is not UTF-8 is compared as its bytes, as Go does', async () => {
+    // Openwall's vector for the bytes ff ff a3 (see bcrypt.test.ts). Decoded as UTF-8 they,
+    // fe fe a3 and the text "\ufffd\ufffd\ufffd" would all be the same password.
+    const auth = new BasicAuth(new Map([['alice', '$2b$05$/OK.fbVrR/bpIqNJ5ianF.CE5elHaaO4EbggVDjb8P19RukzXSM3e']]));
+    const header = (password: Buffer) => `Basic ${Buffer.concat([Buffer.from('alice:'), password]).toString('base64')}`;
+    expect(await auth.check(header(Buffer.from([0xff, 0xff, 0xa3])))).toBe('ok');
+    expect(await auth.check(header(Buffer.from([0xfe, 0xfe, 0xa3])))).toBe('denied');
+    expect(await auth.check(header(Buffer.from('\ufffd\ufffd\ufffd', 'utf8')))).toBe('denied');
+  });
+
+  it('keeps verified credentials through a flood of distinct wrong ones, and across a change of users', async () => {
+    const cache = new CredentialCache({ verified: 4, refused: 8 });
+    const users = new Map([['alice', hash('s3cret')]]);
+    const auth = new BasicAuth(users, { cache });
+    expect(await auth.check(basic('alice', 's3cret'))).toBe('ok');
+    for (let i = 0; i < 40; i++) expect(await auth.check(basic('alice', `wrong${i}`))).toBe('denied');
+    expect(cache.size).toEqual({ verified: 1, refused: 8 });
+    // A queue that turns every comparison away: what is answered now comes from the cache alone.
+    const noQueue = new BasicAuth(users, { cache, maxQueued: 0 });
+    expect(await noQueue.check(basic('alice', 's3cret'))).toBe('ok');
+    expect(await noQueue.check(basic('alice', 'wrong39'))).toBe('denied');
+    expect(await noQueue.check(basic('alice', 'wrong0'))).toBe('busy');
+    // A reload that adds a user keeps alice's verdict; a new hash for her is a new credential.
+    const reloaded = noQueue.withUsers(new Map([...users, ['bob', hash('other')]]));
+    expect(await reloaded.check(basic('alice', 's3cret'))).toBe('ok');
+    expect(await reloaded.withUsers(new Map([['alice', hash('s3cret')]])).check(basic('alice', 's3cret'))).toBe('busy');
+  });
+
+  it('parses Basic headers into bytes, passwords with colons included', () => {
+    const text = (c: ReturnType<typeof parseBasic>) =>
+      c && { user: c.user.toString('latin1'), password: c.password.toString('latin1') };
+    expect(text(parseBasic(basic('a', 'b:c')))).toEqual({ user: 'a', password: 'b:c' });
+    expect(text(parseBasic('basic ' + Buffer.from('x:').toString('base64')))).toEqual({ user: 'x', password: '' });
+    const bytes = 'Basic ' + Buffer.from([0x61, 0x3a, 0xff, 0xfe]).toString('base64');
+    expect(text(parseBasic(bytes))).toEqual({ user: 'a', password: '\xff\xfe' });
     expect(parseBasic('Basic bm9jb2xvbg==')).toBeUndefined();
     expect(parseBasic(undefined)).toBeUndefined();
   });

@@ -1,0 +1,137 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { CLI, type LogLine } from '../../helpers/daemon.js';
+
+// The built daemon for the abuse tier: on loopback in the root namespace (port 0), or inside
+// a test namespace, optionally behind prlimit to give it (or deny it) file descriptors.
+
+export interface AbuseDaemon {
+  readonly proc: ChildProcess;
+  readonly port: number;
+  readonly logs: LogLine[];
+  stderr(): string;
+  waitForLog(match: (l: LogLine) => boolean, timeoutMs?: number): Promise<LogLine>;
+  /** SIGTERM, then the exit code. */
+  stop(): Promise<number | null>;
+}
+
+export interface DaemonOptions {
+  args: string[];
+  /** prlimit --nofile=N:N in front of node. */
+  nofile?: number;
+  /** Run inside this namespace (ip netns exec). */
+  netns?: string;
+  listen?: string;
+}
+
+const live = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const c of live) if (c.exitCode === null) c.kill('SIGKILL');
+});
+
+/** Why a tier test cannot run here; with PORTWATCH_REQUIRE_TOOLS=1 (CI) it throws instead. */
+export function skipOrFail(reason: string | undefined): string | undefined {
+  if (reason !== undefined && process.env['PORTWATCH_REQUIRE_TOOLS'] === '1')
+    throw new Error(`PORTWATCH_REQUIRE_TOOLS=1 but ${reason}`);
+  return reason;
+}
+
+/** Why prlimit cannot raise limits here, if it cannot. */
+export function prlimitMissing(): string | undefined {
+  try {
+    execFileSync('prlimit', ['--nofile=4096:4096', 'true'], { stdio: 'ignore', timeout: 5_000 });
+    return undefined;
+  } catch {
+    return 'prlimit (util-linux) cannot raise the open-files limit here (needs root or a high hard limit)';
+  }
+}
+
+/** Spawns `node dist/cli.js` as asked; resolves once it is running (see `started`). */
+export function spawnDaemon(opts: DaemonOptions): {
+  proc: ChildProcess;
+  logs: LogLine[];
+  stderr: () => string;
+  waitForLog: AbuseDaemon['waitForLog'];
+} {
+  const argv = [process.execPath, CLI, `--web.listen-address=${opts.listen ?? '127.0.0.1:0'}`, ...opts.args];
+  if (opts.nofile !== undefined) argv.unshift('prlimit', `--nofile=${opts.nofile}:${opts.nofile}`);
+  if (opts.netns !== undefined) argv.unshift('ip', 'netns', 'exec', opts.netns);
+  const proc = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+  live.add(proc);
+  proc.once('exit', () => live.delete(proc));
+  const logs: LogLine[] = [];
+  const waiters = new Set<{ match: (l: LogLine) => boolean; resolve: (l: LogLine) => void }>();
+  let stderr = '';
+  proc.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  createInterface({ input: proc.stdout! }).on('line', (text) => {
+    let line: LogLine;
+    try {
+      line = JSON.parse(text) as LogLine;
+    } catch {
+      return;
+    }
+    logs.push(line);
+    for (const w of waiters) if (w.match(line)) (waiters.delete(w), w.resolve(line));
+  });
+  const waitForLog = (match: (l: LogLine) => boolean, timeoutMs = 20_000): Promise<LogLine> => {
+    const seen = logs.find(match);
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => {
+      const w = { match, resolve: (l: LogLine) => (clearTimeout(timer), resolve(l)) };
+      const timer = setTimeout(() => {
+        waiters.delete(w);
+        reject(
+          new Error(
+            `no such log line within ${timeoutMs} ms; stderr: ${stderr}; last logs: ${JSON.stringify(logs.slice(-5))}`,
+          ),
+        );
+      }, timeoutMs);
+      waiters.add(w);
+    });
+  };
+  return { proc, logs, stderr: () => stderr, waitForLog };
+}
+
+/** Starts the daemon and waits for "portwatch started". */
+export async function startAbuseDaemon(opts: DaemonOptions): Promise<AbuseDaemon> {
+  const { proc, logs, stderr, waitForLog } = spawnDaemon(opts);
+  const exited = once(proc, 'exit') as Promise<[number | null]>;
+  const started = await Promise.race([
+    waitForLog((l) => l.msg === 'portwatch started', 30_000),
+    exited.then(([code]) =>
+      Promise.reject(new Error(`daemon exited (${code}) before starting: ${stderr()} ${JSON.stringify(logs)}`)),
+    ),
+  ]);
+  return {
+    proc,
+    port: Number(String(started['listen']).split(':').pop()),
+    logs,
+    stderr,
+    waitForLog,
+    async stop() {
+      if (proc.exitCode !== null) return proc.exitCode;
+      proc.kill('SIGTERM');
+      const [code] = await exited;
+      return code;
+    },
+  };
+}
+
+/** Files in a temporary directory, removed by `remove`. */
+export function tempFiles(files: Record<string, string>): {
+  dir: string;
+  path: (name: string) => string;
+  remove: () => void;
+} {
+  const dir = mkdtempSync(join(tmpdir(), 'pwabuse-'));
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  return { dir, path: (name) => join(dir, name), remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** A config of one monitor checking one closed loopback port every hour: the daemon is idle but for HTTP. */
+export const IDLE_CONFIG =
+  'defaults:\n  interval: 1h\nmonitors:\n  - name: self\n    hosts: [127.0.0.1]\n    expect_closed: [1]\n';
