@@ -2,7 +2,7 @@
 // placeholder: NaN, '' or []; or, where a list or mapping had the wrong type, the raw
 // value), so everything is read through type guards.
 import { quote } from './describe.js';
-import { formatDuration } from './duration.js';
+import type { Duration } from './fields.js';
 import { hostCount, hostFamily, isBlock } from './blocks.js';
 import { hostKey } from './hosts.js';
 
@@ -73,13 +73,15 @@ export function configFindings(config: unknown): Finding[] {
   const defaults = isRecord(config['defaults']) ? config['defaults'] : {};
   const findings: Finding[] = [];
   // A bad duration is NaN here, and NaN compares false: no finding on top of its own.
-  const timing = (interval: unknown, timeout: unknown, path: Finding['path'], blame: 'interval' | 'timeout'): void => {
-    if (typeof interval !== 'number' || typeof timeout !== 'number' || !(timeout >= interval)) return;
-    const [i, t] = [formatDuration(interval), formatDuration(timeout)];
-    const message = blame === 'timeout' ? `timeout ${t} must be shorter than interval ${i}` : `interval ${i} must be longer than timeout ${t}`;
+  const timing = (interval: unknown, timeout: unknown, path: Finding['path'], blame: 'interval' | 'timeout', fromDefaults = NONE): void => {
+    if (!isDuration(interval) || !isDuration(timeout) || !(timeout.ms >= interval.ms)) return;
+    const i = named('interval', interval, fromDefaults.interval);
+    const t = named('timeout', timeout, fromDefaults.timeout);
+    const message = blame === 'timeout' ? `${t} must be shorter than ${i}` : `${i} must be longer than ${t}`;
     findings.push({ path: [...path, blame], message });
   };
-  timing(defaults['interval'], defaults['timeout'], ['defaults'], 'timeout');
+  const defaultTimeout = defaults['timeout'];
+  timing(defaults['interval'], defaultTimeout, ['defaults'], isDuration(defaultTimeout) && !defaultTimeout.written ? 'interval' : 'timeout');
 
   const names = new Map<string, number>();
   let targets = 0;
@@ -96,7 +98,9 @@ export function configFindings(config: unknown): Finding[] {
     const ownInterval = monitor['interval'];
     const ownTimeout = monitor['timeout'];
     if (ownInterval === undefined && ownTimeout === undefined) return; // the defaults, checked above
-    timing(ownInterval ?? defaults['interval'], ownTimeout ?? defaults['timeout'], ['monitors', i], ownTimeout === undefined ? 'interval' : 'timeout');
+    const fromDefaults = { interval: ownInterval === undefined, timeout: ownTimeout === undefined };
+    const blame = ownTimeout === undefined ? 'interval' : 'timeout';
+    timing(ownInterval ?? defaults['interval'], ownTimeout ?? defaults['timeout'], ['monitors', i], blame, fromDefaults);
   });
   if (targets > MAX_TARGETS) {
     const n = (v: number): string => v.toLocaleString('en-US');
@@ -129,6 +133,18 @@ function familyFindings(monitor: Record<string, unknown>, defaultFamily: unknown
     }
   });
   return findings;
+}
+
+const NONE = { interval: false, timeout: false };
+
+/** A duration in a message: the user's own text, quoted, or the default portwatch filled in. */
+function named(key: string, d: Duration, inDefaults: boolean): string {
+  if (!d.written) return `the default ${key} ${d.text}`;
+  return inDefaults ? `${key} ${quote(d.text)} (from defaults)` : `${key} ${quote(d.text)}`;
+}
+
+function isDuration(v: unknown): v is Duration {
+  return typeof v === 'object' && v !== null && typeof (v as Duration).ms === 'number';
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

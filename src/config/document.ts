@@ -1,6 +1,7 @@
 // YAML text to a document with positions, or the syntax problems the yaml library found.
-import { LineCounter, parseDocument, visit, type Document, type YAMLError } from 'yaml';
+import { isNode, isScalar, LineCounter, parseDocument, visit, type Document, type YAMLError } from 'yaml';
 import type { ConfigProblem } from './errors.js';
+import { keepScalarText, type Shape } from './scalars.js';
 
 export interface YamlSource {
   doc: Document.Parsed;
@@ -11,21 +12,68 @@ export interface YamlSource {
 
 export type ReadResult = { ok: true; source: YamlSource } | { ok: false; problems: ConfigProblem[] };
 
-/** `empty`: what an empty file is told, naming what it should hold. */
-export function readYaml(text: string, empty = 'file is empty; expected a mapping with a "monitors" list'): ReadResult {
+export interface ReadOptions {
+  /** What an empty file is told, naming what it should hold. */
+  empty?: string;
+  /** Where the format expects strings (see scalars.ts); without it scalars keep their YAML types. */
+  shape?: Shape;
+}
+
+const EMPTY = 'file is empty; expected a mapping with a "monitors" list';
+
+export function readYaml(text: string, options: ReadOptions = {}): ReadResult {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  // Duplicate keys are found below: the yaml library's own check is quadratic in the keys of a mapping.
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false, logLevel: 'error' });
   const at = (offset: number, message: string): ConfigProblem => ({ ...lines.linePos(offset), path: '', message });
   // Warnings (an unknown tag, say) are problems too: the file would not mean what it says.
-  const found = [...doc.errors, ...doc.warnings].map((e: YAMLError) => at(e.pos[0], oneLine(e.message)));
-  if (found.length > 0) return { ok: false, problems: found };
-  if (doc.contents === null) return { ok: false, problems: [at(0, empty)] };
+  const found = [...doc.errors, ...doc.warnings];
+  const tabs = found.filter((e) => e.code === 'TAB_AS_INDENT');
+  if (tabs.length > 0) return { ok: false, problems: [at(tabs[0]!.pos[0], tabMessage(tabs, lines))] };
+  if (found.length > 0) return { ok: false, problems: found.map((e: YAMLError) => at(e.pos[0], oneLine(e.message))) };
+  if (doc.contents === null) return { ok: false, problems: [at(0, options.empty ?? EMPTY)] };
+  if (options.shape !== undefined) keepScalarText(doc, options.shape);
+  const keyProblems = keyProblemsOf(doc, lines).map(([offset, message]) => at(offset, message));
+  if (keyProblems.length > 0) return { ok: false, problems: keyProblems };
   try {
     return { ok: true, source: { doc, lines, data: doc.toJS() } };
   } catch (err) {
     // An alias to an anchor that is not defined before it, or too many aliases.
     return { ok: false, problems: [at(unresolvedAlias(doc) ?? 0, oneLine((err as Error).message))] };
   }
+}
+
+/** One problem for a file indented with tabs, however many lines have them. */
+function tabMessage(tabs: readonly YAMLError[], lines: LineCounter): string {
+  const count = new Set(tabs.map((e) => lines.linePos(e.pos[0]).line)).size;
+  const more = count > 1 ? ` (${count} lines in all)` : '';
+  return `this line is indented with a tab${more}; YAML allows only spaces for indentation: indent with spaces`;
+}
+
+/**
+ * Keys given twice in one mapping, and keys that are lists or mappings, as [offset, message].
+ * Keys compare as text, as Go's reader compares them (`1` and `"1"` are the same key).
+ */
+function keyProblemsOf(doc: Document.Parsed, lines: LineCounter): [number, string][] {
+  const problems: [number, string][] = [];
+  visit(doc, {
+    Map(_key, map) {
+      const first = new Map<string, number>();
+      for (const pair of map.items) {
+        const key: unknown = pair.key;
+        const offset = isNode(key) ? (key.range?.[0] ?? 0) : (map.range?.[0] ?? 0);
+        if (key !== null && !isScalar(key)) {
+          problems.push([offset, 'a key must be a single value, not a list or a mapping']);
+          continue;
+        }
+        const text = isScalar(key) ? String(key.value ?? '') : '';
+        const seen = first.get(text);
+        if (seen === undefined) first.set(text, offset);
+        else problems.push([offset, `duplicate key ${JSON.stringify(text)}; it is already at line ${lines.linePos(seen).line}`]);
+      }
+    },
+  });
+  return problems;
 }
 
 function unresolvedAlias(doc: Document.Parsed): number | undefined {

@@ -62,11 +62,23 @@ export const ipFamilyField = leaf((v): Checked<IpFamily> => {
   return fail(`ip_family must be one of ${IP_FAMILIES.join(', ')}, got ${typeof v === 'string' ? quote(v) : describeValue(v)}`);
 }, 'auto' as IpFamily);
 
-/** A duration in milliseconds, between `min` and `max` (durations as they appear in messages). */
-export function durationField(key: string, min: string, max: string) {
+/** A duration as read: milliseconds, and the text it was written as, for messages. */
+export interface Duration {
+  ms: number;
+  text: string;
+  /** False for a default portwatch filled in: messages then say so instead of quoting. */
+  written: boolean;
+}
+
+/**
+ * A duration between `min` and `max` (as they appear in messages); `fallback`, the default
+ * when the key is absent. Messages quote the user's own text, never another spelling of it.
+ */
+export function durationField(key: string, min: string, max: string, fallback?: string) {
   const [minMs, maxMs] = [parseDuration(min), parseDuration(max)];
-  const outside = (written: string): Checked<number> => fail(`${key} ${written} is outside ${min}-${max}`);
-  return leaf((v) => {
+  const outside = (written: string): Checked<Duration> => fail(`${key} ${quote(written)} is outside ${min}-${max}`);
+  const field = leaf((v): Checked<Duration> => {
+    if (v === ABSENT && fallback !== undefined) return ok({ ms: parseDuration(fallback), text: fallback, written: false });
     if (typeof v !== 'string') return fail(`expected a duration like "30s" or "1h30m", got ${describeValue(v)}`);
     let ms: number;
     try {
@@ -74,9 +86,13 @@ export function durationField(key: string, min: string, max: string) {
     } catch (err) {
       return err instanceof DurationRangeError ? outside(v) : fail((err as Error).message);
     }
-    return ms >= minMs && ms <= maxMs ? ok(ms) : outside(v);
-  }, Number.NaN);
+    return ms >= minMs && ms <= maxMs ? ok({ ms, text: v, written: true }) : outside(v);
+  }, { ms: Number.NaN, text: '', written: true });
+  return fallback === undefined ? field : field.prefault(ABSENT);
 }
+
+/** What a key with a default gets when it is not written, so that messages can tell. */
+const ABSENT: unknown = Symbol('absent');
 
 /**
  * A `labels` mapping of label names to string values. Each bad label is its own issue,

@@ -1,7 +1,7 @@
 // Static labels a monitor adds to its port series, so that Alertmanager can route by them.
 import { describeValue, quote } from './describe.js';
 
-/** A Prometheus label name; names starting with "__" included (service discovery's __meta_* labels). */
+/** A legacy Prometheus label name, as portwatch's own labels are; names starting with "__" included. */
 export const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 export const LABEL_NAME_MAX = 128;
 export const LABEL_VALUE_MAX = 1024;
@@ -37,10 +37,7 @@ export function labelNameProblem(name: string): string | undefined {
 
 /** Why `value` cannot be the value of label `name`, or undefined when it can. */
 export function labelValueProblem(name: string, value: unknown): string | undefined {
-  if (typeof value !== 'string') {
-    const hint = typeof value === 'number' || typeof value === 'boolean' ? `; quote it: "${String(value)}"` : '';
-    return `label ${quote(name)} must have a string value, got ${describeValue(value)}${hint}`;
-  }
+  if (typeof value !== 'string') return `label ${quote(name)} must have a string value, got ${describeValue(value)}`;
   if (value === '') return `label ${quote(name)} has an empty value, which Prometheus treats as no label; leave it out`;
   if (value.length > LABEL_VALUE_MAX) return `label ${quote(name)} has a value longer than ${LABEL_VALUE_MAX} characters`;
   return undefined;

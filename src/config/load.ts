@@ -1,18 +1,40 @@
-import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { readYaml } from './document.js';
 import { ConfigError, type ConfigProblem } from './errors.js';
+import { lineCols } from './line-cols.js';
 import { problemsFromIssues } from './positions.js';
-import { configSchema } from './schema.js';
+import { decodeText, readRegularFile, type ReadLimit } from './read-file.js';
+import { CONFIG_SHAPE, configSchema } from './schema.js';
 import type { Config } from './types.js';
+import { INLINE_MAX_CHARS, runOnWorker, WorkerFailure, workerEntry } from './worker.js';
+
+/** The largest config file portwatch reads: far more than a million targets' worth of hosts and blocks. */
+export const CONFIG_LIMIT: ReadLimit = { maxBytes: 16 * 1024 * 1024, what: 'config files' };
+
+/** What a parse on a worker thread answers. */
+export type ConfigOutcome = { ok: true; config: Config } | { ok: false; problems: ConfigProblem[] };
 
 /** The config in `text`; `fileName` is used as given in messages. Throws ConfigError listing every problem. */
 export function parseConfig(text: string, fileName: string): Config {
-  const read = readYaml(text);
+  const read = readYaml(text, { shape: CONFIG_SHAPE });
   if (!read.ok) throw new ConfigError(fileName, read.problems);
   const result = configSchema.safeParse(read.source.data, { reportInput: true });
   if (!result.success) throw new ConfigError(fileName, problemsFromIssues(result.error.issues, read.source));
   return withBaseDir(result.data, dirname(resolve(fileName)));
+}
+
+/** As parseConfig; a large text is parsed on a worker thread, so the event loop goes on meanwhile. */
+export async function parseConfigText(text: string, fileName: string): Promise<Config> {
+  if (text.length <= INLINE_MAX_CHARS) return parseConfig(text, fileName);
+  let outcome: ConfigOutcome;
+  try {
+    outcome = await runOnWorker<ConfigOutcome>(workerEntry('./config-worker.js', import.meta.url), { text, fileName });
+  } catch (err) {
+    if (!(err instanceof WorkerFailure)) throw err;
+    throw new ConfigError(fileName, [{ line: 0, col: 0, path: '', message: `cannot parse: ${err.message}` }]);
+  }
+  if (!outcome.ok) throw new ConfigError(fileName, outcome.problems);
+  return outcome.config;
 }
 
 /** file_sd patterns are read relative to the config file, as Prometheus reads them. */
@@ -21,20 +43,31 @@ function withBaseDir(config: Config, baseDir: string): Config {
   return config;
 }
 
-/** Reads and parses a config file. A file that cannot be read is a ConfigError too: `<path>: cannot read: <reason>`. */
+/**
+ * Reads and parses a config file. A file that cannot be read (missing, not a regular file,
+ * too large, not UTF-8) is a ConfigError too: `<path>: cannot read: <reason>`.
+ */
 export async function loadConfigFile(path: string): Promise<Config> {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(path, 'utf8');
+    bytes = await readRegularFile(path, CONFIG_LIMIT);
   } catch (err) {
     throw new ConfigError(path, [cannotRead(err)]);
   }
-  return parseConfig(text, path);
+  const decoded = decodeText(bytes, true);
+  if (!decoded.ok) throw new ConfigError(path, [notUtf8(bytes, decoded.offset)]);
+  return parseConfigText(decoded.text, path);
 }
 
 /** A file that cannot be read, as a problem of the file as a whole. */
 export function cannotRead(err: unknown): ConfigProblem {
   return { line: 0, col: 0, path: '', message: `cannot read: ${readFailure(err)}` };
+}
+
+/** Text that is not UTF-8, at the first character that is not: YAML files must be UTF-8, as Go's reader wants them. */
+export function notUtf8(bytes: Uint8Array, offset: number): ConfigProblem {
+  const [at] = lineCols(new TextDecoder().decode(bytes), [offset]);
+  return { ...at!, path: '', message: 'the file is not UTF-8 text; save it as UTF-8' };
 }
 
 /** "ENOENT: no such file or directory", without the path Node appends. */

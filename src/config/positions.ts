@@ -1,9 +1,10 @@
 // Zod issues to problems at the line and column of the YAML node they are about.
-import { isMap, isNode, isScalar, type Node } from 'yaml';
+import { isAlias, isMap, isNode, isScalar, isSeq, type Node, type Pair, type YAMLMap } from 'yaml';
 import type { z } from 'zod';
 import { describeValue } from './describe.js';
 import type { YamlSource } from './document.js';
 import type { ConfigProblem } from './errors.js';
+import { didYouMean } from './suggest.js';
 
 type Path = readonly PropertyKey[];
 
@@ -14,7 +15,8 @@ export function problemsFromIssues(issues: readonly z.core.$ZodIssue[], source: 
       // One problem per key, at the key itself.
       return issue.keys.map((key) => {
         const path = [...issue.path, key];
-        return problem(source, path, keyNode(source, issue.path, key), `unknown key ${JSON.stringify(key)} (${issue.message})`);
+        const hint = didYouMean(key, allowedKeys(issue.message));
+        return problem(source, path, keyNode(source, issue.path, key), `unknown key ${JSON.stringify(key)}${hint} (${issue.message})`);
       });
     }
     if (issue.code === 'invalid_type' && issue.input === undefined) {
@@ -56,18 +58,58 @@ function problem(source: YamlSource, path: Path, node: Node | undefined, message
 
 /** The node at `path`, or else that of its nearest ancestor that exists. */
 function nearestNode(source: YamlSource, path: Path): Node | undefined {
-  for (let n = path.length; n > 0; n--) {
-    const node: unknown = source.doc.getIn(path.slice(0, n), true);
-    if (isNode(node)) return node;
+  let node: Node | undefined = isNode(source.doc.contents) ? source.doc.contents : undefined;
+  for (const step of path) {
+    const next = node === undefined ? undefined : childOf(source, node, step);
+    if (next === undefined) return node;
+    node = next;
   }
-  return isNode(source.doc.contents) ? source.doc.contents : undefined;
+  return node;
 }
 
 function keyNode(source: YamlSource, mapPath: Path, key: string): Node | undefined {
-  const map = mapPath.length === 0 ? source.doc.contents : source.doc.getIn(mapPath, true);
-  if (!isMap(map)) return undefined;
-  const pair = map.items.find((p) => isScalar(p.key) && String(p.key.value) === key);
+  const map = mapPath.length === 0 ? source.doc.contents : nodeAt(source, mapPath);
+  const pair = isMap(map) ? pairOf(map, key) : undefined;
   return isNode(pair?.key) ? pair.key : undefined;
+}
+
+function nodeAt(source: YamlSource, path: Path): Node | undefined {
+  let node: Node | undefined = isNode(source.doc.contents) ? source.doc.contents : undefined;
+  for (const step of path) node = node === undefined ? undefined : childOf(source, node, step);
+  return node;
+}
+
+/** A list's item or a mapping's value, through aliases. */
+function childOf(source: YamlSource, node: Node, step: PropertyKey): Node | undefined {
+  const at = isAlias(node) ? node.resolve(source.doc) : node;
+  if (isSeq(at)) {
+    const item: unknown = typeof step === 'number' ? at.items[step] : undefined;
+    return isNode(item) ? item : undefined;
+  }
+  if (!isMap(at)) return undefined;
+  const value: unknown = pairOf(at, String(step))?.value;
+  return isNode(value) ? value : undefined;
+}
+
+/** Pairs of each mapping by key text, indexed once: a file with thousands of problems in one mapping stays linear. */
+const pairIndex = new WeakMap<YAMLMap, Map<string, Pair>>();
+
+function pairOf(map: YAMLMap, key: string): Pair | undefined {
+  let index = pairIndex.get(map);
+  if (index === undefined) {
+    index = new Map();
+    for (const pair of map.items) {
+      const text = isScalar(pair.key) ? String(pair.key.value) : undefined;
+      if (text !== undefined && !index.has(text)) index.set(text, pair);
+    }
+    pairIndex.set(map, index);
+  }
+  return index.get(key);
+}
+
+/** The keys an unknown-key issue lists: its message is "allowed: a, b, c" (schema.ts). */
+function allowedKeys(message: string): string[] {
+  return message.startsWith('allowed: ') ? message.slice('allowed: '.length).split(', ') : [];
 }
 
 function noun(expected: string): string {

@@ -32,7 +32,7 @@ describe('parseDuration', () => {
     ['0', 'invalid duration "0": must be greater than zero'],
     ['0s', 'invalid duration "0s": must be greater than zero'],
     ['0h0m', 'invalid duration "0h0m": must be greater than zero'],
-    ['5', 'invalid duration "5": expected numbers with units ms, s, m, h, d, w or y, like "30s" or "1h30m"'],
+    ['5', 'invalid duration "5": a number needs a unit, like "5s"'],
     ['5 m', 'invalid duration "5 m": expected numbers with units ms, s, m, h, d, w or y, like "30s" or "1h30m"'],
     ['1.5h', 'invalid duration "1.5h": expected numbers with units ms, s, m, h, d, w or y, like "30s" or "1h30m"'],
     ['-1s', 'invalid duration "-1s": expected numbers with units ms, s, m, h, d, w or y, like "30s" or "1h30m"'],

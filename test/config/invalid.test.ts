@@ -8,7 +8,14 @@ import { loadConfigFile } from '../../src/config/load.js';
 const EXPECTED: Record<string, string> = {
   // YAML itself
   'syntax-error.yaml': '1:12: Flow sequence in block collection must be sufficiently indented and end with a ]',
-  'duplicate-key.yaml': '3:5: Map keys must be unique',
+  'duplicate-key.yaml': '3:5: duplicate key "name"; it is already at line 2',
+  // Keys compare as text, as Go's YAML reader compares them.
+  'duplicate-key-as-text.yaml': '7:7: duplicate key "1"; it is already at line 6',
+  'key-a-list.yaml': '6:9: a key must be a single value, not a list or a mapping',
+  // One problem for a file indented with tabs, at the first tab, however many lines have one.
+  'tab-indent.yaml': '3:1: this line is indented with a tab (2 lines in all); YAML allows only spaces for indentation: indent with spaces',
+  // The config is UTF-8, as Go's YAML reader wants Prometheus files to be.
+  'not-utf8.yaml': '5:21: the file is not UTF-8 text; save it as UTF-8',
   'two-documents.yaml': '5:1: Source contains multiple documents; please use YAML.parseAllDocuments()',
   'unknown-tag.yaml': '4:18: Unresolved tag: !ports',
   'unresolved-alias.yaml': '4:18: Unresolved alias (the anchor must be set before the alias): web_ports',
@@ -20,7 +27,9 @@ const EXPECTED: Record<string, string> = {
   'monitors-empty.yaml': '3:11: monitors: no monitors defined',
   'monitor-not-a-mapping.yaml': '2:5: monitors[0]: expected a mapping, got string "web"',
   'unknown-top-key.yaml': '5:1: listen: unknown key "listen" (allowed: defaults, monitors)',
-  'unknown-defaults-key.yaml': '2:3: defaults.intervall: unknown key "intervall" (allowed: interval, timeout, retries, ip_family, labels)',
+  'unknown-defaults-key.yaml': '2:3: defaults.intervall: unknown key "intervall"; did you mean interval? (allowed: interval, timeout, retries, ip_family, labels)',
+  'unknown-key-suggestion.yaml':
+    '7:5: monitors[0].expect_close: unknown key "expect_close"; did you mean expect_closed? (allowed: name, hosts, file_sd_configs, http_sd_configs, sd_labels, interval, timeout, retries, ip_family, expect_open, expect_closed, labels, discover)',
   'unknown-monitor-key.yaml':
     '5:5: monitors[0].colour: unknown key "colour" (allowed: name, hosts, file_sd_configs, http_sd_configs, sd_labels, interval, timeout, retries, ip_family, expect_open, expect_closed, labels, discover)',
   // names
@@ -59,18 +68,22 @@ const EXPECTED: Record<string, string> = {
     '5:21: monitors[0].expect_closed[0]: port 22 is also in expect_open[2]; a port cannot be expected both open and closed',
   // durations and retries
   'interval-zero.yaml': '2:13: defaults.interval: invalid duration "0s": must be greater than zero',
-  'interval-too-long.yaml': '2:13: defaults.interval: interval 400d is outside 1s-365d',
-  'interval-absurd.yaml': '2:13: defaults.interval: interval 99999999999999999999999y is outside 1s-365d',
+  'interval-too-long.yaml': '2:13: defaults.interval: interval "400d" is outside 1s-365d',
+  'interval-absurd.yaml': '2:13: defaults.interval: interval "99999999999999999999999y" is outside 1s-365d',
   'interval-bad-syntax.yaml':
     '2:13: defaults.interval: invalid duration "5 min": expected numbers with units ms, s, m, h, d, w or y, like "30s" or "1h30m"',
   'interval-wrong-order.yaml':
     '2:13: defaults.interval: invalid duration "30m1h": units must go from the largest to the smallest, each once, like "1h30m"',
-  'interval-number.yaml': '2:13: defaults.interval: expected a duration like "30s" or "1h30m", got number 60',
-  'timeout-too-short.yaml': '2:12: defaults.timeout: timeout 1ms is outside 10ms-5m',
-  'timeout-too-long.yaml': '2:12: defaults.timeout: timeout 10m is outside 10ms-5m',
-  'timeout-not-shorter.yaml': '5:14: monitors[0].timeout: timeout 5s must be shorter than interval 5s',
-  'interval-shorter-than-default-timeout.yaml': '4:15: monitors[0].interval: interval 2s must be longer than timeout 3s',
-  'defaults-timeout-not-shorter.yaml': '3:12: defaults.timeout: timeout 2m must be shorter than interval 1m',
+  // A number where a string is expected is its text, as Go's YAML reader makes it.
+  'interval-number.yaml': '2:13: defaults.interval: invalid duration "60": a number needs a unit, like "60s"',
+  'timeout-too-short.yaml': '2:12: defaults.timeout: timeout "1ms" is outside 10ms-5m',
+  'timeout-too-long.yaml': '2:12: defaults.timeout: timeout "10m" is outside 10ms-5m',
+  'timeout-not-shorter.yaml': '5:14: monitors[0].timeout: timeout "5s" must be shorter than interval "5s"',
+  // Each duration as written, never in another unit.
+  'timeout-other-unit.yaml': '5:14: monitors[0].timeout: timeout "1m" must be shorter than interval "60s"',
+  'timeout-not-shorter-than-defaults.yaml': '6:14: monitors[0].timeout: timeout "30000ms" must be shorter than interval "30s" (from defaults)',
+  'interval-shorter-than-default-timeout.yaml': '4:15: monitors[0].interval: interval "2s" must be longer than the default timeout 3s',
+  'defaults-timeout-not-shorter.yaml': '3:12: defaults.timeout: timeout "2m" must be shorter than interval "1m"',
   'retries-too-many.yaml': '2:12: defaults.retries: retries 11 is outside 0-10',
   'retries-fraction.yaml': '2:12: defaults.retries: retries 1.5 is not a whole number',
   // address families
@@ -93,7 +106,7 @@ const EXPECTED: Record<string, string> = {
     '7:7: monitors[0].labels.host: label name "host" is a label portwatch sets itself (monitor, host, ip, port, expected, state, reason)',
   'label-name-job.yaml':
     '3:5: defaults.labels.job: label name "job" is set by Prometheus on every scrape, which would rename this one to "exported_job"; choose another name',
-  'label-value-number.yaml': '6:13: monitors[0].labels.tier: label "tier" must have a string value, got number 1; quote it: "1"',
+  'label-value-list.yaml': '6:13: monitors[0].labels.tier: label "tier" must have a string value, got a list',
   'label-value-empty.yaml': '6:13: monitors[0].labels.team: label "team" has an empty value, which Prometheus treats as no label; leave it out',
   'labels-not-a-mapping.yaml': '5:13: monitors[0].labels: expected a mapping of label names to values, got a list',
   // discovery
@@ -104,7 +117,7 @@ const EXPECTED: Record<string, string> = {
     '6:14: monitors[0].discover.ports: expected all, well-known or a list of ports, ranges "A-B" and group names, got "everything"',
   'discover-ports-empty.yaml': '6:14: monitors[0].discover.ports: no ports to discover: give all, well-known or at least one port',
   'discover-port-reversed.yaml': '6:19: monitors[0].discover.ports[1]: range "9000-8000" is reversed; write "8000-9000"',
-  'discover-interval-too-short.yaml': '7:17: monitors[0].discover.interval: interval 500ms is outside 1s-365d',
+  'discover-interval-too-short.yaml': '7:17: monitors[0].discover.interval: interval "500ms" is outside 1s-365d',
   'discover-allow-out-of-range.yaml': '7:19: monitors[0].discover.allow[1]: port 70000 is outside 1-65535',
   // service discovery
   'sd-file-wildcard-directory.yaml':
@@ -112,16 +125,16 @@ const EXPECTED: Record<string, string> = {
   'sd-file-bad-extension.yaml': '4:17: monitors[0].file_sd_configs[0].files[0]: "targets/*.txt" must end in .json, .yml or .yaml',
   'sd-file-unclosed-bracket.yaml': '4:17: monitors[0].file_sd_configs[0].files[0]: "targets/web-[ab.json" has a "[" without its closing "]"',
   'sd-files-empty.yaml': '4:16: monitors[0].file_sd_configs[0].files: no files: give at least one pattern like "targets/*.json"',
-  'sd-file-unknown-key.yaml': '5:9: monitors[0].file_sd_configs[0].refresh: unknown key "refresh" (allowed: files, refresh_interval)',
+  'sd-file-unknown-key.yaml': '5:9: monitors[0].file_sd_configs[0].refresh: unknown key "refresh"; did you mean refresh_interval? (allowed: files, refresh_interval)',
   'sd-url-not-http.yaml': '4:14: monitors[0].http_sd_configs[0].url: "ftp://sd.example.com/targets": the URL must start with http:// or https://',
   'sd-url-not-a-url.yaml': '4:14: monitors[0].http_sd_configs[0].url: "sd.example.com/targets" is not a URL; give a full URL like "http://sd.example.com/targets"',
   'sd-url-fragment.yaml': '4:14: monitors[0].http_sd_configs[0].url: "http://sd.example.com/targets#web": a URL fragment ("#...") is never sent; leave it out',
-  'sd-refresh-too-short.yaml': '5:27: monitors[0].http_sd_configs[0].refresh_interval: refresh_interval 500ms is outside 1s-24h',
+  'sd-refresh-too-short.yaml': '5:27: monitors[0].http_sd_configs[0].refresh_interval: refresh_interval "500ms" is outside 1s-24h',
   'sd-labels-without-sd.yaml':
     '5:7: monitors[0].sd_labels: sd_labels without file_sd_configs or http_sd_configs: there is no service discovery to take labels from',
   'sd-labels-built-in.yaml':
     '7:7: monitors[0].sd_labels.host: label name "host" is a label portwatch sets itself (monitor, host, ip, port, expected, state, reason)',
-  'sd-labels-bad-source.yaml': '6:13: monitors[0].sd_labels.team: "team-name" is not a label name: letters, digits and "_", not starting with a digit',
+  'sd-labels-empty-source.yaml': '6:13: monitors[0].sd_labels.team: the name of the service-discovery label is empty',
 };
 
 const DIR = join('test', 'config', 'invalid');

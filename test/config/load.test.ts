@@ -118,12 +118,59 @@ monitors:
   });
 
   it('reports every bad label of a mapping, each at its own name or value', () => {
-    const err = problemsOf('monitors:\n  - name: web\n    hosts: [h.example]\n    expect_open: [80]\n    labels: {instance: a, 9x: b, ok: true}\n');
+    const err = problemsOf('monitors:\n  - name: web\n    hosts: [h.example]\n    expect_open: [80]\n    labels: {instance: a, 9x: b, ok: {a: b}}\n');
     expect(err.message.split('\n')).toEqual([
       'pw.yaml:5:14: monitors[0].labels.instance: label name "instance" is set by Prometheus on every scrape, which would rename this one to "exported_instance"; choose another name',
       'pw.yaml:5:27: monitors[0].labels["9x"]: label name "9x" may only contain letters, digits and "_", and must not start with a digit',
-      'pw.yaml:5:38: monitors[0].labels.ok: label "ok" must have a string value, got boolean true; quote it: "true"',
+      'pw.yaml:5:38: monitors[0].labels.ok: label "ok" must have a string value, got a mapping',
     ]);
+  });
+});
+
+// Go's YAML reader, which Prometheus and its exporters use, decodes a scalar into a string
+// field as the scalar's text: a file written for them means the same here.
+describe('parseConfig reads scalars where strings are expected as their text', () => {
+  const monitor = (rest: string): string => `monitors:\n  - name: web\n    hosts: [h.example]\n    expect_open: [80]\n${rest}`;
+
+  it('takes numbers and booleans as label values, exactly as written', () => {
+    const config = parseConfig(monitor('    labels: {tier: 1, version: 1.10, ratio: 1.0, hex: 0x1F, big: 1e3, canary: true, zone: 2_1}\n'), 'pw.yaml');
+    expect(config.monitors[0]!.labels).toEqual({ big: '1e3', canary: 'true', hex: '0x1F', ratio: '1.0', tier: '1', version: '1.10', zone: '2_1' });
+  });
+
+  it('takes a number as a name, a host, and a service-discovery label name', () => {
+    const config = parseConfig(
+      'monitors:\n  - name: 2024\n    hosts: [1e3]\n    file_sd_configs: [{files: [t.json]}]\n    sd_labels: {team: 7}\n    expect_open: [80]\n',
+      'pw.yaml',
+    );
+    const [m] = config.monitors;
+    expect([m!.name, m!.hosts, m!.sdLabels]).toEqual(['2024', ['1e3'], { team: '7' }]);
+  });
+
+  it('takes mapping keys as written', () => {
+    const config = parseConfig(monitor('    sd_labels: {team: 1.0}\n    file_sd_configs: [{files: [t.json]}]\n'), 'pw.yaml');
+    expect(config.monitors[0]!.sdLabels).toEqual({ team: '1.0' });
+    const err = problemsOf(monitor('    labels: {1.0: x}\n'));
+    expect(err.message).toBe('pw.yaml:5:14: monitors[0].labels["1.0"]: label name "1.0" may only contain letters, digits and "_", and must not start with a digit');
+  });
+
+  it('takes an alias of a number as its text where a string is expected, and as a number where a port is', () => {
+    const config = parseConfig(monitor('    expect_closed: [&p 5432]\n    labels: {pg: *p}\n'), 'pw.yaml');
+    expect([config.monitors[0]!.expectClosed, config.monitors[0]!.labels]).toEqual([[5432], { pg: '5432' }]);
+  });
+
+  it('still wants numbers where numbers are expected, and strings are never lists', () => {
+    const err = problemsOf('defaults:\n  retries: "2"\n' + monitor('    labels: {team: [a]}\n'));
+    expect(err.message.split('\n')).toEqual([
+      'pw.yaml:2:12: defaults.retries: expected a whole number 0-10, got string "2"',
+      'pw.yaml:7:20: monitors[0].labels.team: label "team" must have a string value, got a list',
+    ]);
+  });
+
+  it('takes an empty value as the empty string, as Go does', () => {
+    expect(problemsOf(monitor('    labels: {team: }\n')).message).toBe(
+      'pw.yaml:5:20: monitors[0].labels.team: label "team" has an empty value, which Prometheus treats as no label; leave it out',
+    );
+    expect(problemsOf('monitors:\n  - name:\n    hosts: [h]\n    expect_open: [80]\n').message).toBe('pw.yaml:2:10: monitors[0].name: monitor name is empty');
   });
 });
 
@@ -172,9 +219,9 @@ defaults:
   });
 
   it('reports a name that is not a string, a key that is not a word, and a bad monitor among good ones', () => {
-    const err = problemsOf('monitors:\n  - name: 42\n    hosts: [h]\n    "two words": 1\n    expect_open: [1]\n  - name: ok\n    hosts: [h]\n    expect_open: [1]\n');
+    const err = problemsOf('monitors:\n  - name: [42]\n    hosts: [h]\n    "two words": 1\n    expect_open: [1]\n  - name: ok\n    hosts: [h]\n    expect_open: [1]\n');
     expect(err.message.split('\n')).toEqual([
-      'pw.yaml:2:11: monitors[0].name: expected a name, got number 42',
+      'pw.yaml:2:11: monitors[0].name: expected a name, got a list',
       'pw.yaml:4:5: monitors[0]["two words"]: unknown key "two words" (allowed: name, hosts, file_sd_configs, http_sd_configs, sd_labels, interval, timeout, retries, ip_family, expect_open, expect_closed, labels, discover)',
     ]);
   });
@@ -196,6 +243,6 @@ describe('loadConfigFile', () => {
     expect(err).toBeInstanceOf(ConfigError);
     expect((err as ConfigError).message).toBe(`${file}: cannot read: ENOENT: no such file or directory`);
     expect((err as ConfigError).problems).toEqual([{ line: 0, col: 0, path: '', message: 'cannot read: ENOENT: no such file or directory' }]);
-    await expect(loadConfigFile(dir)).rejects.toThrow(`${dir}: cannot read: EISDIR`);
+    await expect(loadConfigFile(dir)).rejects.toThrow(`${dir}: cannot read: it is a directory, not a regular file`);
   });
 });
