@@ -21,19 +21,24 @@ export interface ReadOptions {
 
 const EMPTY = 'file is empty; expected a mapping with a "monitors" list';
 
-export function readYaml(text: string, options: ReadOptions = {}): ReadResult {
+export function readYaml(written: string, { empty = EMPTY, shape }: ReadOptions = {}): ReadResult {
+  // A byte-order mark may start a YAML stream; the yaml library trips over it before a block.
+  // Editors show no column for it, so positions are those of the text without it.
+  const text = written.startsWith('\ufeff') ? written.slice(1) : written;
   const lines = new LineCounter();
   // Duplicate keys are found below: the yaml library's own check is quadratic in the keys of a mapping.
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false, logLevel: 'error' });
+  // Merge keys (<<: *anchor) as Go's YAML reader takes them.
+  const options = { lineCounter: lines, prettyErrors: false, uniqueKeys: false, logLevel: 'error', merge: true } as const;
+  const doc = parseDocument(text, options);
   const at = (offset: number, message: string): ConfigProblem => ({ ...lines.linePos(offset), path: '', message });
   // Warnings (an unknown tag, say) are problems too: the file would not mean what it says.
   const found = [...doc.errors, ...doc.warnings];
-  const tabs = found.filter((e) => e.code === 'TAB_AS_INDENT');
-  if (tabs.length > 0) return { ok: false, problems: [at(tabs[0]!.pos[0], tabMessage(tabs, lines))] };
+  const tab = tabProblem(text, found, lines);
+  if (tab !== undefined) return { ok: false, problems: [tab] };
   if (found.length > 0) return { ok: false, problems: found.map((e: YAMLError) => at(e.pos[0], oneLine(e.message))) };
-  if (doc.contents === null) return { ok: false, problems: [at(0, options.empty ?? EMPTY)] };
-  if (options.shape !== undefined) keepScalarText(doc, options.shape);
-  const keyProblems = keyProblemsOf(doc, lines).map(([offset, message]) => at(offset, message));
+  if (doc.contents === null) return { ok: false, problems: [at(0, empty)] };
+  const merged = shape === undefined ? [] : keepScalarText(doc, shape);
+  const keyProblems = [...keyProblemsOf(doc, lines), ...merged].map(([offset, message]) => at(offset, message));
   if (keyProblems.length > 0) return { ok: false, problems: keyProblems };
   try {
     return { ok: true, source: { doc, lines, data: doc.toJS() } };
@@ -43,11 +48,24 @@ export function readYaml(text: string, options: ReadOptions = {}): ReadResult {
   }
 }
 
-/** One problem for a file indented with tabs, however many lines have them. */
-function tabMessage(tabs: readonly YAMLError[], lines: LineCounter): string {
-  const count = new Set(tabs.map((e) => lines.linePos(e.pos[0]).line)).size;
+/**
+ * One problem for a file indented with tabs, however many lines have them: at the first tab
+ * the yaml library names, or at the tab that indents the line of its first error.
+ */
+function tabProblem(text: string, found: readonly YAMLError[], lines: LineCounter): ConfigProblem | undefined {
+  if (found.length === 0) return undefined;
+  let offset = found.find((e) => e.code === 'TAB_AS_INDENT')?.pos[0];
+  if (offset === undefined) {
+    const { line } = lines.linePos(found[0]!.pos[0]);
+    const start = lines.lineStarts[line - 1] ?? 0;
+    const indent = /^[ \t]*/.exec(text.slice(start, start + 256))![0];
+    if (!indent.includes('\t')) return undefined;
+    offset = start + indent.indexOf('\t');
+  }
+  const count = text.match(/^[ \t]*\t/gm)?.length ?? 1;
   const more = count > 1 ? ` (${count} lines in all)` : '';
-  return `this line is indented with a tab${more}; YAML allows only spaces for indentation: indent with spaces`;
+  const message = `this line is indented with a tab${more}; YAML allows only spaces for indentation: indent with spaces`;
+  return { ...lines.linePos(offset), path: '', message };
 }
 
 /**

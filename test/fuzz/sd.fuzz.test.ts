@@ -4,9 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { isBlock } from '../../src/config/blocks.js';
 import { hostKey, hostProblem } from '../../src/config/hosts.js';
 import type { MonitorConfig } from '../../src/config/types.js';
-import { parseFile } from '../../src/sd/file-sd.js';
 import { withDiscoveredHosts } from '../../src/sd/merge.js';
-import { hostOfTarget, type DiscoveredHost } from '../../src/sd/target-groups.js';
+import { jsonSyntaxError } from '../../src/sd/json-text.js';
+import { parseGroups } from '../../src/sd/parse-groups.js';
+import { hostOfTarget, type Dialect, type DiscoveredHost } from '../../src/sd/target-groups.js';
 
 // Property tests of what service discovery reads: whatever a file_sd file or an http_sd
 // answer holds, parsing returns hosts a static config would accept, or problems with a
@@ -15,29 +16,36 @@ import { hostOfTarget, type DiscoveredHost } from '../../src/sd/target-groups.js
 const RUNS = 300;
 const TIMEOUT_MS = 60_000;
 
-function hostsOrProblems(text: string): void {
-  let result: ReturnType<typeof parseFile>;
+function hostsOrProblems(text: string, dialect: Dialect = 'yaml'): void {
+  let result: ReturnType<typeof parseGroups>;
   try {
-    result = parseFile(text);
+    result = parseGroups(text, dialect);
   } catch (err) {
-    throw new Error(`parseFile threw ${String(err)}\ninput: ${JSON.stringify(text)}`);
+    throw new Error(`parseGroups threw ${String(err)}\ninput (${dialect}): ${JSON.stringify(text)}`);
   }
-  if (Array.isArray(result)) {
-    expect(result.length).toBeGreaterThan(0);
-    for (const p of result) {
-      if (!(Number.isInteger(p.line) && Number.isInteger(p.col) && p.line >= 0 && p.col >= 0)) throw new Error(`problem without a place: ${JSON.stringify(p)}\ninput: ${JSON.stringify(text)}`);
+  const placed = (problems: readonly { line: number; col: number; path: string; message: string }[]): void => {
+    for (const p of problems) {
+      if (!(Number.isInteger(p.line) && Number.isInteger(p.col) && p.line >= 1 && p.col >= 1)) {
+        throw new Error(`problem without a place: ${JSON.stringify(p)}\ninput (${dialect}): ${JSON.stringify(text)}`);
+      }
       expect(typeof p.message).toBe('string');
       expect(p.message.trim()).not.toBe('');
       expect(typeof p.path).toBe('string');
     }
+  };
+  if (!result.ok) {
+    expect(result.problems.length).toBeGreaterThan(0);
+    placed(result.problems);
     return;
   }
-  expect(Object.keys(result)).toEqual(['hosts']);
+  placed(result.dropped);
+  expect(result.dropped.length).toBe(Math.min(result.droppedCount, 20));
   for (const h of result.hosts) {
     if (hostProblem(h.host) !== undefined || isBlock(h.host)) throw new Error(`bad host ${JSON.stringify(h.host)}: ${hostProblem(h.host)}\ninput: ${JSON.stringify(text)}`);
     for (const [name, v] of Object.entries(h.labels)) {
-      expect(name).toMatch(/^[a-zA-Z_][a-zA-Z0-9_]*$/);
+      expect(name).not.toBe('');
       expect(typeof v).toBe('string');
+      expect(v).not.toBe('');
     }
   }
 }
@@ -68,15 +76,21 @@ const yamlToken = fc.oneof(
 );
 
 describe('service discovery parsing under random input', () => {
-  it('parseFile on random YAML-ish text yields valid hosts or placed problems', { timeout: TIMEOUT_MS }, () => {
-    fc.assert(fc.property(fc.array(yamlToken, { maxLength: 60 }).map((p) => p.join('')), hostsOrProblems), { numRuns: RUNS });
+  it('parseGroups on random YAML-ish text yields valid hosts or placed problems', { timeout: TIMEOUT_MS }, () => {
+    fc.assert(fc.property(fc.array(yamlToken, { maxLength: 60 }).map((p) => p.join('')), (t) => hostsOrProblems(t)), { numRuns: RUNS });
   });
 
-  it('parseFile on arbitrary strings yields valid hosts or placed problems', { timeout: TIMEOUT_MS }, () => {
-    fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 512 }), hostsOrProblems), { numRuns: RUNS });
+  it('parseGroups on arbitrary strings, read as YAML and as JSON, yields valid hosts or placed problems', { timeout: TIMEOUT_MS }, () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 512 }), (text) => {
+        hostsOrProblems(text, 'yaml');
+        hostsOrProblems(text, 'json');
+      }),
+      { numRuns: RUNS },
+    );
   });
 
-  it('parseFile on JSON-ish target groups, written as JSON or YAML, yields valid hosts or placed problems', { timeout: TIMEOUT_MS }, () => {
+  it('parseGroups on JSON-ish target groups, written as JSON or YAML, yields valid hosts or placed problems', { timeout: TIMEOUT_MS }, () => {
     fc.assert(
       fc.property(groupsLike, fc.boolean(), (value, asYaml) => {
         let text: string | undefined;
@@ -86,9 +100,39 @@ describe('service discovery parsing under random input', () => {
           text = undefined;
         }
         fc.pre(text !== undefined);
-        hostsOrProblems(text);
+        hostsOrProblems(text, asYaml ? 'yaml' : 'json');
       }),
       { numRuns: RUNS },
+    );
+  });
+
+  // The syntax check that places JSON errors must agree with a real JSON parser on what is JSON.
+  it('jsonSyntaxError finds an error exactly when JSON.parse refuses the text', { timeout: TIMEOUT_MS }, () => {
+    const jsonToken = fc.oneof(
+      fc.constantFrom('[', ']', '{', '}', ',', ':', '"', '"a"', '"\\u00e9"', '"\\x"', '\\', '"\u0001"', '0', '-0', '01', '1.', '1.5e+3', '-', 'true', 'tru', 'null', ' ', '\n', '\t', '\u00a0', '\ufeff'),
+      fc.string({ maxLength: 4 }),
+    );
+    const valid = fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v, null, 1));
+    const text = fc.oneof(
+      fc.array(jsonToken, { maxLength: 6 }).map((p) => p.join('')),
+      // Valid JSON, cut short or with one token put in somewhere.
+      valid.chain((v) => fc.nat(v.length).map((cut) => v.slice(0, cut))),
+      fc.tuple(valid, jsonToken, fc.nat()).map(([v, token, at]) => v.slice(0, at % (v.length + 1)) + token + v.slice(at % (v.length + 1))),
+      valid,
+    );
+    fc.assert(
+      fc.property(text, (t) => {
+        let parsed = true;
+        try {
+          JSON.parse(t);
+        } catch {
+          parsed = false;
+        }
+        const error = jsonSyntaxError(t);
+        if ((error === undefined) !== parsed) throw new Error(`JSON.parse ${parsed ? 'takes' : 'refuses'} ${JSON.stringify(t)}, jsonSyntaxError says ${JSON.stringify(error)}`);
+        if (error !== undefined) expect(error.offset).toBeLessThanOrEqual(t.length);
+      }),
+      { numRuns: 2000 },
     );
   });
 

@@ -23,7 +23,8 @@ describe('file_sd with the daemon', () => {
   let startedAt: number;
 
   const groupsA = (hosts: string[]) => JSON.stringify([{ targets: hosts, labels: { team: 'payments', __meta_env: 'prod', __meta_unmapped: 'x' } }], null, 2);
-  const groupsB = '- targets: ["127.0.0.4:9100"]\n  labels:\n    team: search\n';
+  // A .json file is read as JSON only, as Prometheus reads it (YAML there is refused).
+  const groupsB = '[{"targets": ["127.0.0.4:9100"],\n  "labels": {"team": "search"}}]\n';
   const SD = '    file_sd_configs:\n      - files: [targets/*.json]\n        refresh_interval: 1h\n';
   const configText = (sd = `${SD}    sd_labels: {team: team, env: __meta_env}\n`) => `${FAST_CHECKS}
   - name: sd
@@ -125,8 +126,21 @@ ${sd}    expect_open: [${openPort}]
     expect(value(s, 'portwatch_targets', { monitor: 'sd' })).toBe(8);
   });
 
-  it('keeps the last good hosts of a broken file, says where it is broken, and counts the failure', async () => {
-    const broken = '[\n  {"targets": ["127.0.0.2:9100", "127.0.0.6:0"]}\n]\n';
+  it('leaves out a target it cannot check, says where it is, and takes the rest of the file', async () => {
+    writeAtomic(fileA, groupsA(['127.0.0.2:9100', '127.0.0.5:80', '127.0.0.6:0', 'http://127.0.0.7/']));
+    const log = await daemon.waitForLog((l) => l.msg === 'service discovery targets left out: portwatch cannot check them', 5_000);
+    expect(log).toMatchObject({ level: 'error', monitor: 'sd', file: fileA, dropped: 2 });
+    expect((log['err'] as { message: string }).message).toBe(
+      [`${fileA}:6:7: [0].targets[2]: "127.0.0.6:0": the port must be a number 1-65535`, `${fileA}:7:7: [0].targets[3]: "http://127.0.0.7/" is a URL; give "host:port" or a host`].join('\n'),
+    );
+    const s = await scrape(metrics());
+    expect(value(s, 'portwatch_sd_last_refresh_successful', sdLabels(fileA))).toBe(1);
+    expect(value(s, 'portwatch_sd_hosts', sdLabels(fileA))).toBe(2);
+    expect(value(s, 'portwatch_sd_refresh_failures_total', sdLabels(fileA))).toBe(0);
+  });
+
+  it('keeps the last good hosts of a file Prometheus would refuse, says where it is broken, and counts the failure', async () => {
+    const broken = '[\n  {"targets": ["127.0.0.2:9100", 6]}\n]\n';
     writeAtomic(fileA, broken);
     const s = await scrapeUntil(metrics(), (x) => find(x, 'portwatch_sd_last_refresh_successful', { ...sdLabels(fileA) })[0]?.value === 0, 'the broken file to be seen');
     expect(value(s, 'portwatch_sd_refresh_failures_total', sdLabels(fileA))).toBe(1);
@@ -137,7 +151,7 @@ ${sd}    expect_open: [${openPort}]
 
     const log = await daemon.waitForLog((l) => l.msg === 'service discovery file is invalid, keeping its last good targets', 5_000);
     expect(log).toMatchObject({ level: 'error', monitor: 'sd', file: fileA });
-    expect((log['err'] as { message: string }).message).toBe(`${fileA}:2:34: [0].targets[1]: "127.0.0.6:0": the port must be a number 1-65535`);
+    expect((log['err'] as { message: string }).message).toBe(`${fileA}:2:34: [0].targets[1]: expected a string, got number 6`);
 
     // The hosts kept are still checked: their probe timestamps move on.
     const probed = value(s, 'port_last_probe_timestamp_seconds', { host: '127.0.0.5', port: String(closedPort) });
@@ -179,9 +193,16 @@ ${sd}    expect_open: [${openPort}]
     expect(find(s, 'portwatch_sd_refresh_failures_total', sdLabels(fileB))).toEqual([]);
   });
 
-  it('takes an empty file as no hosts, and a file that appears as new hosts', async () => {
-    writeAtomic(fileA, '');
-    let s = await scrapeUntil(metrics(), (x) => hostsOf(x, 'sd').length === 1, 'only the static host to be left');
+  // As Prometheus reads JSON: an empty file is no JSON (it is being written), "[]" is no groups.
+  it('keeps the last good hosts of an empty JSON file, takes "[]" as no hosts, and a file that appears as new hosts', async () => {
+    const failures = value(await scrape(metrics()), 'portwatch_sd_refresh_failures_total', sdLabels(fileA));
+    writeFileSync(fileA, '');
+    let s = await scrapeUntil(metrics(), (x) => find(x, 'portwatch_sd_refresh_failures_total', sdLabels(fileA))[0]?.value === failures + 1, 'the empty file to be refused');
+    expect(hostsOf(s, 'sd')).toEqual(['127.0.0.1', '127.0.0.2', '127.0.0.6']);
+    expect(value(s, 'portwatch_sd_last_refresh_successful', sdLabels(fileA))).toBe(0);
+
+    writeAtomic(fileA, '[]');
+    s = await scrapeUntil(metrics(), (x) => hostsOf(x, 'sd').length === 1, 'only the static host to be left');
     expect(hostsOf(s, 'sd')).toEqual(['127.0.0.1']);
     expect(value(s, 'portwatch_sd_hosts', sdLabels(fileA))).toBe(0);
     expect(value(s, 'portwatch_sd_last_refresh_successful', sdLabels(fileA))).toBe(1);
@@ -192,6 +213,7 @@ ${sd}    expect_open: [${openPort}]
     expectLabels(s, { '127.0.0.7': { env: 'dev', team: 'none' } });
     expect(value(s, 'portwatch_sd_hosts', sdLabels(fileC))).toBe(1);
   });
+
   it('applies changed sd_labels at a reload', async () => {
     writeFileSync(configFile, configText(`${SD}    sd_labels: {stage: __meta_env}\n`));
     const res = await fetch(daemon.url('/-/reload'), { method: 'POST' });

@@ -9,7 +9,7 @@ import { freePort } from '../helpers/ports.js';
 import { find, scrape, type Sample } from '../helpers/scrape.js';
 import { FAST_CHECKS, hostsOf, scrapeUntil, value } from './helpers.js';
 
-type Mode = 'ok' | 'status-500' | 'wrong-type' | 'not-json' | 'bad-groups' | 'hang';
+type Mode = 'ok' | 'status-500' | 'wrong-type' | 'json-seq' | 'latin-1' | 'not-json' | 'bad-groups' | 'hang';
 
 // The built daemon reading target groups from a real HTTP endpoint on loopback, refreshed
 // every second (so a request times out after 1 s). Each kind of failure must keep the last
@@ -45,11 +45,17 @@ describe('http_sd with the daemon', () => {
         case 'wrong-type':
           res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
           return res.end(JSON.stringify(groups));
+        case 'json-seq':
+          res.writeHead(200, { 'content-type': 'application/json-seq' });
+          return res.end(JSON.stringify(groups));
+        case 'latin-1':
+          res.writeHead(200, { 'content-type': 'application/json; charset=iso-8859-1' });
+          return res.end(JSON.stringify(groups));
         case 'not-json':
           res.writeHead(200, { 'content-type': 'application/json' });
           return res.end('[{"targets": ["127.0.0.4"]');
         case 'bad-groups':
-          return json(res, [{ targets: ['198.51.100.0/24'] }]);
+          return json(res, [{ targets: [7] }]);
         case 'hang':
           hanging.push(res);
           return undefined;
@@ -171,15 +177,21 @@ describe('http_sd with the daemon', () => {
   });
 
   it('keeps the last good hosts when the endpoint answers another Content-Type', async () => {
-    await failsWith('wrong-type', 'the endpoint answered Content-Type "text/plain; charset=utf-8"; http_sd needs application/json');
+    await failsWith('wrong-type', 'the endpoint answered Content-Type "text/plain; charset=utf-8"; http_sd needs application/json (charset utf-8, if any)');
+  });
+
+  // Prometheus takes application/json with no parameter but a UTF-8 charset (discovery/http: matchContentType).
+  it('keeps the last good hosts when the endpoint answers JSON text sequences or another charset', async () => {
+    await failsWith('json-seq', 'the endpoint answered Content-Type "application/json-seq"; http_sd needs application/json (charset utf-8, if any)');
+    await failsWith('latin-1', 'the endpoint answered Content-Type "application/json; charset=iso-8859-1"; http_sd needs application/json (charset utf-8, if any)');
   });
 
   it('keeps the last good hosts when the endpoint answers invalid JSON', async () => {
-    await failsWith('not-json', /^the response is not JSON: \S/);
+    await failsWith('not-json', 'response:1:27: invalid JSON: unexpected end of the text');
   });
 
-  it('keeps the last good hosts when the endpoint answers JSON that is not target groups', async () => {
-    await failsWith('bad-groups', 'response: [0].targets[0]: "198.51.100.0/24": address blocks are not taken from service discovery; list them in hosts');
+  it('keeps the last good hosts when the endpoint answers JSON that Prometheus refuses as target groups', async () => {
+    await failsWith('bad-groups', 'response:1:14: [0].targets[0]: expected a string, got number 7');
   });
 
   it('keeps the last good hosts when the endpoint does not answer within the refresh interval', async () => {
