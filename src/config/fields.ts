@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { describeValue, quote } from './describe.js';
 import { DurationRangeError, parseDuration } from './duration.js';
 import { hostProblem } from './hosts.js';
-import { labelProblems } from './labels.js';
+import { labelProblems, LABELS_MAX } from './labels.js';
 import { parsePortEntry, PORT_MAX, PORT_MIN } from './ports.js';
 import { WELL_KNOWN_PORTS } from '../discover/well-known.js';
 import { IP_FAMILIES, type IpFamily } from './types.js';
@@ -107,7 +107,12 @@ export const labelsField = z.unknown().transform((v, ctx): Record<string, string
   for (const p of labelProblems(labels)) {
     ctx.addIssue({ code: 'custom', path: [p.name], params: { at: p.at }, message: p.message, continue: true });
   }
-  return Object.fromEntries(Object.entries(labels).filter((e): e is [string, string] => typeof e[1] === 'string'));
+  const strings: [string, string][] = [];
+  for (const name of Object.keys(labels).slice(0, LABELS_MAX + 1)) {
+    const value = labels[name];
+    if (typeof value === 'string') strings.push([name, value]);
+  }
+  return Object.fromEntries(strings);
 });
 
 /**

@@ -19,3 +19,31 @@ export function lineCols(text: string, offsets: readonly number[]): { line: numb
   }
   return out;
 }
+
+/** Lines and columns of many offsets into one text: line starts found once, each lookup a binary search. */
+export class LineIndex {
+  readonly #text: string;
+  #starts: number[] | undefined;
+
+  constructor(text: string) {
+    this.#text = text;
+  }
+
+  /** 1-based line and column of `offset` (UTF-16 code units). */
+  linePos(offset: number): { line: number; col: number } {
+    const starts = (this.#starts ??= lineStarts(this.#text));
+    let [lo, hi] = [0, starts.length - 1];
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid]! <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return { line: lo + 1, col: offset - starts[lo]! + 1 };
+  }
+}
+
+function lineStarts(text: string): number[] {
+  const starts = [0];
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+  return starts;
+}

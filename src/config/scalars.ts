@@ -1,9 +1,8 @@
-// YAML scalars as Go's YAML reader (go-yaml v2, which Prometheus and the exporters use)
-// decodes them into a string field: the scalar's own text, not its YAML type. `tier: 1`
-// is "1", `version: 1.10` is "1.10", `tls: true` is "true", an empty value is "". So a file
-// Prometheus users write means the same here. Where a number or a list is expected, nothing
-// changes. Mapping keys are always text (`1.0:` is the key "1.0").
-import { isAlias, isMap, isPair, isScalar, isSeq, Scalar, type Document, type Node, type YAMLMap } from 'yaml';
+// What a YAML scalar means. Where a format expects a string, it is what Go's YAML reader
+// (go-yaml v2, which Prometheus and the exporters use) puts in a string field: the scalar's
+// own text, not its YAML type. `tier: 1` is "1", `version: 1.10` is "1.10", `tls: true` is
+// "true", an empty value is "". So a file Prometheus users write means the same here.
+// Elsewhere a plain scalar has its YAML 1.2 core-schema type (80 is a number).
 
 /**
  * Where a format expects strings: `'text'`, a string (a scalar there is its text);
@@ -12,125 +11,88 @@ import { isAlias, isMap, isPair, isScalar, isSeq, Scalar, type Document, type No
  */
 export type Shape = 'text' | { readonly items: Shape } | { readonly fields: Readonly<Record<string, Shape>> };
 
-/** A problem the walk found, at an offset of the text. */
-export type KeyProblem = [offset: number, message: string];
-
-/** The string Go's reader makes of a scalar: its text as written (folded lines joined), "" for an empty value. */
-export function scalarText(node: Scalar): string {
-  if (typeof node.value === 'string') return node.value;
-  if (node.value === null || node.value === undefined) return '';
-  // !!binary: Go's reader puts the decoded bytes in the string.
-  if (node.value instanceof Uint8Array) return Buffer.from(node.value).toString('utf8');
-  return typeof node.source === 'string' ? node.source : String(node.value);
+/** The shape of the value at `key` (a mapping) or of an item (a list, key undefined). */
+export function shapeWithin(shape: Shape | undefined, key: string | undefined): Shape | undefined {
+  if (shape === undefined || shape === 'text') return undefined;
+  if ('items' in shape) return shape.items;
+  return key !== undefined && Object.hasOwn(shape.fields, key) ? shape.fields[key] : undefined;
 }
 
-/**
- * Turns, in place, every scalar at a `'text'` place of `shape` and every mapping key into
- * its text, so that `doc.toJS()` has strings there; merge keys (`<<: *anchor`) carry the
- * shape of their mapping. Returns the keys of a mapping of values (labels) that a merge
- * sets again, which Go's reader refuses. Each node is walked once per shape, so aliases
- * cost no more than the nodes they name.
- */
-export function keepScalarText(doc: Document.Parsed, shape: Shape): KeyProblem[] {
-  const keeper = new TextKeeper(doc);
-  // An alias cannot be the whole document (its anchor would have to come before it).
-  keeper.walk(doc.contents, shape, () => undefined);
-  return keeper.problems;
+/** A scalar as written: its decoded text, whether it was plain (unquoted), and its tag ('' for none). */
+export interface WrittenScalar {
+  text: string;
+  plain: boolean;
+  tag: string;
 }
 
-class TextKeeper {
-  readonly problems: KeyProblem[] = [];
-  readonly #doc: Document.Parsed;
-  readonly #walked = new WeakMap<Node, Set<Shape>>();
+export type ScalarValue = { ok: true; value: unknown } | { ok: false; message: string };
 
-  constructor(doc: Document.Parsed) {
-    this.#doc = doc;
-  }
+/** The tags a scalar may carry (`!!str` or `!<tag:yaml.org,2002:str>`), by their short name. */
+const CORE_TAG = /^(?:!!|!<tag:yaml\.org,2002:)(str|int|float|bool|null|binary|timestamp)>?$/;
 
-  walk(node: unknown, at: Shape, replace: (n: Node) => void): void {
-    const target = isAlias(node) ? node.resolve(this.#doc) : node;
-    if (at === 'text') {
-      if (!isScalar(target) || typeof target.value === 'string') return;
-      // A shared anchor may also be read as a number elsewhere: the alias gets its own copy.
-      if (isAlias(node)) replace(copyAt(node, scalarText(target)));
-      else target.value = scalarText(target);
-      return;
-    }
-    if (!isMap(target) && !isSeq(target)) return;
-    const seen = this.#walked.get(target) ?? new Set<Shape>();
-    if (seen.has(at)) return;
-    this.#walked.set(target, seen.add(at));
-    if (isMap(target)) return this.#walkMap(target, at);
-    const items = 'items' in at ? at.items : undefined;
-    if (items !== undefined) target.items.forEach((item, i) => this.walk(item, items, (n) => (target.items[i] = n)));
-  }
-
-  #walkMap(map: YAMLMap, at: Exclude<Shape, 'text'>): void {
-    for (const pair of map.items) {
-      if (!isPair(pair)) continue;
-      if (isMergeKey(pair.key)) {
-        for (const source of this.#mergeSources(pair.value)) this.walk(source, at, () => undefined);
-        continue;
-      }
-      if (isScalar(pair.key) && typeof pair.key.value !== 'string') pair.key.value = scalarText(pair.key);
-      const next = 'items' in at ? at.items : fieldShape(at.fields, pair.key);
-      if (next !== undefined) this.walk(pair.value, next, (n) => (pair.value = n));
-    }
-    if ('items' in at) this.#mergedAgain(map);
-  }
-
-  /** The mappings a merge key names: one, or a list of them. */
-  #mergeSources(value: unknown): unknown[] {
-    const resolved = isAlias(value) ? value.resolve(this.#doc) : value;
-    return isSeq(resolved) ? resolved.items : [resolved];
-  }
-
-  /** In a mapping of values, a key set both by a merge and otherwise (or by two merges): Go refuses it. */
-  #mergedAgain(map: YAMLMap): void {
-    if (!map.items.some((p) => isMergeKey(p.key))) return;
-    const [merged, explicit] = [new Set<string>(), new Set<string>()];
-    const again = (pair: unknown, key: string): void => {
-      this.problems.push([rangeOf((pair as { key?: unknown }).key), `key ${JSON.stringify(key)} is set again through a merge ("<<")`]);
-    };
-    for (const pair of map.items) {
-      if (isMergeKey(pair.key)) {
-        for (const key of this.#mergeSources(pair.value).flatMap((s) => keyTexts(s, this.#doc))) {
-          if (merged.has(key) || explicit.has(key)) again(pair, key);
-          merged.add(key);
-        }
-      } else {
-        // The same key written twice is a duplicate key, found with the others (document.ts).
-        for (const key of keyTexts(pair, this.#doc)) if (merged.has(key)) again(pair, key);
-        for (const key of keyTexts(pair, this.#doc)) explicit.add(key);
-      }
-    }
-  }
+/** The string Go's reader makes of a scalar: its text ("" for null), or for !!binary the bytes it encodes. */
+export function goText(s: WrittenScalar): ScalarValue {
+  if (s.tag === '') return { ok: true, value: s.plain && isNull(s.text) ? '' : s.text };
+  const tag = coreTag(s.tag);
+  if (tag === undefined) return unknownTag(s.tag);
+  if (tag === 'binary') return binary(s.text);
+  if (tag === 'null' || (tag === '' && s.plain && isNull(s.text))) return { ok: true, value: '' };
+  return { ok: true, value: s.text };
 }
 
-/** Texts of the keys of a mapping (or of one pair). */
-function keyTexts(node: unknown, doc: Document.Parsed): string[] {
-  if (isPair(node)) return isScalar(node.key) && !isMergeKey(node.key) ? [String(node.key.value)] : [];
-  const map = isAlias(node) ? node.resolve(doc) : node;
-  return isMap(map) ? map.items.flatMap((p) => keyTexts(p, doc)) : [];
+/** A scalar where no string is expected: plain ones by the YAML 1.2 core schema, tagged ones by their tag. */
+export function typedValue(s: WrittenScalar): ScalarValue {
+  if (s.tag === '') return { ok: true, value: s.plain ? resolvePlain(s.text) : s.text };
+  const tag = coreTag(s.tag);
+  if (tag === undefined) return unknownTag(s.tag);
+  if (tag === '') return { ok: true, value: s.plain ? resolvePlain(s.text) : s.text };
+  if (tag === 'str' || tag === 'timestamp') return { ok: true, value: s.text };
+  if (tag === 'binary') return binary(s.text);
+  const value = resolvePlain(s.text);
+  const fits = tag === 'null' ? value === null : tag === 'bool' ? typeof value === 'boolean' : typeof value === 'number';
+  if (!fits || (tag === 'int' && !Number.isInteger(value))) return { ok: false, message: `${JSON.stringify(s.text)} is not a valid !!${tag}` };
+  return { ok: true, value };
 }
 
-function isMergeKey(key: unknown): boolean {
-  return isScalar(key) && typeof key.value === 'symbol' && key.value.description === '<<';
+/** The short name of a tag portwatch knows: '' for none or `!` (a string), undefined for one it does not. */
+function coreTag(tag: string): string | undefined {
+  if (tag === '' || tag === '!') return '';
+  return CORE_TAG.exec(tag)?.[1];
 }
 
-function rangeOf(node: unknown): number {
-  return (node as { range?: [number, number, number] } | null)?.range?.[0] ?? 0;
+function unknownTag(tag: string): ScalarValue {
+  return { ok: false, message: `unknown tag ${tag}; portwatch reads plain YAML values` };
 }
 
-function fieldShape(fields: Readonly<Record<string, Shape>>, key: unknown): Shape | undefined {
-  if (!isScalar(key)) return undefined;
-  const name = String(key.value);
-  return Object.hasOwn(fields, name) ? fields[name] : undefined;
+function binary(text: string): ScalarValue {
+  const compact = text.replace(/\s+/g, '');
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(compact)) return { ok: false, message: `${JSON.stringify(text)} is not valid !!binary (base64)` };
+  return { ok: true, value: Buffer.from(compact, 'base64').toString('utf8') };
 }
 
-/** A scalar of `text` where `alias` was written, so that problems point there. */
-function copyAt(alias: Node, text: string): Scalar {
-  const copy = new Scalar(text);
-  if (alias.range) copy.range = alias.range;
-  return copy;
+function isNull(text: string): boolean {
+  return text === '' || text === '~' || text === 'null' || text === 'Null' || text === 'NULL';
+}
+
+const INT = /^[-+]?[0-9]+$/;
+const OCTAL = /^0o[0-7]+$/;
+const HEX = /^0x[0-9a-fA-F]+$/;
+const FLOAT = /^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$/;
+const INFINITY = /^[-+]?\.(inf|Inf|INF)$/;
+const NAN = /^\.(nan|NaN|NAN)$/;
+
+/** A plain scalar by the YAML 1.2 core schema: null, a boolean, a number, or else the string itself. */
+export function resolvePlain(text: string): null | boolean | number | string {
+  // Most scalars are words: none of the patterns below starts with a letter other than these.
+  if (text !== '' && !/^[-+.0-9tTfFnN~]/.test(text)) return text;
+  if (isNull(text)) return null;
+  if (/^(true|True|TRUE)$/.test(text)) return true;
+  if (/^(false|False|FALSE)$/.test(text)) return false;
+  if (INT.test(text)) return Number(text);
+  if (OCTAL.test(text)) return parseInt(text.slice(2), 8);
+  if (HEX.test(text)) return parseInt(text.slice(2), 16);
+  if (FLOAT.test(text)) return Number(text);
+  if (INFINITY.test(text)) return text.startsWith('-') ? -Infinity : Infinity;
+  if (NAN.test(text)) return Number.NaN;
+  return text;
 }

@@ -75,6 +75,7 @@ function parseJson(text: string): GroupsResult {
   }
   const read = readTargetGroups(data, 'json');
   const place = (findings: Finding[]): ConfigProblem[] => {
+    if (findings.length === 0) return [];
     const offsets = jsonOffsets(text, findings);
     const at = lineCols(text, offsets);
     return inOrder(findings.map((f, i) => ({ ...at[i]!, path: formatPath(f.path), message: f.message })));

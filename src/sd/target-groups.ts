@@ -47,41 +47,81 @@ const FIELDS = ['targets', 'labels'];
 
 /** The hosts of a list of target groups in order, what refuses the document, and the targets left out. */
 export function readTargetGroups(data: unknown, dialect: Dialect): GroupsRead {
-  const read: GroupsRead = { hosts: [], refused: [], dropped: [], droppedCount: 0 };
-  const refuse = (path: Path, message: string, atKey = false): void => {
-    if (read.refused.length < MAX_FINDINGS) read.refused.push({ path, atKey, message });
-  };
+  const reader = new GroupReader(dialect);
   // An empty document is no groups, in either format.
-  if (data === null || data === undefined) return read;
-  if (!Array.isArray(data)) {
-    refuse([], `expected a list of target groups (${GROUP}), got ${describeValue(data)}`);
-    return read;
-  }
-  data.forEach((group: unknown, i) => {
-    if (typeof group !== 'object' || group === null || Array.isArray(group)) {
-      refuse([i], `expected a target group (${GROUP}), got ${describeValue(group)}`);
-      return;
-    }
-    const { targets, labels } = groupFields(group as Record<string, unknown>, dialect, (key, message) => refuse([i, key], message, true));
-    const groupLabels = labelSet(labels, (path, message, atKey) => refuse([i, 'labels', ...path], message, atKey));
-    for (const [j, target] of texts(targets, 'a list of "host:port" targets', (path, message) => refuse([i, 'targets', ...path], message))) {
-      const host = hostOfTarget(target);
-      if (host.ok) read.hosts.push({ host: host.host, labels: groupLabels });
-      else if (read.droppedCount++ < MAX_FINDINGS) read.dropped.push({ path: [i, 'targets', j], atKey: false, message: host.message });
-    }
-  });
-  return read;
+  if (data === null || data === undefined) return reader.read;
+  if (!Array.isArray(data)) reader.refuse([], `expected a list of target groups (${GROUP}), got ${describeValue(data)}`);
+  else for (let i = 0; i < data.length; i++) reader.group(data[i], i);
+  return reader.read;
 }
 
-/** `targets` and `labels` of a group; YAML keys exactly, JSON keys as Go matches struct fields (last one wins). */
-function groupFields(group: Record<string, unknown>, dialect: Dialect, refuse: (key: string, message: string) => void): { targets: unknown; labels: unknown } {
-  const fields: { targets: unknown; labels: unknown } = { targets: undefined, labels: undefined };
-  for (const key of Object.keys(group)) {
-    const field = dialect === 'json' ? goJsonField(key) : key === 'targets' || key === 'labels' ? key : undefined;
-    if (field === undefined) refuse(key, `unknown key ${JSON.stringify(key)}${didYouMean(key, FIELDS)} (allowed: targets, labels)`);
-    else fields[field] = group[key];
+class GroupReader {
+  readonly read: GroupsRead = { hosts: [], refused: [], dropped: [], droppedCount: 0 };
+  readonly #dialect: Dialect;
+
+  constructor(dialect: Dialect) {
+    this.#dialect = dialect;
   }
-  return fields;
+
+  refuse(path: Path, message: string, atKey = false): void {
+    if (this.read.refused.length < MAX_FINDINGS) this.read.refused.push({ path, atKey, message });
+  }
+
+  group(group: unknown, i: number): void {
+    if (typeof group !== 'object' || group === null || Array.isArray(group)) {
+      this.refuse([i], `expected a target group (${GROUP}), got ${describeValue(group)}`);
+      return;
+    }
+    let targets: unknown;
+    let labels: unknown;
+    // YAML keys exactly, JSON keys as Go matches struct fields; the last of a key given twice wins.
+    for (const key in group) {
+      const field = key === 'targets' || key === 'labels' ? key : this.#dialect === 'json' ? goJsonField(key) : undefined;
+      const value = (group as Record<string, unknown>)[key];
+      if (field === 'targets') targets = value;
+      else if (field === 'labels') labels = value;
+      else this.refuse([i, key], `unknown key ${JSON.stringify(key)}${didYouMean(key, FIELDS)} (allowed: targets, labels)`, true);
+    }
+    this.#targets(targets, this.#labels(labels, i), i);
+  }
+
+  /** The hosts of the targets; an empty value is "" (Go's zero string) and an absent list none. */
+  #targets(v: unknown, labels: Readonly<Record<string, string>>, i: number): void {
+    if (v === undefined || v === null) return;
+    if (!Array.isArray(v)) return this.refuse([i, 'targets'], `expected a list of "host:port" targets, got ${describeValue(v)}`);
+    for (let j = 0; j < v.length; j++) {
+      const target: unknown = v[j];
+      if (typeof target !== 'string' && target !== null) {
+        this.refuse([i, 'targets', j], `expected a string, got ${describeValue(target)}`);
+        continue;
+      }
+      const host = hostOfTarget(target ?? '');
+      if (host.ok) this.read.hosts.push({ host: host.host, labels });
+      else if (this.read.droppedCount++ < MAX_FINDINGS) this.read.dropped.push({ path: [i, 'targets', j], atKey: false, message: host.message });
+    }
+  }
+
+  /**
+   * A group's labels, frozen, shared by its hosts. Names are those Prometheus 3 takes (any
+   * non-empty UTF-8, e.g. "service.name"); a label with an empty value is no label.
+   */
+  #labels(v: unknown, i: number): Readonly<Record<string, string>> {
+    if (v === undefined || v === null) return NO_LABELS;
+    if (typeof v !== 'object' || Array.isArray(v)) {
+      this.refuse([i, 'labels'], `expected a mapping of label names to values, got ${describeValue(v)}`);
+      return NO_LABELS;
+    }
+    const entries: [string, string][] = [];
+    for (const name in v) {
+      const value = (v as Record<string, unknown>)[name];
+      if (name === '') this.refuse([i, 'labels', name], 'label name is empty', true);
+      else if (typeof value === 'string') {
+        if (value !== '') entries.push([name, value]);
+      } else if (value !== null) this.refuse([i, 'labels', name], `label ${quote(name)} must have a string value, got ${describeValue(value)}`);
+    }
+    // fromEntries defines each name as an own property, "__proto__" included.
+    return entries.length === 0 ? NO_LABELS : Object.freeze(Object.fromEntries(entries));
+  }
 }
 
 /**
@@ -94,45 +134,6 @@ function goJsonField(key: string): 'targets' | 'labels' | undefined {
   return folded === 'TARGETS' ? 'targets' : folded === 'LABELS' ? 'labels' : undefined;
 }
 
-type Refuse = (path: Path, message: string, atKey: boolean) => void;
-
-/** The strings of a list; an empty value is "" and an absent list none, as in Go. */
-function texts(v: unknown, what: string, refuse: (path: Path, message: string) => void): [number, string][] {
-  if (v === undefined || v === null) return [];
-  if (!Array.isArray(v)) {
-    refuse([], `expected ${what}, got ${describeValue(v)}`);
-    return [];
-  }
-  const out: [number, string][] = [];
-  v.forEach((item: unknown, j) => {
-    if (typeof item === 'string') out.push([j, item]);
-    else if (item === null) out.push([j, '']);
-    else refuse([j], `expected a string, got ${describeValue(item)}`);
-  });
-  return out;
-}
-
-/**
- * A group's labels, frozen, shared by its hosts. Names are those Prometheus 3 takes (any
- * non-empty UTF-8, e.g. "service.name"); a label with an empty value is no label.
- */
-function labelSet(v: unknown, refuse: Refuse): Readonly<Record<string, string>> {
-  if (v === undefined || v === null) return NO_LABELS;
-  if (typeof v !== 'object' || Array.isArray(v)) {
-    refuse([], `expected a mapping of label names to values, got ${describeValue(v)}`, false);
-    return NO_LABELS;
-  }
-  const entries: [string, string][] = [];
-  for (const [name, value] of Object.entries(v)) {
-    if (name === '') refuse([name], 'label name is empty', true);
-    else if (typeof value === 'string') {
-      if (value !== '') entries.push([name, value]);
-    } else if (value !== null) refuse([name], `label ${quote(name)} must have a string value, got ${describeValue(value)}`, false);
-  }
-  // fromEntries defines each name as an own property, "__proto__" included.
-  return entries.length === 0 ? NO_LABELS : Object.freeze(Object.fromEntries(entries));
-}
-
 const NO_LABELS: Readonly<Record<string, string>> = Object.freeze({});
 
 type HostOf = { ok: true; host: string } | { ok: false; message: string };
@@ -140,23 +141,24 @@ type HostOf = { ok: true; host: string } | { ok: false; message: string };
 /** `host:port`, `[v6]:port`, or a bare host or IPv6 address: the host. */
 export function hostOfTarget(target: unknown): HostOf {
   if (typeof target !== 'string') return { ok: false, message: `expected a "host:port" target, got ${describeValue(target)}` };
-  const q = quote(target);
-  if (target.includes('://')) return { ok: false, message: `${q} is a URL; give "host:port" or a host` };
-  const blocks = `${q}: address blocks are not taken from service discovery; list them in hosts`;
-  if (target.includes('/')) return { ok: false, message: blocks };
+  const fail = (why: string): HostOf => ({ ok: false, message: `${quote(target)}${why}` });
+  if (target.includes('://')) return fail(' is a URL; give "host:port" or a host');
+  const blocks = ': address blocks are not taken from service discovery; list them in hosts';
+  if (target.includes('/')) return fail(blocks);
   let host = target;
-  const bracketed = /^\[([^\]]*)\](?::(.*))?$/.exec(target);
-  if (bracketed) {
+  if (target.startsWith('[')) {
+    const bracketed = /^\[([^\]]*)\](?::(.*))?$/.exec(target);
+    if (bracketed === null) return fail(': write an IPv6 address with a port as "[address]:port"');
     host = bracketed[1]!;
-    if (isIP(host) !== 6) return { ok: false, message: `${q}: ${quote(host)} in brackets is not an IPv6 address` };
-    if (bracketed[2] !== undefined && !isPort(bracketed[2])) return { ok: false, message: `${q}: the port must be a number 1-65535` };
-  } else if (isIP(target) === 0 && target.includes(':')) {
+    if (isIP(host) !== 6) return fail(`: ${quote(host)} in brackets is not an IPv6 address`);
+    if (bracketed[2] !== undefined && !isPort(bracketed[2])) return fail(': the port must be a number 1-65535');
+  } else if (target.includes(':') && isIP(target) === 0) {
     const colon = target.lastIndexOf(':');
     host = target.slice(0, colon);
-    if (host.includes(':')) return { ok: false, message: `${q}: write IPv6 addresses with a port as "[address]:port"` };
-    if (!isPort(target.slice(colon + 1))) return { ok: false, message: `${q}: the port must be a number 1-65535` };
+    if (host.includes(':')) return fail(': write IPv6 addresses with a port as "[address]:port"');
+    if (!isPort(target.slice(colon + 1))) return fail(': the port must be a number 1-65535');
   }
-  if (isBlock(host)) return { ok: false, message: blocks };
+  if (isBlock(host)) return fail(blocks);
   const problem = hostProblem(host);
   return problem === undefined ? { ok: true, host } : { ok: false, message: problem };
 }

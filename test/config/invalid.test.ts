@@ -7,7 +7,7 @@ import { loadConfigFile } from '../../src/config/load.js';
 // Each file in invalid/ has exactly one problem; here is its message after "<file>:".
 const EXPECTED: Record<string, string> = {
   // YAML itself
-  'syntax-error.yaml': '1:12: Flow sequence in block collection must be sufficiently indented and end with a ]',
+  'syntax-error.yaml': '1:12: invalid YAML: missed comma between flow collection entries',
   'duplicate-key.yaml': '3:5: duplicate key "name"; it is already at line 2',
   // Keys compare as text, as Go's YAML reader compares them.
   'duplicate-key-as-text.yaml': '7:7: duplicate key "1"; it is already at line 6',
@@ -16,9 +16,9 @@ const EXPECTED: Record<string, string> = {
   'tab-indent.yaml': '3:1: this line is indented with a tab (2 lines in all); YAML allows only spaces for indentation: indent with spaces',
   // The config is UTF-8, as Go's YAML reader wants Prometheus files to be.
   'not-utf8.yaml': '5:21: the file is not UTF-8 text; save it as UTF-8',
-  'two-documents.yaml': '5:1: Source contains multiple documents; please use YAML.parseAllDocuments()',
-  'unknown-tag.yaml': '4:18: Unresolved tag: !ports',
-  'unresolved-alias.yaml': '4:18: Unresolved alias (the anchor must be set before the alias): web_ports',
+  'two-documents.yaml': '5:1: the file holds more than one YAML document ("---"); portwatch reads one',
+  'unknown-tag.yaml': '4:18: unknown tag !ports; portwatch reads plain YAML values',
+  'unresolved-alias.yaml': '4:18: unknown alias *web_ports: its anchor (&web_ports) must come before it, outside of what it names',
   'empty.yaml': '1:1: file is empty; expected a mapping with a "monitors" list',
   'comments-only.yaml': '1:1: file is empty; expected a mapping with a "monitors" list',
   // structure

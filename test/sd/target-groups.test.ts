@@ -257,7 +257,7 @@ describe('parseGroups on YAML, read as Go\'s YAML reader reads it', () => {
   it('refuses duplicate keys (as text), unknown tags and tab indentation, as in the config file', () => {
     expect(outcome(yaml('- targets: [a]\n  targets: [b]\n'))).toEqual(['2:3: : duplicate key "targets"; it is already at line 1']);
     expect(outcome(yaml('- targets: [a]\n  labels: {1: x, "1": y}\n'))).toEqual(['2:18: : duplicate key "1"; it is already at line 2']);
-    expect(outcome(yaml('- targets: !hosts [a]\n'))).toEqual(['1:12: : Unresolved tag: !hosts']);
+    expect(outcome(yaml('- targets: !hosts [a]\n'))).toEqual(['1:12: : unknown tag !hosts; portwatch reads plain YAML values']);
     expect(outcome(yaml('- targets: [a]\n\tlabels: {a: b}\n'))[0]).toMatch(/^2:1: : this line is indented with a tab; YAML allows only spaces/);
   });
 
