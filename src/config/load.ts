@@ -6,7 +6,7 @@ import { problemsFromIssues } from './positions.js';
 import { decodeText, readRegularFile, type ReadLimit } from './read-file.js';
 import { CONFIG_SHAPE, configSchema } from './schema.js';
 import type { Config } from './types.js';
-import { INLINE_MAX_CHARS, runOnWorker, WorkerFailure, workerEntry } from './worker.js';
+import { INLINE_MAX_BYTES, runOnWorker, WorkerFailure, workerEntry } from './worker.js';
 
 /** The largest config file portwatch reads: far more than a million targets' worth of hosts and blocks. */
 export const CONFIG_LIMIT: ReadLimit = { maxBytes: 16 * 1024 * 1024, what: 'config files' };
@@ -23,12 +23,33 @@ export function parseConfig(text: string, fileName: string): Config {
   return withBaseDir(result.data, dirname(resolve(fileName)));
 }
 
-/** As parseConfig; a large text is parsed on a worker thread, so the event loop goes on meanwhile. */
-export async function parseConfigText(text: string, fileName: string): Promise<Config> {
-  if (text.length <= INLINE_MAX_CHARS) return parseConfig(text, fileName);
+/**
+ * The config in `bytes`, which must be UTF-8 (Go's YAML reader wants it so). A large file is
+ * decoded and parsed on a worker thread, so that the event loop goes on meanwhile.
+ */
+export async function parseConfigBytes(bytes: Uint8Array, fileName: string, opts: LoadOptions = {}): Promise<Config> {
+  if (opts.offThread !== false && bytes.length > INLINE_MAX_BYTES) return parseOnWorker(bytes, fileName);
+  const outcome = configOutcome(bytes, fileName);
+  if (!outcome.ok) throw new ConfigError(fileName, outcome.problems);
+  return outcome.config;
+}
+
+/** parseConfig on bytes, its problems as data (a worker posts them so). */
+export function configOutcome(bytes: Uint8Array, fileName: string): ConfigOutcome {
+  const decoded = decodeText(bytes, true);
+  if (!decoded.ok) return { ok: false, problems: [notUtf8(bytes, decoded.offset)] };
+  try {
+    return { ok: true, config: parseConfig(decoded.text, fileName) };
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    return { ok: false, problems: [...err.problems] };
+  }
+}
+
+async function parseOnWorker(bytes: Uint8Array, fileName: string): Promise<Config> {
   let outcome: ConfigOutcome;
   try {
-    outcome = await runOnWorker<ConfigOutcome>(workerEntry('./config-worker.js', import.meta.url), { text, fileName });
+    outcome = await runOnWorker<ConfigOutcome>(workerEntry('./config-worker.js', import.meta.url), { bytes, fileName }, bytes);
   } catch (err) {
     if (!(err instanceof WorkerFailure)) throw err;
     throw new ConfigError(fileName, [{ line: 0, col: 0, path: '', message: `cannot parse: ${err.message}` }]);
@@ -43,20 +64,23 @@ function withBaseDir(config: Config, baseDir: string): Config {
   return config;
 }
 
+export interface LoadOptions {
+  /** False where nothing else runs meanwhile (check-config): a worker would only add its start-up. */
+  offThread?: boolean;
+}
+
 /**
  * Reads and parses a config file. A file that cannot be read (missing, not a regular file,
  * too large, not UTF-8) is a ConfigError too: `<path>: cannot read: <reason>`.
  */
-export async function loadConfigFile(path: string): Promise<Config> {
+export async function loadConfigFile(path: string, opts: LoadOptions = {}): Promise<Config> {
   let bytes: Buffer;
   try {
     bytes = await readRegularFile(path, CONFIG_LIMIT);
   } catch (err) {
     throw new ConfigError(path, [cannotRead(err)]);
   }
-  const decoded = decodeText(bytes, true);
-  if (!decoded.ok) throw new ConfigError(path, [notUtf8(bytes, decoded.offset)]);
-  return parseConfigText(decoded.text, path);
+  return parseConfigBytes(bytes, path, opts);
 }
 
 /** A file that cannot be read, as a problem of the file as a whole. */

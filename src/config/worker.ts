@@ -3,8 +3,8 @@
 // worker, whether the file was good or not.
 import { Worker } from 'node:worker_threads';
 
-/** Text longer than this (UTF-16 code units) is parsed on a worker: a parse this size takes a few ms at most. */
-export const INLINE_MAX_CHARS = 32 * 1024;
+/** Files larger than this are decoded and parsed on a worker: on the event loop, this size takes a few ms at most. */
+export const INLINE_MAX_BYTES = 32 * 1024;
 
 /** The heap a parse may use, far above what the largest file portwatch reads needs. */
 const HEAP_MB = 1024;
@@ -17,11 +17,15 @@ export class WorkerFailure extends Error {
 /**
  * Runs the module `entry` (its file URL) on a new worker with `input` as its workerData, and
  * resolves with the one message it posts. The module does its work when it is loaded.
+ * `bytes`, part of `input`, are moved to the worker rather than copied: the caller must not use them again.
  */
-export function runOnWorker<T>(entry: URL, input: unknown): Promise<T> {
+export function runOnWorker<T>(entry: URL, input: unknown, bytes?: Uint8Array): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     let answered = false;
-    const worker = new Worker(entry, { workerData: input, resourceLimits: { maxOldGenerationSizeMb: HEAP_MB } });
+    // Buffers of a few KiB share Node's pool, which must never move: those are copied.
+    const moves = bytes !== undefined && bytes.buffer.byteLength > Buffer.poolSize;
+    const transferList = moves ? [bytes.buffer as ArrayBuffer] : [];
+    const worker = new Worker(entry, { workerData: input, transferList, resourceLimits: { maxOldGenerationSizeMb: HEAP_MB } });
     worker.once('message', (result: T) => {
       answered = true;
       resolve(result);

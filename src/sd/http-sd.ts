@@ -1,5 +1,6 @@
 // http_sd: target groups from an HTTP endpoint, fetched every refresh interval as
 // Prometheus fetches them. A failed fetch keeps the hosts of the last good one.
+import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { HttpSdConfig } from '../config/types.js';
 import { formatProblem } from '../config/errors.js';
@@ -43,7 +44,8 @@ export class HttpSd implements SdSource {
   #ok = false;
   #failures = 0;
   #lastSuccessMs: number | undefined;
-  #lastBody: Buffer | undefined;
+  /** Hash of the last good answer: the same answer is not parsed again. */
+  #lastDigest: string | undefined;
   #timer: NodeJS.Timeout | undefined;
   #inFlight: AbortController | undefined;
   #stopped = false;
@@ -111,7 +113,8 @@ export class HttpSd implements SdSource {
       clearTimeout(timer);
     }
     const now = Date.now();
-    if (this.#ok && this.#lastBody?.equals(body)) {
+    const digest = createHash('sha1').update(body).digest('hex');
+    if (this.#ok && this.#lastDigest === digest) {
       this.#lastSuccessMs = now;
       return;
     }
@@ -122,7 +125,7 @@ export class HttpSd implements SdSource {
       const err = problem(droppedMessage('response', parsed.dropped, parsed.droppedCount));
       this.#log.error({ url: this.#url, dropped: parsed.droppedCount, err }, 'service discovery targets left out: portwatch cannot check them');
     }
-    this.#lastBody = body;
+    this.#lastDigest = digest;
     this.#ok = true;
     this.#lastSuccessMs = now;
     const changed = !sameHosts(this.#hosts, parsed.hosts);

@@ -7,7 +7,7 @@ import { formatPath, problemAt } from '../config/positions.js';
 import { notUtf8 } from '../config/load.js';
 import { decodeText, type ReadLimit } from '../config/read-file.js';
 import type { Shape } from '../config/scalars.js';
-import { INLINE_MAX_CHARS, runOnWorker, WorkerFailure, workerEntry } from '../config/worker.js';
+import { INLINE_MAX_BYTES, runOnWorker, WorkerFailure, workerEntry } from '../config/worker.js';
 import { lineCols } from '../config/line-cols.js';
 import { jsonOffsets, jsonSyntaxError } from './json-text.js';
 import { readTargetGroups, type Dialect, type DiscoveredHost, type Finding } from './target-groups.js';
@@ -35,12 +35,16 @@ export function dialectOf(fileName: string): Dialect {
 /** The largest service-discovery file or answer portwatch reads: a few million targets. */
 export const SD_LIMIT: ReadLimit = { maxBytes: 32 * 1024 * 1024, what: 'service-discovery files and answers' };
 
-/** As parseGroups; a large text is parsed on a worker thread, so the event loop goes on meanwhile. */
-export async function parseGroupsText(text: string, dialect: Dialect): Promise<GroupsResult> {
-  if (text.length <= INLINE_MAX_CHARS) return parseGroups(text, dialect);
+/**
+ * The target groups in the bytes of a file or an answer: YAML must be UTF-8 (as Go's reader
+ * wants it), JSON's bad bytes are U+FFFD. A large text is decoded and parsed on a worker
+ * thread, so that the event loop goes on meanwhile.
+ */
+export async function parseGroupsBytes(bytes: Uint8Array, dialect: Dialect): Promise<GroupsResult> {
+  if (bytes.length <= INLINE_MAX_BYTES) return groupsOutcome(bytes, dialect);
   let result: GroupsResult;
   try {
-    result = await runOnWorker<GroupsResult>(workerEntry('./parse-worker.js', import.meta.url), { text, dialect });
+    result = await runOnWorker<GroupsResult>(workerEntry('./parse-worker.js', import.meta.url), { bytes, dialect }, bytes);
   } catch (err) {
     if (!(err instanceof WorkerFailure)) throw err;
     return { ok: false, problems: [{ line: 0, col: 0, path: '', message: `cannot parse: ${err.message}` }] };
@@ -50,11 +54,11 @@ export async function parseGroupsText(text: string, dialect: Dialect): Promise<G
   return result;
 }
 
-/** The bytes of a file or an answer: YAML must be UTF-8 (as Go's reader wants it), JSON's bad bytes are U+FFFD. */
-export function parseGroupsBytes(bytes: Uint8Array, dialect: Dialect): Promise<GroupsResult> {
+/** parseGroups on bytes. */
+export function groupsOutcome(bytes: Uint8Array, dialect: Dialect): GroupsResult {
   const decoded = decodeText(bytes, dialect === 'yaml');
-  if (!decoded.ok) return Promise.resolve({ ok: false, problems: [notUtf8(bytes, decoded.offset)] });
-  return parseGroupsText(decoded.text, dialect);
+  if (!decoded.ok) return { ok: false, problems: [notUtf8(bytes, decoded.offset)] };
+  return parseGroups(decoded.text, dialect);
 }
 
 export function parseGroups(text: string, dialect: Dialect): GroupsResult {

@@ -1,8 +1,8 @@
-// Worker thread entry: parses one service-discovery text (workerData: text and dialect) and
-// posts the outcome.
+// Worker thread entry: decodes and parses one service-discovery file or answer (workerData:
+// its bytes and dialect) and posts the outcome.
 import { parentPort, workerData } from 'node:worker_threads';
-import { parseGroups } from './parse-groups.js';
+import { groupsOutcome } from './parse-groups.js';
 import type { Dialect } from './target-groups.js';
 
-const { text, dialect } = workerData as { text: string; dialect: Dialect };
-parentPort?.postMessage(parseGroups(text, dialect));
+const { bytes, dialect } = workerData as { bytes: Uint8Array; dialect: Dialect };
+parentPort?.postMessage(groupsOutcome(bytes, dialect));
