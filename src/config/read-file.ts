@@ -51,7 +51,7 @@ async function readBounded(path: string, limit: ReadLimit): Promise<Buffer> {
       if (bytesRead === 0) break;
       chunks.push(buffer.subarray(0, bytesRead));
       total += bytesRead;
-      if (total > limit.maxBytes) throw tooLarge(total, limit, 'more than ');
+      if (total > limit.maxBytes) throw tooLarge(undefined, limit);
     }
     return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total);
   } finally {
@@ -59,15 +59,18 @@ async function readBounded(path: string, limit: ReadLimit): Promise<Buffer> {
   }
 }
 
-function tooLarge(size: number, limit: ReadLimit, more = ''): ReadError {
-  return new ReadError(`the file is ${more}${formatMiB(size)}; portwatch reads ${limit.what} of at most ${formatMiB(limit.maxBytes)}`);
+/** A file over the limit: its size when known, else (it grew as it was read) that it is larger. */
+function tooLarge(size: number | undefined, limit: ReadLimit): ReadError {
+  const most = formatMiB(limit.maxBytes);
+  if (size === undefined) return new ReadError(`the file is larger than ${most}, the most portwatch reads of ${limit.what}`);
+  return new ReadError(`the file is ${size.toLocaleString('en-US')} bytes; portwatch reads ${limit.what} of at most ${most}`);
 }
 
-/** "8 MiB", "52.7 MiB", "120 KiB". */
+/** A size for messages: "32 MiB", "1 KiB", "16 bytes". */
 export function formatMiB(bytes: number): string {
-  if (bytes < MIB) return `${Math.ceil(bytes / 1024)} KiB`;
-  const mib = bytes / MIB;
-  return `${Number.isInteger(mib) ? mib : mib.toFixed(1)} MiB`;
+  if (bytes < 1024) return `${bytes} bytes`;
+  const [size, unit] = bytes < MIB ? [bytes / 1024, 'KiB'] : [bytes / MIB, 'MiB'];
+  return `${Number.isInteger(size) ? size : size.toFixed(1)} ${unit}`;
 }
 
 function kindOf(stat: Stats): string {

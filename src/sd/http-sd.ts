@@ -181,13 +181,13 @@ async function readLimited(res: Response, max: number): Promise<Buffer> {
   const length = Number(res.headers.get('content-length') ?? Number.NaN);
   if (length > max) {
     await res.body?.cancel();
-    throw new Error(`the response is ${formatMiB(length)}; portwatch reads ${SD_LIMIT.what} of at most ${formatMiB(max)}`);
+    throw new Error(`the response is ${length.toLocaleString('en-US')} bytes; portwatch reads ${SD_LIMIT.what} of at most ${formatMiB(max)}`);
   }
   const chunks: Uint8Array[] = [];
   let size = 0;
   for await (const chunk of res.body ?? []) {
     size += (chunk as Uint8Array).byteLength;
-    if (size > max) throw new Error(`the response is more than ${formatMiB(max)}, the most portwatch reads of ${SD_LIMIT.what}`);
+    if (size > max) throw new Error(`the response is more than ${formatMiB(max)}; portwatch reads ${SD_LIMIT.what} of at most that`);
     chunks.push(chunk as Uint8Array);
   }
   return Buffer.concat(chunks);
