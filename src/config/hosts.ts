@@ -37,7 +37,7 @@ export function hostProblem(value: unknown): string | undefined {
 
 /** What two spellings of one host have in common: names compare without case or trailing dot, IPv6 in canonical form. */
 export function hostKey(host: string): string {
-  if (isIP(host) === 6 && !host.includes('%')) return new SocketAddress({ address: host, family: 'ipv6' }).address;
+  if (host.includes(':') && !host.includes('%') && isIP(host) === 6) return new SocketAddress({ address: host, family: 'ipv6' }).address;
   const lower = host.toLowerCase();
   return lower.endsWith('.') ? lower.slice(0, -1) : lower;
 }

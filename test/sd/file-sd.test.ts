@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, realpathSync, renameSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, realpathSync, renameSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -260,6 +260,8 @@ describe('file_sd file layouts with the daemon', () => {
     mkdirSync(join(dir, 'etc'));
     mkdirSync(cm);
     writeFileSync(join(elsewhere, 'hosts.json'), '[{"targets": ["127.0.0.12"]}]');
+    mkdirSync(join(dir, 'etc', 'partial'));
+    writeAtomic(join(dir, 'etc', 'partial', 'hosts.yml'), '- targets: ["127.0.0.41"]\n');
     mkdirSync(join(dir, 'etc', 'broken'));
     writeFileSync(join(dir, 'etc', 'broken', 'hosts.yml'), '- targets: [127.0.0.31]\n  labels: [team]\n');
     configMapVersion('a', '[{"targets": ["127.0.0.21"]}]');
@@ -275,6 +277,11 @@ describe('file_sd file layouts with the daemon', () => {
   - name: configmap
     file_sd_configs:
       - files: [configmap/*.json]
+        refresh_interval: 1h
+    expect_closed: [${closedPort}]
+  - name: partial
+    file_sd_configs:
+      - files: [partial/*.yml]
         refresh_interval: 1h
     expect_closed: [${closedPort}]
   - name: broken
@@ -306,6 +313,19 @@ describe('file_sd file layouts with the daemon', () => {
     expect(find(s, 'portwatch_sd_hosts', { monitor: 'broken' }).map((x) => x.labels['source'])).toEqual([file]);
     const log = await daemon.waitForLog((l) => l.msg === 'service discovery file is invalid, keeping its last good targets' && l['monitor'] === 'broken', 5_000);
     expect((log['err'] as { message: string }).message).toBe(`${file}:2:11: [0].labels: expected a mapping of label names to values, got a list`);
+  });
+
+  // Prometheus' TestUpdateFileWithPartialWrites: a file written in two steps, read in between.
+  it('keeps the last good hosts of a file read half-written, and takes the file once it is whole', async () => {
+    const file = join(dir, 'etc', 'partial', 'hosts.yml');
+    const labels = { monitor: 'partial', sd: 'file', source: file };
+    await scrapeUntil(daemon.url('/metrics'), (x) => hostsOf(x, 'partial').join() === '127.0.0.41', 'the first host', 10_000);
+    writeFileSync(file, '- targets');
+    let s = await scrapeUntil(daemon.url('/metrics'), (x) => find(x, 'portwatch_sd_refresh_failures_total', labels)[0]?.value === 1, 'the half-written file refused');
+    expect(hostsOf(s, 'partial')).toEqual(['127.0.0.41']);
+    appendFileSync(file, ': ["127.0.0.42"]');
+    s = await scrapeUntil(daemon.url('/metrics'), (x) => hostsOf(x, 'partial').join() === '127.0.0.42', 'the host of the whole file');
+    expect(value(s, 'portwatch_sd_last_refresh_successful', labels)).toBe(1);
   });
 
   it('reads an absolute pattern from its own directory, not from the config file\'s', async () => {

@@ -1,0 +1,101 @@
+/**
+ * How long reading files holds up the daemon's event loop (issue 17): reloads of configs and
+ * reads of file_sd files of several sizes, each the event loop's longest stall meanwhile
+ * (nodejs_eventloop_lag_max_seconds, reset by each scrape) and the main thread's CPU time.
+ * Loopback only; no root needed. The daemon checks one closed port once an hour, so
+ * nothing else runs on its loop.
+ *
+ *   npm run bench:build && node dist-bench/reading.js [--runs N]
+ */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { threadTimes, threadTimesBetween } from './proc.js';
+
+const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+
+interface Case {
+  name: string;
+  /** What the file holds; `reload`: the config itself, else a file_sd file. */
+  kind: 'reload' | 'file_sd';
+  text: (round: number) => string;
+}
+
+const head = 'defaults:\n  interval: 1h\nmonitors:\n  - name: web\n    expect_closed: [1]\n';
+const sdPart = '    file_sd_configs: [{files: [targets/*.json, targets/*.yml], refresh_interval: 1h}]\n';
+const hostsConfig = (n: number) => (round: number) =>
+  `${head}${sdPart}    labels: {round: "${round}"}\n    hosts:\n      - 127.0.0.1\n${Array.from({ length: n }, (_, i) => `      - ${loopback(1, i)}\n`).join('')}`;
+const keysConfig = (n: number) => (round: number) =>
+  `${head}${sdPart}    hosts: [127.0.0.1]\n    labels:\n${Array.from({ length: n }, (_, i) => `      k${i}: v${round}\n`).join('')}`;
+const sdJson = (n: number) => (round: number) =>
+  JSON.stringify(Array.from({ length: n }, (_, i) => ({ targets: [`${loopback(2, i)}:9100`], labels: { team: `t${i % 50}`, round: String(round) } })));
+const sdLabels = (n: number) => (round: number) =>
+  `- targets: [127.3.0.1]\n  labels:\n${Array.from({ length: n }, (_, i) => `    k${i}: v${round}\n`).join('')}`;
+
+/** Hosts are loopback addresses: whatever gets checked stays on this machine, and nothing is looked up. */
+function loopback(block: number, i: number): string {
+  return `127.${block}.${(i >> 8) & 255}.${i & 255}`;
+}
+
+const CASES: Case[] = [
+  { name: 'config, 1 host (0.2 KiB)', kind: 'reload', text: hostsConfig(0) },
+  { name: 'config, 500 hosts (13 KiB)', kind: 'reload', text: hostsConfig(500) },
+  { name: 'config, 5,000 hosts (130 KiB)', kind: 'reload', text: hostsConfig(5_000) },
+  { name: 'config, 30,000 labels, refused (0.5 MiB)', kind: 'reload', text: keysConfig(30_000) },
+  { name: 'file_sd JSON, 1,000 targets (70 KiB)', kind: 'file_sd', text: sdJson(1_000) },
+  { name: 'file_sd JSON, 10,000 targets (0.7 MiB)', kind: 'file_sd', text: sdJson(10_000) },
+  { name: 'file_sd YAML, one group of 30,000 labels (0.5 MiB)', kind: 'file_sd', text: sdLabels(30_000) },
+];
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' } } });
+  const runs = Number(values.runs);
+  const dir = mkdtempSync(join(tmpdir(), 'portwatch-bench-reading-'));
+  mkdirSync(join(dir, 'targets'));
+  const config = join(dir, 'portwatch.yaml');
+  writeFileSync(config, hostsConfig(0)(0));
+  const daemon = spawn(process.execPath, [CLI, `--config.file=${config}`, '--web.listen-address=127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: daemon.stdout! });
+  const port = await new Promise<number>((resolve) => lines.on('line', (l) => /"listen":"[^"]*:(\d+)"/.test(l) && resolve(Number(/:(\d+)"/.exec(l.slice(l.indexOf('"listen"')))![1]))));
+  const base = `http://127.0.0.1:${port}`;
+  const lag = async (): Promise<number> => Number(/^nodejs_eventloop_lag_max_seconds (\S+)$/m.exec(await (await fetch(`${base}/metrics`)).text())?.[1]);
+  const sdRefreshes = async (): Promise<number> => {
+    const text = await (await fetch(`${base}/metrics`)).text();
+    return [...text.matchAll(/^portwatch_sd_last_refresh_success_timestamp_seconds\{[^}]*\} (\S+)$/gm)].reduce((n, m) => n + Number(m[1]), 0);
+  };
+  process.stdout.write('| read | stall median | stall max | main thread CPU median |\n|---|---:|---:|---:|\n');
+  for (const c of CASES) {
+    const stalls: number[] = [];
+    const cpu: number[] = [];
+    for (let round = 1; round <= runs; round++) {
+      const file = c.kind === 'reload' ? config : join(dir, 'targets', c.name.includes('YAML') ? 'sd.yml' : 'sd.json');
+      const tmp = `${file}.tmp`;
+      writeFileSync(tmp, c.text(round));
+      await lag();
+      const before = threadTimes(daemon.pid);
+      if (c.kind === 'reload') {
+        renameSync(tmp, file);
+        await fetch(`${base}/-/reload`, { method: 'POST' });
+      } else {
+        const seen = await sdRefreshes();
+        renameSync(tmp, file);
+        for (let waited = 0; (await sdRefreshes()) === seen && waited < 30_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+      }
+      cpu.push(threadTimesBetween(before, threadTimes(daemon.pid))?.mainRunMs ?? Number.NaN);
+      stalls.push((await lag()) * 1000);
+      if (c.kind === 'file_sd') rmSync(file);
+    }
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    process.stdout.write(`| ${c.name} | ${median(stalls).toFixed(0)} ms | ${Math.max(...stalls).toFixed(0)} ms | ${median(cpu).toFixed(0)} ms |\n`);
+  }
+  daemon.kill('SIGTERM');
+  await once(daemon, 'exit');
+  rmSync(dir, { recursive: true, force: true });
+}
+
+await main();
