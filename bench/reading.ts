@@ -9,7 +9,7 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -63,7 +63,6 @@ async function main(): Promise<void> {
   const lines = createInterface({ input: daemon.stdout! });
   const port = await new Promise<number>((resolve) => lines.on('line', (l) => /"listen":"[^"]*:(\d+)"/.test(l) && resolve(Number(/:(\d+)"/.exec(l.slice(l.indexOf('"listen"')))![1]))));
   const base = `http://127.0.0.1:${port}`;
-  const lag = async (): Promise<number> => Number(/^nodejs_eventloop_lag_max_seconds (\S+)$/m.exec(await (await fetch(`${base}/metrics`)).text())?.[1]);
   const sdRefreshes = async (): Promise<number> => {
     const text = await (await fetch(`${base}/metrics`)).text();
     return [...text.matchAll(/^portwatch_sd_last_refresh_success_timestamp_seconds\{[^}]*\} (\S+)$/gm)].reduce((n, m) => n + Number(m[1]), 0);
@@ -76,7 +75,7 @@ async function main(): Promise<void> {
       const file = c.kind === 'reload' ? config : join(dir, 'targets', c.name.includes('YAML') ? 'sd.yml' : 'sd.json');
       const tmp = `${file}.tmp`;
       writeFileSync(tmp, c.text(round));
-      await lag();
+      await lag(base);
       const before = threadTimes(daemon.pid);
       if (c.kind === 'reload') {
         renameSync(tmp, file);
@@ -87,15 +86,46 @@ async function main(): Promise<void> {
         for (let waited = 0; (await sdRefreshes()) === seen && waited < 30_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
       }
       cpu.push(threadTimesBetween(before, threadTimes(daemon.pid))?.mainRunMs ?? Number.NaN);
-      stalls.push((await lag()) * 1000);
+      stalls.push((await lag(base)) * 1000);
       if (c.kind === 'file_sd') rmSync(file);
     }
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
     process.stdout.write(`| ${c.name} | ${median(stalls).toFixed(0)} ms | ${Math.max(...stalls).toFixed(0)} ms | ${median(cpu).toFixed(0)} ms |\n`);
   }
+  await failedReloadMemory(config, base, daemon.pid);
   daemon.kill('SIGTERM');
   await once(daemon, 'exit');
   rmSync(dir, { recursive: true, force: true });
+}
+
+/** RSS before, just after and 3 s after a reload of a 12 MiB config whose last line is wrong. */
+async function failedReloadMemory(config: string, base: string, pid: number | undefined): Promise<void> {
+  const rss = (): number => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024;
+  writeFileSync(config, hostsConfig(0)(0));
+  await fetch(`${base}/-/reload`, { method: 'POST' });
+  const lines = ['defaults:\n  interval: 1h\nmonitors:\n  - name: big\n    expect_closed: [1]\n    hosts:\n'];
+  let size = lines[0]!.length;
+  for (let i = 0; size < 12 * 1024 * 1024; i++) {
+    const line = `      - ${loopback(4, i % 65536)}\n`;
+    lines.push(line);
+    size += line.length;
+  }
+  lines.push('      - 127.0.0.999\n');
+  const before = rss();
+  writeFileSync(config, lines.join(''));
+  await lag(base);
+  const status = (await fetch(`${base}/-/reload`, { method: 'POST' })).status;
+  const stall = await lag(base);
+  const after = rss();
+  await new Promise((r) => setTimeout(r, 3000));
+  process.stdout.write(
+    `\nFailed reload of a 12 MiB config (HTTP ${status}): RSS ${before.toFixed(0)} MB before, ` +
+      `${after.toFixed(0)} MB just after, ${rss().toFixed(0)} MB 3 s later; longest event-loop stall ${(stall * 1000).toFixed(0)} ms.\n`,
+  );
+}
+
+async function lag(base: string): Promise<number> {
+  return Number(/^nodejs_eventloop_lag_max_seconds (\S+)$/m.exec(await (await fetch(`${base}/metrics`)).text())?.[1]);
 }
 
 await main();

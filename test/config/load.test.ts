@@ -227,6 +227,29 @@ defaults:
   });
 });
 
+describe('parseConfig on YAML features Go reads', () => {
+  it('merges a mapping into a monitor with <<, the monitor\'s own keys winning', () => {
+    const config = parseConfig(
+      'monitors:\n  - &web\n    name: web\n    hosts: [h1]\n    interval: 5m\n    expect_closed: [databases]\n  - <<: *web\n    name: web2\n    hosts: [h2]\n',
+      'pw.yaml',
+    );
+    const [web, web2] = config.monitors;
+    expect([web2!.name, web2!.hosts, web2!.intervalMs, web2!.expectClosed]).toEqual(['web2', ['h2'], 300_000, web!.expectClosed]);
+  });
+});
+
+describe('parseConfig on a file with many problems', () => {
+  it('shows the first 100 and says how many more there are', () => {
+    const ports = Array.from({ length: 150 }, () => '70000').join(', ');
+    const err = problemsOf(`monitors:\n  - name: web\n    hosts: [h]\n    expect_open: [${ports}]\n`);
+    expect(err.problems).toHaveLength(150);
+    const lines = err.message.split('\n');
+    expect(lines).toHaveLength(101);
+    expect(lines[0]).toBe('pw.yaml:4:19: monitors[0].expect_open[0]: port 70000 is outside 1-65535');
+    expect(lines[100]).toBe('pw.yaml: and 50 more problems');
+  });
+});
+
 describe('loadConfigFile', () => {
   const dir = mkdtempSync(join(tmpdir(), 'portwatch-config-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
