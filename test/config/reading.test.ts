@@ -127,6 +127,33 @@ describe('config files that are not what they should be, with the daemon', () =>
   });
 });
 
+describe('a web config file that is a FIFO, with the daemon', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'portwatch-web-reading-'));
+  const webFile = join(dir, 'web.yml');
+  let daemon: RunningDaemon;
+
+  beforeAll(async () => {
+    const configFile = join(dir, 'portwatch.yaml');
+    writeFileSync(configFile, `${FAST_CHECKS}\n  - name: web\n    hosts: [127.0.0.1]\n    expect_closed: [${await freePort()}]\n`);
+    writeFileSync(webFile, '# plain HTTP, no users\n');
+    daemon = await startDaemon([`--config.file=${configFile}`, `--web.config.file=${webFile}`]);
+  });
+
+  afterAll(async () => {
+    await daemon?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('fails the reload at once, and SIGTERM still stops the daemon', async () => {
+    unlinkSync(webFile);
+    execFileSync('mkfifo', [webFile]);
+    const r = await reload(daemon);
+    expect({ status: r.status, body: r.body }).toEqual({ status: 500, body: `failed to reload config: ${webFile}: cannot read: it is a named pipe (FIFO), not a regular file` });
+    expect(value(await scrape(daemon.url('/metrics')), 'portwatch_config_last_reload_successful', {})).toBe(0);
+    expect(await daemon.stop()).toBe(0);
+  });
+});
+
 describe('service-discovery files that are not what they should be, with the daemon', () => {
   const dir = mkdtempSync(join(tmpdir(), 'portwatch-sd-reading-'));
   const targets = join(dir, 'targets');
