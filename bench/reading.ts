@@ -63,8 +63,11 @@ async function main(): Promise<void> {
   const lines = createInterface({ input: daemon.stdout! });
   const port = await new Promise<number>((resolve) => lines.on('line', (l) => /"listen":"[^"]*:(\d+)"/.test(l) && resolve(Number(/:(\d+)"/.exec(l.slice(l.indexOf('"listen"')))![1]))));
   const base = `http://127.0.0.1:${port}`;
+  // Every scrape resets the longest stall: the stall of a read is the longest any scrape saw since it began.
+  let stall = 0;
   const sdRefreshes = async (): Promise<number> => {
     const text = await (await fetch(`${base}/metrics`)).text();
+    stall = Math.max(stall, lagIn(text));
     return [...text.matchAll(/^portwatch_sd_last_refresh_success_timestamp_seconds\{[^}]*\} (\S+)$/gm)].reduce((n, m) => n + Number(m[1]), 0);
   };
   process.stdout.write('| read | stall median | stall max | main thread CPU median |\n|---|---:|---:|---:|\n');
@@ -76,6 +79,7 @@ async function main(): Promise<void> {
       const tmp = `${file}.tmp`;
       writeFileSync(tmp, c.text(round));
       await lag(base);
+      stall = 0;
       const before = threadTimes(daemon.pid);
       if (c.kind === 'reload') {
         renameSync(tmp, file);
@@ -86,7 +90,7 @@ async function main(): Promise<void> {
         for (let waited = 0; (await sdRefreshes()) === seen && waited < 30_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
       }
       cpu.push(threadTimesBetween(before, threadTimes(daemon.pid))?.mainRunMs ?? Number.NaN);
-      stalls.push((await lag(base)) * 1000);
+      stalls.push(Math.max(stall, await lag(base)) * 1000);
       if (c.kind === 'file_sd') rmSync(file);
     }
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -125,7 +129,11 @@ async function failedReloadMemory(config: string, base: string, pid: number | un
 }
 
 async function lag(base: string): Promise<number> {
-  return Number(/^nodejs_eventloop_lag_max_seconds (\S+)$/m.exec(await (await fetch(`${base}/metrics`)).text())?.[1]);
+  return lagIn(await (await fetch(`${base}/metrics`)).text());
+}
+
+function lagIn(metrics: string): number {
+  return Number(/^nodejs_eventloop_lag_max_seconds (\S+)$/m.exec(metrics)?.[1]);
 }
 
 await main();
