@@ -29,13 +29,24 @@ interface Case {
 const head = 'defaults:\n  interval: 1h\nmonitors:\n  - name: web\n    expect_closed: [1]\n';
 const sdPart = '    file_sd_configs: [{files: [targets/*.json, targets/*.yml], refresh_interval: 1h}]\n';
 const hostsConfig = (n: number) => (round: number) =>
-  `${head}${sdPart}    labels: {round: "${round}"}\n    hosts:\n      - 127.0.0.1\n${Array.from({ length: n }, (_, i) => `      - ${loopback(1, i)}\n`).join('')}`;
+  `${head}${sdPart}    labels: {round: "${round}"}\n    hosts:\n      - 127.0.0.1\n` +
+  lines(n, (i) => `      - ${loopback(1, i)}`);
 const keysConfig = (n: number) => (round: number) =>
-  `${head}${sdPart}    hosts: [127.0.0.1]\n    labels:\n${Array.from({ length: n }, (_, i) => `      k${i}: v${round}\n`).join('')}`;
+  `${head}${sdPart}    hosts: [127.0.0.1]\n    labels:\n` + lines(n, (i) => `      k${i}: v${round}`);
 const sdJson = (n: number) => (round: number) =>
-  JSON.stringify(Array.from({ length: n }, (_, i) => ({ targets: [`${loopback(2, i)}:9100`], labels: { team: `t${i % 50}`, round: String(round) } })));
+  JSON.stringify(
+    Array.from({ length: n }, (_, i) => ({
+      targets: [`${loopback(2, i)}:9100`],
+      labels: { team: `t${i % 50}`, round: String(round) },
+    })),
+  );
 const sdLabels = (n: number) => (round: number) =>
   `- targets: [127.3.0.1]\n  labels:\n${Array.from({ length: n }, (_, i) => `    k${i}: v${round}\n`).join('')}`;
+
+/** `n` lines made by `line`, each ended. */
+function lines(n: number, line: (i: number) => string): string {
+  return Array.from({ length: n }, (_, i) => `${line(i)}\n`).join('');
+}
 
 /** Hosts are loopback addresses: whatever gets checked stays on this machine, and nothing is looked up. */
 function loopback(block: number, i: number): string {
@@ -59,16 +70,26 @@ async function main(): Promise<void> {
   mkdirSync(join(dir, 'targets'));
   const config = join(dir, 'portwatch.yaml');
   writeFileSync(config, hostsConfig(0)(0));
-  const daemon = spawn(process.execPath, [CLI, `--config.file=${config}`, '--web.listen-address=127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const daemon = spawn(process.execPath, [CLI, `--config.file=${config}`, '--web.listen-address=127.0.0.1:0'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const lines = createInterface({ input: daemon.stdout! });
-  const port = await new Promise<number>((resolve) => lines.on('line', (l) => /"listen":"[^"]*:(\d+)"/.test(l) && resolve(Number(/:(\d+)"/.exec(l.slice(l.indexOf('"listen"')))![1]))));
+  const port = await new Promise<number>((resolve) =>
+    lines.on(
+      'line',
+      (l) => /"listen":"[^"]*:(\d+)"/.test(l) && resolve(Number(/:(\d+)"/.exec(l.slice(l.indexOf('"listen"')))![1])),
+    ),
+  );
   const base = `http://127.0.0.1:${port}`;
   // Every scrape resets the longest stall: the stall of a read is the longest any scrape saw since it began.
   let stall = 0;
   const sdRefreshes = async (): Promise<number> => {
     const text = await (await fetch(`${base}/metrics`)).text();
     stall = Math.max(stall, lagIn(text));
-    return [...text.matchAll(/^portwatch_sd_last_refresh_success_timestamp_seconds\{[^}]*\} (\S+)$/gm)].reduce((n, m) => n + Number(m[1]), 0);
+    return [...text.matchAll(/^portwatch_sd_last_refresh_success_timestamp_seconds\{[^}]*\} (\S+)$/gm)].reduce(
+      (n, m) => n + Number(m[1]),
+      0,
+    );
   };
   process.stdout.write('| read | stall median | stall max | main thread CPU median |\n|---|---:|---:|---:|\n');
   for (const c of CASES) {
@@ -87,14 +108,18 @@ async function main(): Promise<void> {
       } else {
         const seen = await sdRefreshes();
         renameSync(tmp, file);
-        for (let waited = 0; (await sdRefreshes()) === seen && waited < 30_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+        for (let waited = 0; (await sdRefreshes()) === seen && waited < 30_000; waited += 50)
+          await new Promise((r) => setTimeout(r, 50));
       }
       cpu.push(threadTimesBetween(before, threadTimes(daemon.pid))?.mainRunMs ?? Number.NaN);
       stalls.push(Math.max(stall, await lag(base)) * 1000);
       if (c.kind === 'file_sd') rmSync(file);
     }
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-    process.stdout.write(`| ${c.name} | ${median(stalls).toFixed(0)} ms | ${Math.max(...stalls).toFixed(0)} ms | ${median(cpu).toFixed(0)} ms |\n`);
+    process.stdout.write(
+      `| ${c.name} | ${median(stalls).toFixed(0)} ms | ${Math.max(...stalls).toFixed(0)} ms ` +
+        `| ${median(cpu).toFixed(0)} ms |\n`,
+    );
   }
   await failedReloadMemory(config, base, daemon.pid);
   daemon.kill('SIGTERM');
@@ -107,16 +132,16 @@ async function failedReloadMemory(config: string, base: string, pid: number | un
   const rss = (): number => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024;
   writeFileSync(config, hostsConfig(0)(0));
   await fetch(`${base}/-/reload`, { method: 'POST' });
-  const lines = ['defaults:\n  interval: 1h\nmonitors:\n  - name: big\n    expect_closed: [1]\n    hosts:\n'];
-  let size = lines[0]!.length;
+  const parts = ['defaults:\n  interval: 1h\nmonitors:\n  - name: big\n    expect_closed: [1]\n    hosts:\n'];
+  let size = parts[0]!.length;
   for (let i = 0; size < 12 * 1024 * 1024; i++) {
     const line = `      - ${loopback(4, i % 65536)}\n`;
-    lines.push(line);
+    parts.push(line);
     size += line.length;
   }
-  lines.push('      - 127.0.0.999\n');
+  parts.push('      - 127.0.0.999\n');
   const before = rss();
-  writeFileSync(config, lines.join(''));
+  writeFileSync(config, parts.join(''));
   await lag(base);
   const status = (await fetch(`${base}/-/reload`, { method: 'POST' })).status;
   const stall = await lag(base);
@@ -124,7 +149,8 @@ async function failedReloadMemory(config: string, base: string, pid: number | un
   await new Promise((r) => setTimeout(r, 3000));
   process.stdout.write(
     `\nFailed reload of a 12 MiB config (HTTP ${status}): RSS ${before.toFixed(0)} MB before, ` +
-      `${after.toFixed(0)} MB just after, ${rss().toFixed(0)} MB 3 s later; longest event-loop stall ${(stall * 1000).toFixed(0)} ms.\n`,
+      `${after.toFixed(0)} MB just after, ${rss().toFixed(0)} MB 3 s later; ` +
+      `longest event-loop stall ${(stall * 1000).toFixed(0)} ms.\n`,
   );
 }
 

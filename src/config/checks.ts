@@ -37,7 +37,13 @@ export function monitorFindings(monitor: unknown): Finding[] {
     return [{ path, message: 'monitor has no hosts: give hosts, file_sd_configs or http_sd_configs' }];
   }
   if (!fromSd && monitor['sd_labels'] !== undefined) {
-    return [{ path: ['sd_labels'], message: 'sd_labels without file_sd_configs or http_sd_configs: there is no service discovery to take labels from' }];
+    return [
+      {
+        path: ['sd_labels'],
+        message:
+          'sd_labels without file_sd_configs or http_sd_configs: there is no service discovery to take labels from',
+      },
+    ];
   }
   const open = monitor['expect_open'];
   const closed = monitor['expect_closed'];
@@ -55,7 +61,14 @@ export function monitorFindings(monitor: unknown): Finding[] {
       const i = openedBy.get(port);
       if (i !== undefined) clashes.set(i, (clashes.get(i) ?? new Set()).add(port));
     }
-    for (const [i, set] of clashes) findings.push({ path: ['expect_closed', j], message: clashMessage([...set].sort((a, b) => a - b), i) });
+    for (const [i, set] of clashes)
+      findings.push({
+        path: ['expect_closed', j],
+        message: clashMessage(
+          [...set].sort((a, b) => a - b),
+          i,
+        ),
+      });
   });
   return findings;
 }
@@ -73,7 +86,13 @@ export function configFindings(config: unknown): Finding[] {
   const defaults = isRecord(config['defaults']) ? config['defaults'] : {};
   const findings: Finding[] = [];
   // A bad duration is NaN here, and NaN compares false: no finding on top of its own.
-  const timing = (interval: unknown, timeout: unknown, path: Finding['path'], blame: 'interval' | 'timeout', fromDefaults = NONE): void => {
+  const timing = (
+    interval: unknown,
+    timeout: unknown,
+    path: Finding['path'],
+    blame: 'interval' | 'timeout',
+    fromDefaults = NONE,
+  ): void => {
     if (!isDuration(interval) || !isDuration(timeout) || !(timeout.ms >= interval.ms)) return;
     const i = named('interval', interval, fromDefaults.interval);
     const t = named('timeout', timeout, fromDefaults.timeout);
@@ -81,7 +100,12 @@ export function configFindings(config: unknown): Finding[] {
     findings.push({ path: [...path, blame], message });
   };
   const defaultTimeout = defaults['timeout'];
-  timing(defaults['interval'], defaultTimeout, ['defaults'], isDuration(defaultTimeout) && !defaultTimeout.written ? 'interval' : 'timeout');
+  timing(
+    defaults['interval'],
+    defaultTimeout,
+    ['defaults'],
+    isDuration(defaultTimeout) && !defaultTimeout.written ? 'interval' : 'timeout',
+  );
 
   const names = new Map<string, number>();
   let targets = 0;
@@ -92,7 +116,11 @@ export function configFindings(config: unknown): Finding[] {
     if (typeof name === 'string' && name !== '') {
       const first = names.get(name);
       if (first === undefined) names.set(name, i);
-      else findings.push({ path: ['monitors', i, 'name'], message: `duplicate monitor name ${quote(name)}; already used by monitors[${first}]` });
+      else
+        findings.push({
+          path: ['monitors', i, 'name'],
+          message: `duplicate monitor name ${quote(name)}; already used by monitors[${first}]`,
+        });
     }
     findings.push(...familyFindings(monitor, defaults['ip_family'], i));
     const ownInterval = monitor['interval'];
@@ -100,7 +128,13 @@ export function configFindings(config: unknown): Finding[] {
     if (ownInterval === undefined && ownTimeout === undefined) return; // the defaults, checked above
     const fromDefaults = { interval: ownInterval === undefined, timeout: ownTimeout === undefined };
     const blame = ownTimeout === undefined ? 'interval' : 'timeout';
-    timing(ownInterval ?? defaults['interval'], ownTimeout ?? defaults['timeout'], ['monitors', i], blame, fromDefaults);
+    timing(
+      ownInterval ?? defaults['interval'],
+      ownTimeout ?? defaults['timeout'],
+      ['monitors', i],
+      blame,
+      fromDefaults,
+    );
   });
   if (targets > MAX_TARGETS) {
     const n = (v: number): string => v.toLocaleString('en-US');
@@ -114,9 +148,13 @@ export function configFindings(config: unknown): Finding[] {
 
 /** Hosts (blocks expanded, overlaps counted twice: an upper bound) times distinct ports. */
 function targetCount(monitor: Record<string, unknown>): number {
-  const hosts = entries(monitor['hosts']).reduce<number>((sum, h) => sum + (typeof h === 'string' ? hostCount(h) : 0), 0);
+  const hosts = entries(monitor['hosts']).reduce<number>(
+    (sum, h) => sum + (typeof h === 'string' ? hostCount(h) : 0),
+    0,
+  );
   const ports = new Set<number>();
-  for (const key of ['expect_open', 'expect_closed']) for (const entry of entries(monitor[key])) for (const p of numbers(entry)) ports.add(p);
+  for (const key of ['expect_open', 'expect_closed'])
+    for (const entry of entries(monitor[key])) for (const p of numbers(entry)) ports.add(p);
   return hosts * ports.size;
 }
 
@@ -129,7 +167,10 @@ function familyFindings(monitor: Record<string, unknown>, defaultFamily: unknown
   entries(monitor['hosts']).forEach((host, j) => {
     if (typeof host === 'string' && hostFamily(host) === excluded) {
       const what = isBlock(host) ? 'address block' : 'address';
-      findings.push({ path: ['monitors', i, 'hosts', j], message: `${quote(host)} is an IPv${excluded} ${what}, but ip_family is ${family}` });
+      findings.push({
+        path: ['monitors', i, 'hosts', j],
+        message: `${quote(host)} is an IPv${excluded} ${what}, but ip_family is ${family}`,
+      });
     }
   });
   return findings;

@@ -38,7 +38,8 @@ export function readYaml(written: string, { empty = EMPTY, shape }: ReadOptions 
     return { ok: false, problems: [at(...syntaxProblem(err, text))] };
   }
   const tree = buildTree(text, events, shape, lines);
-  if (tree.problems.length > 0) return { ok: false, problems: tree.problems.map(([offset, message]) => at(offset, message)) };
+  if (tree.problems.length > 0)
+    return { ok: false, problems: tree.problems.map(([offset, message]) => at(offset, message)) };
   if (tree.root === undefined) return { ok: false, problems: [at(0, empty)] };
   return { ok: true, source: { root: tree.root, lines, data: tree.data } };
 }

@@ -10,7 +10,7 @@ export interface ConfigProblem {
 /** Problems shown in a message; a file with thousands of them says how many more there are. */
 export const MAX_SHOWN_PROBLEMS = 100;
 
-/** A config file that cannot be used. `.message` has one line per problem (at most MAX_SHOWN_PROBLEMS), in file order. */
+/** A config file that cannot be used. `.message`: one line per problem (MAX_SHOWN_PROBLEMS at most), in file order. */
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
   readonly problems: readonly ConfigProblem[];

@@ -29,15 +29,18 @@ export function hostProblem(value: unknown): string | undefined {
   if (name.length > MAX_NAME) return `host name is longer than ${MAX_NAME} characters`;
   const labels = name.split('.');
   if (!labels.every((l) => LABEL.test(l))) {
-    return `${q()} is not a valid host name: each dot-separated label must be 1-63 letters, digits or "-", not starting or ending with "-"`;
+    const rule = 'each dot-separated label must be 1-63 letters, digits or "-", not starting or ending with "-"';
+    return `${q()} is not a valid host name: ${rule}`;
   }
-  if (/^\d+$/.test(labels.at(-1) ?? '')) return `${q()} is not a valid host name: the last label must not be all digits`;
+  if (/^\d+$/.test(labels.at(-1) ?? ''))
+    return `${q()} is not a valid host name: the last label must not be all digits`;
   return undefined;
 }
 
 /** What two spellings of one host have in common: names compare without case or trailing dot, IPv6 in canonical form. */
 export function hostKey(host: string): string {
-  if (host.includes(':') && !host.includes('%') && isIP(host) === 6) return new SocketAddress({ address: host, family: 'ipv6' }).address;
+  if (host.includes(':') && !host.includes('%') && isIP(host) === 6)
+    return new SocketAddress({ address: host, family: 'ipv6' }).address;
   const lower = host.toLowerCase();
   return lower.endsWith('.') ? lower.slice(0, -1) : lower;
 }

@@ -24,7 +24,8 @@ export function labelNameProblem(name: string): string | undefined {
   const q = quote(name);
   if (name === '') return 'label name is empty';
   if (name.length > LABEL_NAME_MAX) return `label name ${q} is longer than ${LABEL_NAME_MAX} characters`;
-  if (!LABEL_NAME.test(name)) return `label name ${q} may only contain letters, digits and "_", and must not start with a digit`;
+  if (!LABEL_NAME.test(name))
+    return `label name ${q} may only contain letters, digits and "_", and must not start with a digit`;
   if (name.startsWith('__')) return `label name ${q} starts with "__", which Prometheus reserves for its own use`;
   if ((BUILT_IN_LABELS as readonly string[]).includes(name)) {
     return `label name ${q} is a label portwatch sets itself (${BUILT_IN_LABELS.join(', ')})`;
@@ -39,7 +40,8 @@ export function labelNameProblem(name: string): string | undefined {
 export function labelValueProblem(name: string, value: unknown): string | undefined {
   if (typeof value !== 'string') return `label ${quote(name)} must have a string value, got ${describeValue(value)}`;
   if (value === '') return `label ${quote(name)} has an empty value, which Prometheus treats as no label; leave it out`;
-  if (value.length > LABEL_VALUE_MAX) return `label ${quote(name)} has a value longer than ${LABEL_VALUE_MAX} characters`;
+  if (value.length > LABEL_VALUE_MAX)
+    return `label ${quote(name)} has a value longer than ${LABEL_VALUE_MAX} characters`;
   return undefined;
 }
 
@@ -64,7 +66,14 @@ export function labelProblems(labels: Record<string, unknown>): LabelProblem[] {
 }
 
 /** `defaults` overridden by `own`, names sorted: the order labels are written in. */
-export function mergeLabels(defaults: Readonly<Record<string, string>> | undefined, own: Readonly<Record<string, string>> | undefined): Record<string, string> {
+export function mergeLabels(
+  defaults: Readonly<Record<string, string>> | undefined,
+  own: Readonly<Record<string, string>> | undefined,
+): Record<string, string> {
   const merged = { ...defaults, ...own };
-  return Object.fromEntries(Object.keys(merged).sort().map((k) => [k, merged[k]!]));
+  return Object.fromEntries(
+    Object.keys(merged)
+      .sort()
+      .map((k) => [k, merged[k]!]),
+  );
 }

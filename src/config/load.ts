@@ -49,7 +49,11 @@ export function configOutcome(bytes: Uint8Array, fileName: string): ConfigOutcom
 async function parseOnWorker(bytes: Uint8Array, fileName: string): Promise<Config> {
   let outcome: ConfigOutcome;
   try {
-    outcome = await runOnWorker<ConfigOutcome>(workerEntry('./config-worker.js', import.meta.url), { bytes, fileName }, bytes);
+    outcome = await runOnWorker<ConfigOutcome>(
+      workerEntry('./config-worker.js', import.meta.url),
+      { bytes, fileName },
+      bytes,
+    );
   } catch (err) {
     if (!(err instanceof WorkerFailure)) throw err;
     throw new ConfigError(fileName, [{ line: 0, col: 0, path: '', message: `cannot parse: ${err.message}` }]);

@@ -16,7 +16,12 @@ export function problemsFromIssues(issues: readonly z.core.$ZodIssue[], source: 
       return issue.keys.map((key) => {
         const path = [...issue.path, key];
         const hint = didYouMean(key, allowedKeys(issue.message));
-        return problem(source, path, keyAt(source, issue.path, key), `unknown key ${JSON.stringify(key)}${hint} (${issue.message})`);
+        return problem(
+          source,
+          path,
+          keyAt(source, issue.path, key),
+          `unknown key ${JSON.stringify(key)}${hint} (${issue.message})`,
+        );
       });
     }
     if (issue.code === 'invalid_type' && issue.input === undefined) {
@@ -29,7 +34,10 @@ export function problemsFromIssues(issues: readonly z.core.$ZodIssue[], source: 
       const key = String(issue.path.at(-1) ?? '');
       return [problem(source, issue.path, keyAt(source, issue.path.slice(0, -1), key), issue.message)];
     }
-    const message = issue.code === 'invalid_type' ? `expected ${noun(issue.expected)}, got ${describeValue(issue.input)}` : issue.message;
+    const message =
+      issue.code === 'invalid_type'
+        ? `expected ${noun(issue.expected)}, got ${describeValue(issue.input)}`
+        : issue.message;
     return [problem(source, issue.path, undefined, message)];
   });
 }

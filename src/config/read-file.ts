@@ -23,7 +23,10 @@ export interface ReadLimit {
 export async function readRegularFile(path: string, limit: ReadLimit, deadlineMs = READ_DEADLINE_MS): Promise<Buffer> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new ReadError(`no answer from the file system within ${deadlineMs / 1000} s`)), deadlineMs);
+    timer = setTimeout(
+      () => reject(new ReadError(`no answer from the file system within ${deadlineMs / 1000} s`)),
+      deadlineMs,
+    );
   });
   const reading = readBounded(path, limit);
   try {
@@ -42,7 +45,8 @@ async function readBounded(path: string, limit: ReadLimit): Promise<Buffer> {
     const stat = await handle.stat();
     if (!stat.isFile()) throw new ReadError(`${kindOf(stat)}, not a regular file`);
     if (stat.size > limit.maxBytes) throw tooLarge(stat.size, limit);
-    // The size may change, or be 0 for files the kernel makes up as they are read: read to the end, never past the limit.
+    // The size may change, or be 0 for files the kernel makes up as they are read:
+    // read to the end, never past the limit.
     const chunks: Buffer[] = [];
     let total = 0;
     for (;;) {
@@ -62,8 +66,11 @@ async function readBounded(path: string, limit: ReadLimit): Promise<Buffer> {
 /** A file over the limit: its size when known, else (it grew as it was read) that it is larger. */
 function tooLarge(size: number | undefined, limit: ReadLimit): ReadError {
   const most = formatMiB(limit.maxBytes);
-  if (size === undefined) return new ReadError(`the file is larger than ${most}, the most portwatch reads of ${limit.what}`);
-  return new ReadError(`the file is ${size.toLocaleString('en-US')} bytes; portwatch reads ${limit.what} of at most ${most}`);
+  if (size === undefined)
+    return new ReadError(`the file is larger than ${most}, the most portwatch reads of ${limit.what}`);
+  return new ReadError(
+    `the file is ${size.toLocaleString('en-US')} bytes; portwatch reads ${limit.what} of at most ${most}`,
+  );
 }
 
 /** A size for messages: "32 MiB", "1 KiB", "16 bytes". */
@@ -88,7 +95,10 @@ function kindOf(stat: Stats): string {
  * Otherwise bad bytes become U+FFFD, as Go's JSON reader makes them. A byte-order mark is kept
  * for the parser to judge: YAML skips it, JSON refuses it.
  */
-export function decodeText(bytes: Uint8Array, strict: boolean): { ok: true; text: string } | { ok: false; offset: number } {
+export function decodeText(
+  bytes: Uint8Array,
+  strict: boolean,
+): { ok: true; text: string } | { ok: false; offset: number } {
   const lenient = new TextDecoder('utf-8', { ignoreBOM: true });
   if (!strict) return { ok: true, text: lenient.decode(bytes) };
   try {

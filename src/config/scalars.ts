@@ -49,8 +49,10 @@ export function typedValue(s: WrittenScalar): ScalarValue {
   if (tag === 'str' || tag === 'timestamp') return { ok: true, value: s.text };
   if (tag === 'binary') return binary(s.text);
   const value = resolvePlain(s.text);
-  const fits = tag === 'null' ? value === null : tag === 'bool' ? typeof value === 'boolean' : typeof value === 'number';
-  if (!fits || (tag === 'int' && !Number.isInteger(value))) return { ok: false, message: `${JSON.stringify(s.text)} is not a valid !!${tag}` };
+  const fits =
+    tag === 'null' ? value === null : tag === 'bool' ? typeof value === 'boolean' : typeof value === 'number';
+  if (!fits || (tag === 'int' && !Number.isInteger(value)))
+    return { ok: false, message: `${JSON.stringify(s.text)} is not a valid !!${tag}` };
   return { ok: true, value };
 }
 
@@ -66,7 +68,8 @@ function unknownTag(tag: string): ScalarValue {
 
 function binary(text: string): ScalarValue {
   const compact = text.replace(/\s+/g, '');
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(compact)) return { ok: false, message: `${JSON.stringify(text)} is not valid !!binary (base64)` };
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(compact))
+    return { ok: false, message: `${JSON.stringify(text)} is not valid !!binary (base64)` };
   return { ok: true, value: Buffer.from(compact, 'base64').toString('utf8') };
 }
 

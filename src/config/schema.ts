@@ -2,7 +2,17 @@
 // before validation; the result is the Config the daemon runs.
 import { z } from 'zod';
 import { configFindings, duplicateHosts, monitorFindings, type Finding } from './checks.js';
-import { discoverPortsField, durationField, type Duration, hostField, ipFamilyField, labelsField, nameField, portEntryField, retriesField } from './fields.js';
+import {
+  discoverPortsField,
+  durationField,
+  type Duration,
+  hostField,
+  ipFamilyField,
+  labelsField,
+  nameField,
+  portEntryField,
+  retriesField,
+} from './fields.js';
 import { expandHosts } from './blocks.js';
 import { hostKey } from './hosts.js';
 import { mergeLabels } from './labels.js';
@@ -128,8 +138,14 @@ export const configSchema = strictMapping({
         expectClosed: sortedUnique(m.expect_closed),
       };
       if (m.discover) monitor.discover = discoverConfig(m.discover, monitor);
-      if (m.file_sd_configs?.length) monitor.fileSd = m.file_sd_configs.map((f) => ({ files: f.files, baseDir: '', refreshIntervalMs: f.refresh_interval.ms }));
-      if (m.http_sd_configs?.length) monitor.httpSd = m.http_sd_configs.map((h) => ({ url: h.url, refreshIntervalMs: h.refresh_interval.ms }));
+      if (m.file_sd_configs?.length)
+        monitor.fileSd = m.file_sd_configs.map((f) => ({
+          files: f.files,
+          baseDir: '',
+          refreshIntervalMs: f.refresh_interval.ms,
+        }));
+      if (m.http_sd_configs?.length)
+        monitor.httpSd = m.http_sd_configs.map((h) => ({ url: h.url, refreshIntervalMs: h.refresh_interval.ms }));
       if (m.sd_labels && Object.keys(m.sd_labels).length > 0) monitor.sdLabels = m.sd_labels;
       return withLabels(mergeLabels(defaults.labels, m.labels), monitor);
     }),
@@ -139,7 +155,10 @@ export const configSchema = strictMapping({
  * The sweep leaves out every declared port (expect_open, and expect_closed: an
  * expect_closed port found open is already a violation, one alert is enough) and the allowed ones.
  */
-function discoverConfig(d: { ports: number[]; interval: Duration; allow?: number[][] | undefined }, m: MonitorConfig): DiscoverConfig {
+function discoverConfig(
+  d: { ports: number[]; interval: Duration; allow?: number[][] | undefined },
+  m: MonitorConfig,
+): DiscoverConfig {
   const allow = sortedUnique(d.allow);
   const skip = new Set([...m.expectOpen, ...m.expectClosed, ...allow]);
   return { ports: d.ports.filter((p) => !skip.has(p)), intervalMs: d.interval.ms, allow };

@@ -13,7 +13,8 @@ export const filePatternField = leaf((v) => {
 
 export const sdUrlField = leaf((v) => {
   if (v === undefined) return fail('missing required key "url"');
-  if (typeof v !== 'string') return fail(`expected a URL like "http://sd.example.com/targets", got ${describeValue(v)}`);
+  if (typeof v !== 'string')
+    return fail(`expected a URL like "http://sd.example.com/targets", got ${describeValue(v)}`);
   // Messages end up in logs and in the reload's HTTP answer: never with the password.
   const shown = quote(v.replace(/^([^/]*\/\/[^/@:]*:)[^/@]*@/, '$1xxxxx@'));
   let url: URL;
@@ -22,7 +23,8 @@ export const sdUrlField = leaf((v) => {
   } catch {
     return fail(`${shown} is not a URL; give a full URL like "http://sd.example.com/targets"`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return fail(`${shown}: the URL must start with http:// or https://`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    return fail(`${shown}: the URL must start with http:// or https://`);
   if (url.hash !== '') return fail(`${shown}: a URL fragment ("#...") is never sent; leave it out`);
   return ok(v);
 }, '');
@@ -35,15 +37,21 @@ export const sdUrlField = leaf((v) => {
  */
 export const sdLabelsField = z.unknown().transform((v, ctx): Record<string, string> => {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) {
-    ctx.addIssue({ code: 'custom', message: `expected a mapping of port label names to service-discovery label names, got ${describeValue(v)}`, continue: true });
+    ctx.addIssue({
+      code: 'custom',
+      message: `expected a mapping of port label names to service-discovery label names, got ${describeValue(v)}`,
+      continue: true,
+    });
     return {};
   }
   const out: Record<string, string> = {};
   for (const [name, from] of Object.entries(v as Record<string, unknown>)) {
     const nameProblem = labelNameProblem(name);
-    const issue = (at: 'key' | 'value', message: string): void => ctx.addIssue({ code: 'custom', path: [name], params: { at }, message, continue: true });
+    const issue = (at: 'key' | 'value', message: string): void =>
+      ctx.addIssue({ code: 'custom', path: [name], params: { at }, message, continue: true });
     if (nameProblem !== undefined) issue('key', nameProblem);
-    else if (typeof from !== 'string') issue('value', `expected the name of a service-discovery label, got ${describeValue(from)}`);
+    else if (typeof from !== 'string')
+      issue('value', `expected the name of a service-discovery label, got ${describeValue(from)}`);
     else if (from === '') issue('value', 'the name of the service-discovery label is empty');
     else out[name] = from;
   }

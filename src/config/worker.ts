@@ -25,13 +25,18 @@ export function runOnWorker<T>(entry: URL, input: unknown, bytes?: Uint8Array): 
     // Buffers of a few KiB share Node's pool, which must never move: those are copied.
     const moves = bytes !== undefined && bytes.buffer.byteLength > Buffer.poolSize;
     const transferList = moves ? [bytes.buffer as ArrayBuffer] : [];
-    const worker = new Worker(entry, { workerData: input, transferList, resourceLimits: { maxOldGenerationSizeMb: HEAP_MB } });
+    const worker = new Worker(entry, {
+      workerData: input,
+      transferList,
+      resourceLimits: { maxOldGenerationSizeMb: HEAP_MB },
+    });
     worker.once('message', (result: T) => {
       answered = true;
       resolve(result);
     });
     worker.once('error', (err: Error & { code?: string }) => {
-      if (err.code === 'ERR_WORKER_OUT_OF_MEMORY') reject(new WorkerFailure(`parsing it needed more than the ${HEAP_MB} MiB of memory portwatch gives a parse`));
+      if (err.code === 'ERR_WORKER_OUT_OF_MEMORY')
+        reject(new WorkerFailure(`parsing it needed more than the ${HEAP_MB} MiB of memory portwatch gives a parse`));
       else reject(new WorkerFailure(`the parse failed: ${err.message}`));
     });
     worker.once('exit', (code) => {

@@ -45,5 +45,8 @@ function unresolvedAlias(doc: Document.Parsed): number | undefined {
 /** The yaml library's message on one line, without the position it may repeat at its end. */
 function oneLine(message: string): string {
   const first = message.split('\n')[0] ?? '';
-  return first.replace(/ at line \d+, column \d+:?\s*$/, '').replace(/\s+/g, ' ').trim();
+  return first
+    .replace(/ at line \d+, column \d+:?\s*$/, '')
+    .replace(/\s+/g, ' ')
+    .trim();
 }

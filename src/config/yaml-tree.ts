@@ -2,7 +2,15 @@
 // milliseconds) to its data, and to where each value and key was written. Keys are text,
 // each once per mapping; merge keys (<<) and aliases are resolved as Go's YAML reader
 // resolves them; scalars are strings or typed as the format's shape says (scalars.ts).
-import { EVENT_ID, getScalarValue, SCALAR_STYLE, type Event, type MappingEvent, type ScalarEvent, type SequenceEvent } from 'js-yaml';
+import {
+  EVENT_ID,
+  getScalarValue,
+  SCALAR_STYLE,
+  type Event,
+  type MappingEvent,
+  type ScalarEvent,
+  type SequenceEvent,
+} from 'js-yaml';
 import type { LineIndex } from './line-cols.js';
 import { goText, shapeWithin, typedValue, type Shape, type WrittenScalar } from './scalars.js';
 
@@ -88,7 +96,10 @@ class TreeBuilder {
       else if (ev.type === EVENT_ID.POP) this.#pop();
       if (this.#expanded > MAX_EXPANDED_VALUES) {
         const many = MAX_EXPANDED_VALUES.toLocaleString('en-US');
-        this.#problems.push([this.#lastEnd, `aliases (*) make the document stand for more than ${many} values; write it with fewer aliases`]);
+        this.#problems.push([
+          this.#lastEnd,
+          `aliases (*) make the document stand for more than ${many} values; write it with fewer aliases`,
+        ]);
         break;
       }
     }
@@ -155,7 +166,8 @@ class TreeBuilder {
     if (!read.ok) this.#problems.push([at, read.message]);
     const value = read.ok ? read.value : written.text;
     const placed: Placed = { at, text: go.ok ? String(go.value) : written.text };
-    if (ev.anchorStart >= 0) this.#anchors.set(this.#text.slice(ev.anchorStart, ev.anchorEnd), { value, placed, shape: slot.shape, size: 1 });
+    if (ev.anchorStart >= 0)
+      this.#anchors.set(this.#text.slice(ev.anchorStart, ev.anchorEnd), { value, placed, shape: slot.shape, size: 1 });
     this.#attach(value, placed, 1);
   }
 
@@ -184,7 +196,10 @@ class TreeBuilder {
     const anchored = this.#anchors.get(name);
     const slot = this.#slot();
     if (anchored === undefined) {
-      this.#problems.push([at, `unknown alias *${name}: its anchor (&${name}) must come before it, outside of what it names`]);
+      this.#problems.push([
+        at,
+        `unknown alias *${name}: its anchor (&${name}) must come before it, outside of what it names`,
+      ]);
       if (slot.key) this.#stack.at(-1)!.key = { text: '', at, merge: false, bad: true };
       else this.#attach(null, { at }, 1);
       return;
@@ -204,7 +219,13 @@ class TreeBuilder {
   #pop(): void {
     const frame = this.#stack.pop();
     if (frame === undefined) return; // the end of the document
-    if (frame.anchor !== undefined) this.#anchors.set(frame.anchor, { value: frame.value, placed: frame.placed, shape: frame.shape, size: frame.size });
+    if (frame.anchor !== undefined)
+      this.#anchors.set(frame.anchor, {
+        value: frame.value,
+        placed: frame.placed,
+        shape: frame.shape,
+        size: frame.size,
+      });
     this.#attach(frame.value, frame.placed, frame.size);
   }
 
@@ -232,7 +253,10 @@ class TreeBuilder {
     const entries = frame.placed.entries!;
     const before = entries.get(key.text);
     if (before !== undefined && !frame.merged.has(key.text)) {
-      this.#problems.push([key.at, `duplicate key ${JSON.stringify(key.text)}; it is already at line ${this.#lines.linePos(before.key).line}`]);
+      this.#problems.push([
+        key.at,
+        `duplicate key ${JSON.stringify(key.text)}; it is already at line ${this.#lines.linePos(before.key).line}`,
+      ]);
       return;
     }
     if (before !== undefined) {
@@ -246,7 +270,9 @@ class TreeBuilder {
 
   /** `<<: *anchor` or `<<: [*a, *b]`: the keys of those mappings that the mapping does not have yet. */
   #merge(frame: Frame, value: unknown, placed: Placed, at: number): void {
-    const sources: [unknown, Placed][] = placed.items ? (value as unknown[]).map((v, i) => [v, placed.items![i]!]) : [[value, placed]];
+    const sources: [unknown, Placed][] = placed.items
+      ? (value as unknown[]).map((v, i) => [v, placed.items![i]!])
+      : [[value, placed]];
     for (const [source, where] of sources) {
       if (where.entries === undefined) {
         this.#problems.push([at, 'a merge ("<<") takes a mapping, or a list of mappings']);
@@ -258,7 +284,11 @@ class TreeBuilder {
           continue;
         }
         const shape = shapeWithin(frame.shape, key);
-        define(frame.value as Record<string, unknown>, key, reshape((source as Record<string, unknown>)[key], entry.value, shape));
+        define(
+          frame.value as Record<string, unknown>,
+          key,
+          reshape((source as Record<string, unknown>)[key], entry.value, shape),
+        );
         frame.merged.add(key);
         frame.placed.entries!.set(key, { key: at, value: entry.value });
       }
@@ -279,15 +309,18 @@ function isValues(shape: Shape | undefined): boolean {
 function reshape(value: unknown, placed: Placed, shape: Shape | undefined): unknown {
   if (shape === 'text') return placed.text ?? value;
   if (shape === undefined) return value;
-  if (placed.items && Array.isArray(value)) return value.map((v, i) => reshape(v, placed.items![i]!, shapeWithin(shape, undefined)));
+  if (placed.items && Array.isArray(value))
+    return value.map((v, i) => reshape(v, placed.items![i]!, shapeWithin(shape, undefined)));
   if (!placed.entries || typeof value !== 'object' || value === null) return value;
   const out: Record<string, unknown> = {};
-  for (const [key, entry] of placed.entries) define(out, key, reshape((value as Record<string, unknown>)[key], entry.value, shapeWithin(shape, key)));
+  for (const [key, entry] of placed.entries)
+    define(out, key, reshape((value as Record<string, unknown>)[key], entry.value, shapeWithin(shape, key)));
   return out;
 }
 
 /** Sets an own property, "__proto__" included (assigning that one would set the prototype). */
 function define(target: Record<string, unknown>, key: string, value: unknown): void {
-  if (key === '__proto__') Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
+  if (key === '__proto__')
+    Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
   else target[key] = value;
 }

@@ -24,7 +24,8 @@ export async function checkSdFiles(config: Config): Promise<SdFileReport> {
     for (const sd of m.fileSd ?? []) {
       for (const pattern of sd.files) {
         const files = await listMatches(filePattern(pattern, sd.baseDir));
-        if (files.length === 0) lines.push({ text: `monitor ${m.name}: ${pattern}: matches no file yet`, problem: false });
+        if (files.length === 0)
+          lines.push({ text: `monitor ${m.name}: ${pattern}: matches no file yet`, problem: false });
         for (const file of files) {
           let bytes: Buffer;
           try {
@@ -40,8 +41,10 @@ export async function checkSdFiles(config: Config): Promise<SdFileReport> {
           }
           // Targets left out are hosts nobody watches: worth failing the check for.
           for (const problem of parsed.dropped) fail(`${formatProblem(file, problem)} (left out)`);
-          if (parsed.droppedCount > parsed.dropped.length) fail(`${file}: and ${parsed.droppedCount - parsed.dropped.length} more targets left out`);
-          if (parsed.droppedCount === 0) lines.push({ text: `${file}: OK: ${parsed.hosts.length} hosts`, problem: false });
+          if (parsed.droppedCount > parsed.dropped.length)
+            fail(`${file}: and ${parsed.droppedCount - parsed.dropped.length} more targets left out`);
+          if (parsed.droppedCount === 0)
+            lines.push({ text: `${file}: OK: ${parsed.hosts.length} hosts`, problem: false });
           else fail(`${file}: ${parsed.hosts.length} hosts, ${parsed.droppedCount} targets left out`);
         }
       }

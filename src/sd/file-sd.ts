@@ -65,7 +65,14 @@ export class FileSd implements SdSource {
   }
 
   statuses(): SourceStatus[] {
-    return [...this.#files].map(([source, f]) => ({ mechanism: 'file', source, hosts: f.hosts.length, ok: f.ok, failures: f.failures, lastSuccessMs: f.lastSuccessMs }));
+    return [...this.#files].map(([source, f]) => ({
+      mechanism: 'file',
+      source,
+      hosts: f.hosts.length,
+      ok: f.ok,
+      failures: f.failures,
+      lastSuccessMs: f.lastSuccessMs,
+    }));
   }
 
   async #read(): Promise<void> {
@@ -108,15 +115,27 @@ export class FileSd implements SdSource {
     if (!parsed.ok) return this.#failed(path, before, digest, parsed.problems);
     if (parsed.droppedCount > 0) {
       const err = problem(droppedMessage(path, parsed.dropped, parsed.droppedCount));
-      this.#log.error({ file: path, dropped: parsed.droppedCount, err }, 'service discovery targets left out: portwatch cannot check them');
+      this.#log.error(
+        { file: path, dropped: parsed.droppedCount, err },
+        'service discovery targets left out: portwatch cannot check them',
+      );
     }
     return { hosts: parsed.hosts, digest, ok: true, failures: before?.failures ?? 0, lastSuccessMs: now };
   }
 
   #failed(path: string, before: FileState | undefined, digest: string, problems: ConfigProblem[]): FileState {
     const message = problems.map((p) => formatProblem(path, p)).join('\n');
-    this.#log.error({ file: path, err: problem(message) }, 'service discovery file is invalid, keeping its last good targets');
-    return { hosts: before?.hosts ?? [], digest, ok: false, failures: (before?.failures ?? 0) + 1, lastSuccessMs: before?.lastSuccessMs };
+    this.#log.error(
+      { file: path, err: problem(message) },
+      'service discovery file is invalid, keeping its last good targets',
+    );
+    return {
+      hosts: before?.hosts ?? [],
+      digest,
+      ok: false,
+      failures: (before?.failures ?? 0) + 1,
+      lastSuccessMs: before?.lastSuccessMs,
+    };
   }
 
   /** Watches the directory of every pattern; one that cannot be watched yet (missing) is tried again at the next read. */

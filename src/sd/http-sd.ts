@@ -95,7 +95,16 @@ export class HttpSd implements SdSource {
   }
 
   statuses(): SourceStatus[] {
-    return [{ mechanism: 'http', source: this.#url, hosts: this.#hosts.length, ok: this.#ok, failures: this.#failures, lastSuccessMs: this.#lastSuccessMs }];
+    return [
+      {
+        mechanism: 'http',
+        source: this.#url,
+        hosts: this.#hosts.length,
+        ok: this.#ok,
+        failures: this.#failures,
+        lastSuccessMs: this.#lastSuccessMs,
+      },
+    ];
   }
 
   async #fetch(): Promise<void> {
@@ -123,7 +132,10 @@ export class HttpSd implements SdSource {
     if (!parsed.ok) return this.#failed(parsed.problems.map((p) => formatProblem('response', p)).join('\n'));
     if (parsed.droppedCount > 0) {
       const err = problem(droppedMessage('response', parsed.dropped, parsed.droppedCount));
-      this.#log.error({ url: this.#url, dropped: parsed.droppedCount, err }, 'service discovery targets left out: portwatch cannot check them');
+      this.#log.error(
+        { url: this.#url, dropped: parsed.droppedCount, err },
+        'service discovery targets left out: portwatch cannot check them',
+      );
     }
     this.#lastDigest = digest;
     this.#ok = true;
@@ -152,7 +164,10 @@ export class HttpSd implements SdSource {
     const type = res.headers.get('content-type') ?? '';
     if (!isTargetGroupsType(type)) {
       await res.body?.cancel();
-      throw new Error(`the endpoint answered Content-Type ${JSON.stringify(type)}; http_sd needs application/json (charset utf-8, if any)`);
+      throw new Error(
+        `the endpoint answered Content-Type ${JSON.stringify(type)}; ` +
+          'http_sd needs application/json (charset utf-8, if any)',
+      );
     }
     return readLimited(res, MAX_BODY_BYTES);
   }
@@ -160,7 +175,10 @@ export class HttpSd implements SdSource {
   #failed(message: string): void {
     this.#ok = false;
     this.#failures += 1;
-    this.#log.error({ url: this.#url, err: problem(message) }, 'service discovery endpoint failed, keeping its last good targets');
+    this.#log.error(
+      { url: this.#url, err: problem(message) },
+      'service discovery endpoint failed, keeping its last good targets',
+    );
   }
 
   #arm(): void {
@@ -181,13 +199,17 @@ async function readLimited(res: Response, max: number): Promise<Buffer> {
   const length = Number(res.headers.get('content-length') ?? Number.NaN);
   if (length > max) {
     await res.body?.cancel();
-    throw new Error(`the response is ${length.toLocaleString('en-US')} bytes; portwatch reads ${SD_LIMIT.what} of at most ${formatMiB(max)}`);
+    throw new Error(
+      `the response is ${length.toLocaleString('en-US')} bytes; ` +
+        `portwatch reads ${SD_LIMIT.what} of at most ${formatMiB(max)}`,
+    );
   }
   const chunks: Uint8Array[] = [];
   let size = 0;
   for await (const chunk of res.body ?? []) {
     size += (chunk as Uint8Array).byteLength;
-    if (size > max) throw new Error(`the response is more than ${formatMiB(max)}; portwatch reads ${SD_LIMIT.what} of at most that`);
+    if (size > max)
+      throw new Error(`the response is more than ${formatMiB(max)}; portwatch reads ${SD_LIMIT.what} of at most that`);
     chunks.push(chunk as Uint8Array);
   }
   return Buffer.concat(chunks);

@@ -95,7 +95,8 @@ function scan(text: string, root: Trie | undefined, offsets: number[]): JsonSynt
         trie = next;
         break;
       }
-      if (!r.close(frame.object)) return r.fail(frame.object ? 'expected "," or "}" after a value' : 'expected "," or "]" after a list item');
+      if (!r.close(frame.object))
+        return r.fail(frame.object ? 'expected "," or "}" after a value' : 'expected "," or "]" after a list item');
       stack.pop();
     }
   }
@@ -160,7 +161,8 @@ class Reader {
   key(frame: Frame, offsets: number[]): Trie | undefined | false {
     this.space();
     const start = this.at;
-    if (this.#text[start] !== '"') return (this.fail(`unexpected ${describe(this.#text[start])}; expected a key in double quotes`), false);
+    if (this.#text[start] !== '"')
+      return (this.fail(`unexpected ${describe(this.#text[start])}; expected a key in double quotes`), false);
     if (this.string() !== undefined) return false;
     let trie: Trie | undefined;
     if (frame.trie !== undefined && frame.trie.children.size > 0) {
@@ -185,7 +187,8 @@ class Reader {
       if (c === 0x5c) {
         const e = t[this.at + 1];
         if (e === 'u') {
-          if (!/^[0-9a-fA-F]{4}$/.test(t.slice(this.at + 2, this.at + 6))) return this.fail('"\\u" must be followed by 4 hex digits');
+          if (!/^[0-9a-fA-F]{4}$/.test(t.slice(this.at + 2, this.at + 6)))
+            return this.fail('"\\u" must be followed by 4 hex digits');
           this.at += 6;
           continue;
         }

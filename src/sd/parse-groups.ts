@@ -44,7 +44,11 @@ export async function parseGroupsBytes(bytes: Uint8Array, dialect: Dialect): Pro
   if (bytes.length <= INLINE_MAX_BYTES) return groupsOutcome(bytes, dialect);
   let result: GroupsResult;
   try {
-    result = await runOnWorker<GroupsResult>(workerEntry('./parse-worker.js', import.meta.url), { bytes, dialect }, bytes);
+    result = await runOnWorker<GroupsResult>(
+      workerEntry('./parse-worker.js', import.meta.url),
+      { bytes, dialect },
+      bytes,
+    );
   } catch (err) {
     if (!(err instanceof WorkerFailure)) throw err;
     return { ok: false, problems: [{ line: 0, col: 0, path: '', message: `cannot parse: ${err.message}` }] };
@@ -91,12 +95,18 @@ function parseJson(text: string): GroupsResult {
 function parseYaml(text: string): GroupsResult {
   const read = readYaml(text, { empty: '', shape: GROUPS_SHAPE });
   // An empty file (or one of comments only) is no groups, as in Prometheus.
-  if (!read.ok && read.problems.length === 1 && read.problems[0]!.message === '') return { ok: true, hosts: [], dropped: [], droppedCount: 0 };
+  if (!read.ok && read.problems.length === 1 && read.problems[0]!.message === '')
+    return { ok: true, hosts: [], dropped: [], droppedCount: 0 };
   if (!read.ok) return read;
   const groups = readTargetGroups(read.source.data, 'yaml');
   const place = placeYaml(read.source);
   if (groups.refused.length > 0) return { ok: false, problems: inOrder(groups.refused.map(place)) };
-  return { ok: true, hosts: groups.hosts, dropped: inOrder(groups.dropped.map(place)), droppedCount: groups.droppedCount };
+  return {
+    ok: true,
+    hosts: groups.hosts,
+    dropped: inOrder(groups.dropped.map(place)),
+    droppedCount: groups.droppedCount,
+  };
 }
 
 function placeYaml(source: YamlSource): (f: Finding) => ConfigProblem {

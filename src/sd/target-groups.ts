@@ -50,7 +50,8 @@ export function readTargetGroups(data: unknown, dialect: Dialect): GroupsRead {
   const reader = new GroupReader(dialect);
   // An empty document is no groups, in either format.
   if (data === null || data === undefined) return reader.read;
-  if (!Array.isArray(data)) reader.refuse([], `expected a list of target groups (${GROUP}), got ${describeValue(data)}`);
+  if (!Array.isArray(data))
+    reader.refuse([], `expected a list of target groups (${GROUP}), got ${describeValue(data)}`);
   else for (let i = 0; i < data.length; i++) reader.group(data[i], i);
   return reader.read;
 }
@@ -76,11 +77,17 @@ class GroupReader {
     let labels: unknown;
     // YAML keys exactly, JSON keys as Go matches struct fields; the last of a key given twice wins.
     for (const key in group) {
-      const field = key === 'targets' || key === 'labels' ? key : this.#dialect === 'json' ? goJsonField(key) : undefined;
+      const field =
+        key === 'targets' || key === 'labels' ? key : this.#dialect === 'json' ? goJsonField(key) : undefined;
       const value = (group as Record<string, unknown>)[key];
       if (field === 'targets') targets = value;
       else if (field === 'labels') labels = value;
-      else this.refuse([i, key], `unknown key ${JSON.stringify(key)}${didYouMean(key, FIELDS)} (allowed: targets, labels)`, true);
+      else
+        this.refuse(
+          [i, key],
+          `unknown key ${JSON.stringify(key)}${didYouMean(key, FIELDS)} (allowed: targets, labels)`,
+          true,
+        );
     }
     this.#targets(targets, this.#labels(labels, i), i);
   }
@@ -88,7 +95,8 @@ class GroupReader {
   /** The hosts of the targets; an empty value is "" (Go's zero string) and an absent list none. */
   #targets(v: unknown, labels: Readonly<Record<string, string>>, i: number): void {
     if (v === undefined || v === null) return;
-    if (!Array.isArray(v)) return this.refuse([i, 'targets'], `expected a list of "host:port" targets, got ${describeValue(v)}`);
+    if (!Array.isArray(v))
+      return this.refuse([i, 'targets'], `expected a list of "host:port" targets, got ${describeValue(v)}`);
     for (let j = 0; j < v.length; j++) {
       const target: unknown = v[j];
       if (typeof target !== 'string' && target !== null) {
@@ -97,7 +105,8 @@ class GroupReader {
       }
       const host = hostOfTarget(target ?? '');
       if (host.ok) this.read.hosts.push({ host: host.host, labels });
-      else if (this.read.droppedCount++ < MAX_FINDINGS) this.read.dropped.push({ path: [i, 'targets', j], atKey: false, message: host.message });
+      else if (this.read.droppedCount++ < MAX_FINDINGS)
+        this.read.dropped.push({ path: [i, 'targets', j], atKey: false, message: host.message });
     }
   }
 
@@ -117,7 +126,8 @@ class GroupReader {
       if (name === '') this.refuse([i, 'labels', name], 'label name is empty', true);
       else if (typeof value === 'string') {
         if (value !== '') entries.push([name, value]);
-      } else if (value !== null) this.refuse([i, 'labels', name], `label ${quote(name)} must have a string value, got ${describeValue(value)}`);
+      } else if (value !== null)
+        this.refuse([i, 'labels', name], `label ${quote(name)} must have a string value, got ${describeValue(value)}`);
     }
     // fromEntries defines each name as an own property, "__proto__" included.
     return entries.length === 0 ? NO_LABELS : Object.freeze(Object.fromEntries(entries));
@@ -140,7 +150,8 @@ type HostOf = { ok: true; host: string } | { ok: false; message: string };
 
 /** `host:port`, `[v6]:port`, or a bare host or IPv6 address: the host. */
 export function hostOfTarget(target: unknown): HostOf {
-  if (typeof target !== 'string') return { ok: false, message: `expected a "host:port" target, got ${describeValue(target)}` };
+  if (typeof target !== 'string')
+    return { ok: false, message: `expected a "host:port" target, got ${describeValue(target)}` };
   const fail = (why: string): HostOf => ({ ok: false, message: `${quote(target)}${why}` });
   if (target.includes('://')) return fail(' is a URL; give "host:port" or a host');
   const blocks = ': address blocks are not taken from service discovery; list them in hosts';

@@ -65,7 +65,8 @@ describe('formatDuration', () => {
   });
 
   it('round-trips what it formats', () => {
-    for (const ms of [1, 999, 61_001, 3 * H + 7, 400 * D, 12_345_678_901]) expect(parseDuration(formatDuration(ms))).toBe(ms);
+    for (const ms of [1, 999, 61_001, 3 * H + 7, 400 * D, 12_345_678_901])
+      expect(parseDuration(formatDuration(ms))).toBe(ms);
   });
 
   it('refuses what is not a duration', () => {

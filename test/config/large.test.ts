@@ -29,7 +29,8 @@ const manyKeys = (indent: string, value: (i: number) => string): string =>
 
 describe('a mapping of 30,000 keys', () => {
   it('is checked in under a second, and its problem is found where it is', () => {
-    const text = `defaults:\n  labels:\n${manyKeys('    ', () => 'v')}monitors:\n  - name: web\n    hosts: [127.0.0.1]\n    expect_open: [80]\n`;
+    const monitors = 'monitors:\n  - name: web\n    hosts: [127.0.0.1]\n    expect_open: [80]\n';
+    const text = `defaults:\n  labels:\n${manyKeys('    ', () => 'v')}${monitors}`;
     const { result, ms } = timed(() => {
       try {
         parseConfig(text, 'big.yaml');
@@ -45,8 +46,16 @@ describe('a mapping of 30,000 keys', () => {
 
   it('as the labels of one target group, is read in under a second, in YAML and in JSON', () => {
     const yaml = `- targets: [127.0.0.2:9100]\n  labels:\n${manyKeys('    ', (i) => `v${i}`)}`;
-    const json = JSON.stringify([{ targets: ['127.0.0.2:9100'], labels: Object.fromEntries(Array.from({ length: KEYS }, (_, i) => [`k${i}`, `v${i}`])) }]);
-    for (const [text, dialect] of [[yaml, 'yaml'], [json, 'json']] as const) {
+    const json = JSON.stringify([
+      {
+        targets: ['127.0.0.2:9100'],
+        labels: Object.fromEntries(Array.from({ length: KEYS }, (_, i) => [`k${i}`, `v${i}`])),
+      },
+    ]);
+    for (const [text, dialect] of [
+      [yaml, 'yaml'],
+      [json, 'json'],
+    ] as const) {
       const { result, ms } = timed(() => parseGroups(text, dialect));
       if (!result.ok) throw new Error(JSON.stringify(result.problems));
       expect(result.hosts).toHaveLength(1);
@@ -62,7 +71,12 @@ describe('a mapping of 30,000 keys', () => {
     expect(result.ok).toBe(false);
     if (result.ok) return;
     expect(result.problems).toHaveLength(KEYS);
-    expect(result.problems[0]).toEqual({ line: KEYS + 3, col: 5, path: '', message: 'duplicate key "k0"; it is already at line 3' });
+    expect(result.problems[0]).toEqual({
+      line: KEYS + 3,
+      col: 5,
+      path: '',
+      message: 'duplicate key "k0"; it is already at line 3',
+    });
     expect(ms).toBeLessThan(1000);
   });
 });

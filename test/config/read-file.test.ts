@@ -42,10 +42,14 @@ describe('readRegularFile', () => {
   });
 
   it('reads a file whose size the kernel gives as 0 to its end, and not past the limit', async () => {
-    const status = (await readRegularFile('/proc/self/status', { maxBytes: 1024 * 1024, what: 'test files' })).toString();
+    const status = (
+      await readRegularFile('/proc/self/status', { maxBytes: 1024 * 1024, what: 'test files' })
+    ).toString();
     expect(status).toMatch(/^Name:/);
     expect(status).toMatch(/VmRSS:/);
-    expect(await refusal('/proc/self/status', { maxBytes: 16, what: 'test files' })).toBe('the file is larger than 16 bytes, the most portwatch reads of test files');
+    expect(await refusal('/proc/self/status', { maxBytes: 16, what: 'test files' })).toBe(
+      'the file is larger than 16 bytes, the most portwatch reads of test files',
+    );
   });
 
   it('says what the system said of a file it cannot open', async () => {

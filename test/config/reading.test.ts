@@ -51,7 +51,10 @@ describe('config files that are not what they should be, with the daemon', () =>
   let daemon: RunningDaemon;
 
   beforeAll(async () => {
-    writeFileSync(good, `${FAST_CHECKS}\n  - name: web\n    hosts: [127.0.0.1]\n    expect_closed: [${await freePort()}]\n`);
+    writeFileSync(
+      good,
+      `${FAST_CHECKS}\n  - name: web\n    hosts: [127.0.0.1]\n    expect_closed: [${await freePort()}]\n`,
+    );
     copyFileSync(good, configFile);
     daemon = await startDaemon([`--config.file=${configFile}`]);
   });
@@ -68,13 +71,21 @@ describe('config files that are not what they should be, with the daemon', () =>
     unlinkSync(configFile);
     execFileSync('mkfifo', [configFile]);
     const r = await reload(daemon);
-    expect({ status: r.status, body: r.body }).toEqual({ status: 500, body: `failed to reload config: ${configFile}: cannot read: it is a named pipe (FIFO), not a regular file` });
+    expect({ status: r.status, body: r.body }).toEqual({
+      status: 500,
+      body: `failed to reload config: ${configFile}: cannot read: it is a named pipe (FIFO), not a regular file`,
+    });
     expect(await reloadOk()).toBe(0);
 
     const logs = daemon.logs.length;
     daemon.proc.kill('SIGHUP');
-    const log = await daemon.waitForLog((l) => daemon.logs.indexOf(l) >= logs && l.msg === 'config reload failed, keeping the running config', 10_000);
-    expect((log['err'] as { message: string }).message).toBe(`${configFile}: cannot read: it is a named pipe (FIFO), not a regular file`);
+    const log = await daemon.waitForLog(
+      (l) => daemon.logs.indexOf(l) >= logs && l.msg === 'config reload failed, keeping the running config',
+      10_000,
+    );
+    expect((log['err'] as { message: string }).message).toBe(
+      `${configFile}: cannot read: it is a named pipe (FIFO), not a regular file`,
+    );
 
     unlinkSync(configFile);
     copyFileSync(good, configFile);
@@ -88,7 +99,9 @@ describe('config files that are not what they should be, with the daemon', () =>
     const size = (CONFIG_LIMIT.maxBytes + 1).toLocaleString('en-US');
     expect({ status: r.status, body: r.body }).toEqual({
       status: 500,
-      body: `failed to reload config: ${configFile}: cannot read: the file is ${size} bytes; portwatch reads config files of at most 16 MiB`,
+      body:
+        `failed to reload config: ${configFile}: cannot read: the file is ${size} bytes; portwatch reads config ` +
+        `files of at most 16 MiB`,
     });
     expect(await reloadOk()).toBe(0);
   });
@@ -102,7 +115,13 @@ describe('config files that are not what they should be, with the daemon', () =>
     await loopStallSince(metrics());
     const r = await reload(daemon);
     expect(r.status).toBe(500);
-    expect(r.body).toMatch(new RegExp(`^failed to reload config: ${configFile}:\\d+:9: monitors\\[0\\]\\.hosts\\[\\d+\\]: "198\\.51\\.100\\.999" is not a valid IPv4 address$`));
+    expect(r.body).toMatch(
+      new RegExp(
+        `^failed to reload config: ${configFile}:\\d+:9: ` +
+          `monitors\\[0\\]\\.hosts\\[\\d+\\]: "198\\.51\\.100\\.999" is ` +
+          `not a valid IPv4 address$`,
+      ),
+    );
     // Generous: the issue saw 18 s.
     expect(await loopStallSince(metrics())).toBeLessThan(1);
     const bound = baseline + 100 * 1024 * 1024;
@@ -111,7 +130,10 @@ describe('config files that are not what they should be, with the daemon', () =>
       await new Promise((resolve) => setTimeout(resolve, 250));
       rss = rssBytes(daemon.proc.pid!);
     }
-    expect(rss, `RSS ${Math.round(rss / 1048576)} MB after the failed reload, ${Math.round(baseline / 1048576)} MB before`).toBeLessThanOrEqual(bound);
+    expect(
+      rss,
+      `RSS ${Math.round(rss / 1048576)} MB after the failed reload, ${Math.round(baseline / 1048576)} MB before`,
+    ).toBeLessThanOrEqual(bound);
     expect(await reloadOk()).toBe(0);
     expect(find(await scrape(metrics()), 'port_state', { monitor: 'web' })).toHaveLength(1);
   });
@@ -122,7 +144,10 @@ describe('config files that are not what they should be, with the daemon', () =>
     expect((await reload(daemon)).status).toBe(500);
     const exited = once(daemon.proc, 'exit');
     daemon.proc.kill('SIGTERM');
-    const [code] = (await Promise.race([exited, new Promise((_, reject) => setTimeout(() => reject(new Error('no exit within 15 s of SIGTERM')), 15_000))])) as [number | null];
+    const [code] = (await Promise.race([
+      exited,
+      new Promise((_, reject) => setTimeout(() => reject(new Error('no exit within 15 s of SIGTERM')), 15_000)),
+    ])) as [number | null];
     expect(code).toBe(0);
   });
 });
@@ -134,7 +159,10 @@ describe('a web config file that is a FIFO, with the daemon', () => {
 
   beforeAll(async () => {
     const configFile = join(dir, 'portwatch.yaml');
-    writeFileSync(configFile, `${FAST_CHECKS}\n  - name: web\n    hosts: [127.0.0.1]\n    expect_closed: [${await freePort()}]\n`);
+    writeFileSync(
+      configFile,
+      `${FAST_CHECKS}\n  - name: web\n    hosts: [127.0.0.1]\n    expect_closed: [${await freePort()}]\n`,
+    );
     writeFileSync(webFile, '# plain HTTP, no users\n');
     daemon = await startDaemon([`--config.file=${configFile}`, `--web.config.file=${webFile}`]);
   });
@@ -148,7 +176,10 @@ describe('a web config file that is a FIFO, with the daemon', () => {
     unlinkSync(webFile);
     execFileSync('mkfifo', [webFile]);
     const r = await reload(daemon);
-    expect({ status: r.status, body: r.body }).toEqual({ status: 500, body: `failed to reload config: ${webFile}: cannot read: it is a named pipe (FIFO), not a regular file` });
+    expect({ status: r.status, body: r.body }).toEqual({
+      status: 500,
+      body: `failed to reload config: ${webFile}: cannot read: it is a named pipe (FIFO), not a regular file`,
+    });
     expect(value(await scrape(daemon.url('/metrics')), 'portwatch_config_last_reload_successful', {})).toBe(0);
     expect(await daemon.stop()).toBe(0);
   });
@@ -164,7 +195,8 @@ describe('service-discovery files that are not what they should be, with the dae
 
   /** One group of 30,000 labels: its read once froze the event loop for 10 s. */
   const manyLabels = (value: string) =>
-    `- targets: ["127.0.0.2:9100"]\n  labels:\n${Array.from({ length: 30_000 }, (_, i) => `    k${i}: ${value}${i}\n`).join('')}    team: ${value}\n`;
+    `- targets: ["127.0.0.2:9100"]\n  labels:\n` +
+    `${Array.from({ length: 30_000 }, (_, i) => `    k${i}: ${value}${i}\n`).join('')}    team: ${value}\n`;
 
   beforeAll(async () => {
     mkdirSync(targets);
@@ -173,7 +205,9 @@ describe('service-discovery files that are not what they should be, with the dae
     execFileSync('mkfifo', [fifo]);
     writeFileSync(
       configFile,
-      `${FAST_CHECKS}\n  - name: sd\n    file_sd_configs: [{files: [targets/*.yml, targets/*.json], refresh_interval: 1h}]\n    sd_labels: {team: team}\n    expect_closed: [${await freePort()}]\n`,
+      `${FAST_CHECKS}\n  - name: sd\n` +
+        `    file_sd_configs: [{files: [targets/*.yml, targets/*.json], refresh_interval: ` +
+        `1h}]\n    sd_labels: {team: team}\n    expect_closed: [${await freePort()}]\n`,
     );
     daemon = await startDaemon([`--config.file=${configFile}`]);
   });
@@ -187,11 +221,21 @@ describe('service-discovery files that are not what they should be, with the dae
   const source = (file: string) => ({ monitor: 'sd', sd: 'file', source: file });
 
   it('reads a group of 30,000 labels, again on every change, without stalling the event loop', async () => {
-    let s = await scrapeUntil(metrics(), (x) => find(x, 'port_state', { host: '127.0.0.2' }).length === 1, 'the host of the labelled group', 15_000);
+    let s = await scrapeUntil(
+      metrics(),
+      (x) => find(x, 'port_state', { host: '127.0.0.2' }).length === 1,
+      'the host of the labelled group',
+      15_000,
+    );
     expect(find(s, 'port_state', { host: '127.0.0.2' })[0]!.labels['team']).toBe('a');
     await loopStallSince(metrics());
     writeAtomic(labelled, manyLabels('b'));
-    s = await scrapeUntil(metrics(), (x) => find(x, 'port_state', { host: '127.0.0.2', team: 'b' }).length === 1, 'the relabelled host', 15_000);
+    s = await scrapeUntil(
+      metrics(),
+      (x) => find(x, 'port_state', { host: '127.0.0.2', team: 'b' }).length === 1,
+      'the relabelled host',
+      15_000,
+    );
     expect(value(s, 'portwatch_sd_last_refresh_successful', source(labelled))).toBe(1);
     // Generous: the issue saw 10 s on every read.
     expect(await loopStallSince(metrics())).toBeLessThan(1);
@@ -202,16 +246,25 @@ describe('service-discovery files that are not what they should be, with the dae
     expect(value(s, 'portwatch_sd_last_refresh_successful', source(fifo))).toBe(0);
     expect(value(s, 'portwatch_sd_last_refresh_successful', source(join(targets, 'plain.json')))).toBe(1);
     expect(find(s, 'port_state', { host: '127.0.0.3' })).toHaveLength(1);
-    const log = await daemon.waitForLog((l) => l.msg === 'service discovery file is invalid, keeping its last good targets' && l['file'] === fifo, 5_000);
-    expect((log['err'] as { message: string }).message).toBe(`${fifo}: cannot read: it is a named pipe (FIFO), not a regular file`);
+    const log = await daemon.waitForLog(
+      (l) => l.msg === 'service discovery file is invalid, keeping its last good targets' && l['file'] === fifo,
+      5_000,
+    );
+    expect((log['err'] as { message: string }).message).toBe(
+      `${fifo}: cannot read: it is a named pipe (FIFO), not a regular file`,
+    );
   });
 
   it('refuses a file over the size limit', async () => {
     const big = join(targets, 'big.json');
     writeAtomic(big, ' '.repeat(32 * 1024 * 1024 + 1));
-    const log = await daemon.waitForLog((l) => l.msg === 'service discovery file is invalid, keeping its last good targets' && l['file'] === big, 10_000);
+    const log = await daemon.waitForLog(
+      (l) => l.msg === 'service discovery file is invalid, keeping its last good targets' && l['file'] === big,
+      10_000,
+    );
     expect((log['err'] as { message: string }).message).toBe(
-      `${big}: cannot read: the file is ${(32 * 1024 * 1024 + 1).toLocaleString('en-US')} bytes; portwatch reads service-discovery files and answers of at most 32 MiB`,
+      `${big}: cannot read: the file is ${(32 * 1024 * 1024 + 1).toLocaleString('en-US')} bytes; ` +
+        'portwatch reads service-discovery files and answers of at most 32 MiB',
     );
   });
 

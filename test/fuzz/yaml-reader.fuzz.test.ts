@@ -12,9 +12,15 @@ const RUNS = 400;
 const TIMEOUT_MS = 60_000;
 
 /** Every path in `node` to a value, with the yaml library's position of the value and of its key. */
-function paths(node: Node | null, lines: LineCounter, path: (string | number)[] = [], out: [string, string, string][] = []): [string, string, string][] {
+function paths(
+  node: Node | null,
+  lines: LineCounter,
+  path: (string | number)[] = [],
+  out: [string, string, string][] = [],
+): [string, string, string][] {
   if (node === null) return out;
-  const at = (offset: number | undefined) => (offset === undefined ? '' : `${lines.linePos(offset).line}:${lines.linePos(offset).col}`);
+  const at = (offset: number | undefined) =>
+    offset === undefined ? '' : `${lines.linePos(offset).line}:${lines.linePos(offset).col}`;
   out.push([JSON.stringify(path), at(node.range?.[0]), '']);
   if (isSeq(node)) node.items.forEach((item, i) => paths(item as Node, lines, [...path, i], out));
   if (isMap(node)) {
@@ -34,7 +40,10 @@ function agree(text: string): void {
   const lines = new LineCounter();
   const theirs = parseDocument(text, { lineCounter: lines, uniqueKeys: true });
   if (theirs.errors.length > 0 || theirs.contents === null) return;
-  if (!ours.ok) throw new Error(`refused what the yaml library reads: ${JSON.stringify(ours.problems)}\ninput: ${JSON.stringify(text)}`);
+  if (!ours.ok)
+    throw new Error(
+      `refused what the yaml library reads: ${JSON.stringify(ours.problems)}\ninput: ${JSON.stringify(text)}`,
+    );
   expect(ours.source.data).toEqual(theirs.toJS());
   for (const [path, value, key] of paths(theirs.contents as Node, lines)) {
     const steps = JSON.parse(path) as (string | number)[];
@@ -56,7 +65,12 @@ const scalar = fc.oneof(
   fc.constantFrom('80', '1.10', 'true', 'null', '~', '', ' lead', 'a: b', '- x', '#x', 'multi\nline', '"q"', "it's"),
 );
 const value = fc.letrec((tie) => ({
-  node: fc.oneof({ depthSize: 'small' }, scalar, fc.array(tie('node'), { maxLength: 4 }), fc.dictionary(fc.string({ maxLength: 6 }), tie('node'), { maxKeys: 4 })),
+  node: fc.oneof(
+    { depthSize: 'small' },
+    scalar,
+    fc.array(tie('node'), { maxLength: 4 }),
+    fc.dictionary(fc.string({ maxLength: 6 }), tie('node'), { maxKeys: 4 }),
+  ),
 })).node;
 
 describe('the YAML reader, against the yaml library', () => {

@@ -20,7 +20,10 @@ describe("http_sd as Prometheus' tests exercise it", () => {
   let answer: Answer = { status: 200, type: 'application/json', body: '[]' };
   let base = '';
   const logs: { msg: string; err?: { message: string }; dropped?: number }[] = [];
-  const log = pino({ level: 'info' }, { write: (line: string) => void logs.push(JSON.parse(line) as (typeof logs)[number]) });
+  const log = pino(
+    { level: 'info' },
+    { write: (line: string) => void logs.push(JSON.parse(line) as (typeof logs)[number]) },
+  );
 
   beforeAll(async () => {
     server = createServer((_req, res) => {
@@ -44,7 +47,11 @@ describe("http_sd as Prometheus' tests exercise it", () => {
   const lastError = () => logs.at(-1)?.err?.message;
 
   it('takes the target groups of a good answer (fixture http_sd.good.json)', async () => {
-    answer = { status: 200, type: 'application/json', body: readFileSync(join('test', 'sd', 'fixtures', 'prometheus', 'http_sd.good.json'), 'utf8') };
+    answer = {
+      status: 200,
+      type: 'application/json',
+      body: readFileSync(join('test', 'sd', 'fixtures', 'prometheus', 'http_sd.good.json'), 'utf8'),
+    };
     const sd = source();
     await sd.refresh();
     expect(hostsOf(sd)).toEqual(['127.0.0.1 {"__meta_datacenter":"bru1"}']);
@@ -64,7 +71,11 @@ describe("http_sd as Prometheus' tests exercise it", () => {
     const sd = source();
     await sd.refresh();
     expect(sd.statuses()[0]).toMatchObject({ ok: false, failures: 1 });
-    expect(lastError()).toBe('the endpoint answered Content-Type "text/plain; charset=utf-8"; http_sd needs application/json (charset utf-8, if any)');
+    expect(lastError()).toBe(
+      'the endpoint answered Content-Type "text/plain; charset=utf-8"; http_sd needs application/json (charset ' +
+        'utf-8, ' +
+        'if any)',
+    );
   });
 
   // Prometheus' TestContentTypeRegex, and the same types served for real.
@@ -94,22 +105,36 @@ describe("http_sd as Prometheus' tests exercise it", () => {
 
   // Prometheus' TestSourceDisappeared: each answer replaces the groups of the one before.
   it.each([
-    [['[]', '[]'], [[], []]],
     [
-      ['[{"labels": {"k": "1"}, "targets": ["127.0.0.1"]}]', '[{"labels": {"k": "1"}, "targets": ["127.0.0.1"]}, {"labels": {"k": "2"}, "targets": ["127.0.0.1"]}]'],
+      ['[]', '[]'],
+      [[], []],
+    ],
+    [
+      [
+        '[{"labels": {"k": "1"}, "targets": ["127.0.0.1"]}]',
+        '[{"labels": {"k": "1"}, "targets": ["127.0.0.1"]}, {"labels": {"k": "2"}, "targets": ["127.0.0.1"]}]',
+      ],
       [['127.0.0.1 {"k":"1"}'], ['127.0.0.1 {"k":"1"}', '127.0.0.1 {"k":"2"}']],
     ],
     [
-      ['[{"labels": {"k": "1"}, "targets": ["127.0.0.1"]}, {"labels": {"k": "2"}, "targets": ["127.0.0.1"]}]', '[{"labels": {"k": "1"}, "targets": ["127.0.0.1"]}]'],
+      [
+        '[{"labels": {"k": "1"}, "targets": ["127.0.0.1"]}, {"labels": {"k": "2"}, "targets": ["127.0.0.1"]}]',
+        '[{"labels": {"k": "1"}, "targets": ["127.0.0.1"]}]',
+      ],
       [['127.0.0.1 {"k":"1"}', '127.0.0.1 {"k":"2"}'], ['127.0.0.1 {"k":"1"}']],
     ],
     [
       [
-        '[{"labels": {"k": "1"}, "targets": ["127.0.0.1"]}, {"labels": {"k": "2"}, "targets": ["127.0.0.1"]}, {"labels": {"k": "3"}, "targets": ["127.0.0.1"]}]',
+        '[{"labels": {"k": "1"}, "targets": ["127.0.0.1"]}, {"labels": {"k": "2"}, "targets": ["127.0.0.1"]}, ' +
+          '{"labels": {"k": "3"}, "targets": ["127.0.0.1"]}]',
         '[{"labels": {"k": "1"}, "targets": ["127.0.0.1"]}]',
         '[{"labels": {"k": "v"}, "targets": ["127.0.0.2"]}, {"labels": {"k": "vv"}, "targets": ["127.0.0.3"]}]',
       ],
-      [['127.0.0.1 {"k":"1"}', '127.0.0.1 {"k":"2"}', '127.0.0.1 {"k":"3"}'], ['127.0.0.1 {"k":"1"}'], ['127.0.0.2 {"k":"v"}', '127.0.0.3 {"k":"vv"}']],
+      [
+        ['127.0.0.1 {"k":"1"}', '127.0.0.1 {"k":"2"}', '127.0.0.1 {"k":"3"}'],
+        ['127.0.0.1 {"k":"1"}'],
+        ['127.0.0.2 {"k":"v"}', '127.0.0.3 {"k":"vv"}'],
+      ],
     ],
   ])('answers %j give hosts %j', async (bodies, expected) => {
     const sd = source();
@@ -123,14 +148,22 @@ describe("http_sd as Prometheus' tests exercise it", () => {
   });
 
   it('leaves out targets it cannot check, names them, and takes the rest', async () => {
-    answer = { status: 200, type: 'application/json', body: '[{"targets": ["127.0.0.2:80", "127.0.0.3:0", "http://127.0.0.4"]}]' };
+    answer = {
+      status: 200,
+      type: 'application/json',
+      body: '[{"targets": ["127.0.0.2:80", "127.0.0.3:0", "http://127.0.0.4"]}]',
+    };
     const sd = source();
     await sd.refresh();
     expect(hostsOf(sd)).toEqual(['127.0.0.2 {}']);
     expect(sd.statuses()[0]).toMatchObject({ ok: true, failures: 0, hosts: 1 });
-    expect(logs.at(-1)).toMatchObject({ msg: 'service discovery targets left out: portwatch cannot check them', dropped: 2 });
+    expect(logs.at(-1)).toMatchObject({
+      msg: 'service discovery targets left out: portwatch cannot check them',
+      dropped: 2,
+    });
     expect(lastError()).toBe(
-      'response:1:31: [0].targets[1]: "127.0.0.3:0": the port must be a number 1-65535\nresponse:1:46: [0].targets[2]: "http://127.0.0.4" is a URL; give "host:port" or a host',
+      'response:1:31: [0].targets[1]: "127.0.0.3:0": the port must be a number 1-65535\nresponse:1:46: ' +
+        '[0].targets[2]: "http://127.0.0.4" is a URL; give "host:port" or a host',
     );
   });
 });

@@ -26,21 +26,34 @@ describe("Prometheus' file_sd fixtures", () => {
   // Prometheus' validTg(): two groups, the first with label foo=bar.
   const VALID = ['localhost {"foo":"bar"}', 'example.org {"foo":"bar"}', 'my.domain {}'];
 
-  it.each([['valid.json'], ['valid.yml']])('%s: the hosts of both groups, with the first group\'s labels', async (name) => {
-    expect(summary(await parseFixture(name))).toEqual(VALID);
-  });
+  it.each([['valid.json'], ['valid.yml']])(
+    "%s: the hosts of both groups, with the first group's labels",
+    async (name) => {
+      expect(summary(await parseFixture(name))).toEqual(VALID);
+    },
+  );
 
   it('valid3.yml, the same groups written otherwise, means the same', async () => {
     expect(summary(await parseFixture('valid3.yml'))).toEqual(VALID);
   });
 
   it('valid2.yml: three groups, each with its own labels', async () => {
-    expect(summary(await parseFixture('valid2.yml'))).toEqual(['my.domain {}', 'localhost {"foo":"bar","fred":"baz"}', 'example.org {"scheme":"https"}']);
+    expect(summary(await parseFixture('valid2.yml'))).toEqual([
+      'my.domain {}',
+      'localhost {"foo":"bar","fred":"baz"}',
+      'example.org {"scheme":"https"}',
+    ]);
   });
 
   it.each([
-    ['invalid_nil.json', 'refused 8:5: [1]: expected a target group ({targets: [...], labels: {...}}), got an empty value'],
-    ['invalid_nil.yml', 'refused 5:3: [1]: expected a target group ({targets: [...], labels: {...}}), got an empty value'],
+    [
+      'invalid_nil.json',
+      'refused 8:5: [1]: expected a target group ({targets: [...], labels: {...}}), got an empty value',
+    ],
+    [
+      'invalid_nil.yml',
+      'refused 5:3: [1]: expected a target group ({targets: [...], labels: {...}}), got an empty value',
+    ],
   ])('%s: a null group refuses the whole file', async (name, problem) => {
     expect(summary(await parseFixture(name))).toEqual([problem]);
   });
@@ -53,25 +66,38 @@ describe("Prometheus' file_sd fixtures", () => {
 // discovery/targetgroup/targetgroup_test.go: one group at a time, here inside a list.
 describe("Prometheus' target group cases", () => {
   const json = async (group: string) => summary(await parseGroupsBytes(Buffer.from(`[${group}]`), 'json'));
-  const yaml = async (group: string) => summary(await parseGroupsBytes(Buffer.from(`- ${group.replaceAll('\n', '\n  ')}\n`), 'yaml'));
+  const yaml = async (group: string) =>
+    summary(await parseGroupsBytes(Buffer.from(`- ${group.replaceAll('\n', '\n  ')}\n`), 'yaml'));
 
   it('JSON: empty labels and targets are a group with nothing; both keys as given', async () => {
     expect(await json('{"labels": {},"targets": []}')).toEqual([]);
-    expect(await json('{"labels": {"my":"label"},"targets": ["localhost:9090","localhost:9091"]}')).toEqual(['localhost {"my":"label"}', 'localhost {"my":"label"}']);
+    expect(await json('{"labels": {"my":"label"},"targets": ["localhost:9090","localhost:9091"]}')).toEqual([
+      'localhost {"my":"label"}',
+      'localhost {"my":"label"}',
+    ]);
   });
 
   it('JSON: a key that is neither targets nor labels refuses the group', async () => {
-    expect(await json('{"label": {},"targets": []}')).toEqual(['refused 1:3: [0].label: unknown key "label"; did you mean labels? (allowed: targets, labels)']);
-    expect(await json('{"labels": {},"target": []}')).toEqual(['refused 1:16: [0].target: unknown key "target"; did you mean targets? (allowed: targets, labels)']);
+    expect(await json('{"label": {},"targets": []}')).toEqual([
+      'refused 1:3: [0].label: unknown key "label"; did you mean labels? (allowed: targets, labels)',
+    ]);
+    expect(await json('{"labels": {},"target": []}')).toEqual([
+      'refused 1:16: [0].target: unknown key "target"; did you mean targets? (allowed: targets, labels)',
+    ]);
   });
 
   it('YAML: empty labels and targets, and targets in brackets', async () => {
     expect(await yaml('labels:\ntargets:')).toEqual([]);
-    expect(await yaml("labels:\n  my:  label\ntargets:\n  ['localhost:9090', 'localhost:9191']")).toEqual(['localhost {"my":"label"}', 'localhost {"my":"label"}']);
+    expect(await yaml("labels:\n  my:  label\ntargets:\n  ['localhost:9090', 'localhost:9191']")).toEqual([
+      'localhost {"my":"label"}',
+      'localhost {"my":"label"}',
+    ]);
   });
 
   it('YAML: a string where the list of targets belongs refuses the group', async () => {
-    expect(await yaml("labels:\ntargets:\n  'localhost:9090'")).toEqual(['refused 3:5: [0].targets: expected a list of "host:port" targets, got string "localhost:9090"']);
+    expect(await yaml("labels:\ntargets:\n  'localhost:9090'")).toEqual([
+      'refused 3:5: [0].targets: expected a list of "host:port" targets, got string "localhost:9090"',
+    ]);
   });
 });
 
@@ -89,7 +115,11 @@ interface Case {
 
 const CASES: Case[] = [
   { name: 'number-label.json', text: '[{"targets": ["a:1"], "labels": {"x": 1}}]', hosts: undefined },
-  { name: 'number-label.yml', text: '- targets: [a:1]\n  labels: {x: 1, y: 1.10, z: true, w: 0x1F}\n', hosts: ['a {"x":"1","y":"1.10","z":"true","w":"0x1F"}'] },
+  {
+    name: 'number-label.yml',
+    text: '- targets: [a:1]\n  labels: {x: 1, y: 1.10, z: true, w: 0x1F}\n',
+    hosts: ['a {"x":"1","y":"1.10","z":"true","w":"0x1F"}'],
+  },
   { name: 'list-label.yml', text: '- targets: [a:1]\n  labels: {x: [1]}\n', hosts: undefined },
   { name: 'empty.json', text: '', hosts: undefined },
   { name: 'half-written.json', text: '[{"targets": ["a:1"]', hosts: undefined },
@@ -122,15 +152,49 @@ const CASES: Case[] = [
   { name: 'labels-list.yml', text: '- targets: [a]\n  labels: [a]\n', hosts: undefined },
   { name: 'targets-string.json', text: '[{"targets": "a"}]', hosts: undefined },
   { name: 'merge.yml', text: '- &g\n  targets: [a]\n- <<: *g\n  labels: {x: y}\n', hosts: ['a {}', 'a {"x":"y"}'] },
-  { name: 'merge-labels.yml', text: '- targets: [a]\n  labels: &l {x: y}\n- targets: [b]\n  labels:\n    <<: *l\n    z: w\n', hosts: ['a {"x":"y"}', 'b {"x":"y","z":"w"}'] },
-  { name: 'merge-again.yml', text: '- targets: [a]\n  labels: &l {x: y}\n- targets: [b]\n  labels:\n    <<: *l\n    x: w\n', hosts: undefined },
-  { name: 'tags.yml', text: '- targets: !!seq [a]\n  labels: !!map {x: 2001-12-14, y: .inf, z: 0o17}\n', hosts: ['a {"x":"2001-12-14","y":".inf","z":"0o17"}'] },
-  { name: 'not-utf8.yml', text: Buffer.from('- targets: [a]\n  labels: {city: M\xfcnchen}\n', 'latin1'), hosts: undefined },
-  { name: 'not-utf8.json', text: Buffer.from('[{"targets": ["a"], "labels": {"city": "M\xfcnchen"}}]', 'latin1'), hosts: ['a {"city":"M\ufffdnchen"}'] },
+  {
+    name: 'merge-labels.yml',
+    text: '- targets: [a]\n  labels: &l {x: y}\n- targets: [b]\n  labels:\n    <<: *l\n    z: w\n',
+    hosts: ['a {"x":"y"}', 'b {"x":"y","z":"w"}'],
+  },
+  {
+    name: 'merge-again.yml',
+    text: '- targets: [a]\n  labels: &l {x: y}\n- targets: [b]\n  labels:\n    <<: *l\n    x: w\n',
+    hosts: undefined,
+  },
+  {
+    name: 'tags.yml',
+    text: '- targets: !!seq [a]\n  labels: !!map {x: 2001-12-14, y: .inf, z: 0o17}\n',
+    hosts: ['a {"x":"2001-12-14","y":".inf","z":"0o17"}'],
+  },
+  {
+    name: 'not-utf8.yml',
+    text: Buffer.from('- targets: [a]\n  labels: {city: M\xfcnchen}\n', 'latin1'),
+    hosts: undefined,
+  },
+  {
+    name: 'not-utf8.json',
+    text: Buffer.from('[{"targets": ["a"], "labels": {"city": "M\xfcnchen"}}]', 'latin1'),
+    hosts: ['a {"city":"M\ufffdnchen"}'],
+  },
   // Targets Prometheus takes in a file (and drops, or fails to scrape, later): portwatch leaves them out.
-  { name: 'bad-targets.yml', text: '- targets: ["a:0", "http://b:80", "198.51.100.0/24", "a b", "c:1"]\n', hosts: ['c {}'] },
-  { name: 'utf8-name.yml', text: '- targets: [a]\n  labels: {"service.name": api}\n', hosts: ['a {"service.name":"api"}'], prometheus3: true },
-  { name: 'utf8-name.json', text: '[{"targets": ["a"], "labels": {"k8s pod": "x"}}]', hosts: ['a {"k8s pod":"x"}'], prometheus3: true },
+  {
+    name: 'bad-targets.yml',
+    text: '- targets: ["a:0", "http://b:80", "198.51.100.0/24", "a b", "c:1"]\n',
+    hosts: ['c {}'],
+  },
+  {
+    name: 'utf8-name.yml',
+    text: '- targets: [a]\n  labels: {"service.name": api}\n',
+    hosts: ['a {"service.name":"api"}'],
+    prometheus3: true,
+  },
+  {
+    name: 'utf8-name.json',
+    text: '[{"targets": ["a"], "labels": {"k8s pod": "x"}}]',
+    hosts: ['a {"k8s pod":"x"}'],
+    prometheus3: true,
+  },
 ];
 
 const noPromtool = missingTool('promtool', 'Debian package prometheus; .ci/run installs it');
@@ -145,22 +209,32 @@ describe('file_sd documents, as Prometheus and portwatch read them', () => {
     else expect(summary(r)).toEqual(c.hosts);
   });
 
-  /** promtool check config with one file_sd job: whether it refuses the file (a target it fails is not the file refused). */
+  /** promtool check config with one file_sd job: whether it refuses the file (failing a target is not refusing it). */
   function promtoolRefuses(c: Case): { refused: boolean; output: string } {
     writeFileSync(join(dir, c.name), c.text);
     const config = join(dir, `prometheus-${c.name}.yml`);
-    writeFileSync(config, `scrape_configs:\n  - job_name: sd\n    file_sd_configs: [{files: [${JSON.stringify(c.name)}]}]\n`);
-    const r = spawnSync(findBinary('promtool')!, ['check', 'config', config], { encoding: 'utf8', timeout: 30_000, cwd: dir });
+    writeFileSync(
+      config,
+      `scrape_configs:\n  - job_name: sd\n    file_sd_configs: [{files: [${JSON.stringify(c.name)}]}]\n`,
+    );
+    const r = spawnSync(findBinary('promtool')!, ['check', 'config', config], {
+      encoding: 'utf8',
+      timeout: 30_000,
+      cwd: dir,
+    });
     const output = `${r.stdout}${r.stderr}`;
     return { refused: output.includes('checking SD file'), output };
   }
 
-  it.skipIf(noPromtool !== undefined).each(CASES.map((c) => [c.name, c] as const))('%s: promtool agrees', (_name, c) => {
-    const { refused, output } = promtoolRefuses(c);
-    if (c.prometheus3) {
-      expect(output).toContain('is not a valid label name');
-      return;
-    }
-    expect({ refused, output }).toEqual({ refused: c.hosts === undefined, output: expect.any(String) as string });
-  });
+  it.skipIf(noPromtool !== undefined).each(CASES.map((c) => [c.name, c] as const))(
+    '%s: promtool agrees',
+    (_name, c) => {
+      const { refused, output } = promtoolRefuses(c);
+      if (c.prometheus3) {
+        expect(output).toContain('is not a valid label name');
+        return;
+      }
+      expect({ refused, output }).toEqual({ refused: c.hosts === undefined, output: expect.any(String) as string });
+    },
+  );
 });

@@ -8,7 +8,10 @@ const yaml = (text: string) => parseGroups(text, 'yaml');
 /** The hosts of a document, or its problems as `line:col: path: message`. */
 function outcome(r: ReturnType<typeof parseGroups>): string[] {
   if (!r.ok) return r.problems.map((p) => `${p.line}:${p.col}: ${p.path}: ${p.message}`);
-  return [...r.hosts.map((h) => `${h.host} ${JSON.stringify(h.labels)}`), ...r.dropped.map((p) => `left out ${p.line}:${p.col}: ${p.path}: ${p.message}`)];
+  return [
+    ...r.hosts.map((h) => `${h.host} ${JSON.stringify(h.labels)}`),
+    ...r.dropped.map((p) => `left out ${p.line}:${p.col}: ${p.path}: ${p.message}`),
+  ];
 }
 
 describe('hostOfTarget', () => {
@@ -33,7 +36,10 @@ describe('hostOfTarget', () => {
     ['http://www.example.com:80', '"http://www.example.com:80" is a URL; give "host:port" or a host'],
     ['https://www.example.com/metrics', '"https://www.example.com/metrics" is a URL; give "host:port" or a host'],
     ['198.51.100.0/24', '"198.51.100.0/24": address blocks are not taken from service discovery; list them in hosts'],
-    ['198.51.100.0/24:80', '"198.51.100.0/24:80": address blocks are not taken from service discovery; list them in hosts'],
+    [
+      '198.51.100.0/24:80',
+      '"198.51.100.0/24:80": address blocks are not taken from service discovery; list them in hosts',
+    ],
     ['[2001:db8::]/120', '"[2001:db8::]/120": address blocks are not taken from service discovery; list them in hosts'],
     ['www.example.com:0', '"www.example.com:0": the port must be a number 1-65535'],
     ['www.example.com:65536', '"www.example.com:65536": the port must be a number 1-65535'],
@@ -46,7 +52,11 @@ describe('hostOfTarget', () => {
     ['2001:db8::1:2:x', '"2001:db8::1:2:x": write IPv6 addresses with a port as "[address]:port"'],
     ['', 'host is empty'],
     [':80', 'host is empty'],
-    ['bad_name:80', '"bad_name" is not a valid host name: each dot-separated label must be 1-63 letters, digits or "-", not starting or ending with "-"'],
+    [
+      'bad_name:80',
+      '"bad_name" is not a valid host name: each dot-separated label must be 1-63 letters, digits or "-", not ' +
+        'starting or ending with "-"',
+    ],
     ['198.51.100.999:80', '"198.51.100.999" is not a valid IPv4 address'],
   ])('%j is rejected', (target, message) => {
     expect(hostOfTarget(target)).toEqual({ ok: false, message });
@@ -62,7 +72,7 @@ describe('hostOfTarget', () => {
 });
 
 describe('readTargetGroups', () => {
-  it('takes the hosts of every group in order, each with its group\'s labels, one frozen object per group', () => {
+  it("takes the hosts of every group in order, each with its group's labels, one frozen object per group", () => {
     const r = readTargetGroups(
       [
         { targets: ['127.0.0.2:9100', '[::1]:80'], labels: { team: 'payments', __meta_env: 'prod' } },
@@ -89,21 +99,26 @@ describe('readTargetGroups', () => {
 
   // As Prometheus reads them: an absent or empty list is no targets, an absent or empty mapping no labels.
   it('takes a group without targets as a group with none, and empty values as nothing', () => {
-    const r = readTargetGroups([{ labels: { team: 'a' } }, { targets: null, labels: null }, { targets: ['a'], labels: { team: '', env: null } }], 'json');
+    const r = readTargetGroups(
+      [{ labels: { team: 'a' } }, { targets: null, labels: null }, { targets: ['a'], labels: { team: '', env: null } }],
+      'json',
+    );
     expect(r).toEqual({ hosts: [{ host: 'a', labels: {} }], refused: [], dropped: [], droppedCount: 0 });
     expect(readTargetGroups(null, 'json')).toEqual({ hosts: [], refused: [], dropped: [], droppedCount: 0 });
   });
 
   // Prometheus 3 takes any non-empty UTF-8 label name in target groups (prometheus/common model.UTF8Validation).
   it('takes label names as Prometheus 3 does: any non-empty text', () => {
-    const labels = { 'service.name': 'api', 'a lid': 'x', ':colon': 'y', 'ünï': 'z', __proto__x: 'p' };
+    const labels = { 'service.name': 'api', 'a lid': 'x', ':colon': 'y', ünï: 'z', __proto__x: 'p' };
     const r = readTargetGroups([{ targets: ['a'], labels }], 'yaml');
     expect(r.refused).toEqual([]);
     expect(r.hosts[0]!.labels).toEqual(labels);
     const proto = readTargetGroups(JSON.parse('[{"targets": ["a"], "labels": {"__proto__": "v"}}]'), 'json');
     expect(Object.entries(proto.hosts[0]!.labels)).toEqual([['__proto__', 'v']]);
     expect(Object.getPrototypeOf(proto.hosts[0]!.labels)).toBe(Object.prototype);
-    expect(readTargetGroups([{ targets: ['a'], labels: { '': 'x' } }], 'yaml').refused).toEqual([{ path: [0, 'labels', ''], atKey: true, message: 'label name is empty' }]);
+    expect(readTargetGroups([{ targets: ['a'], labels: { '': 'x' } }], 'yaml').refused).toEqual([
+      { path: [0, 'labels', ''], atKey: true, message: 'label name is empty' },
+    ]);
   });
 
   it('leaves out a target portwatch cannot check, and keeps the rest', () => {
@@ -148,26 +163,40 @@ describe('readTargetGroups', () => {
   // Go's encoding/json matches keys to fields without regard to case ("ſ" folds to "s"); go-yaml matches them exactly.
   it('matches JSON keys as Go does, YAML keys exactly', () => {
     for (const key of ['Targets', 'TARGETS', 'targetſ']) {
-      expect(readTargetGroups([{ [key]: ['a'], LABELS: { t: 'x' } }], 'json').hosts).toEqual([{ host: 'a', labels: { t: 'x' } }]);
+      expect(readTargetGroups([{ [key]: ['a'], LABELS: { t: 'x' } }], 'json').hosts).toEqual([
+        { host: 'a', labels: { t: 'x' } },
+      ]);
     }
     expect(readTargetGroups([{ Targets: ['a'] }], 'yaml').refused.map((f) => f.message)).toEqual([
       'unknown key "Targets"; did you mean targets? (allowed: targets, labels)',
     ]);
-    expect(readTargetGroups([{ target: ['a'] }], 'json').refused.map((f) => f.message)).toEqual(['unknown key "target"; did you mean targets? (allowed: targets, labels)']);
+    expect(readTargetGroups([{ target: ['a'] }], 'json').refused.map((f) => f.message)).toEqual([
+      'unknown key "target"; did you mean targets? (allowed: targets, labels)',
+    ]);
   });
 
   it('stops at 20 problems of each kind, and counts every target left out', () => {
     const r = readTargetGroups([{ targets: Array.from({ length: 50 }, (_, i) => `h${i}:0`) }], 'json');
     expect(r.dropped).toHaveLength(20);
     expect(r.droppedCount).toBe(50);
-    expect(r.dropped[19]).toEqual({ path: [0, 'targets', 19], atKey: false, message: '"h19:0": the port must be a number 1-65535' });
-    expect(readTargetGroups(Array.from({ length: 30 }, () => 1), 'json').refused).toHaveLength(20);
+    expect(r.dropped[19]).toEqual({
+      path: [0, 'targets', 19],
+      atKey: false,
+      message: '"h19:0": the port must be a number 1-65535',
+    });
+    expect(
+      readTargetGroups(
+        Array.from({ length: 30 }, () => 1),
+        'json',
+      ).refused,
+    ).toHaveLength(20);
   });
 });
 
-describe('parseGroups on JSON, read as Go\'s encoding/json reads it', () => {
+describe("parseGroups on JSON, read as Go's encoding/json reads it", () => {
   it('reads target groups', () => {
-    const text = '[\n  {"targets": ["127.0.0.2:9100", "[::1]:80"], "labels": {"team": "a"}},\n  {"targets": ["node-1"]}\n]\n';
+    const text =
+      '[\n  {"targets": ["127.0.0.2:9100", "[::1]:80"], "labels": {"team": "a"}},\n  {"targets": ["node-1"]}\n]\n';
     expect(outcome(json(text))).toEqual(['127.0.0.2 {"team":"a"}', '::1 {"team":"a"}', 'node-1 {}']);
   });
 
@@ -194,7 +223,9 @@ describe('parseGroups on JSON, read as Go\'s encoding/json reads it', () => {
   });
 
   it('places what refuses a document at its line and column, a bad key at the key', () => {
-    const text = '[\n  {"targets": ["127.0.0.1:9100"], "labels": {"team": "a"}},\n  {"targets": "x",\n   "port": 80,\n   "labels": {"n": 9100}}\n]\n';
+    const text =
+      '[\n  {"targets": ["127.0.0.1:9100"], "labels": {"team": "a"}},\n  {"targets": "x",\n   "port": 80,\n   ' +
+      '"labels": {"n": 9100}}\n]\n';
     expect(outcome(json(text))).toEqual([
       '3:15: [1].targets: expected a list of "host:port" targets, got string "x"',
       '4:4: [1].port: unknown key "port" (allowed: targets, labels)',
@@ -203,38 +234,51 @@ describe('parseGroups on JSON, read as Go\'s encoding/json reads it', () => {
   });
 
   it('places the targets left out, and takes the rest', () => {
-    const text = '[\n  {"targets": ["127.0.0.1:9100", "bad:0"], "labels": {"team": "a"}},\n  {"targets": [null, "198.51.100.0/24"]}\n]\n';
+    const text =
+      '[\n  {"targets": ["127.0.0.1:9100", "bad:0"], "labels": {"team": "a"}},\n  {"targets": [null, ' +
+      '"198.51.100.0/24"]}\n]\n';
     expect(outcome(json(text))).toEqual([
       '127.0.0.1 {"team":"a"}',
       'left out 2:34: [0].targets[1]: "bad:0": the port must be a number 1-65535',
       'left out 3:16: [1].targets[0]: host is empty',
-      'left out 3:22: [1].targets[1]: "198.51.100.0/24": address blocks are not taken from service discovery; list them in hosts',
+      'left out 3:22: [1].targets[1]: "198.51.100.0/24": address blocks are not taken from service discovery; list ' +
+        'them in hosts',
     ]);
   });
 
   it('takes the last of keys given twice, as Go does', () => {
-    expect(outcome(json('[{"targets": ["a"], "targets": ["b"], "labels": {"t": "1", "t": "2"}}]'))).toEqual(['b {"t":"2"}']);
+    expect(outcome(json('[{"targets": ["a"], "targets": ["b"], "labels": {"t": "1", "t": "2"}}]'))).toEqual([
+      'b {"t":"2"}',
+    ]);
     expect(outcome(json('[{"Targets": ["a"], "targets": ["b"]}]'))).toEqual(['b {}']);
   });
 
   it('places a problem at a key given as an escape', () => {
-    expect(outcome(json('[{"targets": ["a"], "labels": {"\\u0074eam": 1}}]'))).toEqual(['1:45: [0].labels.team: label "team" must have a string value, got number 1']);
+    expect(outcome(json('[{"targets": ["a"], "labels": {"\\u0074eam": 1}}]'))).toEqual([
+      '1:45: [0].labels.team: label "team" must have a string value, got number 1',
+    ]);
   });
 });
 
-describe('parseGroups on YAML, read as Go\'s YAML reader reads it', () => {
+describe("parseGroups on YAML, read as Go's YAML reader reads it", () => {
   it('reads target groups', () => {
     const text = '- targets:\n    - 127.0.0.2:9100\n    - node-1\n  labels:\n    team: payments\n- targets: [node-2]\n';
     expect(outcome(yaml(text))).toEqual(['127.0.0.2 {"team":"payments"}', 'node-1 {"team":"payments"}', 'node-2 {}']);
   });
 
-  it.each([[''], ['\n\n'], ['# nothing here yet\n'], ['[]'], ['~\n'], ['null'], ['\ufeff[]']])('%j has no hosts', (text) => {
-    expect(yaml(text)).toEqual({ ok: true, hosts: [], dropped: [], droppedCount: 0 });
-  });
+  it.each([[''], ['\n\n'], ['# nothing here yet\n'], ['[]'], ['~\n'], ['null'], ['\ufeff[]']])(
+    '%j has no hosts',
+    (text) => {
+      expect(yaml(text)).toEqual({ ok: true, hosts: [], dropped: [], droppedCount: 0 });
+    },
+  );
 
   it('takes numbers, booleans and empty values where strings are expected as their text', () => {
-    const text = '- targets: [node-1:9100]\n  labels: {port: 9100, version: 1.10, canary: true, hex: 0x1F, none: ~, 1.0: one}\n';
-    expect(outcome(yaml(text))).toEqual(['node-1 {"port":"9100","version":"1.10","canary":"true","hex":"0x1F","1.0":"one"}']);
+    const text =
+      '- targets: [node-1:9100]\n  labels: {port: 9100, version: 1.10, canary: true, hex: 0x1F, none: ~, 1.0: one}\n';
+    expect(outcome(yaml(text))).toEqual([
+      'node-1 {"port":"9100","version":"1.10","canary":"true","hex":"0x1F","1.0":"one"}',
+    ]);
   });
 
   it('takes a number or an empty value as a target, and leaves it out when it is no host', () => {
@@ -255,10 +299,18 @@ describe('parseGroups on YAML, read as Go\'s YAML reader reads it', () => {
   });
 
   it('refuses duplicate keys (as text), unknown tags and tab indentation, as in the config file', () => {
-    expect(outcome(yaml('- targets: [a]\n  targets: [b]\n'))).toEqual(['2:3: : duplicate key "targets"; it is already at line 1']);
-    expect(outcome(yaml('- targets: [a]\n  labels: {1: x, "1": y}\n'))).toEqual(['2:18: : duplicate key "1"; it is already at line 2']);
-    expect(outcome(yaml('- targets: !hosts [a]\n'))).toEqual(['1:12: : unknown tag !hosts; portwatch reads plain YAML values']);
-    expect(outcome(yaml('- targets: [a]\n\tlabels: {a: b}\n'))[0]).toMatch(/^2:1: : this line is indented with a tab; YAML allows only spaces/);
+    expect(outcome(yaml('- targets: [a]\n  targets: [b]\n'))).toEqual([
+      '2:3: : duplicate key "targets"; it is already at line 1',
+    ]);
+    expect(outcome(yaml('- targets: [a]\n  labels: {1: x, "1": y}\n'))).toEqual([
+      '2:18: : duplicate key "1"; it is already at line 2',
+    ]);
+    expect(outcome(yaml('- targets: !hosts [a]\n'))).toEqual([
+      '1:12: : unknown tag !hosts; portwatch reads plain YAML values',
+    ]);
+    expect(outcome(yaml('- targets: [a]\n\tlabels: {a: b}\n'))[0]).toMatch(
+      /^2:1: : this line is indented with a tab; YAML allows only spaces/,
+    );
   });
 
   it('refuses text that is not UTF-8, at the first byte that is not', async () => {
@@ -266,7 +318,10 @@ describe('parseGroups on YAML, read as Go\'s YAML reader reads it', () => {
     const r = await parseGroupsBytes(Buffer.from('- targets: [a]\n  labels: {city: M\xfcnchen}\n', 'latin1'), 'yaml');
     expect(outcome(r)).toEqual(['2:19: : the file is not UTF-8 text; save it as UTF-8']);
     // JSON strings take a bad byte as U+FFFD, as Go's encoding/json does.
-    const j = await parseGroupsBytes(Buffer.from('[{"targets": ["a"], "labels": {"city": "M\xfcnchen"}}]', 'latin1'), 'json');
+    const j = await parseGroupsBytes(
+      Buffer.from('[{"targets": ["a"], "labels": {"city": "M\xfcnchen"}}]', 'latin1'),
+      'json',
+    );
     expect(outcome(j)).toEqual(['a {"city":"M\ufffdnchen"}']);
   });
 
