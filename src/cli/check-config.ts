@@ -29,7 +29,7 @@ export async function runCheckConfig(args: string[]): Promise<number> {
 
 async function checkConfig(file: string): Promise<boolean> {
   try {
-    const config = await loadConfigFile(file);
+    const config = await loadConfigFile(file, { offThread: false });
     const portsOf = (m: (typeof config.monitors)[number]) => m.expectOpen.length + m.expectClosed.length;
     const targets = config.monitors.reduce((n, m) => n + m.hosts.length * portsOf(m), 0);
     const sd = await checkSdFiles(config);

@@ -2,7 +2,7 @@
 // placeholder: NaN, '' or []; or, where a list or mapping had the wrong type, the raw
 // value), so everything is read through type guards.
 import { quote } from './describe.js';
-import { formatDuration } from './duration.js';
+import type { Duration } from './fields.js';
 import { hostCount, hostFamily, isBlock } from './blocks.js';
 import { hostKey } from './hosts.js';
 
@@ -37,7 +37,13 @@ export function monitorFindings(monitor: unknown): Finding[] {
     return [{ path, message: 'monitor has no hosts: give hosts, file_sd_configs or http_sd_configs' }];
   }
   if (!fromSd && monitor['sd_labels'] !== undefined) {
-    return [{ path: ['sd_labels'], message: 'sd_labels without file_sd_configs or http_sd_configs: there is no service discovery to take labels from' }];
+    return [
+      {
+        path: ['sd_labels'],
+        message:
+          'sd_labels without file_sd_configs or http_sd_configs: there is no service discovery to take labels from',
+      },
+    ];
   }
   const open = monitor['expect_open'];
   const closed = monitor['expect_closed'];
@@ -55,7 +61,14 @@ export function monitorFindings(monitor: unknown): Finding[] {
       const i = openedBy.get(port);
       if (i !== undefined) clashes.set(i, (clashes.get(i) ?? new Set()).add(port));
     }
-    for (const [i, set] of clashes) findings.push({ path: ['expect_closed', j], message: clashMessage([...set].sort((a, b) => a - b), i) });
+    for (const [i, set] of clashes)
+      findings.push({
+        path: ['expect_closed', j],
+        message: clashMessage(
+          [...set].sort((a, b) => a - b),
+          i,
+        ),
+      });
   });
   return findings;
 }
@@ -73,13 +86,26 @@ export function configFindings(config: unknown): Finding[] {
   const defaults = isRecord(config['defaults']) ? config['defaults'] : {};
   const findings: Finding[] = [];
   // A bad duration is NaN here, and NaN compares false: no finding on top of its own.
-  const timing = (interval: unknown, timeout: unknown, path: Finding['path'], blame: 'interval' | 'timeout'): void => {
-    if (typeof interval !== 'number' || typeof timeout !== 'number' || !(timeout >= interval)) return;
-    const [i, t] = [formatDuration(interval), formatDuration(timeout)];
-    const message = blame === 'timeout' ? `timeout ${t} must be shorter than interval ${i}` : `interval ${i} must be longer than timeout ${t}`;
+  const timing = (
+    interval: unknown,
+    timeout: unknown,
+    path: Finding['path'],
+    blame: 'interval' | 'timeout',
+    fromDefaults = NONE,
+  ): void => {
+    if (!isDuration(interval) || !isDuration(timeout) || !(timeout.ms >= interval.ms)) return;
+    const i = named('interval', interval, fromDefaults.interval);
+    const t = named('timeout', timeout, fromDefaults.timeout);
+    const message = blame === 'timeout' ? `${t} must be shorter than ${i}` : `${i} must be longer than ${t}`;
     findings.push({ path: [...path, blame], message });
   };
-  timing(defaults['interval'], defaults['timeout'], ['defaults'], 'timeout');
+  const defaultTimeout = defaults['timeout'];
+  timing(
+    defaults['interval'],
+    defaultTimeout,
+    ['defaults'],
+    isDuration(defaultTimeout) && !defaultTimeout.written ? 'interval' : 'timeout',
+  );
 
   const names = new Map<string, number>();
   let targets = 0;
@@ -90,13 +116,25 @@ export function configFindings(config: unknown): Finding[] {
     if (typeof name === 'string' && name !== '') {
       const first = names.get(name);
       if (first === undefined) names.set(name, i);
-      else findings.push({ path: ['monitors', i, 'name'], message: `duplicate monitor name ${quote(name)}; already used by monitors[${first}]` });
+      else
+        findings.push({
+          path: ['monitors', i, 'name'],
+          message: `duplicate monitor name ${quote(name)}; already used by monitors[${first}]`,
+        });
     }
     findings.push(...familyFindings(monitor, defaults['ip_family'], i));
     const ownInterval = monitor['interval'];
     const ownTimeout = monitor['timeout'];
     if (ownInterval === undefined && ownTimeout === undefined) return; // the defaults, checked above
-    timing(ownInterval ?? defaults['interval'], ownTimeout ?? defaults['timeout'], ['monitors', i], ownTimeout === undefined ? 'interval' : 'timeout');
+    const fromDefaults = { interval: ownInterval === undefined, timeout: ownTimeout === undefined };
+    const blame = ownTimeout === undefined ? 'interval' : 'timeout';
+    timing(
+      ownInterval ?? defaults['interval'],
+      ownTimeout ?? defaults['timeout'],
+      ['monitors', i],
+      blame,
+      fromDefaults,
+    );
   });
   if (targets > MAX_TARGETS) {
     const n = (v: number): string => v.toLocaleString('en-US');
@@ -110,9 +148,13 @@ export function configFindings(config: unknown): Finding[] {
 
 /** Hosts (blocks expanded, overlaps counted twice: an upper bound) times distinct ports. */
 function targetCount(monitor: Record<string, unknown>): number {
-  const hosts = entries(monitor['hosts']).reduce<number>((sum, h) => sum + (typeof h === 'string' ? hostCount(h) : 0), 0);
+  const hosts = entries(monitor['hosts']).reduce<number>(
+    (sum, h) => sum + (typeof h === 'string' ? hostCount(h) : 0),
+    0,
+  );
   const ports = new Set<number>();
-  for (const key of ['expect_open', 'expect_closed']) for (const entry of entries(monitor[key])) for (const p of numbers(entry)) ports.add(p);
+  for (const key of ['expect_open', 'expect_closed'])
+    for (const entry of entries(monitor[key])) for (const p of numbers(entry)) ports.add(p);
   return hosts * ports.size;
 }
 
@@ -125,10 +167,25 @@ function familyFindings(monitor: Record<string, unknown>, defaultFamily: unknown
   entries(monitor['hosts']).forEach((host, j) => {
     if (typeof host === 'string' && hostFamily(host) === excluded) {
       const what = isBlock(host) ? 'address block' : 'address';
-      findings.push({ path: ['monitors', i, 'hosts', j], message: `${quote(host)} is an IPv${excluded} ${what}, but ip_family is ${family}` });
+      findings.push({
+        path: ['monitors', i, 'hosts', j],
+        message: `${quote(host)} is an IPv${excluded} ${what}, but ip_family is ${family}`,
+      });
     }
   });
   return findings;
+}
+
+const NONE = { interval: false, timeout: false };
+
+/** A duration in a message: the user's own text, quoted, or the default portwatch filled in. */
+function named(key: string, d: Duration, inDefaults: boolean): string {
+  if (!d.written) return `the default ${key} ${d.text}`;
+  return inDefaults ? `${key} ${quote(d.text)} (from defaults)` : `${key} ${quote(d.text)}`;
+}
+
+function isDuration(v: unknown): v is Duration {
+  return typeof v === 'object' && v !== null && typeof (v as Duration).ms === 'number';
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

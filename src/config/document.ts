@@ -1,47 +1,62 @@
-// YAML text to a document with positions, or the syntax problems the yaml library found.
-import { LineCounter, parseDocument, visit, type Document, type YAMLError } from 'yaml';
+// YAML text to its data and where each part of it was written, or the problems that make
+// it unusable, each at its line and column.
+import { parseEvents, type Event } from 'js-yaml';
 import type { ConfigProblem } from './errors.js';
+import { LineIndex } from './line-cols.js';
+import type { Shape } from './scalars.js';
+import { buildTree, type Placed } from './yaml-tree.js';
 
 export interface YamlSource {
-  doc: Document.Parsed;
-  lines: LineCounter;
+  /** Where the document's values and keys were written. */
+  root: Placed;
+  lines: LineIndex;
   /** The document as plain data. */
   data: unknown;
 }
 
 export type ReadResult = { ok: true; source: YamlSource } | { ok: false; problems: ConfigProblem[] };
 
-/** `empty`: what an empty file is told, naming what it should hold. */
-export function readYaml(text: string, empty = 'file is empty; expected a mapping with a "monitors" list'): ReadResult {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+export interface ReadOptions {
+  /** What an empty file is told, naming what it should hold. */
+  empty?: string;
+  /** Where the format expects strings (see scalars.ts); without it scalars keep their YAML types. */
+  shape?: Shape;
+}
+
+const EMPTY = 'file is empty; expected a mapping with a "monitors" list';
+
+export function readYaml(written: string, { empty = EMPTY, shape }: ReadOptions = {}): ReadResult {
+  // A byte-order mark may start a YAML stream. Editors show no column for it, so positions
+  // are those of the text without it.
+  const text = written.startsWith('\ufeff') ? written.slice(1) : written;
+  const lines = new LineIndex(text);
   const at = (offset: number, message: string): ConfigProblem => ({ ...lines.linePos(offset), path: '', message });
-  // Warnings (an unknown tag, say) are problems too: the file would not mean what it says.
-  const found = [...doc.errors, ...doc.warnings].map((e: YAMLError) => at(e.pos[0], oneLine(e.message)));
-  if (found.length > 0) return { ok: false, problems: found };
-  if (doc.contents === null) return { ok: false, problems: [at(0, empty)] };
+  let events: Event[];
   try {
-    return { ok: true, source: { doc, lines, data: doc.toJS() } };
+    events = parseEvents(text, {});
   } catch (err) {
-    // An alias to an anchor that is not defined before it, or too many aliases.
-    return { ok: false, problems: [at(unresolvedAlias(doc) ?? 0, oneLine((err as Error).message))] };
+    return { ok: false, problems: [at(...syntaxProblem(err, text))] };
   }
+  const tree = buildTree(text, events, shape, lines);
+  if (tree.problems.length > 0)
+    return { ok: false, problems: tree.problems.map(([offset, message]) => at(offset, message)) };
+  if (tree.root === undefined) return { ok: false, problems: [at(0, empty)] };
+  return { ok: true, source: { root: tree.root, lines, data: tree.data } };
 }
 
-function unresolvedAlias(doc: Document.Parsed): number | undefined {
-  let offset: number | undefined;
-  visit(doc, {
-    Alias(_key, node) {
-      if (node.resolve(doc) !== undefined) return undefined;
-      offset = node.range?.[0];
-      return visit.BREAK;
-    },
-  });
-  return offset;
-}
-
-/** The yaml library's message on one line, without the position it may repeat at its end. */
-function oneLine(message: string): string {
-  const first = message.split('\n')[0] ?? '';
-  return first.replace(/ at line \d+, column \d+:?\s*$/, '').replace(/\s+/g, ' ').trim();
+/**
+ * The parser's first error; one message for a file indented with tabs, however many lines
+ * have them, at the tab that indents the line of the error.
+ */
+function syntaxProblem(err: unknown, text: string): [number, string] {
+  const { reason, mark } = err as { reason?: unknown; mark?: { position?: unknown } };
+  const offset = typeof mark?.position === 'number' ? Math.min(mark.position, text.length) : 0;
+  if (typeof reason !== 'string') return [offset, `cannot read the YAML: ${String(err)}`];
+  const lineStart = text.lastIndexOf('\n', offset - 1) + 1;
+  const indent = /^[ \t]*/.exec(text.slice(lineStart, lineStart + 256))![0];
+  if (!reason.startsWith('tab characters') && !indent.includes('\t')) return [offset, `invalid YAML: ${reason}`];
+  const count = text.match(/^[ \t]*\t/gm)?.length ?? 1;
+  const more = count > 1 ? ` (${count} lines in all)` : '';
+  const at = indent.includes('\t') ? lineStart + indent.indexOf('\t') : offset;
+  return [at, `this line is indented with a tab${more}; YAML allows only spaces for indentation: indent with spaces`];
 }

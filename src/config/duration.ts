@@ -24,6 +24,7 @@ export function parseDuration(s: string): number {
   const invalid = (why: string): Error => new Error(`invalid duration ${JSON.stringify(s)}: ${why}`);
   if (s === '') throw invalid('expected a number and a unit, like "30s" or "1h30m"');
   if (/^0+$/.test(s)) throw invalid('must be greater than zero');
+  if (/^\d+$/.test(s)) throw invalid(`a number needs a unit, like "${s}s"`);
   let total = 0;
   let lastRank = -1;
   PART.lastIndex = 0;

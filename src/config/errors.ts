@@ -7,14 +7,20 @@ export interface ConfigProblem {
   message: string;
 }
 
-/** A config file that cannot be used. `.message` has one line per problem, in file order. */
+/** Problems shown in a message; a file with thousands of them says how many more there are. */
+export const MAX_SHOWN_PROBLEMS = 100;
+
+/** A config file that cannot be used. `.message`: one line per problem (MAX_SHOWN_PROBLEMS at most), in file order. */
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
   readonly problems: readonly ConfigProblem[];
 
   constructor(file: string, problems: readonly ConfigProblem[]) {
     const sorted = [...problems].sort((a, b) => a.line - b.line || a.col - b.col);
-    super(sorted.map((p) => formatProblem(file, p)).join('\n'));
+    const lines = sorted.slice(0, MAX_SHOWN_PROBLEMS).map((p) => formatProblem(file, p));
+    const more = sorted.length - MAX_SHOWN_PROBLEMS;
+    if (more > 0) lines.push(`${file}: and ${more.toLocaleString('en-US')} more problems`);
+    super(lines.join('\n'));
     this.problems = sorted;
   }
 }

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { describeValue, quote } from './describe.js';
 import { DurationRangeError, parseDuration } from './duration.js';
 import { hostProblem } from './hosts.js';
-import { labelProblems } from './labels.js';
+import { labelProblems, LABELS_MAX } from './labels.js';
 import { parsePortEntry, PORT_MAX, PORT_MIN } from './ports.js';
 import { WELL_KNOWN_PORTS } from '../discover/well-known.js';
 import { IP_FAMILIES, type IpFamily } from './types.js';
@@ -59,24 +59,46 @@ export const retriesField = leaf((v) => {
 
 export const ipFamilyField = leaf((v): Checked<IpFamily> => {
   if (typeof v === 'string' && (IP_FAMILIES as readonly string[]).includes(v)) return ok(v as IpFamily);
-  return fail(`ip_family must be one of ${IP_FAMILIES.join(', ')}, got ${typeof v === 'string' ? quote(v) : describeValue(v)}`);
+  return fail(
+    `ip_family must be one of ${IP_FAMILIES.join(', ')}, got ${typeof v === 'string' ? quote(v) : describeValue(v)}`,
+  );
 }, 'auto' as IpFamily);
 
-/** A duration in milliseconds, between `min` and `max` (durations as they appear in messages). */
-export function durationField(key: string, min: string, max: string) {
-  const [minMs, maxMs] = [parseDuration(min), parseDuration(max)];
-  const outside = (written: string): Checked<number> => fail(`${key} ${written} is outside ${min}-${max}`);
-  return leaf((v) => {
-    if (typeof v !== 'string') return fail(`expected a duration like "30s" or "1h30m", got ${describeValue(v)}`);
-    let ms: number;
-    try {
-      ms = parseDuration(v);
-    } catch (err) {
-      return err instanceof DurationRangeError ? outside(v) : fail((err as Error).message);
-    }
-    return ms >= minMs && ms <= maxMs ? ok(ms) : outside(v);
-  }, Number.NaN);
+/** A duration as read: milliseconds, and the text it was written as, for messages. */
+export interface Duration {
+  ms: number;
+  text: string;
+  /** False for a default portwatch filled in: messages then say so instead of quoting. */
+  written: boolean;
 }
+
+/**
+ * A duration between `min` and `max` (as they appear in messages); `fallback`, the default
+ * when the key is absent. Messages quote the user's own text, never another spelling of it.
+ */
+export function durationField(key: string, min: string, max: string, fallback?: string) {
+  const [minMs, maxMs] = [parseDuration(min), parseDuration(max)];
+  const outside = (written: string): Checked<Duration> => fail(`${key} ${quote(written)} is outside ${min}-${max}`);
+  const field = leaf(
+    (v): Checked<Duration> => {
+      if (v === ABSENT && fallback !== undefined)
+        return ok({ ms: parseDuration(fallback), text: fallback, written: false });
+      if (typeof v !== 'string') return fail(`expected a duration like "30s" or "1h30m", got ${describeValue(v)}`);
+      let ms: number;
+      try {
+        ms = parseDuration(v);
+      } catch (err) {
+        return err instanceof DurationRangeError ? outside(v) : fail((err as Error).message);
+      }
+      return ms >= minMs && ms <= maxMs ? ok({ ms, text: v, written: true }) : outside(v);
+    },
+    { ms: Number.NaN, text: '', written: true },
+  );
+  return fallback === undefined ? field : field.prefault(ABSENT);
+}
+
+/** What a key with a default gets when it is not written, so that messages can tell. */
+const ABSENT: unknown = Symbol('absent');
 
 /**
  * A `labels` mapping of label names to string values. Each bad label is its own issue,
@@ -84,22 +106,34 @@ export function durationField(key: string, min: string, max: string) {
  */
 export const labelsField = z.unknown().transform((v, ctx): Record<string, string> => {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) {
-    ctx.addIssue({ code: 'custom', message: `expected a mapping of label names to values, got ${describeValue(v)}`, continue: true });
+    ctx.addIssue({
+      code: 'custom',
+      message: `expected a mapping of label names to values, got ${describeValue(v)}`,
+      continue: true,
+    });
     return {};
   }
   const labels = v as Record<string, unknown>;
   for (const p of labelProblems(labels)) {
     ctx.addIssue({ code: 'custom', path: [p.name], params: { at: p.at }, message: p.message, continue: true });
   }
-  return Object.fromEntries(Object.entries(labels).filter((e): e is [string, string] => typeof e[1] === 'string'));
+  const strings: [string, string][] = [];
+  for (const name of Object.keys(labels).slice(0, LABELS_MAX + 1)) {
+    const value = labels[name];
+    if (typeof value === 'string') strings.push([name, value]);
+  }
+  return Object.fromEntries(strings);
 });
+
+const shown = (v: unknown): string => (typeof v === 'string' ? quote(v) : describeValue(v));
 
 /**
  * `discover.ports`: `all`, `well-known` or a list of entries as in expect_open, expanded
  * to sorted unique ports. Each bad entry is its own issue, at its index.
  */
 export const discoverPortsField = z.unknown().transform((v, ctx): number[] => {
-  const issue = (message: string, path: number[] = []): void => ctx.addIssue({ code: 'custom', path, message, continue: true });
+  const issue = (message: string, path: number[] = []): void =>
+    ctx.addIssue({ code: 'custom', path, message, continue: true });
   if (v === 'all') return Array.from({ length: PORT_MAX - PORT_MIN + 1 }, (_, i) => PORT_MIN + i);
   if (v === 'well-known') return [...WELL_KNOWN_PORTS];
   if (v === undefined) {
@@ -107,7 +141,7 @@ export const discoverPortsField = z.unknown().transform((v, ctx): number[] => {
     return [];
   }
   if (!Array.isArray(v)) {
-    issue(`expected all, well-known or a list of ports, ranges "A-B" and group names, got ${typeof v === 'string' ? quote(v) : describeValue(v)}`);
+    issue(`expected all, well-known or a list of ports, ranges "A-B" and group names, got ${shown(v)}`);
     return [];
   }
   if (v.length === 0) issue('no ports to discover: give all, well-known or at least one port');

@@ -1,9 +1,10 @@
 // Zod issues to problems at the line and column of the YAML node they are about.
-import { isMap, isNode, isScalar, type Node } from 'yaml';
 import type { z } from 'zod';
 import { describeValue } from './describe.js';
 import type { YamlSource } from './document.js';
+import type { Placed } from './yaml-tree.js';
 import type { ConfigProblem } from './errors.js';
+import { didYouMean } from './suggest.js';
 
 type Path = readonly PropertyKey[];
 
@@ -14,7 +15,13 @@ export function problemsFromIssues(issues: readonly z.core.$ZodIssue[], source: 
       // One problem per key, at the key itself.
       return issue.keys.map((key) => {
         const path = [...issue.path, key];
-        return problem(source, path, keyNode(source, issue.path, key), `unknown key ${JSON.stringify(key)} (${issue.message})`);
+        const hint = didYouMean(key, allowedKeys(issue.message));
+        return problem(
+          source,
+          path,
+          keyAt(source, issue.path, key),
+          `unknown key ${JSON.stringify(key)}${hint} (${issue.message})`,
+        );
       });
     }
     if (issue.code === 'invalid_type' && issue.input === undefined) {
@@ -25,9 +32,12 @@ export function problemsFromIssues(issues: readonly z.core.$ZodIssue[], source: 
     if (issue.code === 'custom' && (issue.params as { at?: string } | undefined)?.at === 'key') {
       // A bad label name: at the name, not at its value.
       const key = String(issue.path.at(-1) ?? '');
-      return [problem(source, issue.path, keyNode(source, issue.path.slice(0, -1), key), issue.message)];
+      return [problem(source, issue.path, keyAt(source, issue.path.slice(0, -1), key), issue.message)];
     }
-    const message = issue.code === 'invalid_type' ? `expected ${noun(issue.expected)}, got ${describeValue(issue.input)}` : issue.message;
+    const message =
+      issue.code === 'invalid_type'
+        ? `expected ${noun(issue.expected)}, got ${describeValue(issue.input)}`
+        : issue.message;
     return [problem(source, issue.path, undefined, message)];
   });
 }
@@ -45,29 +55,39 @@ export function formatPath(path: Path): string {
 
 /** A problem at the node at `path` (or its nearest ancestor that exists); `atKey`: at the key of the last step instead. */
 export function problemAt(source: YamlSource, path: Path, message: string, atKey = false): ConfigProblem {
-  const node = atKey && path.length > 0 ? keyNode(source, path.slice(0, -1), String(path.at(-1))) : undefined;
-  return problem(source, path, node, message);
+  const key = atKey && path.length > 0 ? keyAt(source, path.slice(0, -1), String(path.at(-1))) : undefined;
+  return problem(source, path, key, message);
 }
 
-function problem(source: YamlSource, path: Path, node: Node | undefined, message: string): ConfigProblem {
-  const offset = (node ?? nearestNode(source, path))?.range?.[0] ?? 0;
-  return { ...source.lines.linePos(offset), path: formatPath(path), message };
+function problem(source: YamlSource, path: Path, offset: number | undefined, message: string): ConfigProblem {
+  return { ...source.lines.linePos(offset ?? nearest(source, path).at), path: formatPath(path), message };
 }
 
-/** The node at `path`, or else that of its nearest ancestor that exists. */
-function nearestNode(source: YamlSource, path: Path): Node | undefined {
-  for (let n = path.length; n > 0; n--) {
-    const node: unknown = source.doc.getIn(path.slice(0, n), true);
-    if (isNode(node)) return node;
+/** Where the value at `path` was written, or else its nearest ancestor that exists. */
+function nearest(source: YamlSource, path: Path): Placed {
+  let node = source.root;
+  for (const step of path) {
+    const next = childOf(node, step);
+    if (next === undefined) return node;
+    node = next;
   }
-  return isNode(source.doc.contents) ? source.doc.contents : undefined;
+  return node;
 }
 
-function keyNode(source: YamlSource, mapPath: Path, key: string): Node | undefined {
-  const map = mapPath.length === 0 ? source.doc.contents : source.doc.getIn(mapPath, true);
-  if (!isMap(map)) return undefined;
-  const pair = map.items.find((p) => isScalar(p.key) && String(p.key.value) === key);
-  return isNode(pair?.key) ? pair.key : undefined;
+function keyAt(source: YamlSource, mapPath: Path, key: string): number | undefined {
+  let node: Placed | undefined = source.root;
+  for (const step of mapPath) node = node === undefined ? undefined : childOf(node, step);
+  return node?.entries?.get(key)?.key;
+}
+
+function childOf(node: Placed, step: PropertyKey): Placed | undefined {
+  if (node.items) return typeof step === 'number' ? node.items[step] : undefined;
+  return node.entries?.get(String(step))?.value;
+}
+
+/** The keys an unknown-key issue lists: its message is "allowed: a, b, c" (schema.ts). */
+function allowedKeys(message: string): string[] {
+  return message.startsWith('allowed: ') ? message.slice('allowed: '.length).split(', ') : [];
 }
 
 function noun(expected: string): string {

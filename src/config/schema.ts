@@ -2,11 +2,22 @@
 // before validation; the result is the Config the daemon runs.
 import { z } from 'zod';
 import { configFindings, duplicateHosts, monitorFindings, type Finding } from './checks.js';
-import { discoverPortsField, durationField, hostField, ipFamilyField, labelsField, nameField, portEntryField, retriesField } from './fields.js';
+import {
+  discoverPortsField,
+  durationField,
+  type Duration,
+  hostField,
+  ipFamilyField,
+  labelsField,
+  nameField,
+  portEntryField,
+  retriesField,
+} from './fields.js';
 import { expandHosts } from './blocks.js';
 import { hostKey } from './hosts.js';
 import { mergeLabels } from './labels.js';
 import { filePatternField, sdLabelsField, sdUrlField } from './sd-fields.js';
+import type { Shape } from './scalars.js';
 import type { Config, DiscoverConfig, MonitorConfig } from './types.js';
 
 export const DEFAULTS = {
@@ -20,8 +31,35 @@ export const DEFAULTS = {
   http_sd_refresh_interval: '1m',
 } as const;
 
-const interval = durationField('interval', '1s', '365d');
-const timeout = durationField('timeout', '10ms', '5m');
+const LABELS: Shape = { items: 'text' };
+
+/** Where the config holds strings: a number or boolean written there is its text (scalars.ts). */
+export const CONFIG_SHAPE: Shape = {
+  fields: {
+    defaults: { fields: { interval: 'text', timeout: 'text', ip_family: 'text', labels: LABELS } },
+    monitors: {
+      items: {
+        fields: {
+          name: 'text',
+          hosts: { items: 'text' },
+          file_sd_configs: { items: { fields: { files: { items: 'text' }, refresh_interval: 'text' } } },
+          http_sd_configs: { items: { fields: { url: 'text', refresh_interval: 'text' } } },
+          sd_labels: LABELS,
+          interval: 'text',
+          timeout: 'text',
+          ip_family: 'text',
+          labels: LABELS,
+          discover: { fields: { ports: 'text', interval: 'text' } },
+        },
+      },
+    },
+  },
+};
+
+const INTERVAL = ['interval', '1s', '365d'] as const;
+const TIMEOUT = ['timeout', '10ms', '5m'] as const;
+const interval = durationField(...INTERVAL);
+const timeout = durationField(...TIMEOUT);
 
 /** A strict mapping whose unknown-key issue names the keys allowed (positions.ts words the rest). */
 function strictMapping<Shape extends z.ZodRawShape>(shape: Shape) {
@@ -36,8 +74,8 @@ function report(findings: Finding[], ctx: z.RefinementCtx): void {
 const always = (): boolean => true;
 
 const defaultsSchema = strictMapping({
-  interval: interval.prefault(DEFAULTS.interval),
-  timeout: timeout.prefault(DEFAULTS.timeout),
+  interval: durationField(...INTERVAL, DEFAULTS.interval),
+  timeout: durationField(...TIMEOUT, DEFAULTS.timeout),
   retries: retriesField.prefault(DEFAULTS.retries),
   ip_family: ipFamilyField.prefault(DEFAULTS.ip_family),
   labels: labelsField.optional(),
@@ -47,20 +85,20 @@ const portList = z.array(portEntryField);
 
 const discoverSchema = strictMapping({
   ports: discoverPortsField,
-  interval: interval.prefault(DEFAULTS.discover_interval),
+  interval: durationField(...INTERVAL, DEFAULTS.discover_interval),
   allow: portList.optional(),
 });
 
-const sdRefresh = durationField('refresh_interval', '1s', '24h');
+const SD_REFRESH = ['refresh_interval', '1s', '24h'] as const;
 
 const fileSdSchema = strictMapping({
   files: z.array(filePatternField).min(1, 'no files: give at least one pattern like "targets/*.json"'),
-  refresh_interval: sdRefresh.prefault(DEFAULTS.file_sd_refresh_interval),
+  refresh_interval: durationField(...SD_REFRESH, DEFAULTS.file_sd_refresh_interval),
 });
 
 const httpSdSchema = strictMapping({
   url: sdUrlField,
-  refresh_interval: sdRefresh.prefault(DEFAULTS.http_sd_refresh_interval),
+  refresh_interval: durationField(...SD_REFRESH, DEFAULTS.http_sd_refresh_interval),
 });
 
 const monitorSchema = strictMapping({
@@ -83,7 +121,7 @@ const monitorSchema = strictMapping({
 }).superRefine((monitor, ctx) => report(monitorFindings(monitor), ctx), { when: always });
 
 export const configSchema = strictMapping({
-  defaults: defaultsSchema.prefault({}),
+  defaults: defaultsSchema.prefault({} as z.input<typeof defaultsSchema>),
   monitors: z.array(monitorSchema).min(1, 'no monitors defined'),
 })
   .superRefine((config, ctx) => report(configFindings(config), ctx), { when: always })
@@ -92,16 +130,22 @@ export const configSchema = strictMapping({
       const monitor: MonitorConfig = {
         name: m.name,
         hosts: expandHosts(m.hosts ?? [], hostKey),
-        intervalMs: m.interval ?? defaults.interval,
-        timeoutMs: m.timeout ?? defaults.timeout,
+        intervalMs: (m.interval ?? defaults.interval).ms,
+        timeoutMs: (m.timeout ?? defaults.timeout).ms,
         retries: m.retries ?? defaults.retries,
         ipFamily: m.ip_family ?? defaults.ip_family,
         expectOpen: sortedUnique(m.expect_open),
         expectClosed: sortedUnique(m.expect_closed),
       };
       if (m.discover) monitor.discover = discoverConfig(m.discover, monitor);
-      if (m.file_sd_configs?.length) monitor.fileSd = m.file_sd_configs.map((f) => ({ files: f.files, baseDir: '', refreshIntervalMs: f.refresh_interval }));
-      if (m.http_sd_configs?.length) monitor.httpSd = m.http_sd_configs.map((h) => ({ url: h.url, refreshIntervalMs: h.refresh_interval }));
+      if (m.file_sd_configs?.length)
+        monitor.fileSd = m.file_sd_configs.map((f) => ({
+          files: f.files,
+          baseDir: '',
+          refreshIntervalMs: f.refresh_interval.ms,
+        }));
+      if (m.http_sd_configs?.length)
+        monitor.httpSd = m.http_sd_configs.map((h) => ({ url: h.url, refreshIntervalMs: h.refresh_interval.ms }));
       if (m.sd_labels && Object.keys(m.sd_labels).length > 0) monitor.sdLabels = m.sd_labels;
       return withLabels(mergeLabels(defaults.labels, m.labels), monitor);
     }),
@@ -111,10 +155,13 @@ export const configSchema = strictMapping({
  * The sweep leaves out every declared port (expect_open, and expect_closed: an
  * expect_closed port found open is already a violation, one alert is enough) and the allowed ones.
  */
-function discoverConfig(d: { ports: number[]; interval: number; allow?: number[][] | undefined }, m: MonitorConfig): DiscoverConfig {
+function discoverConfig(
+  d: { ports: number[]; interval: Duration; allow?: number[][] | undefined },
+  m: MonitorConfig,
+): DiscoverConfig {
   const allow = sortedUnique(d.allow);
   const skip = new Set([...m.expectOpen, ...m.expectClosed, ...allow]);
-  return { ports: d.ports.filter((p) => !skip.has(p)), intervalMs: d.interval, allow };
+  return { ports: d.ports.filter((p) => !skip.has(p)), intervalMs: d.interval.ms, allow };
 }
 
 /** No labels key at all when there are none, so a monitor without labels looks as it always did. */

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { patternProblem } from '../sd/glob.js';
 import { describeValue, quote } from './describe.js';
 import { fail, leaf, ok } from './fields.js';
-import { LABEL_NAME, labelNameProblem } from './labels.js';
+import { labelNameProblem } from './labels.js';
 
 export const filePatternField = leaf((v) => {
   if (typeof v !== 'string') return fail(`expected a file pattern like "targets/*.json", got ${describeValue(v)}`);
@@ -13,7 +13,8 @@ export const filePatternField = leaf((v) => {
 
 export const sdUrlField = leaf((v) => {
   if (v === undefined) return fail('missing required key "url"');
-  if (typeof v !== 'string') return fail(`expected a URL like "http://sd.example.com/targets", got ${describeValue(v)}`);
+  if (typeof v !== 'string')
+    return fail(`expected a URL like "http://sd.example.com/targets", got ${describeValue(v)}`);
   // Messages end up in logs and in the reload's HTTP answer: never with the password.
   const shown = quote(v.replace(/^([^/]*\/\/[^/@:]*:)[^/@]*@/, '$1xxxxx@'));
   let url: URL;
@@ -22,27 +23,36 @@ export const sdUrlField = leaf((v) => {
   } catch {
     return fail(`${shown} is not a URL; give a full URL like "http://sd.example.com/targets"`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return fail(`${shown}: the URL must start with http:// or https://`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    return fail(`${shown}: the URL must start with http:// or https://`);
   if (url.hash !== '') return fail(`${shown}: a URL fragment ("#...") is never sent; leave it out`);
   return ok(v);
 }, '');
 
 /**
  * `sd_labels`: port label name to the name of the service-discovery label whose value it
- * takes. Each bad entry is its own issue, at its key (a bad port label) or its value.
+ * takes. Each bad entry is its own issue, at its key (a bad port label) or its value. Port
+ * labels are legacy Prometheus label names (they are exported as they are); the labels they
+ * take from may be any name Prometheus 3 takes in target groups (UTF-8, e.g. "service.name").
  */
 export const sdLabelsField = z.unknown().transform((v, ctx): Record<string, string> => {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) {
-    ctx.addIssue({ code: 'custom', message: `expected a mapping of port label names to service-discovery label names, got ${describeValue(v)}`, continue: true });
+    ctx.addIssue({
+      code: 'custom',
+      message: `expected a mapping of port label names to service-discovery label names, got ${describeValue(v)}`,
+      continue: true,
+    });
     return {};
   }
   const out: Record<string, string> = {};
   for (const [name, from] of Object.entries(v as Record<string, unknown>)) {
     const nameProblem = labelNameProblem(name);
-    const issue = (at: 'key' | 'value', message: string): void => ctx.addIssue({ code: 'custom', path: [name], params: { at }, message, continue: true });
+    const issue = (at: 'key' | 'value', message: string): void =>
+      ctx.addIssue({ code: 'custom', path: [name], params: { at }, message, continue: true });
     if (nameProblem !== undefined) issue('key', nameProblem);
-    else if (typeof from !== 'string') issue('value', `expected the name of a service-discovery label, got ${describeValue(from)}`);
-    else if (!LABEL_NAME.test(from)) issue('value', `${quote(from)} is not a label name: letters, digits and "_", not starting with a digit`);
+    else if (typeof from !== 'string')
+      issue('value', `expected the name of a service-discovery label, got ${describeValue(from)}`);
+    else if (from === '') issue('value', 'the name of the service-discovery label is empty');
     else out[name] = from;
   }
   return out;

@@ -1,11 +1,11 @@
 // What `portwatch check-config` says of the file_sd files a config names: it reads the
 // files the patterns match now, as the daemon would at start.
-import { readFile } from 'node:fs/promises';
 import { formatProblem } from '../config/errors.js';
 import { cannotRead } from '../config/load.js';
+import { readRegularFile } from '../config/read-file.js';
 import type { Config } from '../config/types.js';
-import { parseFile } from './file-sd.js';
 import { filePattern, listMatches } from './glob.js';
+import { dialectOf, parseGroupsBytes, SD_LIMIT } from './parse-groups.js';
 
 export interface SdFileReport {
   /** One line per file: `path: OK: N hosts`, a pattern that matches nothing yet, or a problem. */
@@ -16,26 +16,36 @@ export interface SdFileReport {
 export async function checkSdFiles(config: Config): Promise<SdFileReport> {
   const lines: SdFileReport['lines'] = [];
   let ok = true;
+  const fail = (text: string): void => {
+    ok = false;
+    lines.push({ text, problem: true });
+  };
   for (const m of config.monitors) {
     for (const sd of m.fileSd ?? []) {
       for (const pattern of sd.files) {
-        const p = filePattern(pattern, sd.baseDir);
-        const files = await listMatches(p);
-        if (files.length === 0) lines.push({ text: `monitor ${m.name}: ${pattern}: matches no file yet`, problem: false });
+        const files = await listMatches(filePattern(pattern, sd.baseDir));
+        if (files.length === 0)
+          lines.push({ text: `monitor ${m.name}: ${pattern}: matches no file yet`, problem: false });
         for (const file of files) {
-          let text: string;
+          let bytes: Buffer;
           try {
-            text = await readFile(file, 'utf8');
+            bytes = await readRegularFile(file, SD_LIMIT);
           } catch (err) {
-            ok = false;
-            lines.push({ text: formatProblem(file, cannotRead(err)), problem: true });
+            fail(formatProblem(file, cannotRead(err)));
             continue;
           }
-          const parsed = parseFile(text);
-          if (Array.isArray(parsed)) {
-            ok = false;
-            for (const problem of parsed) lines.push({ text: formatProblem(file, problem), problem: true });
-          } else lines.push({ text: `${file}: OK: ${parsed.hosts.length} hosts`, problem: false });
+          const parsed = await parseGroupsBytes(bytes, dialectOf(file));
+          if (!parsed.ok) {
+            for (const problem of parsed.problems) fail(formatProblem(file, problem));
+            continue;
+          }
+          // Targets left out are hosts nobody watches: worth failing the check for.
+          for (const problem of parsed.dropped) fail(`${formatProblem(file, problem)} (left out)`);
+          if (parsed.droppedCount > parsed.dropped.length)
+            fail(`${file}: and ${parsed.droppedCount - parsed.dropped.length} more targets left out`);
+          if (parsed.droppedCount === 0)
+            lines.push({ text: `${file}: OK: ${parsed.hosts.length} hosts`, problem: false });
+          else fail(`${file}: ${parsed.hosts.length} hosts, ${parsed.droppedCount} targets left out`);
         }
       }
     }

@@ -2,16 +2,15 @@
 // every refresh interval. A file that cannot be read or parsed keeps its last good hosts.
 import { createHash } from 'node:crypto';
 import { watch, type FSWatcher } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
-import { readYaml } from '../config/document.js';
 import { formatProblem, type ConfigProblem } from '../config/errors.js';
 import { cannotRead } from '../config/load.js';
-import { problemAt } from '../config/positions.js';
+import { readRegularFile } from '../config/read-file.js';
 import type { FileSdConfig } from '../config/types.js';
 import { filePattern, listMatches, type FilePattern } from './glob.js';
-import { problem, serialized, type SdSource, type SourceStatus } from './source.js';
-import { parseTargetGroups, type DiscoveredHost } from './target-groups.js';
+import { dialectOf, parseGroupsBytes, SD_LIMIT } from './parse-groups.js';
+import { problem, serialized, type SdSource, type SourceStatus, droppedMessage } from './source.js';
+import type { DiscoveredHost } from './target-groups.js';
 
 /** Changes come in bursts (an editor writes, renames, touches): read once they settle. */
 const SETTLE_MS = 100;
@@ -66,7 +65,14 @@ export class FileSd implements SdSource {
   }
 
   statuses(): SourceStatus[] {
-    return [...this.#files].map(([source, f]) => ({ mechanism: 'file', source, hosts: f.hosts.length, ok: f.ok, failures: f.failures, lastSuccessMs: f.lastSuccessMs }));
+    return [...this.#files].map(([source, f]) => ({
+      mechanism: 'file',
+      source,
+      hosts: f.hosts.length,
+      ok: f.ok,
+      failures: f.failures,
+      lastSuccessMs: f.lastSuccessMs,
+    }));
   }
 
   async #read(): Promise<void> {
@@ -95,25 +101,41 @@ export class FileSd implements SdSource {
 
   async #readFile(path: string, before: FileState | undefined): Promise<FileState> {
     const now = Date.now();
-    let text: string;
+    let bytes: Buffer;
     try {
-      text = await readFile(path, 'utf8');
+      bytes = await readRegularFile(path, SD_LIMIT);
     } catch (err) {
       // Gone between listing and reading: the next read of the directory settles it.
       if ((err as NodeJS.ErrnoException).code === 'ENOENT' && before) return before;
       return this.#failed(path, before, '', [cannotRead(err)]);
     }
-    const digest = createHash('sha1').update(text).digest('hex');
+    const digest = createHash('sha1').update(bytes).digest('hex');
     if (before && before.digest === digest) return before.ok ? { ...before, lastSuccessMs: now } : before;
-    const problems = parseFile(text);
-    if (!Array.isArray(problems)) return { hosts: problems.hosts, digest, ok: true, failures: before?.failures ?? 0, lastSuccessMs: now };
-    return this.#failed(path, before, digest, problems);
+    const parsed = await parseGroupsBytes(bytes, dialectOf(path));
+    if (!parsed.ok) return this.#failed(path, before, digest, parsed.problems);
+    if (parsed.droppedCount > 0) {
+      const err = problem(droppedMessage(path, parsed.dropped, parsed.droppedCount));
+      this.#log.error(
+        { file: path, dropped: parsed.droppedCount, err },
+        'service discovery targets left out: portwatch cannot check them',
+      );
+    }
+    return { hosts: parsed.hosts, digest, ok: true, failures: before?.failures ?? 0, lastSuccessMs: now };
   }
 
   #failed(path: string, before: FileState | undefined, digest: string, problems: ConfigProblem[]): FileState {
     const message = problems.map((p) => formatProblem(path, p)).join('\n');
-    this.#log.error({ file: path, err: problem(message) }, 'service discovery file is invalid, keeping its last good targets');
-    return { hosts: before?.hosts ?? [], digest, ok: false, failures: (before?.failures ?? 0) + 1, lastSuccessMs: before?.lastSuccessMs };
+    this.#log.error(
+      { file: path, err: problem(message) },
+      'service discovery file is invalid, keeping its last good targets',
+    );
+    return {
+      hosts: before?.hosts ?? [],
+      digest,
+      ok: false,
+      failures: (before?.failures ?? 0) + 1,
+      lastSuccessMs: before?.lastSuccessMs,
+    };
   }
 
   /** Watches the directory of every pattern; one that cannot be watched yet (missing) is tried again at the next read. */
@@ -149,17 +171,4 @@ export class FileSd implements SdSource {
       });
     }, this.#intervalMs).unref();
   }
-}
-
-const EMPTY = 'empty';
-
-/** The hosts of a file's target groups, or its problems with line and column. An empty file has none, as in Prometheus. */
-export function parseFile(text: string): { hosts: DiscoveredHost[] } | ConfigProblem[] {
-  const read = readYaml(text, EMPTY);
-  if (!read.ok) return read.problems.length === 1 && read.problems[0]!.message === EMPTY ? { hosts: [] } : read.problems;
-  const result = parseTargetGroups(read.source.data, (path, atKey) => {
-    const { line, col } = problemAt(read.source, path, '', atKey);
-    return { line, col };
-  });
-  return result.ok ? { hosts: result.hosts } : result.problems;
 }

@@ -1,14 +1,22 @@
 // http_sd: target groups from an HTTP endpoint, fetched every refresh interval as
 // Prometheus fetches them. A failed fetch keeps the hosts of the last good one.
+import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { HttpSdConfig } from '../config/types.js';
 import { formatProblem } from '../config/errors.js';
+import { formatMiB } from '../config/read-file.js';
 import { VERSION } from '../version.js';
-import { problem, serialized, type SdSource, type SourceStatus } from './source.js';
-import { parseTargetGroups, type DiscoveredHost } from './target-groups.js';
+import { parseGroupsBytes, SD_LIMIT } from './parse-groups.js';
+import { droppedMessage, problem, serialized, type SdSource, type SourceStatus } from './source.js';
+import type { DiscoveredHost } from './target-groups.js';
 
 /** Far above any real target list (100k targets are a few MB), far below what would hurt. */
-export const MAX_BODY_BYTES = 64 * 1024 * 1024;
+export const MAX_BODY_BYTES = SD_LIMIT.maxBytes;
+/**
+ * The Content-Type Prometheus takes from an http_sd endpoint (discovery/http: matchContentType,
+ * after trimming spaces): JSON, with no parameter but a UTF-8 charset.
+ */
+const JSON_CONTENT_TYPE = /^application\/json(;[\t\n\f\r ]*charset=("utf-8"|utf-8))?$/i;
 const MAX_TIMEOUT_MS = 30_000;
 
 /** An endpoint's hosts of its last good read and when that was (epoch ms): what is kept across a restart. */
@@ -36,7 +44,8 @@ export class HttpSd implements SdSource {
   #ok = false;
   #failures = 0;
   #lastSuccessMs: number | undefined;
-  #lastBody: string | undefined;
+  /** Hash of the last good answer: the same answer is not parsed again. */
+  #lastDigest: string | undefined;
   #timer: NodeJS.Timeout | undefined;
   #inFlight: AbortController | undefined;
   #stopped = false;
@@ -86,11 +95,20 @@ export class HttpSd implements SdSource {
   }
 
   statuses(): SourceStatus[] {
-    return [{ mechanism: 'http', source: this.#url, hosts: this.#hosts.length, ok: this.#ok, failures: this.#failures, lastSuccessMs: this.#lastSuccessMs }];
+    return [
+      {
+        mechanism: 'http',
+        source: this.#url,
+        hosts: this.#hosts.length,
+        ok: this.#ok,
+        failures: this.#failures,
+        lastSuccessMs: this.#lastSuccessMs,
+      },
+    ];
   }
 
   async #fetch(): Promise<void> {
-    let body: string;
+    let body: Buffer;
     const ctl = new AbortController();
     this.#inFlight = ctl;
     const timeoutMs = Math.min(this.#intervalMs, MAX_TIMEOUT_MS);
@@ -104,19 +122,22 @@ export class HttpSd implements SdSource {
       clearTimeout(timer);
     }
     const now = Date.now();
-    if (body === this.#lastBody && this.#ok) {
+    const digest = createHash('sha1').update(body).digest('hex');
+    if (this.#ok && this.#lastDigest === digest) {
       this.#lastSuccessMs = now;
       return;
     }
-    let data: unknown;
-    try {
-      data = JSON.parse(body);
-    } catch (err) {
-      return this.#failed(`the response is not JSON: ${(err as Error).message}`);
-    }
-    const parsed = parseTargetGroups(data, () => ({ line: 0, col: 0 }));
+    const parsed = await parseGroupsBytes(body, 'json');
+    if (this.#stopped) return;
     if (!parsed.ok) return this.#failed(parsed.problems.map((p) => formatProblem('response', p)).join('\n'));
-    this.#lastBody = body;
+    if (parsed.droppedCount > 0) {
+      const err = problem(droppedMessage('response', parsed.dropped, parsed.droppedCount));
+      this.#log.error(
+        { url: this.#url, dropped: parsed.droppedCount, err },
+        'service discovery targets left out: portwatch cannot check them',
+      );
+    }
+    this.#lastDigest = digest;
     this.#ok = true;
     this.#lastSuccessMs = now;
     const changed = !sameHosts(this.#hosts, parsed.hosts);
@@ -124,7 +145,7 @@ export class HttpSd implements SdSource {
     if (changed) this.#onChange();
   }
 
-  async #get(signal: AbortSignal): Promise<string> {
+  async #get(signal: AbortSignal): Promise<Buffer> {
     const res = await fetch(this.#url, {
       signal,
       redirect: 'follow',
@@ -141,9 +162,12 @@ export class HttpSd implements SdSource {
       throw new Error(`the endpoint answered ${res.status} ${res.statusText}`.trim());
     }
     const type = res.headers.get('content-type') ?? '';
-    if (!/^application\/json\b/i.test(type)) {
+    if (!isTargetGroupsType(type)) {
       await res.body?.cancel();
-      throw new Error(`the endpoint answered Content-Type ${JSON.stringify(type)}; http_sd needs application/json`);
+      throw new Error(
+        `the endpoint answered Content-Type ${JSON.stringify(type)}; ` +
+          'http_sd needs application/json (charset utf-8, if any)',
+      );
     }
     return readLimited(res, MAX_BODY_BYTES);
   }
@@ -151,7 +175,10 @@ export class HttpSd implements SdSource {
   #failed(message: string): void {
     this.#ok = false;
     this.#failures += 1;
-    this.#log.error({ url: this.#url, err: problem(message) }, 'service discovery endpoint failed, keeping its last good targets');
+    this.#log.error(
+      { url: this.#url, err: problem(message) },
+      'service discovery endpoint failed, keeping its last good targets',
+    );
   }
 
   #arm(): void {
@@ -163,20 +190,29 @@ export class HttpSd implements SdSource {
   }
 }
 
-async function readLimited(res: Response, max: number): Promise<string> {
+/** Whether an answer's Content-Type is one Prometheus reads target groups from. */
+export function isTargetGroupsType(contentType: string): boolean {
+  return JSON_CONTENT_TYPE.test(contentType.trim());
+}
+
+async function readLimited(res: Response, max: number): Promise<Buffer> {
   const length = Number(res.headers.get('content-length') ?? Number.NaN);
   if (length > max) {
     await res.body?.cancel();
-    throw new Error(`the response is ${length} bytes, more than the ${max} portwatch reads`);
+    throw new Error(
+      `the response is ${length.toLocaleString('en-US')} bytes; ` +
+        `portwatch reads ${SD_LIMIT.what} of at most ${formatMiB(max)}`,
+    );
   }
   const chunks: Uint8Array[] = [];
   let size = 0;
   for await (const chunk of res.body ?? []) {
     size += (chunk as Uint8Array).byteLength;
-    if (size > max) throw new Error(`the response is more than the ${max} bytes portwatch reads`);
+    if (size > max)
+      throw new Error(`the response is more than ${formatMiB(max)}; portwatch reads ${SD_LIMIT.what} of at most that`);
     chunks.push(chunk as Uint8Array);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }
 
 /** fetch says only "fetch failed"; the reason (ECONNREFUSED, a bad certificate) is in its cause. */

@@ -1,4 +1,5 @@
 // What every service-discovery mechanism offers the daemon.
+import { formatProblem, type ConfigProblem } from '../config/errors.js';
 import type { DiscoveredHost } from './target-groups.js';
 
 export type Mechanism = 'file' | 'http';
@@ -56,4 +57,11 @@ export function problem(message: string): Error {
   const err = new Error(message);
   delete err.stack;
   return err;
+}
+
+/** The targets of a file or answer that were left out, one line each (`where` names it), and how many more. */
+export function droppedMessage(where: string, dropped: readonly ConfigProblem[], count: number): string {
+  const lines = dropped.map((p) => formatProblem(where, p));
+  if (count > dropped.length) lines.push(`${where}: and ${count - dropped.length} more targets`);
+  return lines.join('\n');
 }

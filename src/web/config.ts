@@ -3,10 +3,11 @@
 // (go-yaml.ts reads values as its Go YAML reader does). Every problem is reported with its
 // line and column, all at once. Files it names are read here, relative to its own
 // directory, so a missing or broken certificate is a config error at start-up or reload.
-import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { parseDocument } from 'yaml';
-import { readYaml } from '../config/document.js';
+import { CONFIG_LIMIT } from '../config/load.js';
+import { readRegularFile } from '../config/read-file.js';
+import { readYamlDocument } from '../config/yaml-document.js';
 import { ConfigError, formatProblem } from '../config/errors.js';
 import { bcryptProblem, comparableHash } from './bcrypt-hash.js';
 import { GoYamlReader, type Field } from './go-yaml.js';
@@ -52,7 +53,7 @@ export async function parseWebConfig(text: string, fileName: string, dir: string
   const doc = parseDocument(text);
   // Empty, comments only: plain HTTP without auth, as in exporter-toolkit.
   if (doc.errors.length === 0 && doc.contents === null) return NO_WEB_CONFIG;
-  const read = readYaml(text);
+  const read = readYamlDocument(text);
   if (!read.ok) throw new ConfigError(fileName, read.problems);
   const reader = new GoYamlReader(read.source.doc, read.source.lines);
   const root = reader.struct({ node: read.source.doc.contents, path: [] }, TOP_KEYS);
@@ -123,9 +124,10 @@ function readRateLimit(reader: GoYamlReader, at: Field): RateLimit | undefined {
 export async function loadWebConfigFile(path: string): Promise<WebConfig> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    // As the config file is read: a FIFO here would hold up every later reload, and SIGTERM.
+    text = (await readRegularFile(path, CONFIG_LIMIT)).toString('utf8');
   } catch (err) {
-    const message = `cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`;
+    const message = `cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`;
     throw new ConfigError(path, [{ line: 0, col: 0, path: '', message }]);
   }
   return parseWebConfig(text, path, dirname(path));

@@ -32,7 +32,7 @@ describe('parseDuration', () => {
     ['0', 'invalid duration "0": must be greater than zero'],
     ['0s', 'invalid duration "0s": must be greater than zero'],
     ['0h0m', 'invalid duration "0h0m": must be greater than zero'],
-    ['5', 'invalid duration "5": expected numbers with units ms, s, m, h, d, w or y, like "30s" or "1h30m"'],
+    ['5', 'invalid duration "5": a number needs a unit, like "5s"'],
     ['5 m', 'invalid duration "5 m": expected numbers with units ms, s, m, h, d, w or y, like "30s" or "1h30m"'],
     ['1.5h', 'invalid duration "1.5h": expected numbers with units ms, s, m, h, d, w or y, like "30s" or "1h30m"'],
     ['-1s', 'invalid duration "-1s": expected numbers with units ms, s, m, h, d, w or y, like "30s" or "1h30m"'],
@@ -65,7 +65,8 @@ describe('formatDuration', () => {
   });
 
   it('round-trips what it formats', () => {
-    for (const ms of [1, 999, 61_001, 3 * H + 7, 400 * D, 12_345_678_901]) expect(parseDuration(formatDuration(ms))).toBe(ms);
+    for (const ms of [1, 999, 61_001, 3 * H + 7, 400 * D, 12_345_678_901])
+      expect(parseDuration(formatDuration(ms))).toBe(ms);
   });
 
   it('refuses what is not a duration', () => {

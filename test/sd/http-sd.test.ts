@@ -9,7 +9,7 @@ import { freePort } from '../helpers/ports.js';
 import { find, scrape, type Sample } from '../helpers/scrape.js';
 import { FAST_CHECKS, hostsOf, scrapeUntil, value } from './helpers.js';
 
-type Mode = 'ok' | 'status-500' | 'wrong-type' | 'not-json' | 'bad-groups' | 'hang';
+type Mode = 'ok' | 'status-500' | 'wrong-type' | 'json-seq' | 'latin-1' | 'not-json' | 'bad-groups' | 'hang';
 
 // The built daemon reading target groups from a real HTTP endpoint on loopback, refreshed
 // every second (so a request times out after 1 s). Each kind of failure must keep the last
@@ -45,11 +45,17 @@ describe('http_sd with the daemon', () => {
         case 'wrong-type':
           res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
           return res.end(JSON.stringify(groups));
+        case 'json-seq':
+          res.writeHead(200, { 'content-type': 'application/json-seq' });
+          return res.end(JSON.stringify(groups));
+        case 'latin-1':
+          res.writeHead(200, { 'content-type': 'application/json; charset=iso-8859-1' });
+          return res.end(JSON.stringify(groups));
         case 'not-json':
           res.writeHead(200, { 'content-type': 'application/json' });
           return res.end('[{"targets": ["127.0.0.4"]');
         case 'bad-groups':
-          return json(res, [{ targets: ['198.51.100.0/24'] }]);
+          return json(res, [{ targets: [7] }]);
         case 'hang':
           hanging.push(res);
           return undefined;
@@ -102,7 +108,9 @@ describe('http_sd with the daemon', () => {
     const s = await scrapeUntil(metrics(), (x) => hostsOf(x, 'http').length === 3, 'the discovered hosts', 15_000);
     expect(hostsOf(s, 'http')).toEqual(['127.0.0.1', '127.0.0.2', '127.0.0.3']);
     for (const host of ['127.0.0.2', '127.0.0.3']) {
-      expect(find(s, 'port_state', { monitor: 'http', host }).map((x) => x.labels)).toEqual([{ monitor: 'http', host, ip: host, port: String(closedPort), expected: 'closed', team: 'payments' }]);
+      expect(find(s, 'port_state', { monitor: 'http', host }).map((x) => x.labels)).toEqual([
+        { monitor: 'http', host, ip: host, port: String(closedPort), expected: 'closed', team: 'payments' },
+      ]);
     }
     expect(find(s, 'port_state', { monitor: 'http', host: '127.0.0.1' }).map((x) => x.labels)).toEqual([
       { monitor: 'http', host: '127.0.0.1', ip: '127.0.0.1', port: String(closedPort), expected: 'closed' },
@@ -123,13 +131,16 @@ describe('http_sd with the daemon', () => {
     }
   });
 
-  it('sends the URL\'s user and password as Basic auth, and shows the URL without them', async () => {
+  it("sends the URL's user and password as Basic auth, and shows the URL without them", async () => {
     const s = await scrapeUntil(metrics(), (x) => hostsOf(x, 'auth').length === 1, 'the host behind basic auth');
     expect(hostsOf(s, 'auth')).toEqual(['127.0.0.9']);
     const auth = requests.filter((r) => r.url === '/auth');
     expect(auth.length).toBeGreaterThanOrEqual(1);
-    for (const r of auth) expect(r.headers['authorization']).toBe(`Basic ${Buffer.from('sd-user:p@ss').toString('base64')}`);
-    expect(find(s, 'portwatch_sd_hosts', { monitor: 'auth' }).map((x) => x.labels)).toEqual([{ monitor: 'auth', sd: 'http', source: `http://127.0.0.1:${sdPort}/auth` }]);
+    for (const r of auth)
+      expect(r.headers['authorization']).toBe(`Basic ${Buffer.from('sd-user:p@ss').toString('base64')}`);
+    expect(find(s, 'portwatch_sd_hosts', { monitor: 'auth' }).map((x) => x.labels)).toEqual([
+      { monitor: 'auth', sd: 'http', source: `http://127.0.0.1:${sdPort}/auth` },
+    ]);
     const text = await (await fetch(metrics())).text();
     expect(text).not.toContain('sd-user');
     expect(text).not.toContain('p%40ss');
@@ -138,12 +149,19 @@ describe('http_sd with the daemon', () => {
 
   it('counts an endpoint that refuses connections as failing, with no hosts and no success time', async () => {
     const labels = { monitor: 'refused', sd: 'http', source: `http://127.0.0.1:${refusedPort}/sd` };
-    const s = await scrapeUntil(metrics(), (x) => (find(x, 'portwatch_sd_refresh_failures_total', labels)[0]?.value ?? 0) >= 2, 'two refused reads');
+    const s = await scrapeUntil(
+      metrics(),
+      (x) => (find(x, 'portwatch_sd_refresh_failures_total', labels)[0]?.value ?? 0) >= 2,
+      'two refused reads',
+    );
     expect(value(s, 'portwatch_sd_last_refresh_successful', labels)).toBe(0);
     expect(value(s, 'portwatch_sd_hosts', labels)).toBe(0);
     expect(find(s, 'portwatch_sd_last_refresh_success_timestamp_seconds', labels)).toEqual([]);
     expect(value(s, 'portwatch_targets', { monitor: 'refused' })).toBe(0);
-    const log = await daemon.waitForLog((l) => l.msg === 'service discovery endpoint failed, keeping its last good targets' && l['monitor'] === 'refused', 5_000);
+    const log = await daemon.waitForLog(
+      (l) => l.msg === 'service discovery endpoint failed, keeping its last good targets' && l['monitor'] === 'refused',
+      5_000,
+    );
     expect(log).toMatchObject({ level: 'error', url: labels.source });
     expect((log['err'] as { message: string }).message).toMatch(/^fetch failed: .*ECONNREFUSED/);
   });
@@ -153,12 +171,23 @@ describe('http_sd with the daemon', () => {
     const before = value(await scrape(metrics()), 'portwatch_sd_refresh_failures_total', source());
     const logsBefore = daemon.logs.length;
     mode = next;
-    const s = await scrapeUntil(metrics(), (x) => find(x, 'portwatch_sd_refresh_failures_total', source())[0]!.value > before, `a failure with ${next}`, timeoutMs);
+    const s = await scrapeUntil(
+      metrics(),
+      (x) => find(x, 'portwatch_sd_refresh_failures_total', source())[0]!.value > before,
+      `a failure with ${next}`,
+      timeoutMs,
+    );
     expect(value(s, 'portwatch_sd_last_refresh_successful', source())).toBe(0);
     expect(value(s, 'portwatch_sd_hosts', source())).toBe(2);
     expect(hostsOf(s, 'http')).toEqual(['127.0.0.1', '127.0.0.2', '127.0.0.3']);
     expect(find(s, 'port_state', { monitor: 'http', host: '127.0.0.2' })[0]?.labels['team']).toBe('payments');
-    const log = await daemon.waitForLog((l: LogLine) => daemon.logs.indexOf(l) >= logsBefore && l.msg === 'service discovery endpoint failed, keeping its last good targets' && l['monitor'] === 'http', 5_000);
+    const log = await daemon.waitForLog(
+      (l: LogLine) =>
+        daemon.logs.indexOf(l) >= logsBefore &&
+        l.msg === 'service discovery endpoint failed, keeping its last good targets' &&
+        l['monitor'] === 'http',
+      5_000,
+    );
     expect(log).toMatchObject({ level: 'error', url: sdUrl() });
     const got = (log['err'] as { message: string }).message;
     if (typeof message === 'string') expect(got).toBe(message);
@@ -171,15 +200,34 @@ describe('http_sd with the daemon', () => {
   });
 
   it('keeps the last good hosts when the endpoint answers another Content-Type', async () => {
-    await failsWith('wrong-type', 'the endpoint answered Content-Type "text/plain; charset=utf-8"; http_sd needs application/json');
+    await failsWith(
+      'wrong-type',
+      'the endpoint answered Content-Type "text/plain; charset=utf-8"; http_sd needs application/json (charset ' +
+        'utf-8, ' +
+        'if any)',
+    );
+  });
+
+  // Prometheus takes application/json with no parameter but a UTF-8 charset (discovery/http: matchContentType).
+  it('keeps the last good hosts when the endpoint answers JSON text sequences or another charset', async () => {
+    await failsWith(
+      'json-seq',
+      'the endpoint answered Content-Type "application/json-seq"; http_sd needs application/json (charset utf-8, if ' +
+        'any)',
+    );
+    await failsWith(
+      'latin-1',
+      'the endpoint answered Content-Type "application/json; charset=iso-8859-1"; http_sd needs application/json ' +
+        '(charset utf-8, if any)',
+    );
   });
 
   it('keeps the last good hosts when the endpoint answers invalid JSON', async () => {
-    await failsWith('not-json', /^the response is not JSON: \S/);
+    await failsWith('not-json', 'response:1:27: invalid JSON: unexpected end of the text');
   });
 
-  it('keeps the last good hosts when the endpoint answers JSON that is not target groups', async () => {
-    await failsWith('bad-groups', 'response: [0].targets[0]: "198.51.100.0/24": address blocks are not taken from service discovery; list them in hosts');
+  it('keeps the last good hosts when the endpoint answers JSON that Prometheus refuses as target groups', async () => {
+    await failsWith('bad-groups', 'response:1:14: [0].targets[0]: expected a string, got number 7');
   });
 
   it('keeps the last good hosts when the endpoint does not answer within the refresh interval', async () => {
@@ -198,13 +246,24 @@ describe('http_sd with the daemon', () => {
       { targets: ['127.0.0.4:80', '[::1]:80'], labels: { team: 'search' } },
     ];
     mode = 'ok';
-    const s = await scrapeUntil(metrics(), (x) => hostsOf(x, 'http').join() === '127.0.0.1,127.0.0.2,127.0.0.4' || hostsOf(x, 'http').join() === '127.0.0.1,127.0.0.2,127.0.0.4,::1', 'the new list', 8_000);
+    const s = await scrapeUntil(
+      metrics(),
+      (x) =>
+        hostsOf(x, 'http').join() === '127.0.0.1,127.0.0.2,127.0.0.4' ||
+        hostsOf(x, 'http').join() === '127.0.0.1,127.0.0.2,127.0.0.4,::1',
+      'the new list',
+      8_000,
+    );
     expect(value(s, 'portwatch_sd_last_refresh_successful', source())).toBe(1);
     expect(value(s, 'portwatch_sd_hosts', source())).toBe(3);
     // A hung request still under way when the mode changed may count once more; none after.
     expect(value(s, 'portwatch_sd_refresh_failures_total', source())).toBeLessThanOrEqual(failures + 1);
-    expect(value(s, 'portwatch_sd_last_refresh_success_timestamp_seconds', source())).toBeGreaterThanOrEqual(Math.floor(recovering));
-    expect(find(s, 'port_state', { monitor: 'http', host: '127.0.0.4' }).map((x) => x.labels['team'])).toEqual(['search']);
+    expect(value(s, 'portwatch_sd_last_refresh_success_timestamp_seconds', source())).toBeGreaterThanOrEqual(
+      Math.floor(recovering),
+    );
+    expect(find(s, 'port_state', { monitor: 'http', host: '127.0.0.4' }).map((x) => x.labels['team'])).toEqual([
+      'search',
+    ]);
     expect(find(s, 'port_state', { monitor: 'http', host: '127.0.0.3' })).toEqual([]);
     await daemon.waitForLog((l) => l.msg === 'service discovery changed the targets', 5_000);
   });

@@ -1,10 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { hostProblem } from '../../src/config/hosts.js';
-import { parseFile } from '../../src/sd/file-sd.js';
-import { hostOfTarget, parseTargetGroups } from '../../src/sd/target-groups.js';
-import { LABEL_VALUE_MAX } from '../../src/config/labels.js';
+import { parseGroups } from '../../src/sd/parse-groups.js';
+import { hostOfTarget, readTargetGroups } from '../../src/sd/target-groups.js';
 
-const nowhere = () => ({ line: 0, col: 0 });
+const json = (text: string) => parseGroups(text, 'json');
+const yaml = (text: string) => parseGroups(text, 'yaml');
+/** The hosts of a document, or its problems as `line:col: path: message`. */
+function outcome(r: ReturnType<typeof parseGroups>): string[] {
+  if (!r.ok) return r.problems.map((p) => `${p.line}:${p.col}: ${p.path}: ${p.message}`);
+  return [
+    ...r.hosts.map((h) => `${h.host} ${JSON.stringify(h.labels)}`),
+    ...r.dropped.map((p) => `left out ${p.line}:${p.col}: ${p.path}: ${p.message}`),
+  ];
+}
 
 describe('hostOfTarget', () => {
   it.each([
@@ -28,7 +36,10 @@ describe('hostOfTarget', () => {
     ['http://www.example.com:80', '"http://www.example.com:80" is a URL; give "host:port" or a host'],
     ['https://www.example.com/metrics', '"https://www.example.com/metrics" is a URL; give "host:port" or a host'],
     ['198.51.100.0/24', '"198.51.100.0/24": address blocks are not taken from service discovery; list them in hosts'],
-    ['198.51.100.0/24:80', '"198.51.100.0/24:80": address blocks are not taken from service discovery; list them in hosts'],
+    [
+      '198.51.100.0/24:80',
+      '"198.51.100.0/24:80": address blocks are not taken from service discovery; list them in hosts',
+    ],
     ['[2001:db8::]/120', '"[2001:db8::]/120": address blocks are not taken from service discovery; list them in hosts'],
     ['www.example.com:0', '"www.example.com:0": the port must be a number 1-65535'],
     ['www.example.com:65536', '"www.example.com:65536": the port must be a number 1-65535'],
@@ -41,7 +52,11 @@ describe('hostOfTarget', () => {
     ['2001:db8::1:2:x', '"2001:db8::1:2:x": write IPv6 addresses with a port as "[address]:port"'],
     ['', 'host is empty'],
     [':80', 'host is empty'],
-    ['bad_name:80', '"bad_name" is not a valid host name: each dot-separated label must be 1-63 letters, digits or "-", not starting or ending with "-"'],
+    [
+      'bad_name:80',
+      '"bad_name" is not a valid host name: each dot-separated label must be 1-63 letters, digits or "-", not ' +
+        'starting or ending with "-"',
+    ],
     ['198.51.100.999:80', '"198.51.100.999" is not a valid IPv4 address'],
   ])('%j is rejected', (target, message) => {
     expect(hostOfTarget(target)).toEqual({ ok: false, message });
@@ -56,146 +71,263 @@ describe('hostOfTarget', () => {
   });
 });
 
-describe('parseTargetGroups', () => {
-  it('takes the hosts of every group in order, each with its group\'s labels', () => {
-    const r = parseTargetGroups(
+describe('readTargetGroups', () => {
+  it("takes the hosts of every group in order, each with its group's labels, one frozen object per group", () => {
+    const r = readTargetGroups(
       [
         { targets: ['127.0.0.2:9100', '[::1]:80'], labels: { team: 'payments', __meta_env: 'prod' } },
         { targets: ['node-1'] },
         { targets: [], labels: { team: 'none' } },
         { targets: ['node-2:1'], labels: null },
       ],
-      nowhere,
+      'json',
     );
     expect(r).toEqual({
-      ok: true,
       hosts: [
         { host: '127.0.0.2', labels: { team: 'payments', __meta_env: 'prod' } },
         { host: '::1', labels: { team: 'payments', __meta_env: 'prod' } },
         { host: 'node-1', labels: {} },
         { host: 'node-2', labels: {} },
       ],
+      refused: [],
+      dropped: [],
+      droppedCount: 0,
     });
-    if (!r.ok) throw new Error('unreachable');
-    // One frozen label object per group, shared by its hosts.
     expect(r.hosts[0]!.labels).toBe(r.hosts[1]!.labels);
     expect(Object.isFrozen(r.hosts[0]!.labels)).toBe(true);
   });
 
-  it('reports every problem with its path', () => {
-    const r = parseTargetGroups(
+  // As Prometheus reads them: an absent or empty list is no targets, an absent or empty mapping no labels.
+  it('takes a group without targets as a group with none, and empty values as nothing', () => {
+    const r = readTargetGroups(
+      [{ labels: { team: 'a' } }, { targets: null, labels: null }, { targets: ['a'], labels: { team: '', env: null } }],
+      'json',
+    );
+    expect(r).toEqual({ hosts: [{ host: 'a', labels: {} }], refused: [], dropped: [], droppedCount: 0 });
+    expect(readTargetGroups(null, 'json')).toEqual({ hosts: [], refused: [], dropped: [], droppedCount: 0 });
+  });
+
+  // Prometheus 3 takes any non-empty UTF-8 label name in target groups (prometheus/common model.UTF8Validation).
+  it('takes label names as Prometheus 3 does: any non-empty text', () => {
+    const labels = { 'service.name': 'api', 'a lid': 'x', ':colon': 'y', ünï: 'z', __proto__x: 'p' };
+    const r = readTargetGroups([{ targets: ['a'], labels }], 'yaml');
+    expect(r.refused).toEqual([]);
+    expect(r.hosts[0]!.labels).toEqual(labels);
+    const proto = readTargetGroups(JSON.parse('[{"targets": ["a"], "labels": {"__proto__": "v"}}]'), 'json');
+    expect(Object.entries(proto.hosts[0]!.labels)).toEqual([['__proto__', 'v']]);
+    expect(Object.getPrototypeOf(proto.hosts[0]!.labels)).toBe(Object.prototype);
+    expect(readTargetGroups([{ targets: ['a'], labels: { '': 'x' } }], 'yaml').refused).toEqual([
+      { path: [0, 'labels', ''], atKey: true, message: 'label name is empty' },
+    ]);
+  });
+
+  it('leaves out a target portwatch cannot check, and keeps the rest', () => {
+    const r = readTargetGroups([{ targets: ['a:1', 'b:0', 'http://c', '', 'd'], labels: { team: 'x' } }], 'json');
+    expect(r.hosts.map((h) => h.host)).toEqual(['a', 'd']);
+    expect(r.refused).toEqual([]);
+    expect(r.dropped).toEqual([
+      { path: [0, 'targets', 1], atKey: false, message: '"b:0": the port must be a number 1-65535' },
+      { path: [0, 'targets', 2], atKey: false, message: '"http://c" is a URL; give "host:port" or a host' },
+      { path: [0, 'targets', 3], atKey: false, message: 'host is empty' },
+    ]);
+    expect(r.droppedCount).toBe(3);
+  });
+
+  it('refuses what Prometheus refuses, every problem with its path', () => {
+    const r = readTargetGroups(
       [
-        { targets: ['a:1', 'b:0', 7], labels: { team: 1, 'bad-name': 'x', ok: 'y' }, extra: true },
+        { targets: ['a:1', 7, ['b']], labels: { team: 1, ok: 'y', list: ['x'] }, extra: true },
         'web',
-        { labels: {} },
+        null,
         { targets: 'a:1' },
         { targets: ['c'], labels: ['team'] },
-        { targets: ['d'], labels: { long: 'x'.repeat(LABEL_VALUE_MAX + 1) } },
       ],
-      nowhere,
+      'json',
     );
-    expect(r).toEqual({
-      ok: false,
-      problems: [
-        { line: 0, col: 0, path: '[0].extra', message: 'unknown key "extra" (allowed: targets, labels)' },
-        { line: 0, col: 0, path: '[0].labels.team', message: 'label "team" must have a string value, got number 1' },
-        { line: 0, col: 0, path: '[0].labels.bad-name', message: 'label name "bad-name" may only contain letters, digits and "_", and must not start with a digit' },
-        { line: 0, col: 0, path: '[0].targets[1]', message: '"b:0": the port must be a number 1-65535' },
-        { line: 0, col: 0, path: '[0].targets[2]', message: 'expected a "host:port" target, got number 7' },
-        { line: 0, col: 0, path: '[1]', message: 'expected a target group ({targets: [...], labels: {...}}), got string "web"' },
-        { line: 0, col: 0, path: '[2]', message: 'missing required key "targets"' },
-        { line: 0, col: 0, path: '[3].targets', message: 'expected a list of "host:port" targets, got string "a:1"' },
-        { line: 0, col: 0, path: '[4].labels', message: 'expected a mapping of label names to values, got a list' },
-        { line: 0, col: 0, path: '[5].labels.long', message: `label "long" has a value longer than ${LABEL_VALUE_MAX} characters` },
-      ],
-    });
+    expect(r.refused.map((f) => [f.path, f.atKey, f.message])).toEqual([
+      [[0, 'extra'], true, 'unknown key "extra" (allowed: targets, labels)'],
+      [[0, 'labels', 'team'], false, 'label "team" must have a string value, got number 1'],
+      [[0, 'labels', 'list'], false, 'label "list" must have a string value, got a list'],
+      [[0, 'targets', 1], false, 'expected a string, got number 7'],
+      [[0, 'targets', 2], false, 'expected a string, got a list'],
+      [[1], false, 'expected a target group ({targets: [...], labels: {...}}), got string "web"'],
+      [[2], false, 'expected a target group ({targets: [...], labels: {...}}), got an empty value'],
+      [[3, 'targets'], false, 'expected a list of "host:port" targets, got string "a:1"'],
+      [[4, 'labels'], false, 'expected a mapping of label names to values, got a list'],
+    ]);
+    expect(readTargetGroups({ targets: ['a'] }, 'json').refused.map((f) => f.message)).toEqual([
+      'expected a list of target groups ({targets: [...], labels: {...}}), got a mapping',
+    ]);
   });
 
-  it('wants a list of groups', () => {
-    expect(parseTargetGroups({ targets: ['a'] }, nowhere)).toEqual({
-      ok: false,
-      problems: [{ line: 0, col: 0, path: '', message: 'expected a list of target groups ({targets: [...], labels: {...}}), got a mapping' }],
-    });
+  // Go's encoding/json matches keys to fields without regard to case ("ſ" folds to "s"); go-yaml matches them exactly.
+  it('matches JSON keys as Go does, YAML keys exactly', () => {
+    for (const key of ['Targets', 'TARGETS', 'targetſ']) {
+      expect(readTargetGroups([{ [key]: ['a'], LABELS: { t: 'x' } }], 'json').hosts).toEqual([
+        { host: 'a', labels: { t: 'x' } },
+      ]);
+    }
+    expect(readTargetGroups([{ Targets: ['a'] }], 'yaml').refused.map((f) => f.message)).toEqual([
+      'unknown key "Targets"; did you mean targets? (allowed: targets, labels)',
+    ]);
+    expect(readTargetGroups([{ target: ['a'] }], 'json').refused.map((f) => f.message)).toEqual([
+      'unknown key "target"; did you mean targets? (allowed: targets, labels)',
+    ]);
   });
 
-  it('stops at 20 problems', () => {
-    const r = parseTargetGroups([{ targets: Array.from({ length: 50 }, (_, i) => `h${i}:0`) }], nowhere);
-    expect(r.ok).toBe(false);
-    if (r.ok) throw new Error('unreachable');
-    expect(r.problems).toHaveLength(20);
-    expect(r.problems[19]).toEqual({ line: 0, col: 0, path: '[0].targets[19]', message: '"h19:0": the port must be a number 1-65535' });
+  it('stops at 20 problems of each kind, and counts every target left out', () => {
+    const r = readTargetGroups([{ targets: Array.from({ length: 50 }, (_, i) => `h${i}:0`) }], 'json');
+    expect(r.dropped).toHaveLength(20);
+    expect(r.droppedCount).toBe(50);
+    expect(r.dropped[19]).toEqual({
+      path: [0, 'targets', 19],
+      atKey: false,
+      message: '"h19:0": the port must be a number 1-65535',
+    });
+    expect(
+      readTargetGroups(
+        Array.from({ length: 30 }, () => 1),
+        'json',
+      ).refused,
+    ).toHaveLength(20);
   });
 });
 
-describe('parseFile', () => {
-  it('reads JSON target groups', () => {
-    const text = '[\n  {"targets": ["127.0.0.2:9100", "[::1]:80"], "labels": {"team": "a"}},\n  {"targets": ["node-1"]}\n]\n';
-    expect(parseFile(text)).toEqual({ hosts: [{ host: '127.0.0.2', labels: { team: 'a' } }, { host: '::1', labels: { team: 'a' } }, { host: 'node-1', labels: {} }] });
+describe("parseGroups on JSON, read as Go's encoding/json reads it", () => {
+  it('reads target groups', () => {
+    const text =
+      '[\n  {"targets": ["127.0.0.2:9100", "[::1]:80"], "labels": {"team": "a"}},\n  {"targets": ["node-1"]}\n]\n';
+    expect(outcome(json(text))).toEqual(['127.0.0.2 {"team":"a"}', '::1 {"team":"a"}', 'node-1 {}']);
   });
 
-  it('reads YAML target groups', () => {
+  it.each([['[]'], ['[]\n'], ['null'], [' null ']])('%j has no hosts', (text) => {
+    expect(json(text)).toEqual({ ok: true, hosts: [], dropped: [], droppedCount: 0 });
+  });
+
+  // A file being written is refused (its last good hosts are kept), as Prometheus refuses it.
+  it.each([
+    ['', '1:1: : the text is empty; a JSON file of target groups holds at least "[]"'],
+    ['\n  \n', '1:1: : the text is empty; a JSON file of target groups holds at least "[]"'],
+    ['[\n  {"targets": ["127.0.0.2:80"]', '2:31: : invalid JSON: unexpected end of the text'],
+    ['[{"targets": ["a"]},]', '1:21: : invalid JSON: unexpected character "]"; expected a value'],
+    ['[\n  {"targets": ["127.0.0.2:80"]\n]\n', '3:1: : invalid JSON: expected "," or "}" after a value'],
+    [']gibberish\n][', '1:1: : invalid JSON: unexpected character "]"; expected a value'],
+    ['[{"targets": [\'a\']}]', '1:15: : invalid JSON: unexpected character "\'"; expected a value'],
+    ['[] []', '1:4: : invalid JSON: unexpected text after the end of the JSON value'],
+    ['\ufeff[]', '1:1: : invalid JSON: unexpected character "\ufeff"; expected a value'],
+    ['[{"targets": ["a\tb"]}]', '1:17: : invalid JSON: a control character in a string must be escaped'],
+    ['{"a" 1}', '1:6: : invalid JSON: expected ":" after a key'],
+    ['[01]', '1:3: : invalid JSON: expected "," or "]" after a list item'],
+  ])('refuses %j', (text, problem) => {
+    expect(outcome(json(text))).toEqual([problem]);
+  });
+
+  it('places what refuses a document at its line and column, a bad key at the key', () => {
+    const text =
+      '[\n  {"targets": ["127.0.0.1:9100"], "labels": {"team": "a"}},\n  {"targets": "x",\n   "port": 80,\n   ' +
+      '"labels": {"n": 9100}}\n]\n';
+    expect(outcome(json(text))).toEqual([
+      '3:15: [1].targets: expected a list of "host:port" targets, got string "x"',
+      '4:4: [1].port: unknown key "port" (allowed: targets, labels)',
+      '5:20: [1].labels.n: label "n" must have a string value, got number 9100',
+    ]);
+  });
+
+  it('places the targets left out, and takes the rest', () => {
+    const text =
+      '[\n  {"targets": ["127.0.0.1:9100", "bad:0"], "labels": {"team": "a"}},\n  {"targets": [null, ' +
+      '"198.51.100.0/24"]}\n]\n';
+    expect(outcome(json(text))).toEqual([
+      '127.0.0.1 {"team":"a"}',
+      'left out 2:34: [0].targets[1]: "bad:0": the port must be a number 1-65535',
+      'left out 3:16: [1].targets[0]: host is empty',
+      'left out 3:22: [1].targets[1]: "198.51.100.0/24": address blocks are not taken from service discovery; list ' +
+        'them in hosts',
+    ]);
+  });
+
+  it('takes the last of keys given twice, as Go does', () => {
+    expect(outcome(json('[{"targets": ["a"], "targets": ["b"], "labels": {"t": "1", "t": "2"}}]'))).toEqual([
+      'b {"t":"2"}',
+    ]);
+    expect(outcome(json('[{"Targets": ["a"], "targets": ["b"]}]'))).toEqual(['b {}']);
+  });
+
+  it('places a problem at a key given as an escape', () => {
+    expect(outcome(json('[{"targets": ["a"], "labels": {"\\u0074eam": 1}}]'))).toEqual([
+      '1:45: [0].labels.team: label "team" must have a string value, got number 1',
+    ]);
+  });
+});
+
+describe("parseGroups on YAML, read as Go's YAML reader reads it", () => {
+  it('reads target groups', () => {
     const text = '- targets:\n    - 127.0.0.2:9100\n    - node-1\n  labels:\n    team: payments\n- targets: [node-2]\n';
-    expect(parseFile(text)).toEqual({ hosts: [{ host: '127.0.0.2', labels: { team: 'payments' } }, { host: 'node-1', labels: { team: 'payments' } }, { host: 'node-2', labels: {} }] });
+    expect(outcome(yaml(text))).toEqual(['127.0.0.2 {"team":"payments"}', 'node-1 {"team":"payments"}', 'node-2 {}']);
   });
 
-  it.each([[''], ['\n\n'], ['# nothing here yet\n'], ['[]'], ['[]\n']])('%j has no hosts', (text) => {
-    expect(parseFile(text)).toEqual({ hosts: [] });
-  });
+  it.each([[''], ['\n\n'], ['# nothing here yet\n'], ['[]'], ['~\n'], ['null'], ['\ufeff[]']])(
+    '%j has no hosts',
+    (text) => {
+      expect(yaml(text)).toEqual({ ok: true, hosts: [], dropped: [], droppedCount: 0 });
+    },
+  );
 
-  it('places problems in JSON text at their line and column', () => {
-    const text = '[\n  {"targets": ["127.0.0.1:9100", "bad:0"], "labels": {"team": "a"}},\n  {"targets": "x"}\n]\n';
-    expect(parseFile(text)).toEqual([
-      { line: 2, col: 34, path: '[0].targets[1]', message: '"bad:0": the port must be a number 1-65535' },
-      { line: 3, col: 15, path: '[1].targets', message: 'expected a list of "host:port" targets, got string "x"' },
+  it('takes numbers, booleans and empty values where strings are expected as their text', () => {
+    const text =
+      '- targets: [node-1:9100]\n  labels: {port: 9100, version: 1.10, canary: true, hex: 0x1F, none: ~, 1.0: one}\n';
+    expect(outcome(yaml(text))).toEqual([
+      'node-1 {"port":"9100","version":"1.10","canary":"true","hex":"0x1F","1.0":"one"}',
     ]);
   });
 
-  it('places problems in YAML text at their line and column', () => {
-    const text = '- targets:\n    - 127.0.0.2:9100\n    - "[::1]:80"\n    - 198.51.100.0/24\n  labels:\n    team: payments\n- targets: [www.example.com]\n  labels: {team: 7}\n';
-    expect(parseFile(text)).toEqual([
-      { line: 4, col: 7, path: '[0].targets[2]', message: '"198.51.100.0/24": address blocks are not taken from service discovery; list them in hosts' },
-      { line: 8, col: 18, path: '[1].labels.team', message: 'label "team" must have a string value, got number 7' },
+  it('takes a number or an empty value as a target, and leaves it out when it is no host', () => {
+    expect(outcome(yaml('- targets: [1e3, 1234, ~]\n'))).toEqual([
+      '1e3 {}',
+      'left out 1:18: [0].targets[1]: "1234" is not a valid IPv4 address',
+      'left out 1:24: [0].targets[2]: host is empty',
     ]);
   });
 
-  it('places a missing targets key at its group, and a list that is not one at the document', () => {
-    expect(parseFile('[{"targets": ["a"]},\n {"labels": {}}]')).toEqual([{ line: 2, col: 2, path: '[1]', message: 'missing required key "targets"' }]);
-    expect(parseFile('\n{"targets": ["a"]}')).toEqual([{ line: 2, col: 1, path: '', message: 'expected a list of target groups ({targets: [...], labels: {...}}), got a mapping' }]);
-    expect(parseFile('null')).toEqual([{ line: 1, col: 1, path: '', message: 'expected a list of target groups ({targets: [...], labels: {...}}), got an empty value' }]);
-  });
-
-  // As the config file's own problems are placed (src/config/positions.ts): a bad key at the key, not at its value.
-  it('places an unknown key of a group at the key', () => {
-    expect(parseFile('- targets: [a]\n  port: 80\n')).toEqual([{ line: 2, col: 3, path: '[0].port', message: 'unknown key "port" (allowed: targets, labels)' }]);
-  });
-
-  it('places a bad label name at the name', () => {
-    expect(parseFile('[{"targets": ["a"],\n  "labels": {"bad-name": "x"}}]')).toEqual([
-      { line: 2, col: 14, path: '[0].labels.bad-name', message: 'label name "bad-name" may only contain letters, digits and "_", and must not start with a digit' },
+  it('refuses lists and mappings where strings are expected, and keys it does not know, at the key', () => {
+    const text = '- targets: [a, [b]]\n  labels: {team: [x]}\n  target: [c]\n';
+    expect(outcome(yaml(text))).toEqual([
+      '1:16: [0].targets[1]: expected a string, got a list',
+      '2:18: [0].labels.team: label "team" must have a string value, got a list',
+      '3:3: [0].target: unknown key "target"; did you mean targets? (allowed: targets, labels)',
     ]);
   });
 
-  it('reports a syntax error at its line and column, without a path', () => {
-    const r = parseFile('[\n  {"targets": ["127.0.0.2:80"]\n]\n');
-    expect(Array.isArray(r)).toBe(true);
-    const problems = r as Exclude<typeof r, { hosts: unknown }>;
-    expect(problems.length).toBeGreaterThan(0);
-    for (const p of problems) {
-      expect(p.path).toBe('');
-      expect(p.line).toBeGreaterThanOrEqual(2);
-      expect(p.col).toBeGreaterThanOrEqual(1);
-      expect(p.message).not.toBe('');
-    }
+  it('refuses duplicate keys (as text), unknown tags and tab indentation, as in the config file', () => {
+    expect(outcome(yaml('- targets: [a]\n  targets: [b]\n'))).toEqual([
+      '2:3: : duplicate key "targets"; it is already at line 1',
+    ]);
+    expect(outcome(yaml('- targets: [a]\n  labels: {1: x, "1": y}\n'))).toEqual([
+      '2:18: : duplicate key "1"; it is already at line 2',
+    ]);
+    expect(outcome(yaml('- targets: !hosts [a]\n'))).toEqual([
+      '1:12: : unknown tag !hosts; portwatch reads plain YAML values',
+    ]);
+    expect(outcome(yaml('- targets: [a]\n\tlabels: {a: b}\n'))[0]).toMatch(
+      /^2:1: : this line is indented with a tab; YAML allows only spaces/,
+    );
   });
 
-  it('refuses duplicate keys and unknown tags, as in the config file', () => {
-    expect(parseFile('- targets: [a]\n  targets: [b]\n')).toEqual([{ line: 2, col: 3, path: '', message: 'Map keys must be unique' }]);
-    expect(parseFile('- targets: !hosts [a]\n')).toEqual([{ line: 1, col: 12, path: '', message: 'Unresolved tag: !hosts' }]);
+  it('refuses text that is not UTF-8, at the first byte that is not', async () => {
+    const { parseGroupsBytes } = await import('../../src/sd/parse-groups.js');
+    const r = await parseGroupsBytes(Buffer.from('- targets: [a]\n  labels: {city: M\xfcnchen}\n', 'latin1'), 'yaml');
+    expect(outcome(r)).toEqual(['2:19: : the file is not UTF-8 text; save it as UTF-8']);
+    // JSON strings take a bad byte as U+FFFD, as Go's encoding/json does.
+    const j = await parseGroupsBytes(
+      Buffer.from('[{"targets": ["a"], "labels": {"city": "M\xfcnchen"}}]', 'latin1'),
+      'json',
+    );
+    expect(outcome(j)).toEqual(['a {"city":"M\ufffdnchen"}']);
   });
 
   it('returns only hosts that would pass as a static host', () => {
-    const r = parseFile('- targets: ["127.0.0.2:1", "[::1]:2", "node-1", "Node-1.Example.:3"]\n');
-    if (Array.isArray(r)) throw new Error(JSON.stringify(r));
+    const r = yaml('- targets: ["127.0.0.2:1", "[::1]:2", "node-1", "Node-1.Example.:3"]\n');
+    if (!r.ok) throw new Error(JSON.stringify(r));
     expect(r.hosts.map((h) => h.host)).toEqual(['127.0.0.2', '::1', 'node-1', 'Node-1.Example.']);
     for (const h of r.hosts) expect(hostProblem(h.host)).toBeUndefined();
   });
