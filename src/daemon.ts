@@ -222,7 +222,8 @@ export class Daemon {
       this.#log.error({ err, configFile }, 'config reload failed, keeping the running config');
       return;
     }
-    this.#log.error({ configFile, problems: err.message }, 'config reload failed, keeping the running config; fix the file and reload again');
+    const msg = 'config reload failed, keeping the running config; fix the file and reload again';
+    this.#log.error({ configFile, problems: err.message }, msg);
     this.#log.debug({ err }, 'config reload failure');
   }
 
@@ -234,7 +235,10 @@ export class Daemon {
     const { added, removed } = hostChanges(before, this.#hosts);
     // A source that failed, or read what it had, changes nothing and is not news.
     if (added + removed === 0) this.#log.debug('service discovery read, no target changed');
-    else this.#log.info({ targets: this.#store.targets().size, hostsAdded: added, hostsRemoved: removed }, 'service discovery changed the targets');
+    else {
+      const targets = this.#store.targets().size;
+      this.#log.info({ targets, hostsAdded: added, hostsRemoved: removed }, 'service discovery changed the targets');
+    }
   }
 
   /** Runs `config` from now on (at start, with the state saved by the last run, and at each good reload). */

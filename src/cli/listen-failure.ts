@@ -10,7 +10,7 @@ export function listenFailure(err: unknown, listenAddress: string): string | und
     case 'EADDRINUSE':
       return `${where}: the port is in use by another process; stop it or choose another --web.listen-address`;
     case 'EACCES':
-      return `${where}: ports below 1024 need root or CAP_NET_BIND_SERVICE; choose a port above 1023 with --web.listen-address`;
+      return `${where}: ports below 1024 need root or CAP_NET_BIND_SERVICE; choose one above 1023`;
     case 'EADDRNOTAVAIL':
       return `${where}: this machine has no such address; give one of its addresses, or :PORT for all of them`;
     default:

@@ -112,16 +112,15 @@ const SCHEME_PORTS: Readonly<Record<string, string>> = { 'http:': '80', 'https:'
 
 /** Says what to write instead of a URL, worded as check-config words a URL among hosts. */
 function urlProblem(arg: string): string {
-  const q = JSON.stringify(arg);
-  let url: URL | undefined;
+  let instead = ', like 127.0.0.1:22,80';
   try {
-    url = new URL(arg);
+    const url = new URL(arg);
+    const port = url.port || (SCHEME_PORTS[url.protocol] ?? '');
+    if (url.hostname !== '' && port !== '') instead = `: ${url.hostname}:${port}`;
   } catch {
     // Not even a URL that parses: only the general advice.
   }
-  const port = url === undefined ? '' : url.port || (SCHEME_PORTS[url.protocol] ?? '');
-  const instead = url === undefined || url.hostname === '' || port === '' ? ', like 127.0.0.1:22,80' : `: ${url.hostname}:${port}`;
-  return `${q} is a URL; give only the host name or IP address and the ports${instead}`;
+  return `${JSON.stringify(arg)} is a URL; give only the host name or IP address and the ports${instead}`;
 }
 
 function parseTarget(arg: string): Target {
