@@ -1,6 +1,7 @@
 // What the landing page lists: counts per monitor and state over every port, and one page
 // of the ports the filters match, those not as expected first. One pass over the store;
 // only the rows up to the page asked for are kept, never the whole list sorted.
+import type { UnexpectedPort } from '../state/discovery.js';
 import type { PortStore } from '../state/store.js';
 import type { Expectation, PortState } from '../types.js';
 import { LandingQueryError, type LandingQuery } from './landing-query.js';
@@ -96,35 +97,73 @@ function matches(q: LandingQuery, row: { monitor: string; host: string; state: P
   );
 }
 
-/** Counts and the page of rows `q` asks for; a page past the last is a LandingQueryError. */
-export function landingRows(store: PortStore, q: LandingQuery, pageSize: number): LandingRows {
+/** Counts per monitor over every port, and how many rows the filters match. */
+function countRows(store: PortStore, q: LandingQuery, unexpected: readonly UnexpectedPort[]): Counted {
   const monitors = new Map<string, MonitorCounts>();
   for (const [monitor, targets] of store.targetCounts()) monitors.set(monitor, emptyCounts(targets));
-  const kept = new Smallest<PortRow>(q.page * pageSize, compareRows);
   let matched = 0;
   store.forEachRecord((r) => {
-    const verdict = verdictOf(r.expected, r.state);
     const counts = monitors.get(r.monitor);
     if (counts !== undefined) {
       counts.states[r.state] += 1;
-      if (rankOf(verdict) === 0) counts.notAsExpected += 1;
+      if (rankOf(verdictOf(r.expected, r.state)) === 0) counts.notAsExpected += 1;
     }
+    if (matches(q, r)) matched += 1;
+  });
+  for (const u of unexpected) {
+    const counts = monitors.get(u.monitor);
+    if (counts !== undefined) counts.unexpected += 1;
+    if (matches(q, { ...u, state: 'open' })) matched += 1;
+  }
+  return { monitors, matched };
+}
+
+interface Counted {
+  monitors: Map<string, MonitorCounts>;
+  matched: number;
+}
+
+/**
+ * The `limit` first matching rows in list order (sign 1), or the `limit` last (sign -1),
+ * in list order either way. Without a full sort: see Smallest.
+ */
+function selectRows(
+  store: PortStore,
+  q: LandingQuery,
+  unexpected: readonly UnexpectedPort[],
+  limit: number,
+  sign: 1 | -1,
+): PortRow[] {
+  const kept = new Smallest<PortRow>(limit, (a, b) => sign * compareRows(a, b));
+  store.forEachRecord((r) => {
     if (!matches(q, r)) return;
-    matched += 1;
+    const verdict = verdictOf(r.expected, r.state);
     const rank = rankOf(verdict);
-    if (!kept.admits((row) => compareKeys(rank, r, rankOf(row.verdict), row))) return;
+    if (!kept.admits((row) => sign * compareKeys(rank, r, rankOf(row.verdict), row))) return;
     const { monitor, host, ip, port, expected, state, reason, changedAt: since, checkedAt } = r;
     kept.add({ verdict, monitor, host, ip, port, expected, state, reason, since, checkedAt });
   });
-  for (const u of store.discovery.unexpected()) {
-    const counts = monitors.get(u.monitor);
-    if (counts !== undefined) counts.unexpected += 1;
+  for (const u of unexpected) {
     const row: PortRow = { ...u, verdict: 'unexpected', expected: undefined, state: 'open', reason: 'discovery' };
-    if (!matches(q, row)) continue;
-    matched += 1;
-    if (kept.admits((k) => compareRows(row, k))) kept.add(row);
+    if (matches(q, row) && kept.admits((k) => sign * compareRows(row, k))) kept.add(row);
   }
+  const rows = kept.sorted();
+  return sign === 1 ? rows : rows.reverse();
+}
+
+/**
+ * Counts and the page of rows `q` asks for; a page past the last is a LandingQueryError.
+ * A page in the second half is chosen from the end, so the last page costs what the first does.
+ */
+export function landingRows(store: PortStore, q: LandingQuery, pageSize: number): LandingRows {
+  const unexpected = store.discovery.unexpected();
+  const { monitors, matched } = countRows(store, q, unexpected);
   const pages = Math.max(1, Math.ceil(matched / pageSize));
   if (q.page > pages) throw new LandingQueryError(`page: ${q.page} is past the last page, ${pages}`);
-  return { monitors, matched, pages, rows: kept.sorted().slice((q.page - 1) * pageSize) };
+  const start = (q.page - 1) * pageSize;
+  const rows =
+    start + pageSize <= matched - start
+      ? selectRows(store, q, unexpected, start + pageSize, 1).slice(start)
+      : selectRows(store, q, unexpected, matched - start, -1).slice(0, pageSize);
+  return { monitors, matched, pages, rows };
 }

@@ -3,7 +3,7 @@
 // so a phone shows every column without scrolling sideways.
 
 export const LANDING_STYLE = `
-body { font-family: sans-serif; margin: 1em; line-height: 1.4; overflow-wrap: anywhere; }
+body { font-family: sans-serif; margin: 1em; line-height: 1.4; overflow-wrap: break-word; }
 h1 { margin: 0 0 .3em; }
 table { border-collapse: collapse; font-size: 90%; margin: .5em 0; }
 th, td { border: 1px solid #ccc; padding: 2px 6px; text-align: left; vertical-align: top; }
@@ -18,7 +18,7 @@ nav.pages a, nav.pages span { margin-right: .8em; white-space: nowrap; }
   table.rows, table.rows tbody, table.rows tr, table.rows td { display: block; }
   table.rows thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
   table.rows tr { border: 1px solid #ccc; margin-bottom: .6em; padding: 2px 0; }
-  table.rows td { border: none; padding: 1px 6px; text-align: left; }
+  table.rows td { border: none; padding: 1px 6px; text-align: left; overflow-wrap: anywhere; }
   table.rows td::before { content: attr(data-label) ": "; font-weight: bold; }
 }
 `;

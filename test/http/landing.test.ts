@@ -97,6 +97,14 @@ describe('renderLanding: pages and filters', () => {
     expect(page(filledStore())).not.toContain('<nav class="pages"');
   });
 
+  it('gives the same list at any page size, whichever end each page is chosen from', () => {
+    for (const size of [1, 2, 3, 4, 5, 6, 7]) {
+      const pages = Math.ceil(FILLED.length / size);
+      const all = Array.from({ length: pages }, (_, i) => portRows(page(filledStore(), { page: i + 1 }, size)));
+      expect(all.flat(), `page size ${size}`).toEqual(FILLED);
+    }
+  });
+
   it('refuses a page past the last, saying which is the last', () => {
     expect(() => page(filledStore(), { page: 4 }, 2)).toThrow(new LandingQueryError('page: 4 is past the last page, 3'));
     expect(() => page(new PortStore(), { page: 2 })).toThrow(new LandingQueryError('page: 2 is past the last page, 1'));
