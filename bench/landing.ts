@@ -9,6 +9,7 @@ const MAX_BYTES = 1_000_000;
 const MAX_MS = 1000;
 
 const kB = (bytes: number): string => `${(bytes / 1000).toFixed(0)} kB`;
+const mark = (met: boolean): string => (met ? 'met' : 'NOT met');
 
 interface PageFigures {
   path: string;
@@ -61,7 +62,7 @@ export async function landingScenario(
       medianMs: first.medianMs,
       timesMs: first.timesMs,
       peakRssMb: daemon.peakRssMb(),
-      goal: `every page <1 MB, <1 s (largest ${kB(worstBytes)}, slowest ${worstMs.toFixed(0)} ms): ${met ? 'met' : 'NOT met'}`,
+      goal: `every page <1 MB, <1 s (largest ${kB(worstBytes)}, slowest ${worstMs.toFixed(0)} ms): ${mark(met)}`,
       met,
       notes: [...each, `event-loop delay max ${stallMs.toFixed(0)} ms while serving them`],
     }),

@@ -98,6 +98,9 @@ export function portsSection(rows: LandingRows, q: LandingQuery, now: number, pa
   const list =
     rows.matched === 0
       ? '<p>No port matches these filters.</p>\n'
-      : `${nav}${table(COLUMNS, rows.rows.map((r) => portRow(r, now)))}${nav}`;
+      : `${nav}${table(
+          COLUMNS,
+          rows.rows.map((r) => portRow(r, now)),
+        )}${nav}`;
   return `<h2>Ports</h2>\n${LEGEND}${filterForm([...rows.monitors.keys()], q)}${found}${list}`;
 }

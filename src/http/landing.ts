@@ -76,7 +76,10 @@ function monitorsSection(rows: LandingRows): string {
   const listed = [...failing, ...all.filter(([, c]) => problemsOf(c) === 0)].slice(0, MAX_LISTED);
   const left = all.length - listed.length;
   const more = left > 0 ? `<p>${count(left, 'more monitor')}, all as expected: filter by name below.</p>\n` : '';
-  return `<h2>Monitors</h2>\n${table(MONITOR_COLUMNS, listed.map(([m, c]) => monitorRow(m, c)))}${more}`;
+  return `<h2>Monitors</h2>\n${table(
+    MONITOR_COLUMNS,
+    listed.map(([m, c]) => monitorRow(m, c)),
+  )}${more}`;
 }
 
 function sdRow(s: MonitorSourceStatus, now: number): string {
@@ -102,7 +105,10 @@ function sdSection(sources: readonly MonitorSourceStatus[], now: number): string
   const left = sources.length - listed.length;
   const more = left > 0 ? `<p>${count(left, 'more source')}, all read without error.</p>\n` : '';
   const said = `${count(sources.length, 'source')}, ${num(failing.length)} failing`;
-  return `<h2>Service discovery</h2>\n<p>${said}.</p>\n${table(SD_COLUMNS, listed.map((s) => sdRow(s, now)))}${more}`;
+  return `<h2>Service discovery</h2>\n<p>${said}.</p>\n${table(
+    SD_COLUMNS,
+    listed.map((s) => sdRow(s, now)),
+  )}${more}`;
 }
 
 function summary(rows: LandingRows, t: MonitorCounts): string {

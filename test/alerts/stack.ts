@@ -194,8 +194,9 @@ interface PromResponse {
 export async function startPrometheus(opts: PrometheusOptions): Promise<RunningPrometheus> {
   const dir = tempDir('portwatch-prometheus-');
   const port = await freePort();
+  const scrape = opts.scrapeInterval ?? '1s';
   const config = {
-    global: { scrape_interval: opts.scrapeInterval ?? '1s', scrape_timeout: opts.scrapeInterval ?? '1s', evaluation_interval: '1s' },
+    global: { scrape_interval: scrape, scrape_timeout: scrape, evaluation_interval: '1s' },
     rule_files: opts.ruleFiles ?? [],
     ...(opts.alertmanager ? { alerting: { alertmanagers: [{ static_configs: [{ targets: [opts.alertmanager] }] }] } } : {}),
     scrape_configs: [{ job_name: 'portwatch', static_configs: [{ targets: [opts.portwatch] }] }],

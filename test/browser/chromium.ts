@@ -20,10 +20,14 @@ const FLAGS = [
   '--disable-sync',
 ];
 
-/** Why the browser tests cannot run here (printed), or undefined; with PORTWATCH_REQUIRE_TOOLS=1 a missing browser fails. */
+/**
+ * Why the browser tests cannot run here (printed), or undefined; with PORTWATCH_REQUIRE_TOOLS=1
+ * a missing browser fails instead.
+ */
 export function chromiumMissing(): string | undefined {
   if (CHROMIUM !== undefined) return undefined;
-  if (process.env['PORTWATCH_REQUIRE_TOOLS'] === '1') throw new Error('PORTWATCH_REQUIRE_TOOLS=1 but chromium is not on PATH');
+  if (process.env['PORTWATCH_REQUIRE_TOOLS'] === '1')
+    throw new Error('PORTWATCH_REQUIRE_TOOLS=1 but chromium is not on PATH');
   const reason = 'skipped: chromium not found on PATH (Debian package chromium; .ci/run installs it)';
   process.stderr.write(`${reason}\n`);
   return reason;
@@ -36,7 +40,13 @@ export interface RunningBrowser {
 
 export async function launchChromium(): Promise<RunningBrowser> {
   const profile = mkdtempSync(join(tmpdir(), 'portwatch-chromium-'));
-  const browser = await puppeteer.launch({ executablePath: CHROMIUM!, headless: true, args: FLAGS, userDataDir: profile, timeout: 30_000 });
+  const browser = await puppeteer.launch({
+    executablePath: CHROMIUM!,
+    headless: true,
+    args: FLAGS,
+    userDataDir: profile,
+    timeout: 30_000,
+  });
   return {
     browser,
     close: async () => {

@@ -43,17 +43,38 @@ const skip = chromiumMissing();
 function store(): PortStore {
   const s = new PortStore();
   const discover = { ports: [9200], intervalMs: 3_600_000, allow: [] };
-  s.setTargets([{ ...monitor('web', ['www.example.com', V6_HOST, LONG_HOST], [443, 80], [22, 3306]), discover }, monitor('fleet', FLEET, [], [22])]);
+  s.setTargets([
+    { ...monitor('web', ['www.example.com', V6_HOST, LONG_HOST], [443, 80], [22, 3306]), discover },
+    monitor('fleet', FLEET, [], [22]),
+  ]);
   const now = Date.now();
-  const ipOf: Record<string, string[]> = { 'www.example.com': ['192.0.2.10', '2001:db8::10'], [V6_HOST]: [V6_HOST], [LONG_HOST]: ['198.51.100.7'] };
+  const ipOf: Record<string, string[]> = {
+    'www.example.com': ['192.0.2.10', '2001:db8::10'],
+    [V6_HOST]: [V6_HOST],
+    [LONG_HOST]: ['198.51.100.7'],
+  };
   for (const t of s.targets().values()) {
     const ips = ipOf[t.host] ?? [`198.51.100.${FLEET.indexOf(t.host) % 250}`];
-    const state = t.host === 'www.example.com' && t.port === 22 ? 'open' : t.host === LONG_HOST && t.port === 443 ? 'filtered' : t.expected;
+    const state =
+      t.host === 'www.example.com' && t.port === 22
+        ? 'open'
+        : t.host === LONG_HOST && t.port === 443
+          ? 'filtered'
+          : t.expected;
     const reason = state === 'open' ? 'syn-ack' : state === 'closed' ? 'conn-refused' : 'no-response';
-    s.record(t.id, ips.map((ip) => result(ip, state, reason)), now - 3_600_000);
+    s.record(
+      t.id,
+      ips.map((ip) => result(ip, state, reason)),
+      now - 3_600_000,
+    );
   }
-  s.record(targetId('web', 'www.example.com', 22), [result('192.0.2.10', 'open', 'syn-ack'), result('2001:db8::10', 'open', 'syn-ack')], now - 60_000);
-  for (const at of [now - 120_000, now - 60_000]) s.discovery.recordSweep('web', 'www.example.com', [{ ip: '192.0.2.10', open: [9200], errors: [] }], at, 1);
+  s.record(
+    targetId('web', 'www.example.com', 22),
+    [result('192.0.2.10', 'open', 'syn-ack'), result('2001:db8::10', 'open', 'syn-ack')],
+    now - 60_000,
+  );
+  for (const at of [now - 120_000, now - 60_000])
+    s.discovery.recordSweep('web', 'www.example.com', [{ ip: '192.0.2.10', open: [9200], errors: [] }], at, 1);
   return s;
 }
 
@@ -69,8 +90,20 @@ describe.skipIf(skip)('the landing page in chromium, without JavaScript', () => 
     const s = store();
     const self = new SelfMetrics({ version: '0.0.0-test' });
     self.bind({ store: s, intervalsMs: () => new Map(), inFlight: () => 0 });
-    const info = { version: '0.0.0-test', configFile: '/etc/portwatch.yaml', startedAt: Date.now(), listenAddress: '127.0.0.1:0' };
-    const deps = { store: s, self, reload: async () => undefined, ready: () => true, info, logger: pino({ level: 'silent' }) };
+    const info = {
+      version: '0.0.0-test',
+      configFile: '/etc/portwatch.yaml',
+      startedAt: Date.now(),
+      listenAddress: '127.0.0.1:0',
+    };
+    const deps = {
+      store: s,
+      self,
+      reload: async () => undefined,
+      ready: () => true,
+      info,
+      logger: pino({ level: 'silent' }),
+    };
     server = await startHttpServer('127.0.0.1:0', deps);
     base = `http://127.0.0.1:${server.port}`;
     chromium = await launchChromium();
@@ -107,7 +140,12 @@ describe.skipIf(skip)('the landing page in chromium, without JavaScript', () => 
     return page.$$eval('h2 ~ table.rows', (tables) => {
       const ports = tables.at(-1)!;
       return [...ports.querySelectorAll('tbody tr')].map((tr) =>
-        Object.fromEntries([...tr.querySelectorAll('td')].map((td) => [td.dataset['label'] ?? '', (td as unknown as El).innerText.trim()])),
+        Object.fromEntries(
+          [...tr.querySelectorAll('td')].map((td) => [
+            td.dataset['label'] ?? '',
+            (td as unknown as El).innerText.trim(),
+          ]),
+        ),
       );
     });
   }
@@ -119,7 +157,9 @@ describe.skipIf(skip)('the landing page in chromium, without JavaScript', () => 
     expect(await open('/', 1280)).toBe(200);
     await page.screenshot({ path: join(ARTIFACTS, 'landing-1280.png'), fullPage: true });
     await page.screenshot({ path: join(ARTIFACTS, 'landing-1280-first-screen.png') });
-    expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBeLessThanOrEqual(0);
+    expect(
+      await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth),
+    ).toBeLessThanOrEqual(0);
     expect(requested).toEqual([`${base}/`]);
     const rows = await portRows();
     expect(rows).toHaveLength(100);
@@ -131,7 +171,9 @@ describe.skipIf(skip)('the landing page in chromium, without JavaScript', () => 
     ]);
     expect(rows[4]?.['Verdict']).toBe('ok');
     // Every row marked as a problem says so in words, not only in colour.
-    const marked = await page.$$eval('tr.problem td[data-label="Verdict"]', (tds) => tds.map((td) => (td as unknown as El).innerText));
+    const marked = await page.$$eval('tr.problem td[data-label="Verdict"]', (tds) =>
+      tds.map((td) => (td as unknown as El).innerText),
+    );
     expect(marked.length).toBe(5); // web in the Monitors table, and its four rows
     for (const text of marked) expect(text).toMatch(/^(EXPOSED|UNREACHABLE|UNEXPECTED OPEN|\d+ PROBLEMS?)$/);
     expect(await page.title()).toBe('portwatch: 4 problems');
@@ -141,7 +183,9 @@ describe.skipIf(skip)('the landing page in chromium, without JavaScript', () => 
     expect(await open('/', 390)).toBe(200);
     await page.screenshot({ path: join(ARTIFACTS, 'landing-390.png'), fullPage: true });
     await page.screenshot({ path: join(ARTIFACTS, 'landing-390-first-screen.png') });
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    const overflow = await page.evaluate(
+      () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    );
     expect(overflow).toBeLessThanOrEqual(0);
     const offScreen = await page.$$eval('td[data-label]', (tds) =>
       tds
@@ -152,7 +196,10 @@ describe.skipIf(skip)('the landing page in chromium, without JavaScript', () => 
     );
     expect(offScreen).toEqual([]);
     // The stacked rows name each value, as the table head no longer does.
-    const before = await page.$eval('td[data-label="State"]', (td) => getComputedStyle((td as unknown as El), '::before').content);
+    const before = await page.$eval(
+      'td[data-label="State"]',
+      (td) => getComputedStyle(td as unknown as El, '::before').content,
+    );
     expect(before).toBe('"State: "');
     const head = await page.$eval('h2 ~ table.rows thead', (th) => th.getBoundingClientRect().height);
     expect(head).toBeLessThanOrEqual(1);
@@ -197,7 +244,9 @@ describe.skipIf(skip)('the landing page in chromium, without JavaScript', () => 
       'ok 2001:db8::10 443',
     ]);
     expect(await open('/?state=up', 390)).toBe(400);
-    expect(await page.$eval('body', (b) => b.innerText)).toContain('Bad query parameter: state: "up" is not one of open, closed, filtered, error');
+    expect(await page.$eval('body', (b) => b.innerText)).toContain(
+      'Bad query parameter: state: "up" is not one of open, closed, filtered, error',
+    );
     await click('a', 'All ports');
     expect(search()).toBe('');
   });

@@ -21,7 +21,11 @@ export interface Resolved {
 }
 
 /** A query variable's values from Prometheus; a custom variable's from its options. */
-export async function resolveVariables(prometheus: RunningPrometheus, selection: Selection, builtIns: BuiltIns): Promise<Resolved> {
+export async function resolveVariables(
+  prometheus: RunningPrometheus,
+  selection: Selection,
+  builtIns: BuiltIns,
+): Promise<Resolved> {
   const values: Record<string, string> = { datasource: 'Prometheus' };
   const options: Record<string, string[]> = {};
   for (const v of dashboard.templating.list) {

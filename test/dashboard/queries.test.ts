@@ -101,7 +101,7 @@ monitors:
     expect(await checkPanels({ monitor: ['db'], host: ['127.0.0.1'], ports: ['0'] })).toEqual([]);
   });
 
-  it('counts exposed ports declared and discovered, one unreachable port, and both violations in the table', async () => {
+  it('counts exposed ports, declared and discovered, the unreachable one, and both in the table', async () => {
     const builtIns: BuiltIns = { rateInterval: '4s', range: '60s', interval: '1s' };
     const { values } = await resolveVariables(prometheus!, {}, builtIns);
     const instant = (title: string) => prometheus!.query(interpolate(panelExpr(title), values, builtIns));
@@ -113,14 +113,16 @@ monitors:
     expect(rows).toEqual([`db ${ports.exposed} closed open`, `web ${ports.unreachable} open closed`].sort());
     // The opening of the database port is one change of state in the changes panel.
     const end = Math.floor(Date.now() / 1000);
-    const changes = await prometheus!.queryRange(interpolate(panelExpr('State changes'), values, builtIns), start, end, 1);
+    const changesExpr = interpolate(panelExpr('State changes'), values, builtIns);
+    const changes = await prometheus!.queryRange(changesExpr, start, end, 1);
     const total = (monitor: string) => changes.filter((s) => s.metric['monitor'] === monitor).flatMap((s) => s.values ?? []).reduce((n, [, v]) => n + Number(v), 0);
     expect(total('db')).toBe(1);
     expect(total('web')).toBe(0);
     // "Since" is a time in milliseconds, within this test's lifetime.
     for (const s of table) expect(Number(s.value?.[1])).toBeGreaterThanOrEqual((start - 5) * 1000);
     // Per monitor and state: web has its open and its closed port, db its two (one opened).
-    const perState = (await instant('Ports per monitor and state')).map((s) => `${s.metric['monitor']} ${s.metric['state']} ${s.value?.[1]}`).sort();
-    expect(perState).toEqual(['db closed 1', 'db open 1', 'web closed 1', 'web open 1']);
+    const perState = await instant('Ports per monitor and state');
+    const cells = perState.map((s) => `${s.metric['monitor']} ${s.metric['state']} ${s.value?.[1]}`);
+    expect(cells.sort()).toEqual(['db closed 1', 'db open 1', 'web closed 1', 'web open 1']);
   });
 });

@@ -31,7 +31,8 @@ describe.skipIf(skip)('the dashboard at 10,000 ports', () => {
   let prometheus: RunningPrometheus | undefined;
   let start = 0;
   const port = { ok: 0, unreachable: 0, flip: 0, flap: 0 };
-  const has = async (expr: string): Promise<true | undefined> => ((await prometheus!.query(expr)).length > 0 ? true : undefined);
+  const has = async (expr: string): Promise<true | undefined> =>
+    (await prometheus!.query(expr)).length > 0 ? true : undefined;
 
   beforeAll(async () => {
     dir = tempDir('portwatch-dashboard-scale-');
@@ -62,7 +63,9 @@ monitors:
     // flip opens for good; flap opens, is seen open, and closes again.
     servers.push(await listen(port.flip, '127.77.2.1'));
     const flap = await listen(port.flap, '127.77.3.1');
-    await waitFor('both opened ports seen open', 30_000, () => has(`count(port_state{port=~"${port.flip}|${port.flap}"} == 1) == 2`));
+    await waitFor('both opened ports seen open', 30_000, () =>
+      has(`count(port_state{port=~"${port.flip}|${port.flap}"} == 1) == 2`),
+    );
     await closeServer(flap);
     await waitFor('the flapping port seen closed again', 30_000, () => has(`port_state{port="${port.flap}"} == 0`));
   }, 180_000);
@@ -77,7 +80,11 @@ monitors:
   async function panels(selection: Selection): Promise<PanelResult[]> {
     const end = Math.floor(Date.now() / 1000);
     const range = end - start + SCRAPE_SECONDS;
-    const builtIns: BuiltIns = { rateInterval: `${4 * SCRAPE_SECONDS}s`, range: `${range}s`, interval: `${SCRAPE_SECONDS}s` };
+    const builtIns: BuiltIns = {
+      rateInterval: `${4 * SCRAPE_SECONDS}s`,
+      range: `${range}s`,
+      interval: `${SCRAPE_SECONDS}s`,
+    };
     const { values } = await resolveVariables(prometheus!, selection, builtIns);
     return runPanels(prometheus!, values, builtIns, { end, range, step: SCRAPE_SECONDS });
   }
@@ -92,9 +99,13 @@ monitors:
     const results = await panels({});
     const slow = results.filter((r) => r.ms > 1000).map((r) => `${label(r)} ${r.ms.toFixed(0)} ms`);
     if (slow.length > 0) process.stderr.write(`dashboard at 10,000 ports, queries over 1 s: ${slow.join('; ')}\n`);
-    expect(results.filter((r) => r.series.length > MAX_SERIES).map((r) => `${label(r)}: ${r.series.length} series`)).toEqual([]);
+    expect(
+      results.filter((r) => r.series.length > MAX_SERIES).map((r) => `${label(r)}: ${r.series.length} series`),
+    ).toEqual([]);
     // Data wherever this data set has some: everything but discovery and service discovery.
-    const empty = results.filter((r) => r.points === 0 && !/port_unexpected_open|portwatch_sd_/.test(r.target.expr)).map(label);
+    const empty = results
+      .filter((r) => r.points === 0 && !/port_unexpected_open|portwatch_sd_/.test(r.target.expr))
+      .map(label);
     expect(empty).toEqual([]);
     expect(timeline(results)).toEqual(
       [`edge 127.77.1.1:${port.unreachable}`, `flap 127.77.3.1:${port.flap}`, `flip 127.77.2.1:${port.flip}`].sort(),
@@ -111,8 +122,16 @@ monitors:
     const builtIns: BuiltIns = { rateInterval: `${4 * SCRAPE_SECONDS}s`, range, interval: `${SCRAPE_SECONDS}s` };
     const { values } = await resolveVariables(prometheus!, {}, builtIns);
     const instant = async (title: string): Promise<string[]> =>
-      (await prometheus!.query(interpolate(panelExpr(title), values, builtIns))).map((s) => `${s.metric['monitor'] ?? ''} ${s.metric['state'] ?? ''} ${s.value?.[1]}`.trim()).sort();
-    expect(await instant('Ports per monitor and state')).toEqual(['edge closed 1', 'edge open 1', 'flap closed 1', 'fleet closed 10000', 'flip open 1']);
+      (await prometheus!.query(interpolate(panelExpr(title), values, builtIns)))
+        .map((s) => `${s.metric['monitor'] ?? ''} ${s.metric['state'] ?? ''} ${s.value?.[1]}`.trim())
+        .sort();
+    expect(await instant('Ports per monitor and state')).toEqual([
+      'edge closed 1',
+      'edge open 1',
+      'flap closed 1',
+      'fleet closed 10000',
+      'flip open 1',
+    ]);
     expect(await instant('Exposed ports')).toEqual(['1']);
     expect(await instant('Unreachable ports')).toEqual(['1']);
     expect(await instant('Addresses watched')).toEqual([String(TARGETS)]);

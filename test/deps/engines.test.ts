@@ -20,14 +20,24 @@ interface LockedPackage {
 }
 
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { engines: { node: string } };
-const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, LockedPackage> };
+const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as {
+  packages: Record<string, LockedPackage>;
+};
 const dir = mkdtempSync(join(tmpdir(), 'portwatch-engines-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('Node.js versions', () => {
   it('npm installs the locked tree on this Node with --engine-strict', () => {
     for (const f of ['package.json', 'package-lock.json']) copyFileSync(join(ROOT, f), join(dir, f));
-    const args = ['install', '--dry-run', '--engine-strict', '--ignore-scripts', '--offline', '--no-audit', '--no-fund'];
+    const args = [
+      'install',
+      '--dry-run',
+      '--engine-strict',
+      '--ignore-scripts',
+      '--offline',
+      '--no-audit',
+      '--no-fund',
+    ];
     const r = spawnSync('npm', args, { cwd: dir, encoding: 'utf8', timeout: 60_000 });
     expect(`${r.stdout}${r.stderr}`).not.toMatch(/EBADENGINE|notsup/);
     expect(r.status, r.stderr).toBe(0);

@@ -21,7 +21,8 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 async function configWith(name: string, monitorLines: string): Promise<string> {
   const file = join(dir, name);
-  writeFileSync(file, `defaults: {interval: 1s, timeout: 500ms, retries: 1}\nmonitors:\n  - name: local\n${monitorLines}    expect_closed: [${await freePort()}]\n`);
+  const head = 'defaults: {interval: 1s, timeout: 500ms, retries: 1}\nmonitors:\n  - name: local\n';
+  writeFileSync(file, `${head}${monitorLines}    expect_closed: [${await freePort()}]\n`);
   return file;
 }
 
@@ -32,22 +33,46 @@ async function daemonWith(args: string[]): Promise<RunningDaemon> {
 }
 
 /** Waits (bounded) until `count` log lines match. */
-async function lines(d: RunningDaemon, match: (l: LogLine) => boolean, count: number, timeoutMs = 10_000): Promise<LogLine[]> {
+async function lines(
+  d: RunningDaemon,
+  match: (l: LogLine) => boolean,
+  count: number,
+  timeoutMs = 10_000,
+): Promise<LogLine[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const found = d.logs.filter(match);
     if (found.length >= count) return found;
-    if (Date.now() > deadline) throw new Error(`${found.length} of ${count} lines within ${timeoutMs} ms:\n${d.logs.map((l) => JSON.stringify(l)).join('\n')}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `${found.length} of ${count} lines within ${timeoutMs} ms:\n${d.logs.map((l) => JSON.stringify(l)).join('\n')}`,
+      );
     await new Promise((r) => setTimeout(r, 50));
   }
 }
 
+const IN_USE = 'the port is in use by another process; stop it or choose another --web.listen-address';
 const msg = (text: string) => (l: LogLine) => l.msg === text;
 
 describe('start-up on a port already in use', () => {
-  function startOn(listenAddress: string, config: string, extra: string[] = []): { code: number | null; lines: LogLine[]; stdout: string } {
-    const r = spawnSync(process.execPath, [CLI, `--config.file=${config}`, `--web.listen-address=${listenAddress}`, ...extra], { encoding: 'utf8', timeout: 20_000 });
-    return { code: r.status, stdout: r.stdout, lines: r.stdout.trim().split('\n').map((l) => JSON.parse(l) as LogLine) };
+  function startOn(
+    listenAddress: string,
+    config: string,
+    extra: string[] = [],
+  ): { code: number | null; lines: LogLine[]; stdout: string } {
+    const r = spawnSync(
+      process.execPath,
+      [CLI, `--config.file=${config}`, `--web.listen-address=${listenAddress}`, ...extra],
+      { encoding: 'utf8', timeout: 20_000 },
+    );
+    return {
+      code: r.status,
+      stdout: r.stdout,
+      lines: r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as LogLine),
+    };
   }
 
   it('says which address, why and what to do, in one line without a stack, and exits 1', async () => {
@@ -59,13 +84,19 @@ describe('start-up on a port already in use', () => {
     expect(r.code).toBe(1);
     const errors = r.lines.filter((l) => l.level === 'error');
     expect(errors).toEqual([
-      expect.objectContaining({ listen: address, msg: `cannot listen on ${address}: the port is in use by another process; stop it or choose another --web.listen-address` }),
+      expect.objectContaining({
+        listen: address,
+        msg: `cannot listen on ${address}: ${IN_USE}`,
+      }),
     ]);
     expect(r.stdout).not.toContain('stack');
     // The stack is there for whoever asks for debug logs.
     const debug = startOn(address, config, ['--log.level=debug']);
     expect(debug.code).toBe(1);
-    expect(debug.lines.find((l) => l.level === 'debug' && l.msg === 'could not start')?.['err']).toMatchObject({ code: 'EADDRINUSE', stack: expect.stringContaining('EADDRINUSE') });
+    expect(debug.lines.find((l) => l.level === 'debug' && l.msg === 'could not start')?.['err']).toMatchObject({
+      code: 'EADDRINUSE',
+      stack: expect.stringContaining('EADDRINUSE'),
+    });
   });
 });
 
@@ -96,7 +127,10 @@ describe('service discovery log lines', () => {
     const groups = (hosts: string[]) => JSON.stringify([{ targets: hosts }]);
     writeAtomic(join(targets, 'a.json'), groups(['127.0.0.2', '127.0.0.3']));
     const sd = '    file_sd_configs: [{files: [targets/*.json], refresh_interval: 1h}]\n';
-    const d = await daemonWith([`--config.file=${await configWith('sd.yaml', `    hosts: [127.0.0.1]\n${sd}`)}`, '--log.level=debug']);
+    const d = await daemonWith([
+      `--config.file=${await configWith('sd.yaml', `    hosts: [127.0.0.1]\n${sd}`)}`,
+      '--log.level=debug',
+    ]);
     const unchanged = msg('service discovery read, no target changed');
     const changed = msg('service discovery changed the targets');
 

@@ -34,7 +34,9 @@ export function tableRows(html: string): PageRow[] {
 
 /** The port rows of the page as [verdict, monitor, host, ip, port, expected, state]. */
 export function portRows(html: string): string[][] {
-  return tableRows(section(html, 'Ports')).map((r) => ['Verdict', 'Monitor', 'Host', 'IP', 'Port', 'Expected', 'State'].map((l) => r.cells[l]!));
+  return tableRows(section(html, 'Ports')).map((r) =>
+    ['Verdict', 'Monitor', 'Host', 'IP', 'Port', 'Expected', 'State'].map((l) => r.cells[l]!),
+  );
 }
 
 /** Every href of the page, entities decoded. */

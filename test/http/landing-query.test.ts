@@ -9,11 +9,21 @@ const parse = (search: string) => parseLandingQuery(new URLSearchParams(search),
 describe('parseLandingQuery', () => {
   it('reads the filters and the page', () => {
     expect(parse('')).toEqual({ monitor: undefined, host: undefined, state: undefined, page: 1 });
-    expect(parse('monitor=web&host=2001%3Adb8%3A%3A1&state=filtered&page=12')).toEqual({ monitor: 'web', host: '2001:db8::1', state: 'filtered', page: 12 });
+    expect(parse('monitor=web&host=2001%3Adb8%3A%3A1&state=filtered&page=12')).toEqual({
+      monitor: 'web',
+      host: '2001:db8::1',
+      state: 'filtered',
+      page: 12,
+    });
   });
 
   it('takes an empty value as "any", as an empty form field sends it', () => {
-    expect(parse('monitor=&host=&state=&page=')).toEqual({ monitor: undefined, host: undefined, state: undefined, page: 1 });
+    expect(parse('monitor=&host=&state=&page=')).toEqual({
+      monitor: undefined,
+      host: undefined,
+      state: undefined,
+      page: 1,
+    });
   });
 
   it.each([

@@ -17,7 +17,15 @@ describe('GET /', () => {
     const html = await res.text();
     expect(html).toContain('0.0.0-test');
     expect(html).toContain('/etc/portwatch.yaml');
-    expect(portRows(html).map((r) => r[0])).toEqual(['EXPOSED', 'UNREACHABLE', 'ok', 'could not check', 'ok', 'ok', 'ok']);
+    expect(portRows(html).map((r) => r[0])).toEqual([
+      'EXPOSED',
+      'UNREACHABLE',
+      'ok',
+      'could not check',
+      'ok',
+      'ok',
+      'ok',
+    ]);
     expect(html).not.toContain('<b>evil</b>');
     expect(html).toContain('&lt;b&gt;evil&lt;/b&gt;');
   });
@@ -25,7 +33,11 @@ describe('GET /', () => {
   it('filters and pages by its query parameters', async () => {
     const { base } = await serve();
     const html = await (await fetch(`${base}/?monitor=web&state=open`)).text();
-    expect(portRows(html).map((r) => `${r[0]} ${r[2]} ${r[4]}`)).toEqual(['EXPOSED 2001:db8::1 22', 'ok 2001:db8::1 443', 'ok web1.example 443']);
+    expect(portRows(html).map((r) => `${r[0]} ${r[2]} ${r[4]}`)).toEqual([
+      'EXPOSED 2001:db8::1 22',
+      'ok 2001:db8::1 443',
+      'ok web1.example 443',
+    ]);
   });
 
   it.each([

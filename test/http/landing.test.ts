@@ -8,7 +8,8 @@ import { hrefs, portRows, section, tableRows } from './landing-html.js';
 
 const INFO = { version: '1.2.3', configFile: '/etc/portwatch.yaml', startedAt: NOW - 90_000, listenAddress: ':9798' };
 const query = (q: Partial<LandingQuery>): LandingQuery => ({ ...ALL_PORTS, ...q });
-const page = (store: PortStore, q: Partial<LandingQuery> = {}, pageSize?: number) => renderLanding(store, INFO, NOW, query(q), pageSize);
+const page = (store: PortStore, q: Partial<LandingQuery> = {}, pageSize?: number) =>
+  renderLanding(store, INFO, NOW, query(q), pageSize);
 
 // filledStore, sorted as the page lists it: problems first, then by monitor, host, port, address.
 const FILLED = [
@@ -34,13 +35,17 @@ describe('renderLanding: the page', () => {
     expect(html).toContain('<meta name="viewport" content="width=device-width, initial-scale=1">');
     expect(html).toMatch(/<link rel="icon" type="image\/svg\+xml" href="data:image\/svg\+xml,%3Csvg/);
     expect(html).not.toMatch(/<script|<img|<iframe|@import|url\(/);
-    const outside = hrefs(html).filter((h) => !h.startsWith('?') && !h.startsWith('data:') && !['metrics', '-/healthy', '-/ready'].includes(h));
+    const outside = hrefs(html).filter(
+      (h) => !h.startsWith('?') && !h.startsWith('data:') && !['metrics', '-/healthy', '-/ready'].includes(h),
+    );
     expect(outside).toEqual([]);
   });
 
   it('sums up in words, with plurals that agree, and says problems in the title', () => {
     const html = page(filledStore());
-    expect(html).toContain('<p>3 monitors, 6 targets, 6 addresses checked: <strong class="problem">2 ports not as expected</strong>.</p>');
+    expect(html).toContain(
+      '<p>3 monitors, 6 targets, 6 addresses checked: <strong class="problem">2 ports not as expected</strong>.</p>',
+    );
     expect(html).toContain('<title>portwatch: 2 problems</title>');
     const one = new PortStore();
     one.setTargets([monitor('solo', ['h.example'], [80], [])]);
@@ -53,7 +58,19 @@ describe('renderLanding: the page', () => {
 
   it('counts the ports of each monitor by state, problems first, each count a link to those ports', () => {
     const rows = tableRows(section(page(filledStore()), 'Monitors'));
-    expect(rows.map((r) => [r.problem, r.cells['Monitor'], r.cells['Verdict'], r.cells['Targets'], r.cells['Open'], r.cells['Closed'], r.cells['Filtered'], r.cells['Error'], r.cells['Not as expected']])).toEqual([
+    expect(
+      rows.map((r) => [
+        r.problem,
+        r.cells['Monitor'],
+        r.cells['Verdict'],
+        r.cells['Targets'],
+        r.cells['Open'],
+        r.cells['Closed'],
+        r.cells['Filtered'],
+        r.cells['Error'],
+        r.cells['Not as expected'],
+      ]),
+    ).toEqual([
       [true, 'web', '2 PROBLEMS', '4', '3', '1', '1', '0', '2'],
       [false, 'db', 'ok', '1', '0', '0', '0', '1', '0'],
       [false, 'quiet', 'ok', '1', '0', '0', '0', '0', '0'],
@@ -66,13 +83,17 @@ describe('renderLanding: the page', () => {
     const html = page(filledStore());
     expect(portRows(html)).toEqual(FILLED);
     expect(tableRows(section(html, 'Ports')).map((r) => r.problem)).toEqual([true, true, false, false, false, false]);
-    expect(html).toContain('EXPOSED: expected closed, found open. UNREACHABLE: expected open, found closed, filtered or not checkable.');
+    expect(html).toContain(
+      'EXPOSED: expected closed, found open. UNREACHABLE: expected open, found closed, filtered or not checkable.',
+    );
   });
 
   it('shows reason, since (ISO and relative) and last check, and links monitor and host to their ports', () => {
     const row = tableRows(section(page(filledStore()), 'Ports'))[3]!;
     expect(row.cells['Reason']).toBe('syn-ack');
-    expect(row.html['Since']).toBe('<time datetime="2023-11-14T20:13:20.000Z">2023-11-14T20:13:20.000Z</time> (2h ago)');
+    expect(row.html['Since']).toBe(
+      '<time datetime="2023-11-14T20:13:20.000Z">2023-11-14T20:13:20.000Z</time> (2h ago)',
+    );
     expect(row.html['Last checked']).toBe('<span title="2023-11-14T20:13:20.000Z">2h ago</span>');
     expect(row.html['Host']).toBe('<a href="?monitor=web&amp;host=2001%3Adb8%3A%3A1">2001:db8::1</a>');
   });
@@ -106,14 +127,22 @@ describe('renderLanding: pages and filters', () => {
   });
 
   it('refuses a page past the last, saying which is the last', () => {
-    expect(() => page(filledStore(), { page: 4 }, 2)).toThrow(new LandingQueryError('page: 4 is past the last page, 3'));
+    expect(() => page(filledStore(), { page: 4 }, 2)).toThrow(
+      new LandingQueryError('page: 4 is past the last page, 3'),
+    );
     expect(() => page(new PortStore(), { page: 2 })).toThrow(new LandingQueryError('page: 2 is past the last page, 1'));
   });
 
   it('filters by monitor, host and state, says so, and offers to show all', () => {
     const byHost = page(filledStore(), { monitor: 'web', host: 'web1.example' });
-    expect(portRows(byHost).map((r) => `${r[3]} ${r[4]}`)).toEqual(['2001:db8::10 443', '192.0.2.10 22', '192.0.2.10 443']);
-    expect(byHost).toContain('<p>3 ports of monitor web, host web1.example (<a href="?">show all</a>), those not as expected first.</p>');
+    expect(portRows(byHost).map((r) => `${r[3]} ${r[4]}`)).toEqual([
+      '2001:db8::10 443',
+      '192.0.2.10 22',
+      '192.0.2.10 443',
+    ]);
+    expect(byHost).toContain(
+      '<p>3 ports of monitor web, host web1.example (<a href="?">show all</a>), those not as expected first.</p>',
+    );
     expect(portRows(page(filledStore(), { state: 'open' })).map((r) => r[0])).toEqual(['EXPOSED', 'ok', 'ok']);
     const none = page(filledStore(), { monitor: 'quiet' });
     expect(none).toContain('<p>No port matches these filters.</p>');
@@ -134,7 +163,8 @@ describe('renderLanding: pages and filters', () => {
     const ports = Array.from({ length: 100 }, (_, i) => 1000 + i);
     const store = new PortStore();
     store.setTargets([monitor('big', hosts, ports.slice(0, 50), ports.slice(50))]);
-    for (const t of store.targets().values()) store.record(t.id, [result('192.0.2.7', t.port < 1050 || t.port === 1075 ? 'open' : 'closed', 'syn-ack')], NOW);
+    for (const t of store.targets().values())
+      store.record(t.id, [result('192.0.2.7', t.port < 1050 || t.port === 1075 ? 'open' : 'closed', 'syn-ack')], NOW);
     const html = page(store);
     expect(Buffer.byteLength(html)).toBeLessThan(100_000);
     const rows = portRows(html);
@@ -155,7 +185,8 @@ describe('renderLanding: discovery and service discovery', () => {
     const store = new PortStore();
     store.setTargets([{ ...monitor('lab', ['lab<1>.example'], [443], []), discover }]);
     store.record(targetId('lab', 'lab<1>.example', 443), [result('192.0.2.40', 'open', 'syn-ack')], NOW);
-    for (const t of [NOW - 60_000, NOW - 30_000]) store.discovery.recordSweep('lab', 'lab<1>.example', [{ ip: '192.0.2.40', open: [9200], errors: [] }], t, 1);
+    for (const t of [NOW - 60_000, NOW - 30_000])
+      store.discovery.recordSweep('lab', 'lab<1>.example', [{ ip: '192.0.2.40', open: [9200], errors: [] }], t, 1);
     const html = page(store);
     expect(portRows(html)).toEqual([
       ['UNEXPECTED OPEN', 'lab', 'lab&lt;1&gt;.example', '192.0.2.40', '9200', 'not declared', 'open'],
@@ -168,16 +199,41 @@ describe('renderLanding: discovery and service discovery', () => {
 
   it('lists service-discovery sources, failing ones first and marked, with plurals', () => {
     const sd = () => [
-      { monitor: 'web', mechanism: 'file' as const, source: '/etc/pw/targets/a.json', hosts: 12, ok: true, failures: 0, lastSuccessMs: NOW - 30_000 },
-      { monitor: 'web', mechanism: 'http' as const, source: 'http://cmdb.example/t?x=<b>', hosts: 3, ok: false, failures: 1, lastSuccessMs: undefined },
+      {
+        monitor: 'web',
+        mechanism: 'file' as const,
+        source: '/etc/pw/targets/a.json',
+        hosts: 12,
+        ok: true,
+        failures: 0,
+        lastSuccessMs: NOW - 30_000,
+      },
+      {
+        monitor: 'web',
+        mechanism: 'http' as const,
+        source: 'http://cmdb.example/t?x=<b>',
+        hosts: 3,
+        ok: false,
+        failures: 1,
+        lastSuccessMs: undefined,
+      },
     ];
     const html = renderLanding(filledStore(), { ...INFO, sd }, NOW);
     expect(html).toContain('<h2>Service discovery</h2>\n<p>2 sources, 1 failing.</p>');
-    expect(tableRows(section(html, 'Service discovery')).map((r) => [r.problem, r.cells['Source'], r.cells['Last read'], r.cells['Last good read']])).toEqual([
+    expect(
+      tableRows(section(html, 'Service discovery')).map((r) => [
+        r.problem,
+        r.cells['Source'],
+        r.cells['Last read'],
+        r.cells['Last good read'],
+      ]),
+    ).toEqual([
       [true, 'http://cmdb.example/t?x=&lt;b&gt;', 'FAILED (1 failure so far; last good hosts kept)', 'never'],
       [false, '/etc/pw/targets/a.json', 'ok', '2023-11-14T22:12:50.000Z (30s ago)'],
     ]);
-    expect(renderLanding(filledStore(), { ...INFO, sd: () => [sd()[0]!] }, NOW)).toContain('<p>1 source, 0 failing.</p>');
+    expect(renderLanding(filledStore(), { ...INFO, sd: () => [sd()[0]!] }, NOW)).toContain(
+      '<p>1 source, 0 failing.</p>',
+    );
     expect(page(filledStore())).not.toContain('Service discovery');
   });
 });
@@ -186,7 +242,11 @@ describe('renderLanding: escaping', () => {
   it('escapes everything that comes from the config', () => {
     const store = new PortStore();
     store.setTargets([monitor('<script>alert("x")</script>', ['h.example'], [80], [])]);
-    store.record(targetId('<script>alert("x")</script>', 'h.example', 80), [result('192.0.2.1', 'closed', 'conn-refused')], NOW);
+    store.record(
+      targetId('<script>alert("x")</script>', 'h.example', 80),
+      [result('192.0.2.1', 'closed', 'conn-refused')],
+      NOW,
+    );
     const html = renderLanding(store, { ...INFO, configFile: '/tmp/a&b<c>.yaml' }, NOW, query({ host: '"><b>' }));
     expect(html).not.toContain('<script>');
     expect(html).not.toContain('"><b>');
@@ -198,7 +258,9 @@ describe('renderLanding: escaping', () => {
 
 describe('helpers', () => {
   it('escapeHtml', () => {
-    expect(escapeHtml(`<a href="x" title='y'>&</a>`)).toBe('&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;&lt;/a&gt;');
+    expect(escapeHtml(`<a href="x" title='y'>&</a>`)).toBe(
+      '&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;&lt;/a&gt;',
+    );
   });
 
   it.each([
