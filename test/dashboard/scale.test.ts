@@ -21,7 +21,7 @@ const TARGETS = 10_004;
 /** No panel may return more series than this: one per port would be 10,004. */
 const MAX_SERIES = 200;
 // The fleet is checked every 30 s and scraped every 5 s, so that the probes and a scrape of
-// 60k samples fit a busy machine; the ports that change are checked every second.
+// 60k samples fit a busy machine; the ports that change are checked every 3 s.
 const SCRAPE_SECONDS = 5;
 
 describe.skipIf(skip)('the dashboard at 10,000 ports', () => {
@@ -45,7 +45,7 @@ describe.skipIf(skip)('the dashboard at 10,000 ports', () => {
     const config = join(dir.path, 'portwatch.yaml');
     writeFileSync(
       config,
-      `defaults: {interval: 1s, timeout: 500ms, retries: 1}
+      `defaults: {interval: 3s, timeout: 2s, retries: 1}
 monitors:
   - {name: fleet, interval: 30s, hosts: [${FLEET_HOSTS.join(', ')}], expect_closed: ["${FLEET_PORTS}"]}
   - {name: edge, hosts: [127.77.1.1], expect_open: [${port.ok}, ${port.unreachable}]}
@@ -77,6 +77,8 @@ monitors:
     dir?.remove();
   });
 
+  let window = { end: 0, range: 0 };
+
   async function panels(selection: Selection): Promise<PanelResult[]> {
     const end = Math.floor(Date.now() / 1000);
     const range = end - start + SCRAPE_SECONDS;
@@ -86,7 +88,16 @@ monitors:
       interval: `${SCRAPE_SECONDS}s`,
     };
     const { values } = await resolveVariables(prometheus!, selection, builtIns);
+    window = { end, range };
     return runPanels(prometheus!, values, builtIns, { end, range, step: SCRAPE_SECONDS });
+  }
+
+  /** The ports that violated or changed over the same window, asked of Prometheus the plain way. */
+  async function violatedOrChanged(): Promise<string[]> {
+    const r = `[${window.range}s]`;
+    const expr = `changes(port_state${r}) > 0 or max_over_time(port_violation${r}) > 0`;
+    const series = await prometheus!.query(expr, window.end);
+    return series.map((s) => `${s.metric['monitor']} ${s.metric['host']}:${s.metric['port']}`).sort();
   }
 
   const timeline = (results: PanelResult[]): string[] =>
@@ -107,9 +118,18 @@ monitors:
       .filter((r) => r.points === 0 && !/port_unexpected_open|portwatch_sd_/.test(r.target.expr))
       .map(label);
     expect(empty).toEqual([]);
-    expect(timeline(results)).toEqual(
-      [`edge 127.77.1.1:${port.unreachable}`, `flap 127.77.3.1:${port.flap}`, `flip 127.77.2.1:${port.flip}`].sort(),
-    );
+    // The unreachable, the exposed and the flapping port; on a busy machine a fleet port may
+    // also have changed (a check that timed out is filtered), and is then listed too.
+    const shown = timeline(results);
+    const known = [
+      `edge 127.77.1.1:${port.unreachable}`,
+      `flap 127.77.3.1:${port.flap}`,
+      `flip 127.77.2.1:${port.flip}`,
+    ];
+    expect(shown).toEqual(expect.arrayContaining(known));
+    const plain = await violatedOrChanged();
+    if (plain.length <= MAX_SERIES) expect(shown).toEqual(plain);
+    else expect(plain).toEqual(expect.arrayContaining(shown));
   });
 
   it('drills down: one host shows all its ports, and every port of all hosts stops at the bound', async () => {
