@@ -6,11 +6,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Namespaces, netnsSkipReason } from '../helpers/netns.js';
 import { find, parseExposition } from '../helpers/scrape.js';
 import { chrootArgv, numericUser } from './image/chroot.js';
-import { buildImage, imageConfig, mountImage, standInBase, unmountImage, type ImageConfig } from './image/podman.js';
+import { baseImage, buildImage, imageConfig, mountImage, unmountImage, type ImageConfig } from './image/podman.js';
 import { missingTool, read } from './files.js';
 
 // The Dockerfile built for real with Debian's podman, on a stand-in for node:24-trixie-slim
-// made on the spot (test/deploy/image/stand-in-base.sh), then run from the image's mounted
+// made on the spot (test/deploy/image/stand-in-base.sh; PORTWATCH_TEST_NODE_IMAGE names an
+// official node image instead where one can be pulled), then run from the image's mounted
 // filesystem as its USER, in a network namespace of its own, with the ENTRYPOINT, CMD,
 // WORKDIR, environment and HEALTHCHECK that `podman image inspect` reports. The first run
 // takes minutes (debootstrap, npm ci, tsc); later runs reuse the base and, for unchanged
@@ -27,7 +28,7 @@ function skipReason(): string | undefined {
   }
   return (
     missingTool('podman', 'Debian package podman; .ci/run installs it') ??
-    missingTool('debootstrap', 'Debian package debootstrap; .ci/run installs it') ??
+    (process.env['PORTWATCH_TEST_NODE_IMAGE'] ? undefined : missingTool('debootstrap', 'Debian package debootstrap; .ci/run installs it')) ??
     missingTool('unshare', 'Debian package util-linux')
   );
 }
@@ -98,7 +99,7 @@ describe.skipIf(skipReason() !== undefined)('the image built from the Dockerfile
 
   beforeAll(async () => {
     await spaces.prepare(async () => {
-      image = buildImage(standInBase(), (line) => process.stderr.write(`${line}\n`));
+      image = buildImage(baseImage(), (line) => process.stderr.write(`${line}\n`));
       config = imageConfig(image);
       root = mountImage(image);
       // A fresh volume as Docker makes a named one: the image directory's owner and mode.

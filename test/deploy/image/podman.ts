@@ -38,8 +38,17 @@ function must(cmd: string, args: string[], timeoutMs: number, what: string): str
   return r.out;
 }
 
-/** The stand-in for node:24-trixie-slim (made once, then taken from podman's store). */
-export function standInBase(): string {
+/**
+ * The base to build on: PORTWATCH_TEST_NODE_IMAGE where a registry serves the official node
+ * images (pulled), else the stand-in for node:24-trixie-slim (made once, then taken from
+ * podman's store).
+ */
+export function baseImage(): string {
+  const official = process.env['PORTWATCH_TEST_NODE_IMAGE'];
+  if (official) {
+    must('podman', ['pull', '--quiet', official], 10 * 60_000, `podman pull ${official}`);
+    return official;
+  }
   const out = must('bash', [STAND_IN_SCRIPT, '24'], 30 * 60_000, 'making the stand-in base image');
   return out.trim().split('\n').at(-1)!;
 }
