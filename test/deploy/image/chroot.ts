@@ -40,28 +40,10 @@ export function chrootArgv(run: ChrootRun): string[] {
   const volumes = Object.keys(run.config.Volumes ?? {});
   if (volumes.length !== 1) throw new Error(`expected one VOLUME, the image has ${volumes.length}`);
   const { uid, gid } = numericUser(run.config);
-  return [
-    'unshare',
-    '--mount',
-    '--propagation',
-    'private',
-    '--',
-    'sh',
-    '-c',
-    SET_UP,
-    'sh',
-    run.root,
-    run.volume,
-    volumes[0]!,
-    'env',
-    '-i',
-    ...run.config.Env,
-    'unshare',
-    `--root=${run.root}`,
-    `--wd=${run.config.WorkingDir || '/'}`,
-    `--setgid=${gid}`,
-    `--setuid=${uid}`,
-    '--',
-    ...run.argv,
-  ];
+  const namespace = ['unshare', '--mount', '--propagation', 'private', '--'];
+  const setUp = ['sh', '-c', SET_UP, 'sh', run.root, run.volume, volumes[0]!];
+  const environment = ['env', '-i', ...run.config.Env];
+  const workdir = run.config.WorkingDir || '/';
+  const enter = ['unshare', `--root=${run.root}`, `--wd=${workdir}`, `--setgid=${gid}`, `--setuid=${uid}`, '--'];
+  return [...namespace, ...setUp, ...environment, ...enter, ...run.argv];
 }
