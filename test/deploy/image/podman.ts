@@ -24,19 +24,23 @@ export interface ImageConfig {
 
 interface Run {
   code: number | null;
-  out: string;
+  stdout: string;
+  /** stdout and stderr, for error messages. */
+  all: string;
 }
 
 function run(cmd: string, args: string[], timeoutMs: number): Run {
   const r = spawnSync(cmd, args, { cwd: ROOT, encoding: 'utf8', timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 });
-  return { code: r.status, out: `${r.stdout ?? ''}${r.stderr ?? ''}${r.error ? String(r.error) : ''}` };
+  return { code: r.status, stdout: r.stdout ?? '', all: `${r.stdout ?? ''}${r.stderr ?? ''}${r.error ? String(r.error) : ''}` };
 }
 
+/** The command's stdout; its whole output in the error when it fails. */
 function must(cmd: string, args: string[], timeoutMs: number, what: string): string {
   const r = run(cmd, args, timeoutMs);
-  if (r.code !== 0)
-    throw new Error(`${what} failed (${cmd} ${args.join(' ')}, exit ${r.code}):\n${r.out.slice(-4000)}`);
-  return r.out;
+  if (r.code !== 0) {
+    throw new Error(`${what} failed (${cmd} ${args.join(' ')}, exit ${r.code}):\n${r.all.slice(-4000)}`);
+  }
+  return r.stdout;
 }
 
 /**
