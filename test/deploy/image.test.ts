@@ -224,10 +224,15 @@ describe.skipIf(skipReason() !== undefined)('the image built from the Dockerfile
     }
   });
 
-  it('stops on SIGTERM with exit 0, leaving in the volume only what its user owns', async () => {
+  it('stops on SIGTERM with exit 0, its state file on the volume (default --storage.path data/)', async () => {
     expect(daemon?.exitCode, 'the daemon of the earlier test runs').toBeNull();
     await stop(daemon!);
     expect(daemon!.exitCode, logs.join('')).toBe(0);
+    const stateFile = readFileSync(join(volume, 'data/state.json'), 'utf8');
+    const state = JSON.parse(stateFile) as { format: string; targets: unknown[] };
+    expect(state.format).toBe('portwatch-state');
+    expect(state.targets.length).toBeGreaterThan(0);
+    // Everything portwatch wrote belongs to its user.
     for (const entry of readdirSync(volume, { recursive: true })) {
       const s = statSync(join(volume, entry.toString()));
       expect([entry, s.uid, s.gid]).toEqual([entry, 1000, 1000]);
