@@ -7,7 +7,7 @@ import { stringify } from 'yaml';
 import { DEFAULT_LISTEN_ADDRESS, parseDaemonArgs } from '../../src/cli/flags.js';
 import { loadConfigFile } from '../../src/config/load.js';
 import { parseListenAddress } from '../../src/http/listen-address.js';
-import { exists, findBinary, missingTool, readYaml, ROOT } from './files.js';
+import { exists, findBinary, imageRuntime, missingTool, parseDockerfile, read, readYaml, ROOT } from './files.js';
 
 // deploy/compose/compose.yaml, checked without Docker: valid YAML, every file it mounts is in
 // the repository (the shipped rules, Alertmanager config and dashboard, not copies), and the
@@ -107,6 +107,14 @@ describe('compose.yaml', () => {
     expect(p.read_only).toBe(true);
     expect(p.cap_add).toBeUndefined();
     expect(p.cap_drop).toEqual(['ALL']);
+  });
+
+  it("keeps portwatch's state on a named volume at the image's working directory", () => {
+    const image = imageRuntime(parseDockerfile(read('Dockerfile')));
+    expect(image.volumes).toEqual([image.workdir]);
+    const state = mounts('portwatch').filter((m) => m.target === image.workdir);
+    expect(state).toEqual([{ source: undefined, volume: state[0]?.volume, target: image.workdir, readOnly: false }]);
+    expect(compose.volumes).toHaveProperty([state[0]!.volume!]);
   });
 
   it('gives portwatch a valid config, checking the stack by service name', async () => {

@@ -1,7 +1,7 @@
 // Readers for the deploy files, enough to check them without Docker or Kubernetes: a
 // Dockerfile parser, the .dockerignore matching rules, YAML documents, tool lookup.
 import { accessSync, constants, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { delimiter, join, relative } from 'node:path';
+import { delimiter, join, posix, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments, parseDocument } from 'yaml';
 
@@ -173,4 +173,21 @@ export function missingTool(name: string, hint: string): string | undefined {
   if (!printed.has(reason)) process.stderr.write(`${reason}\n`);
   printed.add(reason);
   return reason;
+}
+
+/** What the image built from the Dockerfile runs with: the last stage's USER, WORKDIR and VOLUMEs. */
+export interface ImageRuntime {
+  user: string;
+  workdir: string;
+  volumes: string[];
+}
+
+export function imageRuntime(instructions: readonly Instruction[]): ImageRuntime {
+  const start = instructions.findLastIndex((i) => i.keyword === 'FROM');
+  const stage = instructions.slice(start + 1);
+  const last = (keyword: string): string | undefined => stage.filter((i) => i.keyword === keyword).at(-1)?.args;
+  let workdir = '/';
+  for (const i of stage) if (i.keyword === 'WORKDIR') workdir = posix.resolve(workdir, i.args);
+  const volumes = stage.filter((i) => i.keyword === 'VOLUME').flatMap((i) => execForm(i.args) ?? i.args.split(/\s+/));
+  return { user: last('USER') ?? 'root', workdir, volumes };
 }

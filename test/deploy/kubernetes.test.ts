@@ -5,16 +5,20 @@ import { parse } from 'yaml';
 import { DEFAULT_LISTEN_ADDRESS, parseDaemonArgs, UsageError, type DaemonFlags } from '../../src/cli/flags.js';
 import { loadConfigFile } from '../../src/config/load.js';
 import { parseListenAddress } from '../../src/http/listen-address.js';
-import { exists, findBinary, read, readYaml, ROOT, yamlDocuments } from './files.js';
+import { exists, findBinary, imageRuntime, missingTool, parseDockerfile } from './files.js';
+import { read, readYaml, ROOT, yamlDocuments } from './files.js';
 
 // deploy/kubernetes/, checked without a cluster: every file the kustomizations name exists,
-// selectors select, named ports and probes meet, the pods are locked down, and the sharded
-// overlay runs as many pods as shards, each pod taking its own shard. When kubectl (or
-// kustomize) is on PATH the same is checked once more on what `kustomize build` renders.
+// selectors select, named ports and probes meet, the pods are locked down with their state on
+// a volume claim where the image keeps it, only Prometheus reaches the port, drains take one
+// pod at a time, and the sharded overlay runs as many pods as shards, each pod taking its own
+// shard. The same is checked once more on what `kubectl kustomize` renders (kubernetes-schema
+// validates those objects against the API schemas).
 
 const BASE = 'deploy/kubernetes/base';
 const OVERLAY = 'deploy/kubernetes/overlays/sharded-3';
 const pkg = JSON.parse(read('package.json')) as { version: string };
+const image = imageRuntime(parseDockerfile(read('Dockerfile')));
 
 interface Kustomization {
   resources?: string[];
@@ -50,11 +54,37 @@ interface StatefulSet {
       metadata: { labels: Labels };
       spec: {
         automountServiceAccountToken?: boolean;
-        securityContext: { runAsNonRoot: boolean; runAsUser: number; seccompProfile: { type: string } };
+        securityContext: PodSecurityContext;
         containers: Container[];
         volumes: { name: string; configMap?: { name: string } }[];
       };
     };
+    volumeClaimTemplates?: VolumeClaimTemplate[];
+  };
+}
+interface PodSecurityContext {
+  runAsNonRoot: boolean;
+  runAsUser: number;
+  runAsGroup: number;
+  fsGroup?: number;
+  seccompProfile: { type: string };
+}
+interface VolumeClaimTemplate {
+  metadata: { name: string };
+  spec: { accessModes: string[]; resources: { requests: { storage: string } } };
+}
+interface PodDisruptionBudget {
+  spec: { selector: { matchLabels: Labels }; maxUnavailable?: number | string; minAvailable?: number | string };
+}
+interface NetworkPolicy {
+  spec: {
+    podSelector: { matchLabels: Labels };
+    policyTypes: string[];
+    ingress: {
+      from: { namespaceSelector?: object; podSelector?: { matchLabels: Labels } }[];
+      ports: { port: string | number; protocol: string }[];
+    }[];
+    egress?: unknown[];
   };
 }
 interface Resource {
@@ -87,6 +117,8 @@ function checkManifests(list: Resource[], configMapName: string): void {
   const sts = one<StatefulSet>(list, 'StatefulSet');
   const svc = one<Service>(list, 'Service');
   const sm = one<ServiceMonitor>(list, 'ServiceMonitor');
+  const pdb = one<PodDisruptionBudget>(list, 'PodDisruptionBudget');
+  const netpol = one<NetworkPolicy>(list, 'NetworkPolicy');
   one(list, 'PrometheusRule');
 
   // Selectors select.
@@ -94,6 +126,8 @@ function checkManifests(list: Resource[], configMapName: string): void {
   expect(contains(podLabels, sts.spec.selector.matchLabels), 'StatefulSet selector matches its pods').toBe(true);
   expect(contains(podLabels, svc.spec.selector), 'Service selector matches the pods').toBe(true);
   expect(contains(svc.metadata.labels, sm.spec.selector.matchLabels), 'ServiceMonitor selector matches the Service').toBe(true);
+  expect(contains(podLabels, pdb.spec.selector.matchLabels), 'PodDisruptionBudget selects the pods').toBe(true);
+  expect(contains(podLabels, netpol.spec.podSelector.matchLabels), 'NetworkPolicy selects the pods').toBe(true);
   expect(sts.spec.serviceName).toBe(svc.metadata.name);
   expect(svc.spec.clusterIP, 'headless').toBe('None');
 
@@ -125,6 +159,44 @@ function checkManifests(list: Resource[], configMapName: string): void {
   expect(pod.automountServiceAccountToken).toBe(false);
   expect(c.securityContext).toEqual({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
   for (const kind of ['requests', 'limits'] as const) expect(Object.keys(c.resources[kind]).sort(), kind).toEqual(['cpu', 'memory']);
+
+  checkState(sts);
+  // Voluntary disruptions take one pod at a time, and never block a drain.
+  expect(pdb.spec).toEqual({ maxUnavailable: 1, selector: pdb.spec.selector });
+  checkNetworkPolicy(netpol, port.name);
+}
+
+/** Each pod's claim is mounted where the image keeps its state, writable by the image's user. */
+function checkState(sts: StatefulSet): void {
+  const pod = sts.spec.template.spec;
+  const c = pod.containers[0]!;
+  expect(image.volumes, 'the Dockerfile declares its working directory a VOLUME').toEqual([image.workdir]);
+  const claims = sts.spec.volumeClaimTemplates ?? [];
+  expect(claims.map((t) => t.metadata.name)).toHaveLength(1);
+  const claim = claims[0]!;
+  expect(claim.spec.accessModes).toEqual(['ReadWriteOnce']);
+  expect(claim.spec.resources.requests.storage).toMatch(/^\d+[MG]i$/);
+  const mount = c.volumeMounts.find((m) => m.name === claim.metadata.name);
+  expect(mount, 'the claim is mounted').toBeDefined();
+  expect(mount!.mountPath).toBe(image.workdir);
+  expect(mount!.readOnly ?? false).toBe(false);
+  const [uid, gid] = image.user.split(':').map(Number);
+  expect([pod.securityContext.runAsUser, pod.securityContext.runAsGroup]).toEqual([uid, gid ?? uid]);
+  expect(pod.securityContext.fsGroup, 'the volume is made writable for the image user\'s group').toBe(gid ?? uid);
+  expect(pod.volumes.map((v) => v.name), 'the claim is no pod volume as well').not.toContain(claim.metadata.name);
+}
+
+/** Ingress to the metrics port from Prometheus pods only; egress not restricted at all. */
+function checkNetworkPolicy(netpol: NetworkPolicy, portName: string): void {
+  expect(netpol.spec.policyTypes).toEqual(['Ingress']);
+  expect(netpol.spec.egress).toBeUndefined();
+  expect(netpol.spec.ingress).toHaveLength(1);
+  const [rule] = netpol.spec.ingress;
+  expect(rule!.ports).toEqual([{ port: portName, protocol: 'TCP' }]);
+  expect(rule!.from.length).toBeGreaterThan(0);
+  // Every peer names the Prometheus pods: a peer without a podSelector would admit whole namespaces.
+  const prometheus = { 'app.kubernetes.io/name': 'prometheus' };
+  for (const peer of rule!.from) expect(peer.podSelector?.matchLabels).toEqual(prometheus);
 }
 
 function argsFlags(args: string[], hostname: string): DaemonFlags {
@@ -160,11 +232,13 @@ describe('kustomize base', () => {
     for (const g of base.configMapGenerator ?? []) for (const f of g.files) expect(exists(`${BASE}/${f.split('=').pop()}`), f).toBe(true);
   });
 
-  it('holds a StatefulSet, a headless Service, a ServiceMonitor and a PrometheusRule', () => {
+  it('holds a StatefulSet, a headless Service, a PDB, a NetworkPolicy, a ServiceMonitor and a PrometheusRule', () => {
     expect(resources.map((r) => `${r.apiVersion} ${r.kind}`).sort()).toEqual([
       'apps/v1 StatefulSet',
       'monitoring.coreos.com/v1 PrometheusRule',
       'monitoring.coreos.com/v1 ServiceMonitor',
+      'networking.k8s.io/v1 NetworkPolicy',
+      'policy/v1 PodDisruptionBudget',
       'v1 Service',
     ]);
   });
@@ -227,9 +301,12 @@ describe('overlay sharded-3', () => {
   });
 });
 
-// Optional, also in CI: the checks above do not need it.
-const kustomize = findBinary('kustomize') ? ['kustomize', 'build'] : findBinary('kubectl') ? ['kubectl', 'kustomize'] : undefined;
-if (kustomize === undefined) process.stderr.write('skipped: kustomize build (neither kustomize nor kubectl on PATH)\n');
+// kustomize itself, or kubectl's: required in CI (PORTWATCH_REQUIRE_TOOLS=1), skipped elsewhere.
+const kustomize = findBinary('kustomize')
+  ? ['kustomize', 'build']
+  : missingTool('kubectl', 'or kustomize; kubectl kustomize renders the manifests') === undefined
+    ? ['kubectl', 'kustomize']
+    : undefined;
 
 describe.skipIf(kustomize === undefined)('kustomize build', () => {
   function build(dir: string): Resource[] {

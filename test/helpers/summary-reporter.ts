@@ -14,8 +14,10 @@ export default class SummaryReporter implements Reporter {
         else if (state === 'failed') counts.failed++;
         else counts.skipped++;
       }
-      // A file that failed to load has no tests to count, but it failed all the same.
-      if (module.state() === 'failed' && [...module.children.allTests()].length === 0) counts.failed++;
+      // A file that failed to load, or whose set-up failed (its tests then count as skipped),
+      // failed all the same.
+      const failedTests = [...module.children.allTests()].filter((t) => t.result().state === 'failed');
+      if (module.state() === 'failed' && failedTests.length === 0) counts.failed++;
     }
     process.stdout.write(`\nvitest: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped\n`);
   }
