@@ -104,6 +104,11 @@ export class PortwatchProcess {
     return scrape(`http://${PORTWATCH_HOST}:${this.port}/metrics`, opts);
   }
 
+  /** Any other page of the daemon, timed like a scrape. */
+  get(path: string): Promise<Scrape> {
+    return scrape(`http://${PORTWATCH_HOST}:${this.port}${path}`);
+  }
+
   async stop(): Promise<void> {
     if (this.#proc.exitCode !== null || this.#proc.signalCode !== null) return;
     const exited = once(this.#proc, 'exit');

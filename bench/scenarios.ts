@@ -8,6 +8,7 @@ import { fmtRatio, median, ratio, row, type Row, type ScenarioOutcome } from './
 import { CLOSED, FILTERED, judge, OPEN, openListeners, range, writeConfig, type MonitorSpec, type Truth, type Verdicts } from './targets.js';
 import { blackboxRound, startBlackbox } from './blackbox.js';
 import { promClientAnchor } from './prom-anchor.js';
+import { landingScenario } from './landing.js';
 
 export interface BenchOptions {
   smoke: boolean;
@@ -299,6 +300,7 @@ export async function breadthAndScrape(o: BenchOptions): Promise<ScenarioOutcome
       }
     }
     if (kept) rows.push(...(await scrapeScenario(o, kept, sizes.at(-1)!, failures)));
+    if (kept) rows.push(...(await landingScenario(kept.daemon, sizes.at(-1)!, breadthHosts(sizes.at(-1)!)[0]!, runsOf(o, 5), failures)));
   } finally {
     await kept?.daemon.stop();
     await close();

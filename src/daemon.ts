@@ -6,6 +6,7 @@ import type { CheckTarget } from './check/target.js';
 import { logChanges } from './check/log-changes.js';
 import type { DaemonFlags } from './cli/flags.js';
 import { MAX_TARGETS } from './config/checks.js';
+import { ConfigError } from './config/errors.js';
 import { loadConfigFile } from './config/load.js';
 import type { Config } from './config/types.js';
 import { startHttpServer, type HttpServer } from './http/server.js';
@@ -46,6 +47,8 @@ export class Daemon {
   /** The config file's config, running: service discovery adds to it. */
   #config: Config | undefined;
   #intervals = new Map<string, number>();
+  /** The hosts checked now, per monitor: what a service-discovery read is compared with. */
+  #hosts: HostSets = new Map();
   #http: HttpServer | undefined;
   #web: WebServing | undefined;
   #reloading: Promise<void> = Promise.resolve();
@@ -202,7 +205,7 @@ export class Daemon {
       web = await this.#web?.prepare();
     } catch (err) {
       this.#self.setConfigReload(false, Date.now());
-      this.#log.error({ err, configFile: this.#flags.configFile }, 'config reload failed, keeping the running config');
+      this.#logReloadFailure(err);
       throw err;
     }
     await this.#sd.set(config);
@@ -212,11 +215,30 @@ export class Daemon {
     this.#log.info({ configFile: this.#flags.configFile, monitors: config.monitors.length, targets: this.#store.targets().size }, 'config reloaded');
   }
 
-  /** Service discovery found other hosts: check them with the running config. */
+  /** A bad file is the operator's to fix, said in one line; anything else is a bug and keeps its stack. */
+  #logReloadFailure(err: unknown): void {
+    const configFile = this.#flags.configFile;
+    if (!(err instanceof ConfigError)) {
+      this.#log.error({ err, configFile }, 'config reload failed, keeping the running config');
+      return;
+    }
+    const msg = 'config reload failed, keeping the running config; fix the file and reload again';
+    this.#log.error({ configFile, problems: err.message }, msg);
+    this.#log.debug({ err }, 'config reload failure');
+  }
+
+  /** A service-discovery source was read: check what it found with the running config. */
   #discovered(): void {
     if (this.#config === undefined || this.#stopping) return;
+    const before = this.#hosts;
     this.#applyTargets(this.#config);
-    this.#log.info({ targets: this.#store.targets().size }, 'service discovery changed the targets');
+    const { added, removed } = hostChanges(before, this.#hosts);
+    // A source that failed, or read what it had, changes nothing and is not news.
+    if (added + removed === 0) this.#log.debug('service discovery read, no target changed');
+    else {
+      const targets = this.#store.targets().size;
+      this.#log.info({ targets, hostsAdded: added, hostsRemoved: removed }, 'service discovery changed the targets');
+    }
   }
 
   /** Runs `config` from now on (at start, with the state saved by the last run, and at each good reload). */
@@ -237,6 +259,7 @@ export class Daemon {
     const mine = selectShard(merged.config, this.#flags.shard);
     this.#store.setTargets(mine.monitors);
     if (saved) this.#restore(saved);
+    this.#hosts = new Map(mine.monitors.map((m) => [m.name, new Set(m.hosts)]));
     this.#intervals = new Map(mine.monitors.map((m) => [m.name, m.intervalMs]));
     this.#scheduler.set(this.#store.targets());
     this.#sweeps.set(mine.monitors);
@@ -266,6 +289,21 @@ export class Daemon {
     const violations = [...this.#store.violationCounts().values()].reduce((n, c) => n + c.open + c.closed, 0);
     this.#log.info({ ...states, violations, targets: this.#store.targets().size, durationSeconds }, 'first round complete');
   }
+}
+
+type HostSets = ReadonlyMap<string, ReadonlySet<string>>;
+
+/** Hosts per monitor in `after` and not in `before`, and the other way round. */
+function hostChanges(before: HostSets, after: HostSets): { added: number; removed: number } {
+  const count = (from: HostSets, to: HostSets): number => {
+    let n = 0;
+    for (const [monitor, hosts] of from) {
+      const other = to.get(monitor);
+      for (const h of hosts) if (other?.has(h) !== true) n++;
+    }
+    return n;
+  };
+  return { added: count(after, before), removed: count(before, after) };
 }
 
 /**

@@ -107,7 +107,24 @@ function parseTimeout(value: string): number {
   return ms;
 }
 
+/** Ports a URL's scheme implies when it names none. */
+const SCHEME_PORTS: Readonly<Record<string, string>> = { 'http:': '80', 'https:': '443' };
+
+/** Says what to write instead of a URL, worded as check-config words a URL among hosts. */
+function urlProblem(arg: string): string {
+  let instead = ', like 127.0.0.1:22,80';
+  try {
+    const url = new URL(arg);
+    const port = url.port || (SCHEME_PORTS[url.protocol] ?? '');
+    if (url.hostname !== '' && port !== '') instead = `: ${url.hostname}:${port}`;
+  } catch {
+    // Not even a URL that parses: only the general advice.
+  }
+  return `${JSON.stringify(arg)} is a URL; give only the host name or IP address and the ports${instead}`;
+}
+
 function parseTarget(arg: string): Target {
+  if (arg.includes('://')) throw new UsageError(urlProblem(arg));
   const bracketed = /^\[([^\]]*)\]:(.*)$/.exec(arg);
   const colon = arg.lastIndexOf(':');
   const [host, portList] = bracketed !== null ? [bracketed[1] ?? '', bracketed[2] ?? ''] : [arg.slice(0, colon), arg.slice(colon + 1)];

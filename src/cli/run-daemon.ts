@@ -4,6 +4,7 @@ import { createLogger } from '../log/logger.js';
 import { VERSION } from '../version.js';
 import { DAEMON_USAGE, parseDaemonArgs, UsageError } from './flags.js';
 import type { Hangups } from './hangups.js';
+import { listenFailure } from './listen-failure.js';
 import { isOutOfFiles, openFilesLimit } from './module-loading.js';
 
 /** No-op hangups, for callers that took no SIGHUP over: the daemon takes it from its start. */
@@ -35,14 +36,17 @@ export async function runDaemon(argv: string[], hangups: Hangups = SIGHUP_FROM_N
   try {
     await daemon.start();
   } catch (err) {
-    // A bad config at start-up is fatal and is said plainly, not as a stack.
+    // A bad config or listen address at start-up is fatal and is said plainly, not as a stack.
+    const listen = listenFailure(err, args.flags.listenAddress);
     if (err instanceof ConfigError) log.error({ configFile: args.flags.configFile, problems: err.message }, 'invalid config, not starting');
     else if (isOutOfFiles(err)) {
       const code = (err as NodeJS.ErrnoException).code;
       const msg = 'could not start: too many open files; raise the open-files limit (ulimit -n)';
       log.error({ openFilesLimit: openFilesLimit(), code }, msg);
-    }
-    else log.error({ err }, 'could not start');
+    } else if (listen !== undefined) {
+      log.error({ listen: args.flags.listenAddress }, listen);
+      log.debug({ err }, 'could not start');
+    } else log.error({ err }, 'could not start');
     await daemon.stop().catch(() => undefined);
     return 1;
   }

@@ -1,11 +1,18 @@
 /**
- * The landing page: what this exporter is and what it currently believes about every
- * port, violations first. A pure function of the store so it is tested without a server.
+ * The landing page: what this exporter is, how many ports of each monitor are in which
+ * state, and the ports themselves, those not as expected first, a page at a time and
+ * filtered by monitor, host and state through plain links and a GET form. No script and
+ * nothing fetched: it works in any browser, on a phone, and with 100k targets. A pure
+ * function of the store, so it is tested without a server.
  */
 import type { MonitorSourceStatus } from '../sd/service-discovery.js';
 import type { PortStore } from '../state/store.js';
-import type { PortRecord } from '../state/target-entry.js';
-import { isViolation } from '../types.js';
+import type { PortState } from '../types.js';
+import { ago, cell, count, escapeHtml, num, problem, queryHref, table, tableRow, when } from './html.js';
+import { ALL_PORTS, MAX_LISTED, PAGE_SIZE, PORT_STATES, type LandingQuery } from './landing-query.js';
+import { emptyCounts, landingRows, type LandingRows, type MonitorCounts } from './landing-rows.js';
+import { portsSection } from './landing-ports.js';
+import { FAVICON_LINK, LANDING_STYLE } from './landing-style.js';
 
 export interface LandingInfo {
   version: string;
@@ -17,126 +24,121 @@ export interface LandingInfo {
   sd?: () => readonly MonitorSourceStatus[];
 }
 
-/** A page of 100k rows helps nobody and costs the browser; violations are listed first, so never cut before the rest. */
-export const MAX_ROWS = 2_000;
+const STATE_COLUMNS: Readonly<Record<PortState, string>> = {
+  open: 'Open',
+  closed: 'Closed',
+  filtered: 'Filtered',
+  error: 'Error',
+};
+const STATES = Object.values(STATE_COLUMNS);
+const MONITOR_COLUMNS = ['Monitor', 'Verdict', 'Targets', ...STATES, 'Not as expected', 'Unexpected open'];
+const SD_COLUMNS = ['Monitor', 'Kind', 'Source', 'Hosts', 'Last read', 'Last good read'];
 
-const HTML_SPECIAL = /[&<>"']/g;
-const HTML_ENTITY: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-
-export function escapeHtml(text: string): string {
-  return text.replace(HTML_SPECIAL, (c) => HTML_ENTITY[c] ?? c);
+function total(rows: LandingRows): MonitorCounts {
+  const sum = emptyCounts(0);
+  for (const c of rows.monitors.values()) {
+    sum.targets += c.targets;
+    for (const s of PORT_STATES) sum.states[s] += c.states[s];
+    sum.notAsExpected += c.notAsExpected;
+    sum.unexpected += c.unexpected;
+  }
+  return sum;
 }
 
-/** "45s ago", "12m ago", "5h ago", "3d ago": enough to spot a stale or flapping port. */
-export function ago(elapsedMs: number): string {
-  const s = Math.max(0, Math.floor(elapsedMs / 1000));
-  if (s < 60) return `${s}s ago`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m ago`;
-  const h = Math.floor(m / 60);
-  if (h < 48) return `${h}h ago`;
-  return `${Math.floor(h / 24)}d ago`;
+const problemsOf = (c: MonitorCounts): number => c.notAsExpected + c.unexpected;
+
+/** A count as a link to the ports it counts, or a plain 0. */
+function countLink(n: number, params: Record<string, string>): string {
+  return n === 0 ? '0' : `<a href="${queryHref(params)}">${num(n)}</a>`;
 }
 
-function compare(a: string | number, b: string | number): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-interface Row {
-  r: PortRecord;
-  violation: boolean;
-}
-
-function byViolationThenTarget(x: Row, y: Row): number {
-  if (x.violation !== y.violation) return x.violation ? -1 : 1;
-  const { r: a } = x;
-  const { r: b } = y;
-  return compare(a.monitor, b.monitor) || compare(a.host, b.host) || a.port - b.port || compare(a.ip, b.ip);
-}
-
-function when(ms: number, now: number): string {
-  const iso = new Date(ms).toISOString();
-  return `<time datetime="${iso}">${iso}</time> (${ago(now - ms)})`;
-}
-
-function row({ r, violation }: Row, now: number): string {
-  const cells = [r.monitor, r.host, r.ip === '' ? '(unresolved)' : r.ip, String(r.port), r.expected, r.state, r.reason].map(escapeHtml);
-  const checked = new Date(r.checkedAt).toISOString();
-  return (
-    `<tr${violation ? ' class="violation"' : ''}>` +
-    cells.map((c) => `<td>${c}</td>`).join('') +
-    `<td>${when(r.changedAt, now)}</td><td title="${checked}">${ago(now - r.checkedAt)}</td></tr>`
+function monitorRow(monitor: string, c: MonitorCounts): string {
+  const problems = problemsOf(c);
+  const verdict = problems === 0 ? 'ok' : problem(count(problems, 'problem').toUpperCase());
+  const states = PORT_STATES.map((s) => cell(STATE_COLUMNS[s], countLink(c.states[s], { monitor, state: s }), true));
+  return tableRow(
+    [
+      cell('Monitor', `<a href="${queryHref({ monitor })}">${escapeHtml(monitor)}</a>`),
+      cell('Verdict', verdict),
+      cell('Targets', num(c.targets), true),
+      ...states,
+      cell('Not as expected', countLink(c.notAsExpected, { monitor }), true),
+      cell('Unexpected open', countLink(c.unexpected, { monitor }), true),
+    ],
+    problems > 0,
   );
 }
 
-/** The unexpected open ports found by discovery sweeps; nothing when no monitor has discovery. */
-function unexpectedSection(store: PortStore, now: number): string {
-  if (store.discovery.monitors().length === 0) return '';
-  const found = store.discovery.unexpected();
-  const rows = found
-    .slice(0, MAX_ROWS)
-    .map((u) => `<tr class="violation">${[u.monitor, u.host, u.ip, String(u.port)].map((c) => `<td>${escapeHtml(c)}</td>`).join('')}<td>${when(u.since, now)}</td></tr>`);
-  const body =
-    found.length === 0
-      ? '<p>None: discovery sweeps found no open port that is neither expected open nor allowed.</p>\n'
-      : `<table>
-<thead><tr><th>Monitor</th><th>Host</th><th>IP</th><th>Port</th><th>Since</th></tr></thead>
-<tbody>
-${rows.join('\n')}
-</tbody>
-</table>
-`;
-  return `<h2>Unexpected open ports</h2>\n<p>${found.length} found open by two discovery sweeps in a row, neither expected open nor allowed.</p>\n${body}`;
+/** One line per monitor: how many ports in each state, with links to them; problems first. */
+function monitorsSection(rows: LandingRows): string {
+  const all = [...rows.monitors];
+  const failing = all.filter(([, c]) => problemsOf(c) > 0);
+  const listed = [...failing, ...all.filter(([, c]) => problemsOf(c) === 0)].slice(0, MAX_LISTED);
+  const left = all.length - listed.length;
+  const more = left > 0 ? `<p>${count(left, 'more monitor')}, all as expected: filter by name below.</p>\n` : '';
+  return `<h2>Monitors</h2>\n${table(
+    MONITOR_COLUMNS,
+    listed.map(([m, c]) => monitorRow(m, c)),
+  )}${more}`;
 }
 
-/** Where discovered hosts come from and whether the last read worked; nothing when no monitor uses service discovery. */
+function sdRow(s: MonitorSourceStatus, now: number): string {
+  const failed = `${problem('FAILED')} (${count(s.failures, 'failure')} so far; last good hosts kept)`;
+  return tableRow(
+    [
+      cell('Monitor', escapeHtml(s.monitor)),
+      cell('Kind', s.mechanism),
+      cell('Source', escapeHtml(s.source)),
+      cell('Hosts', num(s.hosts), true),
+      cell('Last read', s.ok ? 'ok' : failed),
+      cell('Last good read', s.lastSuccessMs === undefined ? 'never' : when(s.lastSuccessMs, now)),
+    ],
+    !s.ok,
+  );
+}
+
+/** Where discovered hosts come from and whether the last read worked, failing first; nothing without any. */
 function sdSection(sources: readonly MonitorSourceStatus[], now: number): string {
   if (sources.length === 0) return '';
-  const failing = sources.filter((s) => !s.ok).length;
-  const rows = sources.map((s) => {
-    const cells = [s.monitor, s.mechanism, s.source, String(s.hosts), s.ok ? 'ok' : `failed (${s.failures} failures so far; last good hosts kept)`].map(escapeHtml);
-    const last = s.lastSuccessMs === undefined ? 'never' : when(s.lastSuccessMs, now);
-    return `<tr${s.ok ? '' : ' class="violation"'}>${cells.map((c) => `<td>${c}</td>`).join('')}<td>${last}</td></tr>`;
-  });
-  return `<h2>Service discovery</h2>
-<p>${sources.length} sources, ${failing} failing.</p>
-<table>
-<thead><tr><th>Monitor</th><th>Kind</th><th>Source</th><th>Hosts</th><th>Last read</th><th>Last good read</th></tr></thead>
-<tbody>
-${rows.join('\n')}
-</tbody>
-</table>
-`;
+  const failing = sources.filter((s) => !s.ok);
+  const listed = [...failing, ...sources.filter((s) => s.ok)].slice(0, MAX_LISTED);
+  const left = sources.length - listed.length;
+  const more = left > 0 ? `<p>${count(left, 'more source')}, all read without error.</p>\n` : '';
+  const said = `${count(sources.length, 'source')}, ${num(failing.length)} failing`;
+  return `<h2>Service discovery</h2>\n<p>${said}.</p>\n${table(
+    SD_COLUMNS,
+    listed.map((s) => sdRow(s, now)),
+  )}${more}`;
 }
 
-export function renderLanding(store: PortStore, info: LandingInfo, now: number, maxRows: number = MAX_ROWS): string {
-  const rows: Row[] = [];
-  let violations = 0;
-  for (const r of store.records()) {
-    const violation = isViolation(r.expected, r.state);
-    if (violation) violations += 1;
-    rows.push({ r, violation });
-  }
-  rows.sort(byViolationThenTarget);
-  const shown = rows.slice(0, maxRows);
-  const left = rows.length - shown.length;
-  const targets = [...store.targetCounts().values()].reduce((n, c) => n + c, 0);
-  const started = new Date(info.startedAt).toISOString();
+function summary(rows: LandingRows, t: MonitorCounts): string {
+  const parts = [
+    ...(t.notAsExpected === 0 ? [] : [`${count(t.notAsExpected, 'port')} not as expected`]),
+    ...(t.unexpected === 0 ? [] : [count(t.unexpected, 'unexpected open port')]),
+  ];
+  const verdict = parts.length === 0 ? 'all as expected' : problem(parts.join(', '));
+  const checked = PORT_STATES.reduce((n, s) => n + t.states[s], 0);
+  const what = `${count(rows.monitors.size, 'monitor')}, ${count(t.targets, 'target')}, ${count(checked, 'address')}`;
+  return `<p>${what} checked: ${verdict}.</p>\n`;
+}
 
+function head(t: MonitorCounts): string {
+  const problems = problemsOf(t);
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
-<title>portwatch</title>
-<style>
-body { font-family: sans-serif; margin: 1em 2em; }
-table { border-collapse: collapse; font-size: 90%; }
-th, td { border: 1px solid #ccc; padding: 2px 6px; text-align: left; }
-tr.violation { background: #fdd; }
-</style>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${problems === 0 ? 'portwatch' : `portwatch: ${count(problems, 'problem')}`}</title>
+${FAVICON_LINK}
+<style>${LANDING_STYLE}</style>
 </head>
-<body>
-<h1>portwatch</h1>
+`;
+}
+
+function about(info: LandingInfo, now: number): string {
+  const started = new Date(info.startedAt).toISOString();
+  return `<h1>portwatch</h1>
 <p>Prometheus exporter of TCP port states.</p>
 <ul>
 <li>Version: ${escapeHtml(info.version)}</li>
@@ -145,15 +147,20 @@ tr.violation { background: #fdd; }
 <li>Started: <time datetime="${started}">${started}</time> (${ago(now - info.startedAt)})</li>
 </ul>
 <p><a href="metrics">Metrics</a> · <a href="-/healthy">Health</a> · <a href="-/ready">Readiness</a></p>
-${unexpectedSection(store, now)}${sdSection(info.sd?.() ?? [], now)}<h2>Ports</h2>
-<p>${store.monitors().length} monitors, ${targets} targets, ${rows.length} addresses checked, ${violations} not as expected.</p>
-<table>
-<thead><tr><th>Monitor</th><th>Host</th><th>IP</th><th>Port</th><th>Expected</th><th>State</th><th>Reason</th><th>Since</th><th>Last checked</th></tr></thead>
-<tbody>
-${shown.map((x) => row(x, now)).join('\n')}
-</tbody>
-</table>
-${left > 0 ? `<p>${left} more addresses not shown (the first ${shown.length} are listed, violations first).</p>\n` : ''}</body>
-</html>
 `;
+}
+
+/** The page for `q`; throws LandingQueryError for a page past the last. */
+export function renderLanding(
+  store: PortStore,
+  info: LandingInfo,
+  now: number,
+  q: LandingQuery = ALL_PORTS,
+  pageSize = PAGE_SIZE,
+): string {
+  const rows = landingRows(store, q, pageSize);
+  const t = total(rows);
+  const sd = sdSection(info.sd?.() ?? [], now);
+  const sections = [summary(rows, t), monitorsSection(rows), sd, portsSection(rows, q, now, pageSize)];
+  return `${head(t)}<body>\n${about(info, now)}${sections.join('')}</body>\n</html>\n`;
 }

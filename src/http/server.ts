@@ -9,7 +9,8 @@ import { metricsStream, PROMETHEUS_CONTENT_TYPE } from '../metrics/render.js';
 import type { SelfMetrics } from '../metrics/self.js';
 import type { PortStore } from '../state/store.js';
 import { acceptsGzip } from './compress.js';
-import { renderLanding, type LandingInfo } from './landing.js';
+import type { LandingInfo } from './landing.js';
+import { registerLandingRoutes } from './landing-route.js';
 import { parseListenAddress } from './listen-address.js';
 import { registerCheckRoute } from '../api/check-route.js';
 import type { CheckFilter, CheckOutcome } from '../api/recheck.js';
@@ -92,10 +93,7 @@ export async function startHttpServer(listenAddress: string, deps: HttpDeps): Pr
     return reply.send(body.pipe(createGzip({ level: 1 })));
   });
 
-  app.get('/', async (_request, reply) => {
-    reply.type('text/html; charset=utf-8');
-    return renderLanding(deps.store, deps.info, Date.now());
-  });
+  registerLandingRoutes(app, { store: deps.store, info: deps.info });
 
   app.get('/-/healthy', async (_request, reply) => {
     reply.type(TEXT);

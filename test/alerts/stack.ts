@@ -165,6 +165,8 @@ export interface PrometheusOptions {
   ruleFiles?: string[];
   /** host:port of an Alertmanager to send alerts to. */
   alertmanager?: string;
+  /** Scrape interval and timeout (default 1s): longer for large targets. */
+  scrapeInterval?: string;
 }
 
 export interface RunningPrometheus {
@@ -188,12 +190,13 @@ interface PromResponse {
   data: { resultType: string; result: PromSeries[] };
 }
 
-/** Prometheus scraping portwatch every second, evaluating rules every second. */
+/** Prometheus scraping portwatch every second (or as asked), evaluating rules every second. */
 export async function startPrometheus(opts: PrometheusOptions): Promise<RunningPrometheus> {
   const dir = tempDir('portwatch-prometheus-');
   const port = await freePort();
+  const scrape = opts.scrapeInterval ?? '1s';
   const config = {
-    global: { scrape_interval: '1s', scrape_timeout: '1s', evaluation_interval: '1s' },
+    global: { scrape_interval: scrape, scrape_timeout: scrape, evaluation_interval: '1s' },
     rule_files: opts.ruleFiles ?? [],
     ...(opts.alertmanager ? { alerting: { alertmanagers: [{ static_configs: [{ targets: [opts.alertmanager] }] }] } } : {}),
     scrape_configs: [{ job_name: 'portwatch', static_configs: [{ targets: [opts.portwatch] }] }],
@@ -212,7 +215,8 @@ export async function startPrometheus(opts: PrometheusOptions): Promise<RunningP
     const res = await fetch(`${url}${path}`, {
       method: 'POST',
       body: new URLSearchParams(params),
-      signal: AbortSignal.timeout(5_000),
+      // Queries over 10k series on a busy machine may take seconds; Grafana waits 30 s.
+      signal: AbortSignal.timeout(30_000),
     });
     const body = (await res.json()) as PromResponse;
     if (body.status !== 'success') throw new Error(`query ${params['query']} failed: ${body.error}`);

@@ -32,6 +32,9 @@ export interface Variable {
   type: string;
   name: string;
   query: string | { query: string };
+  /** The value a custom variable starts with. */
+  current?: { text?: string; value?: string };
+  options?: { text: string; value: string; selected?: boolean }[];
   datasource?: DatasourceRef;
   multi?: boolean;
   includeAll?: boolean;

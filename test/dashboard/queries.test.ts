@@ -12,7 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDaemon, type RunningDaemon } from '../helpers/daemon.js';
 import { closeServer, freePort, listen } from '../helpers/ports.js';
 import { RULES_FILE, missing, startPrometheus, tempDir, waitFor, type RunningPrometheus } from '../alerts/stack.js';
-import { dashboard, formatVariable, interpolate, parseLabelValues, queryPanels, variableQuery, type BuiltIns, type Selection } from './dashboard.js';
+import { interpolate, type BuiltIns, type Selection } from './dashboard.js';
+import { label, panelExpr, resolveVariables, runPanels } from './evaluate.js';
 
 const skip = missing('prometheus');
 
@@ -80,70 +81,48 @@ monitors:
     dir?.remove();
   });
 
-  /** Resolves the variables in order, as Grafana does (each may use the previous ones). */
-  async function resolveVariables(selection: Selection, builtIns: BuiltIns): Promise<{ values: Record<string, string>; options: Record<string, string[]> }> {
-    const values: Record<string, string> = { datasource: 'Prometheus' };
-    const options: Record<string, string[]> = {};
-    for (const v of dashboard.templating.list) {
-      if (v.type !== 'query') continue;
-      const { selector, label } = parseLabelValues(variableQuery(v));
-      const series = await prometheus!.query(`group by (${label}) (${interpolate(selector, values, builtIns)})`);
-      const found = [...new Set(series.map((s) => s.metric[label]).filter((x): x is string => x !== undefined))].sort();
-      expect(found.length, `variable ${v.name}: ${variableQuery(v)}`).toBeGreaterThan(0);
-      options[v.name] = found;
-      // A variable without "All" shows its first value; otherwise use the selection.
-      const chosen = selection[v.name] ?? (v.includeAll ? 'All' : [found[0]!]);
-      values[v.name] = formatVariable(v, chosen, found);
-    }
-    return { values, options };
-  }
-
   async function checkPanels(selection: Selection): Promise<string[]> {
     const end = Math.floor(Date.now() / 1000);
     const range = Math.max(end - start, 10);
     // Grafana: $__rate_interval = max($__interval + scrape interval, 4 * scrape interval) with
     // the 1 s scrape interval of this Prometheus and a 1 s step.
     const builtIns: BuiltIns = { rateInterval: '4s', range: `${range}s`, interval: '1s' };
-    const { values } = await resolveVariables(selection, builtIns);
-    const empty: string[] = [];
-    for (const p of queryPanels()) {
-      for (const t of p.targets ?? []) {
-        const expr = interpolate(t.expr, values, builtIns);
-        const result = t.instant ? await prometheus!.query(expr, end) : await prometheus!.queryRange(expr, end - range, end, 1);
-        const points = result.reduce((n, s) => n + (s.values?.length ?? (s.value ? 1 : 0)), 0);
-        if (points === 0) empty.push(`panel ${p.id} "${p.title}" ${t.refId}: ${expr}`);
-      }
-    }
-    return empty;
+    const { values } = await resolveVariables(prometheus!, selection, builtIns);
+    const results = await runPanels(prometheus!, values, builtIns, { end, range, step: 1 });
+    return results.filter((r) => r.points === 0).map((r) => `${label(r)}: ${r.expr}`);
   }
 
   it('with every variable at "All"', async () => {
     expect(await checkPanels({})).toEqual([]);
   });
 
-  it('with one monitor and one host selected', async () => {
+  it('with one monitor and one host selected, and every selected port shown', async () => {
     expect(await checkPanels({ monitor: ['web'], host: ['127.0.0.1'] })).toEqual([]);
-    expect(await checkPanels({ monitor: ['db'], host: ['127.0.0.1'] })).toEqual([]);
+    expect(await checkPanels({ monitor: ['db'], host: ['127.0.0.1'], ports: ['0'] })).toEqual([]);
   });
 
-  it('shows one exposed and one unreachable port, and both in the table with their state', async () => {
+  it('counts exposed ports, declared and discovered, the unreachable one, and both in the table', async () => {
     const builtIns: BuiltIns = { rateInterval: '4s', range: '60s', interval: '1s' };
-    const { values } = await resolveVariables({}, builtIns);
-    const byTitle = (title: string) => queryPanels().find((p) => p.title === title)!.targets![0]!.expr;
-    const exposed = await prometheus!.query(interpolate(byTitle('Exposed ports'), values, builtIns));
-    const unreachable = await prometheus!.query(interpolate(byTitle('Unreachable ports'), values, builtIns));
-    expect(exposed.map((s) => s.value?.[1])).toEqual(['1']);
-    expect(unreachable.map((s) => s.value?.[1])).toEqual(['1']);
-    const table = await prometheus!.query(interpolate(byTitle('Ports not in their expected state'), values, builtIns));
+    const { values } = await resolveVariables(prometheus!, {}, builtIns);
+    const instant = (title: string) => prometheus!.query(interpolate(panelExpr(title), values, builtIns));
+    // One declared closed and open, and the stray port that the discovery of each monitor finds.
+    expect((await instant('Exposed ports')).map((s) => s.value?.[1])).toEqual(['3']);
+    expect((await instant('Unreachable ports')).map((s) => s.value?.[1])).toEqual(['1']);
+    const table = await instant('Ports not in their expected state');
     const rows = table.map((s) => `${s.metric['monitor']} ${s.metric['port']} ${s.metric['expected']} ${s.metric['state']}`).sort();
     expect(rows).toEqual([`db ${ports.exposed} closed open`, `web ${ports.unreachable} open closed`].sort());
     // The opening of the database port is one change of state in the changes panel.
     const end = Math.floor(Date.now() / 1000);
-    const changes = await prometheus!.queryRange(interpolate(byTitle('State changes'), values, builtIns), start, end, 1);
+    const changesExpr = interpolate(panelExpr('State changes'), values, builtIns);
+    const changes = await prometheus!.queryRange(changesExpr, start, end, 1);
     const total = (monitor: string) => changes.filter((s) => s.metric['monitor'] === monitor).flatMap((s) => s.values ?? []).reduce((n, [, v]) => n + Number(v), 0);
     expect(total('db')).toBe(1);
     expect(total('web')).toBe(0);
     // "Since" is a time in milliseconds, within this test's lifetime.
     for (const s of table) expect(Number(s.value?.[1])).toBeGreaterThanOrEqual((start - 5) * 1000);
+    // Per monitor and state: web has its open and its closed port, db its two (one opened).
+    const perState = await instant('Ports per monitor and state');
+    const cells = perState.map((s) => `${s.metric['monitor']} ${s.metric['state']} ${s.value?.[1]}`);
+    expect(cells.sort()).toEqual(['db closed 1', 'db open 1', 'web closed 1', 'web open 1']);
   });
 });

@@ -1,7 +1,5 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { targetId } from '../../src/state/store.js';
-import { filledStore, monitor, MONITORS, NOW, result } from '../metrics/fixture.js';
 import { serve } from './server-fixture.js';
 
 describe('lifecycle routes', () => {
@@ -61,29 +59,6 @@ describe('lifecycle routes', () => {
     const { base } = await serve();
     expect((await fetch(`${base}/nope`)).status).toBe(404);
     expect((await fetch(`${base}/metrics`, { method: 'DELETE' })).status).toBe(404);
-  });
-});
-
-describe('landing page', () => {
-  it('lists violations before the rest and escapes HTML', async () => {
-    const store = filledStore();
-    store.setTargets([...MONITORS, monitor('<b>evil</b>', ['h.example'], [80], [])]);
-    store.record(targetId('<b>evil</b>', 'h.example', 80), [result('192.0.2.1', 'open', 'syn-ack')], NOW);
-    const { base } = await serve({ store });
-    const res = await fetch(`${base}/`);
-    expect(res.status).toBe(200);
-    expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
-    const html = await res.text();
-    expect(html).toContain('0.0.0-test');
-    expect(html).toContain('/etc/portwatch.yaml');
-    expect(html).toContain('href="metrics"');
-    const firstViolation = html.indexOf('<tr class="violation">');
-    const firstOther = html.indexOf('<tr><td>');
-    expect(firstViolation).toBeGreaterThan(0);
-    expect(firstOther).toBeGreaterThan(firstViolation);
-    expect(html.lastIndexOf('<tr class="violation">')).toBeLessThan(firstOther);
-    expect(html).not.toContain('<b>evil</b>');
-    expect(html).toContain('&lt;b&gt;evil&lt;/b&gt;');
   });
 });
 

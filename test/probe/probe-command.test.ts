@@ -17,6 +17,8 @@ async function probe(args: string[]): Promise<{ code: number; out: string; err: 
   return { code, out: outText, err: errText };
 }
 
+const IS_URL = 'is a URL; give only the host name or IP address and the ports';
+
 describe('portwatch probe', () => {
   let v4: net.Server;
   let v6: net.Server;
@@ -67,6 +69,11 @@ describe('portwatch probe', () => {
     [['--timeout', '3', '127.0.0.1:1'], '--timeout: invalid duration "3"'],
     [['--timeout', '10m', '127.0.0.1:1'], '--timeout: 10m is longer than 5m'],
     [['::1:80'], '"::1:80": write IPv6 addresses in brackets, like [::1]:22'],
+    // A URL is said to be one, with what to write instead, as check-config says it of a host.
+    [['http://127.0.0.1:80'], `"http://127.0.0.1:80" ${IS_URL}: 127.0.0.1:80\n`],
+    [['https://example.com/login'], `"https://example.com/login" ${IS_URL}: example.com:443\n`],
+    [['http://[::1]:8080/'], `"http://[::1]:8080/" ${IS_URL}: [::1]:8080\n`],
+    [['ftp://files.example'], `"ftp://files.example" ${IS_URL}, like 127.0.0.1:22,80\n`],
     [['127.0.0.1'], '"127.0.0.1": expected HOST:PORTS, like 127.0.0.1:22,80'],
     [['127.0.0.1:'], '"127.0.0.1:": no ports after the colon'],
     [['127.0.0.1:0'], '"127.0.0.1:0": port 0 is outside 1-65535'],

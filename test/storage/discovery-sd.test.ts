@@ -43,11 +43,12 @@ monitors:
     rmSync(dir, { recursive: true, force: true });
   });
 
-  /** The "Since" of the unexpected open port on the landing page (its table has the time right after the port). */
+  /** The "Since" of the unexpected open port on the landing page (its row's Since cell, after its Port cell). */
   async function since(d: RunningDaemon): Promise<string | undefined> {
     const port = (unexpected.address() as AddressInfo).port;
     const html = await (await fetch(d.url('/'))).text();
-    return new RegExp(`<td>${port}</td><td><time datetime="([^"]+)">`).exec(html)?.[1];
+    const cells = `<td data-label="Port">${port}</td>.*?<td data-label="Since"><time datetime="([^"]+)">`;
+    return new RegExp(cells).exec(html)?.[1];
   }
 
   it('keeps an unexpected open port, and since when, with sweeps an hour apart after the restart', async () => {

@@ -84,7 +84,8 @@ monitors:
     const html = await (await fetch(d.url('/'))).text();
     const out = new Map<string, string>();
     for (const port of ports()) {
-      const m = new RegExp(`<td>${port}</td>.*?<time datetime="([^"]+)">`).exec(html);
+      const cells = `<td data-label="Port">${port}</td>.*?<td data-label="Since"><time datetime="([^"]+)">`;
+      const m = new RegExp(cells).exec(html);
       if (m) out.set(port, m[1]!);
     }
     return out;
