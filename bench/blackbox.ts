@@ -21,7 +21,9 @@ export async function startBlackbox(tmp: string): Promise<Blackbox | undefined> 
   if (!which(BIN)) return undefined;
   const config = join(tmp, 'blackbox.yml');
   writeFileSync(config, 'modules:\n  tcp_connect:\n    prober: tcp\n    timeout: 3s\n');
-  const proc = spawn(BIN, [`--config.file=${config}`, `--web.listen-address=${ADDR}`, '--log.level=warn'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const proc = spawn(BIN, [`--config.file=${config}`, `--web.listen-address=${ADDR}`, '--log.level=warn'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   children.add(proc);
   let stderr = '';
   proc.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -66,7 +68,11 @@ async function healthy(): Promise<boolean> {
 }
 
 /** Every target once through /probe, `inFlight` requests at a time on kept-alive connections. */
-export async function blackboxRound(_bb: Blackbox, truth: Truth, inFlight: number): Promise<{ ms: number; verdicts: Verdicts }> {
+export async function blackboxRound(
+  _bb: Blackbox,
+  truth: Truth,
+  inFlight: number,
+): Promise<{ ms: number; verdicts: Verdicts }> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: inFlight });
   const keys = [...truth.keys()];
   const seen = new Map<string, number>();

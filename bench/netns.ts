@@ -15,7 +15,10 @@ export function sh(cmd: string, args: readonly string[], timeoutMs = 20_000): st
 export function benchSkipReason(): string | undefined {
   if (process.platform !== 'linux') return 'network namespaces need Linux';
   if (process.getuid?.() !== 0) return 'network namespaces need root';
-  for (const [tool, flag] of [['ip', '-V'], ['iptables', '--version']] as const) {
+  for (const [tool, flag] of [
+    ['ip', '-V'],
+    ['iptables', '--version'],
+  ] as const) {
     try {
       sh(tool, [flag], 5000);
     } catch {
@@ -47,12 +50,14 @@ export function deleteNamespace(name: string): void {
  */
 export function assertInsideBenchNamespace(): string {
   const name = process.env[NS_ENV];
-  if (name === undefined || !/^pwbench-\d+$/.test(name)) throw new Error(`${NS_ENV} is not set: the measuring harness must run inside its namespace`);
+  if (name === undefined || !/^pwbench-\d+$/.test(name))
+    throw new Error(`${NS_ENV} is not set: the measuring harness must run inside its namespace`);
   const here = sh('ip', ['netns', 'identify', String(process.pid)]).trim();
   if (here !== name) throw new Error(`expected to run inside namespace ${name}, but ip netns identify says "${here}"`);
   for (const line of sh('ip', ['-o', 'link', 'show']).split('\n').filter(Boolean)) {
     const dev = /^\d+:\s+([^:@]+)/.exec(line)?.[1];
-    if (dev !== 'lo') throw new Error(`namespace ${name} has an interface other than lo (${dev}); refusing to send traffic`);
+    if (dev !== 'lo')
+      throw new Error(`namespace ${name} has an interface other than lo (${dev}); refusing to send traffic`);
   }
   return name;
 }

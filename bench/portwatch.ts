@@ -74,14 +74,18 @@ export class PortwatchProcess {
       const check = (): void => {
         const line = found();
         if (line) return done(() => resolve(line));
-        if (this.#proc.exitCode !== null || this.#proc.signalCode !== null) done(() => reject(new Error(`portwatch exited before "${msg}": ${this.#stderr}${this.#tail()}`)));
+        if (this.#proc.exitCode !== null || this.#proc.signalCode !== null)
+          done(() => reject(new Error(`portwatch exited before "${msg}": ${this.#stderr}${this.#tail()}`)));
       };
       const done = (then: () => void): void => {
         clearTimeout(timer);
         this.#waiters.delete(check);
         then();
       };
-      const timer = setTimeout(() => done(() => reject(new Error(`no "${msg}" from portwatch within ${timeoutMs} ms${this.#tail()}`))), timeoutMs);
+      const timer = setTimeout(
+        () => done(() => reject(new Error(`no "${msg}" from portwatch within ${timeoutMs} ms${this.#tail()}`))),
+        timeoutMs,
+      );
       this.#waiters.add(check);
     });
   }
@@ -120,7 +124,10 @@ export class PortwatchProcess {
   }
 
   #tail(): string {
-    return `; last logs: ${this.#logs.slice(-3).map((l) => JSON.stringify(l)).join(' ')}`;
+    return `; last logs: ${this.#logs
+      .slice(-3)
+      .map((l) => JSON.stringify(l))
+      .join(' ')}`;
   }
 }
 
@@ -134,18 +141,22 @@ export function logTime(line: LogLine): number {
 export function scrape(url: string, opts: { gzip?: boolean; timeoutMs?: number } = {}): Promise<Scrape> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const req = http.get(url, { agent, headers: opts.gzip ? { 'accept-encoding': 'gzip' } : {}, timeout: opts.timeoutMs ?? 60_000 }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('error', reject);
-      res.on('end', () => {
-        const ms = performance.now() - started;
-        const raw = Buffer.concat(chunks);
-        const encoding = res.headers['content-encoding'];
-        const body = (encoding === 'gzip' ? gunzipSync(raw) : raw).toString('utf8');
-        resolve({ ms, status: res.statusCode ?? 0, encoding, body, bytes: raw.length });
-      });
-    });
+    const req = http.get(
+      url,
+      { agent, headers: opts.gzip ? { 'accept-encoding': 'gzip' } : {}, timeout: opts.timeoutMs ?? 60_000 },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', reject);
+        res.on('end', () => {
+          const ms = performance.now() - started;
+          const raw = Buffer.concat(chunks);
+          const encoding = res.headers['content-encoding'];
+          const body = (encoding === 'gzip' ? gunzipSync(raw) : raw).toString('utf8');
+          resolve({ ms, status: res.statusCode ?? 0, encoding, body, bytes: raw.length });
+        });
+      },
+    );
     req.on('timeout', () => req.destroy(new Error(`scrape of ${url} timed out`)));
     req.on('error', reject);
   });

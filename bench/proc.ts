@@ -51,7 +51,12 @@ export function threadTimes(pid: number | undefined): ThreadTimes | undefined {
 /** What the threads took between two readings. */
 export function threadTimesBetween(a: ThreadTimes | undefined, b: ThreadTimes | undefined): ThreadTimes | undefined {
   if (a === undefined || b === undefined) return undefined;
-  return { mainRunMs: b.mainRunMs - a.mainRunMs, mainWaitMs: b.mainWaitMs - a.mainWaitMs, mainKernelMs: b.mainKernelMs - a.mainKernelMs, othersRunMs: b.othersRunMs - a.othersRunMs };
+  return {
+    mainRunMs: b.mainRunMs - a.mainRunMs,
+    mainWaitMs: b.mainWaitMs - a.mainWaitMs,
+    mainKernelMs: b.mainKernelMs - a.mainKernelMs,
+    othersRunMs: b.othersRunMs - a.othersRunMs,
+  };
 }
 
 /** Follows a child's peak RSS until it exits: VmHWM only grows, so the last reading is the peak seen. */

@@ -6,11 +6,15 @@ import { median } from './result.js';
  * The anchor of scenario 4: prom-client's own registry holding the same six port
  * families for `size` targets as portwatch exports, serialized in this process.
  */
-export async function promClientAnchor(size: number, runs: number): Promise<{ medianMs: number | undefined; timesMs: number[]; rssMb: number }> {
+export async function promClientAnchor(
+  size: number,
+  runs: number,
+): Promise<{ medianMs: number | undefined; timesMs: number[]; rssMb: number }> {
   const registry = new Registry();
   const labelNames = ['monitor', 'host', 'ip', 'port', 'expected'] as const;
   const registers = [registry];
-  const gauge = (name: string, extra: readonly string[] = []): Gauge<string> => new Gauge({ name, help: `${name} help`, labelNames: [...labelNames, ...extra], registers });
+  const gauge = (name: string, extra: readonly string[] = []): Gauge<string> =>
+    new Gauge({ name, help: `${name} help`, labelNames: [...labelNames, ...extra], registers });
   const state = gauge('port_state');
   const info = gauge('port_state_info', ['state', 'reason']);
   const violation = gauge('port_violation');

@@ -17,10 +17,23 @@ export function machine(): Machine {
   } catch {
     // keep os.cpus()'s
   }
-  return { cpus: os.availableParallelism(), model, memoryGb: Math.round(os.totalmem() / 2 ** 30), node: process.version, kernel: os.release() };
+  return {
+    cpus: os.availableParallelism(),
+    model,
+    memoryGb: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    kernel: os.release(),
+  };
 }
 
-const ms = (v: number | undefined): string => (v === undefined ? 'unfinished' : v >= 10_000 ? `${(v / 1000).toFixed(1)} s` : v >= 1000 ? `${(v / 1000).toFixed(2)} s` : `${v.toFixed(0)} ms`);
+const ms = (v: number | undefined): string =>
+  v === undefined
+    ? 'unfinished'
+    : v >= 10_000
+      ? `${(v / 1000).toFixed(1)} s`
+      : v >= 1000
+        ? `${(v / 1000).toFixed(2)} s`
+        : `${v.toFixed(0)} ms`;
 const mb = (v: number | undefined): string => (v === undefined || Number.isNaN(v) ? '' : `${v.toFixed(0)} MB`);
 const verdicts = (r: Row): string => (r.right === undefined ? '' : `${r.right} / ${r.wrong}`);
 
@@ -32,7 +45,9 @@ export function table(rows: readonly Row[]): string {
   ];
   for (const r of rows) {
     const notes = r.notes.length ? ` (${r.notes.join('; ')})` : '';
-    lines.push(`| ${r.scenario} | ${r.tool}${notes} | ${r.runs} | ${ms(r.medianMs)} | ${mb(r.peakRssMb)} | ${verdicts(r)} | ${r.ratio} | ${r.goal} |`);
+    lines.push(
+      `| ${r.scenario} | ${r.tool}${notes} | ${r.runs} | ${ms(r.medianMs)} | ${mb(r.peakRssMb)} | ${verdicts(r)} | ${r.ratio} | ${r.goal} |`,
+    );
   }
   return lines.join('\n');
 }

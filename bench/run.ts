@@ -62,10 +62,17 @@ async function outer(argv: string[]): Promise<number> {
 
 async function inner(argv: string[]): Promise<number> {
   assertInsideBenchNamespace();
-  const { values } = parseArgs({ args: argv, options: { smoke: { type: 'boolean' }, runs: { type: 'string' }, only: { type: 'string' } } });
+  const { values } = parseArgs({
+    args: argv,
+    options: { smoke: { type: 'boolean' }, runs: { type: 'string' }, only: { type: 'string' } },
+  });
   const only = new Set((values.only ?? '1,2,3,4,5,6').split(',').map((s) => s.trim()));
   const tmp = mkdtempSync(join(tmpdir(), 'pwbench-'));
-  const o: BenchOptions = { smoke: values.smoke === true, runs: values.runs === undefined ? undefined : Number(values.runs), tmp };
+  const o: BenchOptions = {
+    smoke: values.smoke === true,
+    runs: values.runs === undefined ? undefined : Number(values.runs),
+    tmp,
+  };
   const stop = (): void => {
     killChildren();
     rmSync(tmp, { recursive: true, force: true });
@@ -110,7 +117,8 @@ async function inner(argv: string[]): Promise<number> {
   process.stdout.write(`\n${text}\n\n${machineLine(m, date)}\n`);
   if (Array.isArray(extra['breadthCost'])) {
     process.stdout.write('\ncost by size (scenario 3):\n');
-    for (const c of extra['breadthCost'] as Array<Record<string, number>>) process.stdout.write(`  ${JSON.stringify(c)}\n`);
+    for (const c of extra['breadthCost'] as Array<Record<string, number>>)
+      process.stdout.write(`  ${JSON.stringify(c)}\n`);
   }
   if (!o.smoke && values.only === undefined && values.runs === undefined) {
     const results = join(ROOT, 'bench', 'results');

@@ -5,7 +5,18 @@ import { iptables } from './netns.js';
 import { logTime, PortwatchProcess, portStates, sampleValue, type Scrape } from './portwatch.js';
 import { runTool, threadTimesBetween, which, type ThreadTimes } from './proc.js';
 import { fmtRatio, median, ratio, row, type Row, type ScenarioOutcome } from './result.js';
-import { CLOSED, FILTERED, judge, OPEN, openListeners, range, writeConfig, type MonitorSpec, type Truth, type Verdicts } from './targets.js';
+import {
+  CLOSED,
+  FILTERED,
+  judge,
+  OPEN,
+  openListeners,
+  range,
+  writeConfig,
+  type MonitorSpec,
+  type Truth,
+  type Verdicts,
+} from './targets.js';
 import { blackboxRound, startBlackbox } from './blackbox.js';
 import { promClientAnchor } from './prom-anchor.js';
 import { landingScenario } from './landing.js';
@@ -35,7 +46,15 @@ interface PortwatchRun {
  * daemon is long-running; its process start is reported apart), peak RSS when the round
  * completed, verdicts from a scrape. Left running when keep is set.
  */
-async function portwatchRound(o: BenchOptions, name: string, monitors: MonitorSpec[], truth: Truth, roundLimitMs: number, keep = false, lagFromStart = false): Promise<PortwatchRun> {
+async function portwatchRound(
+  o: BenchOptions,
+  name: string,
+  monitors: MonitorSpec[],
+  truth: Truth,
+  roundLimitMs: number,
+  keep = false,
+  lagFromStart = false,
+): Promise<PortwatchRun> {
   const file = join(o.tmp, `${name}.yaml`);
   writeConfig(file, monitors);
   const daemon = new PortwatchProcess(file);
@@ -50,7 +69,8 @@ async function portwatchRound(o: BenchOptions, name: string, monitors: MonitorSp
     const scrape = await daemon.scrape();
     const verdicts = judge(truth, portStates(scrape.body));
     // The daemon's own measure of its round when it logs one, else the two log lines' times (ms resolution).
-    const roundMs = typeof done['durationSeconds'] === 'number' ? done['durationSeconds'] * 1000 : logTime(done) - logTime(started);
+    const roundMs =
+      typeof done['durationSeconds'] === 'number' ? done['durationSeconds'] * 1000 : logTime(done) - logTime(started);
     return { roundMs, startMs: logTime(started) - daemon.spawnedAt, rssMb, verdicts, scrape, daemon, cpu };
   } finally {
     if (!keep) await daemon.stop();
@@ -65,7 +85,8 @@ function nmapStates(out: string, ip: string, ports: readonly number[]): Map<stri
   if (line === undefined) return seen;
   const ignored = /Ignored State: (\w+)/.exec(line)?.[1];
   const listed = new Map<number, string>();
-  for (const m of (/Ports: ([^\t]*)/.exec(line)?.[1] ?? '').matchAll(/(\d+)\/([a-z|]+)\//g)) listed.set(Number(m[1]), m[2]!);
+  for (const m of (/Ports: ([^\t]*)/.exec(line)?.[1] ?? '').matchAll(/(\d+)\/([a-z|]+)\//g))
+    listed.set(Number(m[1]), m[2]!);
   for (const port of ports) {
     const state = listed.get(port) ?? ignored;
     if (state !== undefined && state in value) seen.set(`${ip}:${port}`, value[state]!);
@@ -89,7 +110,13 @@ export async function fullRange(o: BenchOptions): Promise<ScenarioOutcome> {
   const last = o.smoke ? 2000 : 65535;
   const open = o.smoke ? [22, 80, 443, 1500] : [22, 80, 443, 8080, 40000];
   const closed = range(1, last).filter((p) => !open.includes(p));
-  const truth = truthFor([ip], [[open, OPEN], [closed, CLOSED]]);
+  const truth = truthFor(
+    [ip],
+    [
+      [open, OPEN],
+      [closed, CLOSED],
+    ],
+  );
   const scenario = `1. full range 1-${last}, ${open.length} open`;
   const runs = runsOf(o, 10);
   const close = await openListeners(open.map((port) => ({ host: ip, port })));
@@ -115,7 +142,8 @@ export async function fullRange(o: BenchOptions): Promise<ScenarioOutcome> {
       pw.rss = Math.max(pw.rss, r.rssMb);
       pw.right += r.verdicts.right;
       pw.wrong += r.verdicts.wrong;
-      if (r.verdicts.wrong) failures.push(`scenario 1 run ${i + 1}: portwatch wrong: ${r.verdicts.examples.join('; ')}`);
+      if (r.verdicts.wrong)
+        failures.push(`scenario 1 run ${i + 1}: portwatch wrong: ${r.verdicts.examples.join('; ')}`);
     }
   } finally {
     await close();
@@ -125,8 +153,26 @@ export async function fullRange(o: BenchOptions): Promise<ScenarioOutcome> {
   // nmap's runs here fall in two groups, one about a second slower: the median then depends on how many were slow.
   const nmFastest = nm.times.length > 0 ? Math.min(...nm.times) : undefined;
   const nmSlow = nmFastest === undefined ? 0 : nm.times.filter((t) => t > nmFastest + 500).length;
-  const nmNotes = nmSlow > 0 ? [`${nmSlow} of ${nm.times.length} runs took about ${((median(nm.times.filter((t) => t > nmFastest! + 500))! - nmFastest!) / 1000).toFixed(1)} s longer than its fastest, ${(nmFastest! / 1000).toFixed(2)} s`] : [];
-  if (hasNmap) rows.push(row({ scenario, tool: `nmap -sT -p${o.smoke ? '1-2000' : '-'} -n -Pn`, runs, medianMs: nmMedian, timesMs: nm.times, peakRssMb: nm.rss, right: nm.right, wrong: nm.wrong, notes: nmNotes }));
+  const nmNotes =
+    nmSlow > 0
+      ? [
+          `${nmSlow} of ${nm.times.length} runs took about ${((median(nm.times.filter((t) => t > nmFastest! + 500))! - nmFastest!) / 1000).toFixed(1)} s longer than its fastest, ${(nmFastest! / 1000).toFixed(2)} s`,
+        ]
+      : [];
+  if (hasNmap)
+    rows.push(
+      row({
+        scenario,
+        tool: `nmap -sT -p${o.smoke ? '1-2000' : '-'} -n -Pn`,
+        runs,
+        medianMs: nmMedian,
+        timesMs: nm.times,
+        peakRssMb: nm.rss,
+        right: nm.right,
+        wrong: nm.wrong,
+        notes: nmNotes,
+      }),
+    );
   const pwMedian = median(pw.times);
   const r = ratio(pwMedian, nmMedian);
   const toFastest = ratio(pwMedian, nmFastest);
@@ -146,8 +192,14 @@ export async function fullRange(o: BenchOptions): Promise<ScenarioOutcome> {
       met: hasNmap ? met : undefined,
       notes: [
         `process start before the round: median ${Math.round(median(pw.starts) ?? 0)} ms`,
-        ...(nmSlow > 0 && toFastest !== undefined ? [`ratio to nmap's fastest run ${fmtRatio(toFastest)}${toFastest > 1 ? `: held back by ${userMicrosPerCheck(pw.cpus, last)} of its own work per port on one thread, on top of the connect and close in the kernel that nmap's time is made of` : ''}`] : []),
-        ...(pw.rss > 150 ? ['RSS held back by a ~80 MB base process, ~450 bytes of state per port and the GC headroom over it'] : []),
+        ...(nmSlow > 0 && toFastest !== undefined
+          ? [
+              `ratio to nmap's fastest run ${fmtRatio(toFastest)}${toFastest > 1 ? `: held back by ${userMicrosPerCheck(pw.cpus, last)} of its own work per port on one thread, on top of the connect and close in the kernel that nmap's time is made of` : ''}`,
+            ]
+          : []),
+        ...(pw.rss > 150
+          ? ['RSS held back by a ~80 MB base process, ~450 bytes of state per port and the GC headroom over it']
+          : []),
       ],
     }),
   );
@@ -159,7 +211,13 @@ export async function firewalled(o: BenchOptions): Promise<ScenarioOutcome> {
   const ip = '127.0.0.1';
   const dropped = o.smoke ? range(20001, 20200) : range(20001, 30000);
   const open = [80, 443, 8080];
-  const truth = truthFor([ip], [[open, OPEN], [dropped, FILTERED]]);
+  const truth = truthFor(
+    [ip],
+    [
+      [open, OPEN],
+      [dropped, FILTERED],
+    ],
+  );
   const scenario = `2. ${dropped.length} ports DROPped, ${open.length} open`;
   const capMs = o.smoke ? 30_000 : 120_000;
   const rule = ['INPUT', '-d', ip, '-p', 'tcp', '--dport', `${dropped[0]}:${dropped.at(-1)}`, '-j', 'DROP'];
@@ -172,7 +230,11 @@ export async function firewalled(o: BenchOptions): Promise<ScenarioOutcome> {
     let nmBound = false;
     if (which('nmap')) {
       // Once only, and cut off: at its default timing nmap takes minutes here.
-      const r = await runTool('nmap', ['-sT', `-p${open.join(',')},${dropped[0]}-${dropped.at(-1)}`, '-n', '-Pn', '-oG', '-', ip], capMs);
+      const r = await runTool(
+        'nmap',
+        ['-sT', `-p${open.join(',')},${dropped[0]}-${dropped.at(-1)}`, '-n', '-Pn', '-oG', '-', ip],
+        capMs,
+      );
       nmBound = r.killed;
       nmMs = r.killed ? capMs : r.wallMs;
       const v = r.killed ? undefined : judge(truth, nmapStates(r.stdout, ip, [...open, ...dropped]));
@@ -196,12 +258,19 @@ export async function firewalled(o: BenchOptions): Promise<ScenarioOutcome> {
     let right = 0;
     let wrong = 0;
     for (let i = 0; i < runs; i++) {
-      const r = await portwatchRound(o, 'firewalled', [{ name: 'firewalled', hosts: [ip], open, closed: dropped }], truth, 300_000);
+      const r = await portwatchRound(
+        o,
+        'firewalled',
+        [{ name: 'firewalled', hosts: [ip], open, closed: dropped }],
+        truth,
+        300_000,
+      );
       times.push(r.roundMs);
       rss = Math.max(rss, r.rssMb);
       right += r.verdicts.right;
       wrong += r.verdicts.wrong;
-      if (r.verdicts.wrong) failures.push(`scenario 2 run ${i + 1}: portwatch wrong: ${r.verdicts.examples.join('; ')}`);
+      if (r.verdicts.wrong)
+        failures.push(`scenario 2 run ${i + 1}: portwatch wrong: ${r.verdicts.examples.join('; ')}`);
     }
     const m = median(times);
     const rr = ratio(m, nmMs);
@@ -220,7 +289,10 @@ export async function firewalled(o: BenchOptions): Promise<ScenarioOutcome> {
         goal: `all right, ratio <=0.1: ${nmMs === undefined ? 'no nmap, skipped' : mark(met)}`,
         met: nmMs === undefined ? undefined : met,
         // No silent port is called filtered before its full timeout: that is the floor.
-        notes: nmMs !== undefined && !met && nmMs * 0.1 < 3000 ? [`held back by the 3 s timeout, a floor: the goal asks ${((nmMs * 0.1) / 1000).toFixed(2)} s`] : [],
+        notes:
+          nmMs !== undefined && !met && nmMs * 0.1 < 3000
+            ? [`held back by the 3 s timeout, a floor: the goal asks ${((nmMs * 0.1) / 1000).toFixed(2)} s`]
+            : [],
       }),
     );
   } finally {
@@ -249,7 +321,10 @@ export async function breadthAndScrape(o: BenchOptions): Promise<ScenarioOutcome
   try {
     for (const size of sizes) {
       const hosts = breadthHosts(size);
-      const truth = truthFor(hosts, [[BREADTH_OPEN, OPEN], [BREADTH_CLOSED, CLOSED]]);
+      const truth = truthFor(hosts, [
+        [BREADTH_OPEN, OPEN],
+        [BREADTH_CLOSED, CLOSED],
+      ]);
       const runs = runsOf(o, size >= 100_000 ? 3 : 3);
       const times: number[] = [];
       let rss = 0;
@@ -259,7 +334,15 @@ export async function breadthAndScrape(o: BenchOptions): Promise<ScenarioOutcome
       let wrong = 0;
       for (let i = 0; i < runs; i++) {
         const keep = size === sizes.at(-1) && i === runs - 1;
-        const r = await portwatchRound(o, `breadth-${size}`, [{ name: 'breadth', hosts, open: BREADTH_OPEN, closed: BREADTH_CLOSED }], truth, 120_000, keep, true);
+        const r = await portwatchRound(
+          o,
+          `breadth-${size}`,
+          [{ name: 'breadth', hosts, open: BREADTH_OPEN, closed: BREADTH_CLOSED }],
+          truth,
+          120_000,
+          keep,
+          true,
+        );
         if (keep) kept = r;
         times.push(r.roundMs);
         rss = Math.max(rss, r.rssMb);
@@ -268,7 +351,8 @@ export async function breadthAndScrape(o: BenchOptions): Promise<ScenarioOutcome
         max = Math.max(max, (sampleValue(r.scrape.body, 'nodejs_eventloop_lag_max_seconds') ?? NaN) * 1000);
         right += r.verdicts.right;
         wrong += r.verdicts.wrong;
-        if (r.verdicts.wrong) failures.push(`scenario 3 (${size}) run ${i + 1}: portwatch wrong: ${r.verdicts.examples.join('; ')}`);
+        if (r.verdicts.wrong)
+          failures.push(`scenario 3 (${size}) run ${i + 1}: portwatch wrong: ${r.verdicts.examples.join('; ')}`);
       }
       const m = median(times) ?? NaN;
       cost.push({ targets: size, medianMs: m, rssMb: rss, p99Ms: p99, maxMs: max });
@@ -276,7 +360,8 @@ export async function breadthAndScrape(o: BenchOptions): Promise<ScenarioOutcome
         const mid = cost.at(-2);
         // Linear or better: the cost per added target at the top size is no more than 1.25x that below it.
         const linTime = mid === undefined || m / size <= 1.25 * (mid.medianMs / mid.targets);
-        const linRss = mid === undefined || (rss - mid.rssMb) / (size - mid.targets) <= 1.25 * (mid.rssMb / mid.targets);
+        const linRss =
+          mid === undefined || (rss - mid.rssMb) / (size - mid.targets) <= 1.25 * (mid.rssMb / mid.targets);
         const met = m <= 10_000 && rss <= 250 && p99 <= 50 && linTime && linRss && wrong === 0;
         rows.push(
           row({
@@ -293,14 +378,21 @@ export async function breadthAndScrape(o: BenchOptions): Promise<ScenarioOutcome
             notes: [
               `event-loop delay p99 ${p99.toFixed(1)} ms, max ${max.toFixed(1)} ms during the round`,
               `linear time ${linTime}, linear memory ${linRss}`,
-              ...(rss > 250 ? ['RSS held back by ~1 KB of state per target plus the checks waiting for a probe slot (as many as probes under way) and GC headroom'] : []),
+              ...(rss > 250
+                ? [
+                    'RSS held back by ~1 KB of state per target plus the checks waiting for a probe slot (as many as probes under way) and GC headroom',
+                  ]
+                : []),
             ],
           }),
         );
       }
     }
     if (kept) rows.push(...(await scrapeScenario(o, kept, sizes.at(-1)!, failures)));
-    if (kept) rows.push(...(await landingScenario(kept.daemon, sizes.at(-1)!, breadthHosts(sizes.at(-1)!)[0]!, runsOf(o, 5), failures)));
+    if (kept)
+      rows.push(
+        ...(await landingScenario(kept.daemon, sizes.at(-1)!, breadthHosts(sizes.at(-1)!)[0]!, runsOf(o, 5), failures)),
+      );
   } finally {
     await kept?.daemon.stop();
     await close();
@@ -319,11 +411,13 @@ async function scrapeScenario(o: BenchOptions, run: PortwatchRun, size: number, 
     const s = await daemon.scrape();
     times.push(s.ms);
     stall = Math.max(stall, lagMax(s));
-    if (s.status !== 200 || portStates(s.body).size !== size) failures.push(`scenario 4: scrape ${i + 1} answered ${s.status} with ${portStates(s.body).size} series`);
+    if (s.status !== 200 || portStates(s.body).size !== size)
+      failures.push(`scenario 4: scrape ${i + 1} answered ${s.status} with ${portStates(s.body).size} series`);
   }
   const gz = await daemon.scrape({ gzip: true });
   const gzipOk = gz.encoding === 'gzip' && portStates(gz.body).size === size;
-  if (!gzipOk) failures.push(`scenario 4: gzip scrape answered encoding ${gz.encoding} with ${portStates(gz.body).size} series`);
+  if (!gzipOk)
+    failures.push(`scenario 4: gzip scrape answered encoding ${gz.encoding} with ${portStates(gz.body).size} series`);
   const t0 = performance.now();
   const concurrent = await Promise.all(Array.from({ length: 10 }, () => daemon.scrape()));
   const concurrentMs = performance.now() - t0;
@@ -331,13 +425,22 @@ async function scrapeScenario(o: BenchOptions, run: PortwatchRun, size: number, 
   const after = await daemon.scrape();
   const concurrentStall = Math.max(...concurrent.map(lagMax), lagMax(after));
   stall = Math.max(stall, lagMax(gz));
-  for (const s of concurrent) if (portStates(s.body).size !== size) failures.push('scenario 4: a concurrent scrape lost series');
+  for (const s of concurrent)
+    if (portStates(s.body).size !== size) failures.push('scenario 4: a concurrent scrape lost series');
   const rssMb = daemon.peakRssMb();
   const m = median(times);
   const r = ratio(m, anchor.medianMs);
   const met = r !== undefined && r <= 0.25 && stall <= 50 && concurrentStall <= 50 && gzipOk;
   return [
-    row({ scenario, tool: 'prom-client registry.metrics()', runs: anchor.timesMs.length, medianMs: anchor.medianMs, timesMs: anchor.timesMs, peakRssMb: anchor.rssMb, notes: ['in-process, same series, loop blocked throughout'] }),
+    row({
+      scenario,
+      tool: 'prom-client registry.metrics()',
+      runs: anchor.timesMs.length,
+      medianMs: anchor.medianMs,
+      timesMs: anchor.timesMs,
+      peakRssMb: anchor.rssMb,
+      notes: ['in-process, same series, loop blocked throughout'],
+    }),
     row({
       scenario,
       tool: 'portwatch GET /metrics',
@@ -348,7 +451,10 @@ async function scrapeScenario(o: BenchOptions, run: PortwatchRun, size: number, 
       ratio: fmtRatio(r),
       goal: `ratio <=0.25, stall <=50 ms (${stall.toFixed(0)}; 10 concurrent: ${concurrentStall.toFixed(0)} ms), gzip: ${mark(met)}`,
       met,
-      notes: [`gzip ${(gz.bytes / 1e6).toFixed(1)} MB in ${gz.ms.toFixed(0)} ms`, `10 concurrent scrapes: ${concurrentMs.toFixed(0)} ms in all`],
+      notes: [
+        `gzip ${(gz.bytes / 1e6).toFixed(1)} MB in ${gz.ms.toFixed(0)} ms`,
+        `10 concurrent scrapes: ${concurrentMs.toFixed(0)} ms in all`,
+      ],
     }),
   ];
 }
@@ -359,7 +465,10 @@ export async function sameAsBlackbox(o: BenchOptions): Promise<ScenarioOutcome> 
   const hosts = Array.from({ length: size / 100 }, (_, i) => `127.20.0.${i + 1}`);
   const open = range(2001, 2010);
   const closed = range(2011, 2100);
-  const truth = truthFor(hosts, [[open, OPEN], [closed, CLOSED]]);
+  const truth = truthFor(hosts, [
+    [open, OPEN],
+    [closed, CLOSED],
+  ]);
   const scenario = `5. ${size} host:port checks (${open.length * hosts.length} open)`;
   const failures: string[] = [];
   const rows: Row[] = [];
@@ -369,7 +478,13 @@ export async function sameAsBlackbox(o: BenchOptions): Promise<ScenarioOutcome> 
     let bbMedian: number | undefined;
     const bb = await startBlackbox(o.tmp);
     if (bb === undefined) {
-      rows.push(row({ scenario, tool: 'blackbox_exporter', notes: ['prometheus-blackbox-exporter is not installed (bench/setup.sh): skipped'] }));
+      rows.push(
+        row({
+          scenario,
+          tool: 'blackbox_exporter',
+          notes: ['prometheus-blackbox-exporter is not installed (bench/setup.sh): skipped'],
+        }),
+      );
     } else {
       try {
         const times: number[] = [];
@@ -382,7 +497,18 @@ export async function sameAsBlackbox(o: BenchOptions): Promise<ScenarioOutcome> 
           wrong += r.verdicts.wrong;
         }
         bbMedian = median(times);
-        rows.push(row({ scenario, tool: 'blackbox_exporter /probe, 128 in flight', runs, medianMs: bbMedian, timesMs: times, peakRssMb: bb.peakRssMb(), right, wrong }));
+        rows.push(
+          row({
+            scenario,
+            tool: 'blackbox_exporter /probe, 128 in flight',
+            runs,
+            medianMs: bbMedian,
+            timesMs: times,
+            peakRssMb: bb.peakRssMb(),
+            right,
+            wrong,
+          }),
+        );
       } finally {
         await bb.stop();
       }
@@ -399,7 +525,8 @@ export async function sameAsBlackbox(o: BenchOptions): Promise<ScenarioOutcome> 
       rss = Math.max(rss, r.rssMb);
       right += r.verdicts.right;
       wrong += r.verdicts.wrong;
-      if (r.verdicts.wrong) failures.push(`scenario 5 run ${i + 1}: portwatch wrong: ${r.verdicts.examples.join('; ')}`);
+      if (r.verdicts.wrong)
+        failures.push(`scenario 5 run ${i + 1}: portwatch wrong: ${r.verdicts.examples.join('; ')}`);
     }
     const m = median(times);
     const r = ratio(m, bbMedian);

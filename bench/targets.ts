@@ -18,7 +18,7 @@ export interface MonitorSpec {
 export function portRanges(ports: readonly number[]): string[] {
   const sorted = [...new Set(ports)].sort((a, b) => a - b);
   const out: string[] = [];
-  for (let i = 0; i < sorted.length; ) {
+  for (let i = 0; i < sorted.length;) {
     let j = i;
     while (j + 1 < sorted.length && sorted[j + 1] === sorted[j]! + 1) j++;
     out.push(i === j ? `${sorted[i]}` : `${sorted[i]}-${sorted[j]}`);
@@ -74,7 +74,9 @@ export function judge(truth: Truth, seen: ReadonlyMap<string, number>): Verdicts
 }
 
 /** Listeners that accept and drop at once, so "open" ports are real sockets. */
-export async function openListeners(endpoints: ReadonlyArray<{ host: string; port: number }>): Promise<() => Promise<void>> {
+export async function openListeners(
+  endpoints: ReadonlyArray<{ host: string; port: number }>,
+): Promise<() => Promise<void>> {
   const servers: net.Server[] = [];
   for (const { host, port } of endpoints) {
     const server = net.createServer((socket) => {

@@ -40,13 +40,25 @@ function ruleOf(doc, alert) {
 }
 
 function header(lines) {
-  return [`Generated from ${RULES_FILE} by deploy/generate.mjs (npm run generate:deploy).`, 'Do not edit: change the source file and run the script again.', '', ...lines].map((l) => ` ${l}`).join('\n');
+  return [
+    `Generated from ${RULES_FILE} by deploy/generate.mjs (npm run generate:deploy).`,
+    'Do not edit: change the source file and run the script again.',
+    '',
+    ...lines,
+  ]
+    .map((l) => ` ${l}`)
+    .join('\n');
 }
 
 /** The rule file as a PrometheusRule for the prometheus-operator, comments included. */
 export function prometheusRule(rulesText) {
   const rules = parseRules(rulesText);
-  const doc = new Document({ apiVersion: 'monitoring.coreos.com/v1', kind: 'PrometheusRule', metadata: { name: 'portwatch' }, spec: {} });
+  const doc = new Document({
+    apiVersion: 'monitoring.coreos.com/v1',
+    kind: 'PrometheusRule',
+    metadata: { name: 'portwatch' },
+    spec: {},
+  });
   doc.setIn(['spec', 'groups'], rules.get('groups', true));
   doc.commentBefore = header([
     'The rules of portwatch for the prometheus-operator. Your Prometheus resource selects',

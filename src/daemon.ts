@@ -71,7 +71,12 @@ export class Daemon {
     this.#concurrency = concurrency;
     // A --probe.concurrency given is the cap on sockets too; by default silent attempts may use the fd budget.
     const sockets = flags.probeConcurrency ?? Math.max(concurrency, defaultSocketBudget());
-    this.#limiter = new ProbeLimiter({ global: concurrency, sockets, perAddress: flags.probeConcurrencyPerAddress, onStart: () => this.#scheduler.poke() });
+    this.#limiter = new ProbeLimiter({
+      global: concurrency,
+      sockets,
+      perAddress: flags.probeConcurrencyPerAddress,
+      onStart: () => this.#scheduler.poke(),
+    });
     const resolver = new Resolver();
     // Made once per timeout rather than per probe: a round of 100k probes shares a handful.
     const onBackoff = (): void => this.#self.countBackoff();
@@ -79,7 +84,8 @@ export class Daemon {
     const onResult = (result: ProbeResult): void => this.#self.countProbe(result.state);
     const backoffFor = (timeoutMs: number): BackoffOptions => {
       let opts = backoffs.get(timeoutMs);
-      if (opts === undefined) backoffs.set(timeoutMs, (opts = { tries: triesToOutlast(timeoutMs), onBackoff, onResult }));
+      if (opts === undefined)
+        backoffs.set(timeoutMs, (opts = { tries: triesToOutlast(timeoutMs), onBackoff, onResult }));
       return opts;
     };
     this.#checker = new Checker({
@@ -118,7 +124,13 @@ export class Daemon {
       onChange: () => this.#discovered(),
       saved: (monitor, url) => this.#savedReads?.(monitor, url),
     });
-    this.#self.bind({ sd: () => this.#sd.statuses(), store: this.#store, intervalsMs: () => this.#intervals, inFlight: () => this.#limiter.inFlight, socketLimit: () => this.#limiter.socketLimit });
+    this.#self.bind({
+      sd: () => this.#sd.statuses(),
+      store: this.#store,
+      intervalsMs: () => this.#intervals,
+      inFlight: () => this.#limiter.inFlight,
+      socketLimit: () => this.#limiter.socketLimit,
+    });
   }
 
   /** Loads the config (a bad one is fatal here), starts serving and checking. */
@@ -126,13 +138,22 @@ export class Daemon {
     const config = await loadConfigFile(this.#flags.configFile);
     const saved = await loadState(this.#flags.storagePath, this.#log);
     this.#savedReads = saved && lastGoodReads(saved);
-    this.#web = await WebServing.load(this.#flags.webConfigFile, { limits: { maxConnections: this.#flags.webMaxConnections }, logger: this.#log });
+    this.#web = await WebServing.load(this.#flags.webConfigFile, {
+      limits: { maxConnections: this.#flags.webMaxConnections },
+      logger: this.#log,
+    });
     this.#http = await startHttpServer(this.#flags.listenAddress, {
       store: this.#store,
       self: this.#self,
       reload: () => this.reload(),
       ready: () => this.#ready,
-      info: { version: VERSION, configFile: this.#flags.configFile, startedAt: Date.now(), listenAddress: this.#flags.listenAddress, sd: () => this.#sd.statuses() },
+      info: {
+        version: VERSION,
+        configFile: this.#flags.configFile,
+        startedAt: Date.now(),
+        listenAddress: this.#flags.listenAddress,
+        sd: () => this.#sd.statuses(),
+      },
       logger: this.#log,
       web: this.#web,
       checkNow: (filter) => this.checkNow(filter),
@@ -144,7 +165,18 @@ export class Daemon {
     this.#startWriter();
     this.#ready = true;
     this.#log.info(
-      { version: VERSION, configFile: this.#flags.configFile, listen: this.#http.host.includes(':') ? `[${this.#http.host}]:${this.#http.port}` : `${this.#http.host}:${this.#http.port}`, scheme: this.#web.scheme, monitors: config.monitors.length, targets: this.#store.targets().size, concurrency: this.#concurrency, shard: this.#flags.shard },
+      {
+        version: VERSION,
+        configFile: this.#flags.configFile,
+        listen: this.#http.host.includes(':')
+          ? `[${this.#http.host}]:${this.#http.port}`
+          : `${this.#http.host}:${this.#http.port}`,
+        scheme: this.#web.scheme,
+        monitors: config.monitors.length,
+        targets: this.#store.targets().size,
+        concurrency: this.#concurrency,
+        shard: this.#flags.shard,
+      },
       'portwatch started',
     );
     const roundStarted = performance.now();
@@ -166,7 +198,10 @@ export class Daemon {
       logChanges(this.#log, changes);
       return changes;
     };
-    return recheck({ targets: this.#store.targets().values(), check, records: (id) => this.#store.get(id)?.values() ?? [] }, filter);
+    return recheck(
+      { targets: this.#store.targets().values(), check, records: (id) => this.#store.get(id)?.values() ?? [] },
+      filter,
+    );
   }
 
   async stop(): Promise<void> {
@@ -212,7 +247,10 @@ export class Daemon {
     this.#apply(config);
     if (web) this.#web?.apply(web);
     this.#self.setConfigReload(true, Date.now());
-    this.#log.info({ configFile: this.#flags.configFile, monitors: config.monitors.length, targets: this.#store.targets().size }, 'config reloaded');
+    this.#log.info(
+      { configFile: this.#flags.configFile, monitors: config.monitors.length, targets: this.#store.targets().size },
+      'config reloaded',
+    );
   }
 
   /** A bad file is the operator's to fix, said in one line; anything else is a bug and keeps its stack. */
@@ -246,7 +284,11 @@ export class Daemon {
     this.#config = config;
     this.#routable = detectRoutable();
     // Said once, since ip_family auto then leaves a family's addresses unchecked.
-    if (!this.#routable.ipv4 || !this.#routable.ipv6) this.#log.info({ routable: this.#routable }, 'no route for an address family; ip_family auto checks only the others');
+    if (!this.#routable.ipv4 || !this.#routable.ipv6)
+      this.#log.info(
+        { routable: this.#routable },
+        'no route for an address family; ip_family auto checks only the others',
+      );
     this.#applyTargets(config, saved);
   }
 
@@ -254,7 +296,10 @@ export class Daemon {
   #applyTargets(config: Config, saved?: LoadedState): void {
     const merged = withDiscoveredHosts(config, (monitor) => this.#sd.hostsOf(monitor));
     for (const [monitor, dropped] of merged.dropped) {
-      this.#log.error({ monitor, dropped, maxTargets: MAX_TARGETS }, 'service discovery found more hosts than portwatch checks; the last ones are left out');
+      this.#log.error(
+        { monitor, dropped, maxTargets: MAX_TARGETS },
+        'service discovery found more hosts than portwatch checks; the last ones are left out',
+      );
     }
     const mine = selectShard(merged.config, this.#flags.shard);
     this.#store.setTargets(mine.monitors);
@@ -287,7 +332,10 @@ export class Daemon {
     const states = { open: 0, closed: 0, filtered: 0, error: 0 };
     this.#store.forEachRecord((r) => void (states[r.state] += 1));
     const violations = [...this.#store.violationCounts().values()].reduce((n, c) => n + c.open + c.closed, 0);
-    this.#log.info({ ...states, violations, targets: this.#store.targets().size, durationSeconds }, 'first round complete');
+    this.#log.info(
+      { ...states, violations, targets: this.#store.targets().size, durationSeconds },
+      'first round complete',
+    );
   }
 }
 

@@ -37,7 +37,10 @@ function isJson(contentType: string | undefined): boolean {
   return contentType !== undefined && /^application\/json\s*(;|$)/i.test(contentType.trim());
 }
 
-export function registerCheckRoute<L extends FastifyBaseLogger>(app: FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, L>, opts: CheckRouteOptions): void {
+export function registerCheckRoute<L extends FastifyBaseLogger>(
+  app: FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, L>,
+  opts: CheckRouteOptions,
+): void {
   const limiter = new RateLimiter(opts.rateLimit ?? DEFAULT_RATE_LIMIT);
   // Its own scope: the server's content-type parser discards bodies; this route reads its body as text.
   void app.register(async (scope) => {
@@ -52,7 +55,12 @@ export function registerCheckRoute<L extends FastifyBaseLogger>(app: FastifyInst
           return problem(reply, 415, 'send the body as JSON, with Content-Type: application/json');
         }
         const wait = limiter.take(request.ip);
-        if (wait > 0) return problem(reply.header('Retry-After', String(wait)), 429, `too many re-check requests; retry in ${wait}s`);
+        if (wait > 0)
+          return problem(
+            reply.header('Retry-After', String(wait)),
+            429,
+            `too many re-check requests; retry in ${wait}s`,
+          );
         return undefined;
       },
       handler: async (request, reply) => {
@@ -60,7 +68,11 @@ export function registerCheckRoute<L extends FastifyBaseLogger>(app: FastifyInst
         try {
           json = JSON.parse(typeof request.body === 'string' ? request.body : '');
         } catch {
-          return problem(reply, 400, 'the body must be JSON like {"monitor": "web", "host": "www.example.com", "port": 443}');
+          return problem(
+            reply,
+            400,
+            'the body must be JSON like {"monitor": "web", "host": "www.example.com", "port": 443}',
+          );
         }
         const parsed = bodySchema.safeParse(json);
         if (!parsed.success) return problem(reply, 400, `invalid request: ${bodyProblem(parsed.error.issues)}`);
@@ -68,7 +80,9 @@ export function registerCheckRoute<L extends FastifyBaseLogger>(app: FastifyInst
         reply.type('application/json; charset=utf-8');
         if (outcome.status === 200) return { results: outcome.results };
         reply.code(outcome.status);
-        return outcome.results === undefined ? { error: outcome.message } : { error: outcome.message, results: outcome.results };
+        return outcome.results === undefined
+          ? { error: outcome.message }
+          : { error: outcome.message, results: outcome.results };
       },
     });
 

@@ -28,7 +28,8 @@ export interface CheckedAddress {
   changed: boolean;
 }
 
-export type CheckOutcome = { status: 200; results: CheckedAddress[] } | { status: 400 | 404 | 504; message: string; results?: CheckedAddress[] };
+export type CheckOutcome =
+  { status: 200; results: CheckedAddress[] } | { status: 400 | 404 | 504; message: string; results?: CheckedAddress[] };
 
 export const MAX_TARGETS_PER_REQUEST = 1_000;
 /** Time on top of the slowest target's timeout × attempts: DNS, retry pauses, queueing. */
@@ -45,21 +46,41 @@ export interface RecheckDeps {
 }
 
 /** The configured targets `filter` names, or why there are none (404) or too many (400). */
-export function selectTargets(all: Iterable<CheckTarget>, filter: CheckFilter, max: number): { targets: CheckTarget[] } | { status: 400 | 404; message: string } {
+export function selectTargets(
+  all: Iterable<CheckTarget>,
+  filter: CheckFilter,
+  max: number,
+): { targets: CheckTarget[] } | { status: 400 | 404; message: string } {
   const ofMonitor: CheckTarget[] = [];
   for (const t of all) if (t.monitor === filter.monitor) ofMonitor.push(t);
-  if (ofMonitor.length === 0) return { status: 404, message: `monitor ${quote(filter.monitor)} is not configured (or has no hosts checked by this portwatch)` };
+  if (ofMonitor.length === 0)
+    return {
+      status: 404,
+      message: `monitor ${quote(filter.monitor)} is not configured (or has no hosts checked by this portwatch)`,
+    };
   let picked = ofMonitor;
   const { host, port } = filter;
   if (host !== undefined) {
     picked = picked.filter((t) => t.host === host);
-    if (picked.length === 0) return { status: 404, message: `host ${quote(host)} is not configured in monitor ${quote(filter.monitor)}; give it exactly as in the config` };
+    if (picked.length === 0)
+      return {
+        status: 404,
+        message: `host ${quote(host)} is not configured in monitor ${quote(filter.monitor)}; give it exactly as in the config`,
+      };
   }
   if (port !== undefined) {
     picked = picked.filter((t) => t.port === port);
-    if (picked.length === 0) return { status: 404, message: `port ${port} is not configured in monitor ${quote(filter.monitor)}${host === undefined ? '' : ` for host ${quote(host)}`}` };
+    if (picked.length === 0)
+      return {
+        status: 404,
+        message: `port ${port} is not configured in monitor ${quote(filter.monitor)}${host === undefined ? '' : ` for host ${quote(host)}`}`,
+      };
   }
-  if (picked.length > max) return { status: 400, message: `the request names ${picked.length} targets, more than ${max} at once; narrow it with host and port` };
+  if (picked.length > max)
+    return {
+      status: 400,
+      message: `the request names ${picked.length} targets, more than ${max} at once; narrow it with host and port`,
+    };
   return { targets: picked };
 }
 
@@ -77,7 +98,16 @@ export async function recheck(deps: RecheckDeps, filter: CheckFilter): Promise<C
       const changes = await deps.check(t);
       const changed = new Set(changes.map((c) => c.record.ip));
       for (const r of deps.records(t.id)) {
-        results.push({ monitor: r.monitor, host: r.host, ip: r.ip, port: r.port, expected: r.expected, state: r.state, reason: r.reason, changed: changed.has(r.ip) });
+        results.push({
+          monitor: r.monitor,
+          host: r.host,
+          ip: r.ip,
+          port: r.port,
+          expected: r.expected,
+          state: r.state,
+          reason: r.reason,
+          changed: changed.has(r.ip),
+        });
       }
     }),
   );
@@ -91,7 +121,11 @@ export async function recheck(deps: RecheckDeps, filter: CheckFilter): Promise<C
     const first = await Promise.race([done.then(() => 'done' as const), timedOut]);
     const sorted = [...results].sort(byTarget);
     if (first === 'timeout') {
-      return { status: 504, message: `not every check finished within ${boundMs / 1000}s; they go on and /metrics will show their results`, results: sorted };
+      return {
+        status: 504,
+        message: `not every check finished within ${boundMs / 1000}s; they go on and /metrics will show their results`,
+        results: sorted,
+      };
     }
     return { status: 200, results: sorted };
   } finally {

@@ -7,7 +7,8 @@ import type { PortState, ProbeResult } from '../types.js';
 import { confirmResult, type Confirmation } from './confirm.js';
 import type { CheckTarget } from './target.js';
 
-export type Resolution = { addresses: string[] } | { reason: 'dns-failure' | 'no-address' | 'no-route'; message: string };
+export type Resolution =
+  { addresses: string[] } | { reason: 'dns-failure' | 'no-address' | 'no-route'; message: string };
 
 export interface CheckerDeps {
   store: PortStore;
@@ -55,19 +56,31 @@ export class Checker {
   #checkAddresses(target: CheckTarget, resolution: Resolution): Promise<StateChange[]> {
     const { store, now, routable } = this.#deps;
     const routes = routable();
-    const picked = 'reason' in resolution ? resolution : picks(target.host, resolution, target.ipFamily ?? 'auto', routes);
+    const picked =
+      'reason' in resolution ? resolution : picks(target.host, resolution, target.ipFamily ?? 'auto', routes);
     if ('reason' in picked) {
-      return Promise.resolve(store.record(target.id, [{ ip: '', result: { state: 'error', reason: picked.reason, durationSeconds: 0 } }], now()));
+      return Promise.resolve(
+        store.record(
+          target.id,
+          [{ ip: '', result: { state: 'error', reason: picked.reason, durationSeconds: 0 } }],
+          now(),
+        ),
+      );
     }
     const addresses = picked.addresses;
     // Nearly every target has one address: no Promise.all and no array of promises for it.
     if (addresses.length === 1) {
       const ip = addresses[0]!;
-      return confirmResult(this.#confirmation(target, ip, routes)).then((result) => store.record(target.id, [{ ip, result }], now()));
+      return confirmResult(this.#confirmation(target, ip, routes)).then((result) =>
+        store.record(target.id, [{ ip, result }], now()),
+      );
     }
-    return Promise.all(addresses.map(async (ip): Promise<AddressResult> => ({ ip, result: await confirmResult(this.#confirmation(target, ip, routes)) }))).then((results) =>
-      store.record(target.id, results, now()),
-    );
+    return Promise.all(
+      addresses.map(async (ip): Promise<AddressResult> => ({
+        ip,
+        result: await confirmResult(this.#confirmation(target, ip, routes)),
+      })),
+    ).then((results) => store.record(target.id, results, now()));
   }
 
   #confirmation(target: CheckTarget, ip: string, routes: Routable): AddressCheck {
@@ -79,7 +92,12 @@ export class Checker {
  * The addresses to probe; the resolver's own answer when it is one address kept as it is
  * (ip_family auto, routable): what pickAddresses would copy, without the copy per check.
  */
-function picks(host: string, resolution: { addresses: string[] }, family: IpFamily, routes: Routable): ReturnType<typeof pickAddresses> {
+function picks(
+  host: string,
+  resolution: { addresses: string[] },
+  family: IpFamily,
+  routes: Routable,
+): ReturnType<typeof pickAddresses> {
   const only = resolution.addresses.length === 1 ? resolution.addresses[0]! : undefined;
   if (only !== undefined && family === 'auto' && canRoute(only, routes)) return resolution;
   return pickAddresses(host, resolution.addresses, family, routes);

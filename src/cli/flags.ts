@@ -60,7 +60,8 @@ function oneOf<T extends string>(flag: string, value: string, allowed: readonly 
 
 function wholeNumber(flag: string, value: string, min: number, max: number): number {
   const n = Number(value);
-  if (!/^\d+$/.test(value) || n < min || n > max) throw new UsageError(`--${flag}: "${value}" is not a whole number from ${min} to ${max}`);
+  if (!/^\d+$/.test(value) || n < min || n > max)
+    throw new UsageError(`--${flag}: "${value}" is not a whole number from ${min} to ${max}`);
   return n;
 }
 
@@ -120,11 +121,19 @@ export function parseDaemonArgs(argv: readonly string[], hostname: () => string 
       configFile: values['config.file'] ?? DEFAULT_CONFIG_FILE,
       listenAddress: values['web.listen-address'] ?? DEFAULT_LISTEN_ADDRESS,
       webConfigFile: values['web.config.file'],
-      webMaxConnections: positiveInt('web.max-connections', values['web.max-connections'] ?? String(DEFAULT_MAX_CONNECTIONS), 65_536),
+      webMaxConnections: positiveInt(
+        'web.max-connections',
+        values['web.max-connections'] ?? String(DEFAULT_MAX_CONNECTIONS),
+        65_536,
+      ),
       logLevel: oneOf('log.level', values['log.level'] ?? 'info', LOG_LEVELS),
       logFormat: oneOf('log.format', values['log.format'] ?? 'json', LOG_FORMATS),
       probeConcurrency: concurrency === undefined ? undefined : positiveInt('probe.concurrency', concurrency, 65_536),
-      probeConcurrencyPerAddress: positiveInt('probe.concurrency-per-address', values['probe.concurrency-per-address'] ?? '64', 65_536),
+      probeConcurrencyPerAddress: positiveInt(
+        'probe.concurrency-per-address',
+        values['probe.concurrency-per-address'] ?? '64',
+        65_536,
+      ),
       shard: choice.shard,
       storagePath,
       shutdownGraceMs: 10_000,

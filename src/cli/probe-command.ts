@@ -35,7 +35,11 @@ interface Options {
 class UsageError extends Error {}
 
 /** `portwatch probe`: one-off connect checks from the command line, made as the daemon makes them. */
-export async function runProbeCommand(args: string[], out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): Promise<number> {
+export async function runProbeCommand(
+  args: string[],
+  out: NodeJS.WritableStream = process.stdout,
+  err: NodeJS.WritableStream = process.stderr,
+): Promise<number> {
   let opts: Options | 'help';
   try {
     opts = parseArgs(args);
@@ -103,7 +107,8 @@ function parseTimeout(value: string): number {
   } catch (e) {
     throw new UsageError(`--timeout: ${(e as Error).message}`);
   }
-  if (ms > MAX_TIMEOUT_MS) throw new UsageError(`--timeout: ${value} is longer than 5m; Linux itself gives up on a connect after about 2m`);
+  if (ms > MAX_TIMEOUT_MS)
+    throw new UsageError(`--timeout: ${value} is longer than 5m; Linux itself gives up on a connect after about 2m`);
   return ms;
 }
 
@@ -127,10 +132,14 @@ function parseTarget(arg: string): Target {
   if (arg.includes('://')) throw new UsageError(urlProblem(arg));
   const bracketed = /^\[([^\]]*)\]:(.*)$/.exec(arg);
   const colon = arg.lastIndexOf(':');
-  const [host, portList] = bracketed !== null ? [bracketed[1] ?? '', bracketed[2] ?? ''] : [arg.slice(0, colon), arg.slice(colon + 1)];
-  if (bracketed === null && colon < 0) throw new UsageError(`${JSON.stringify(arg)}: expected HOST:PORTS, like 127.0.0.1:22,80`);
-  if (bracketed === null && host.includes(':')) throw new UsageError(`${JSON.stringify(arg)}: write IPv6 addresses in brackets, like [::1]:22`);
-  if (bracketed !== null && !isIPv6(host)) throw new UsageError(`${JSON.stringify(arg)}: only IPv6 addresses go in brackets`);
+  const [host, portList] =
+    bracketed !== null ? [bracketed[1] ?? '', bracketed[2] ?? ''] : [arg.slice(0, colon), arg.slice(colon + 1)];
+  if (bracketed === null && colon < 0)
+    throw new UsageError(`${JSON.stringify(arg)}: expected HOST:PORTS, like 127.0.0.1:22,80`);
+  if (bracketed === null && host.includes(':'))
+    throw new UsageError(`${JSON.stringify(arg)}: write IPv6 addresses in brackets, like [::1]:22`);
+  if (bracketed !== null && !isIPv6(host))
+    throw new UsageError(`${JSON.stringify(arg)}: only IPv6 addresses go in brackets`);
   const problem = hostProblem(host);
   if (problem !== undefined) throw new UsageError(`${JSON.stringify(arg)}: ${problem}`);
   if (portList === '') throw new UsageError(`${JSON.stringify(arg)}: no ports after the colon`);

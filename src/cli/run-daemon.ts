@@ -38,7 +38,8 @@ export async function runDaemon(argv: string[], hangups: Hangups = SIGHUP_FROM_N
   } catch (err) {
     // A bad config or listen address at start-up is fatal and is said plainly, not as a stack.
     const listen = listenFailure(err, args.flags.listenAddress);
-    if (err instanceof ConfigError) log.error({ configFile: args.flags.configFile, problems: err.message }, 'invalid config, not starting');
+    if (err instanceof ConfigError)
+      log.error({ configFile: args.flags.configFile, problems: err.message }, 'invalid config, not starting');
     else if (isOutOfFiles(err)) {
       const code = (err as NodeJS.ErrnoException).code;
       const msg = 'could not start: too many open files; raise the open-files limit (ulimit -n)';

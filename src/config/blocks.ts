@@ -114,7 +114,8 @@ function ipv6ToBigInt(address: string): bigint {
   const groups = (s: string | undefined): string[] => (s === undefined || s === '' ? [] : s.split(':'));
   const before = groups(head);
   const after = groups(tail);
-  const all = tail === undefined ? before : [...before, ...Array<string>(8 - before.length - after.length).fill('0'), ...after];
+  const all =
+    tail === undefined ? before : [...before, ...Array<string>(8 - before.length - after.length).fill('0'), ...after];
   return all.reduce((n, g) => (n << 16n) | BigInt(parseInt(g, 16)), 0n);
 }
 

@@ -12,12 +12,14 @@ export type PortEntry = { ok: true; ports: number[] } | { ok: false; message: st
  */
 export function parsePortEntry(value: unknown): PortEntry {
   if (typeof value === 'number') return single(value, String(value));
-  if (typeof value !== 'string') return fail(`expected a port, a range "A-B" or a group name, got ${describeValue(value)}`);
+  if (typeof value !== 'string')
+    return fail(`expected a port, a range "A-B" or a group name, got ${describeValue(value)}`);
   if (/^\d+$/.test(value)) return single(Number(value), value);
   const range = /^(\d+)-(\d+)$/.exec(value);
   if (range !== null) return expandRange(value, range[1] ?? '', range[2] ?? '');
   if (Object.hasOwn(PORT_GROUPS, value)) return { ok: true, ports: [...(PORT_GROUPS[value] ?? [])] };
-  if (/^[A-Za-z][\w-]*$/.test(value)) return fail(`unknown port group ${quote(value)}; known groups: ${PORT_GROUP_NAMES.join(', ')}`);
+  if (/^[A-Za-z][\w-]*$/.test(value))
+    return fail(`unknown port group ${quote(value)}; known groups: ${PORT_GROUP_NAMES.join(', ')}`);
   return fail(`${quote(value)} is not a port, a range "A-B" or a group name`);
 }
 
@@ -30,7 +32,10 @@ function single(port: number, written: string): PortEntry {
 function expandRange(written: string, fromText: string, toText: string): PortEntry {
   const from = Number(fromText);
   const to = Number(toText);
-  for (const [port, text] of [[from, fromText], [to, toText]] as const) {
+  for (const [port, text] of [
+    [from, fromText],
+    [to, toText],
+  ] as const) {
     if (!inRange(port)) return fail(`port ${text} in range ${quote(written)} is outside ${PORT_MIN}-${PORT_MAX}`);
   }
   if (from > to) return fail(`range ${quote(written)} is reversed; write "${to}-${from}"`);

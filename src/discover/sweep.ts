@@ -75,4 +75,3 @@ function shuffle(items: Uint32Array, random: () => number): void {
     items[j] = t;
   }
 }
-

@@ -63,7 +63,8 @@ export class DiscoverySweeps {
       // Sweeps beyond these wait for their turn here, holding no memory; the gate caps their attempts anyway.
       maxInFlight: 16,
       onError: (id, err) => {
-        if (!this.#stopping) deps.log.error({ err, sweep: id.slice(SWEEP_PREFIX.length) }, 'discovery sweep failed unexpectedly');
+        if (!this.#stopping)
+          deps.log.error({ err, sweep: id.slice(SWEEP_PREFIX.length) }, 'discovery sweep failed unexpectedly');
       },
     });
   }
@@ -73,7 +74,8 @@ export class DiscoverySweeps {
     this.#sweeps = new Map();
     for (const monitor of monitors) {
       if (monitor.discover === undefined || monitor.discover.ports.length === 0) continue;
-      for (const host of monitor.hosts) this.#sweeps.set([SWEEP_PREFIX + monitor.name, host].join('\u0000'), { monitor, host });
+      for (const host of monitor.hosts)
+        this.#sweeps.set([SWEEP_PREFIX + monitor.name, host].join('\u0000'), { monitor, host });
     }
     this.#scheduler.set([...this.#sweeps].map(([id, s]) => ({ id, intervalMs: s.monitor.discover!.intervalMs })));
   }
@@ -110,7 +112,17 @@ export class DiscoverySweeps {
     }
     const open = result.addresses.reduce((n, a) => n + a.open.length, 0);
     const unexpected = state.unexpected().filter((u) => u.monitor === monitor.name && u.host === host).length;
-    log.debug({ monitor: monitor.name, host, ports: monitor.discover?.ports.length, open, unexpected, durationSeconds: result.durationSeconds }, 'discovery sweep complete');
+    log.debug(
+      {
+        monitor: monitor.name,
+        host,
+        ports: monitor.discover?.ports.length,
+        open,
+        unexpected,
+        durationSeconds: result.durationSeconds,
+      },
+      'discovery sweep complete',
+    );
   }
 
   /** A sweep attempt: through the gate (share, rate, checks first), then the limiter like any check. */
@@ -122,7 +134,7 @@ export class DiscoverySweeps {
           this.#queued++;
           let started = false;
           const start = (): void => {
-            if (!started) (started = true), this.#queued--;
+            if (!started) ((started = true), this.#queued--);
           };
           return limiter
             .run(ip, () => {

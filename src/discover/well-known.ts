@@ -87,4 +87,6 @@ const SERVICES: readonly number[] = [
 ];
 
 /** Sorted, unique. */
-export const WELL_KNOWN_PORTS: readonly number[] = [...new Set([...SERVICES, ...Object.values(PORT_GROUPS).flat()])].sort((a, b) => a - b);
+export const WELL_KNOWN_PORTS: readonly number[] = [
+  ...new Set([...SERVICES, ...Object.values(PORT_GROUPS).flat()]),
+].sort((a, b) => a - b);

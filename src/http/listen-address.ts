@@ -18,14 +18,17 @@ const HOST_NAME = /^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z
  */
 export function parseListenAddress(value: string): ListenAddress {
   const fail = (why: string): never => {
-    throw new Error(`invalid --web.listen-address "${value}": ${why} (expected [HOST]:PORT, e.g. ":9798", "127.0.0.1:9798" or "[::1]:9798")`);
+    throw new Error(
+      `invalid --web.listen-address "${value}": ${why} (expected [HOST]:PORT, e.g. ":9798", "127.0.0.1:9798" or "[::1]:9798")`,
+    );
   };
   const colon = value.lastIndexOf(':');
   if (colon < 0) return fail('no port');
   let host = value.slice(0, colon);
   const portText = value.slice(colon + 1);
 
-  if (!/^\d{1,5}$/.test(portText) || Number(portText) > 65_535) return fail(`port "${portText}" is not a number from 0 to 65535`);
+  if (!/^\d{1,5}$/.test(portText) || Number(portText) > 65_535)
+    return fail(`port "${portText}" is not a number from 0 to 65535`);
   const port = Number(portText);
 
   if (host === '') return { host: '::', port, allInterfaces: true };

@@ -51,7 +51,8 @@ class QuietLogController extends LogController {
 
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
     if (error) super.requestCompleted(error, request, reply);
-    else if (request.routeOptions.url !== METRICS_PATH) reply.log.debug({ res: reply, responseTime: reply.elapsedTime }, 'request completed');
+    else if (request.routeOptions.url !== METRICS_PATH)
+      reply.log.debug({ res: reply, responseTime: reply.elapsedTime }, 'request completed');
   }
 }
 

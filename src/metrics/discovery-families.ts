@@ -4,7 +4,12 @@
  */
 import type { DiscoveryState } from '../state/discovery.js';
 import type { Labels } from '../state/target-entry.js';
-import { DISCOVERY_LAST_SWEEP_TIMESTAMP, DISCOVERY_SWEEP_DURATION, PORT_UNEXPECTED_OPEN, PORT_UNEXPECTED_OPEN_PORTS } from './names.js';
+import {
+  DISCOVERY_LAST_SWEEP_TIMESTAMP,
+  DISCOVERY_SWEEP_DURATION,
+  PORT_UNEXPECTED_OPEN,
+  PORT_UNEXPECTED_OPEN_PORTS,
+} from './names.js';
 import { escapeLabelValue, familyHeader, formatValue } from './text-format.js';
 
 function extra(labels: Labels): string {

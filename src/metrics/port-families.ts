@@ -167,7 +167,11 @@ export function* snapshotPortsInPieces(store: PortStore, every = 8192): Generato
  * samples so that a caller can hand the bytes on and let other work run. A family's
  * samples stay contiguous; HELP and TYPE are written even with no records.
  */
-export function* writePortFamiliesInPieces(snap: PortSnapshot, out: ByteWriter, every = 8192): Generator<void, void, void> {
+export function* writePortFamiliesInPieces(
+  snap: PortSnapshot,
+  out: ByteWriter,
+  every = 8192,
+): Generator<void, void, void> {
   const n = snap.labels.length;
   const { labels, states, reasons, violated, changedAt, checkedAt, duration } = snap;
   const families: Array<[Buffer, (i: number) => void]> = [

@@ -38,7 +38,16 @@ interface Render {
 const joinable = new WeakMap<PortStore, Render>();
 
 function startRender(store: PortStore, self: SelfMetrics): Render {
-  const r: Render = { pieces: [], left: [], scrapes: 0, reading: 0, taken: 0, done: false, error: undefined, waiters: new Set() };
+  const r: Render = {
+    pieces: [],
+    left: [],
+    scrapes: 0,
+    reading: 0,
+    taken: 0,
+    done: false,
+    error: undefined,
+    waiters: new Set(),
+  };
   const closeToJoiners = (): void => {
     if (joinable.get(store) === r) joinable.delete(store);
   };
@@ -48,7 +57,8 @@ function startRender(store: PortStore, self: SelfMetrics): Render {
     r.left.push(r.scrapes);
     wake(r);
     // Paced by the fastest reader, so a slow client does not make the whole document pile up.
-    while (r.reading > 0 && r.pieces.length - r.taken > PIECES_AHEAD) await new Promise<void>((resolve) => r.waiters.add(resolve));
+    while (r.reading > 0 && r.pieces.length - r.taken > PIECES_AHEAD)
+      await new Promise<void>((resolve) => r.waiters.add(resolve));
     if (r.reading === 0) throw new Error('every scrape of this render has gone');
   };
   const render = async (): Promise<void> => {
@@ -79,7 +89,7 @@ function startRender(store: PortStore, self: SelfMetrics): Render {
 
 async function* follow(r: Render, leave: () => void): AsyncGenerator<Buffer> {
   try {
-    for (let i = 0; ; ) {
+    for (let i = 0; ;) {
       if (i < r.pieces.length) {
         const piece = r.pieces[i]!;
         r.left[i]! -= 1;

@@ -115,7 +115,11 @@ export class SelfMetrics {
 
     // One family per fact about each source, all read from the sources at scrape time and
     // reset first, so that files gone and sources no longer configured lose their series.
-    const sdFamily = (make: typeof Gauge | typeof Counter, name: { name: string; help: string }, value: (s: MonitorSourceStatus) => number | undefined): void => {
+    const sdFamily = (
+      make: typeof Gauge | typeof Counter,
+      name: { name: string; help: string },
+      value: (s: MonitorSourceStatus) => number | undefined,
+    ): void => {
       new make({
         ...name,
         labelNames: SD_LABELS,
@@ -134,7 +138,9 @@ export class SelfMetrics {
     };
     sdFamily(Gauge, SD_HOSTS, (s) => s.hosts);
     sdFamily(Gauge, SD_LAST_REFRESH_SUCCESSFUL, (s) => (s.ok ? 1 : 0));
-    sdFamily(Gauge, SD_LAST_REFRESH_SUCCESS_TIMESTAMP, (s) => (s.lastSuccessMs === undefined ? undefined : s.lastSuccessMs / 1000));
+    sdFamily(Gauge, SD_LAST_REFRESH_SUCCESS_TIMESTAMP, (s) =>
+      s.lastSuccessMs === undefined ? undefined : s.lastSuccessMs / 1000,
+    );
     sdFamily(Counter, SD_REFRESH_FAILURES, (s) => s.failures);
 
     const probesSince = this.#probesSince;
@@ -164,7 +170,11 @@ export class SelfMetrics {
     collectDefaultMetrics({ register: this.registry });
     // Gauges named like counters, which promtool rejects; the per-type
     // nodejs_active_{handles,requests,resources} gauges carry the same numbers.
-    for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) {
+    for (const name of [
+      'nodejs_active_handles_total',
+      'nodejs_active_requests_total',
+      'nodejs_active_resources_total',
+    ]) {
       this.registry.removeSingleMetric(name);
     }
   }

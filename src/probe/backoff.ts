@@ -42,7 +42,11 @@ function needsRetry(result: ProbeResult): boolean {
   return result.state === 'error' && TRANSIENT.has(result.reason);
 }
 
-async function retry(first: ProbeResult, probe: () => Promise<ProbeResult>, opts: BackoffOptions): Promise<ProbeResult> {
+async function retry(
+  first: ProbeResult,
+  probe: () => Promise<ProbeResult>,
+  opts: BackoffOptions,
+): Promise<ProbeResult> {
   const tries = Math.max(1, opts.tries ?? 6);
   const base = opts.baseDelayMs ?? 50;
   let result = first;

@@ -34,10 +34,13 @@ export function detectRoutable(read: (path: string) => string | undefined = read
 }
 
 export function ipv4Routes(text: string): boolean {
-  return text.split('\n').slice(1).some((line) => {
-    const [iface, , , flags] = line.trim().split(/\s+/);
-    return iface !== undefined && iface !== '' && iface !== 'lo' && usable(Number.parseInt(flags ?? '0', 16));
-  });
+  return text
+    .split('\n')
+    .slice(1)
+    .some((line) => {
+      const [iface, , , flags] = line.trim().split(/\s+/);
+      return iface !== undefined && iface !== '' && iface !== 'lo' && usable(Number.parseInt(flags ?? '0', 16));
+    });
 }
 
 export function ipv6Routes(text: string): boolean {
@@ -92,16 +95,26 @@ export type Picked = { addresses: string[] } | { reason: 'no-route' | 'no-addres
  * open port is an alarm (PortUnreachable) on every AAAA record of an IPv4-only container.
  * A host left with nothing is one result: no-address (a family it lacks) or no-route.
  */
-export function pickAddresses(host: string, addresses: readonly string[], family: IpFamily, routable: Routable): Picked {
+export function pickAddresses(
+  host: string,
+  addresses: readonly string[],
+  family: IpFamily,
+  routable: Routable,
+): Picked {
   if (family === 'dual') return { addresses: [...addresses] };
   if (family === 'ipv4' || family === 'ipv6') {
     const want = family === 'ipv4' ? 4 : 6;
     const kept = addresses.filter((a) => net.isIP(a) === want);
-    return kept.length > 0 ? { addresses: kept } : { reason: 'no-address', message: `${host} has no ${family === 'ipv4' ? 'IPv4' : 'IPv6'} address` };
+    return kept.length > 0
+      ? { addresses: kept }
+      : { reason: 'no-address', message: `${host} has no ${family === 'ipv4' ? 'IPv4' : 'IPv6'} address` };
   }
   const kept = addresses.filter((a) => canRoute(a, routable));
   if (kept.length > 0) return { addresses: kept };
-  return { reason: 'no-route', message: `${host} has only addresses of a family this machine has no route for (${addresses.join(', ')})` };
+  return {
+    reason: 'no-route',
+    message: `${host} has only addresses of a family this machine has no route for (${addresses.join(', ')})`,
+  };
 }
 
 /**

@@ -112,7 +112,8 @@ export class ProbeLimiter {
 
   constructor(opts: ProbeLimiterOptions) {
     for (const key of ['global', 'perAddress'] as const) {
-      if (!Number.isSafeInteger(opts[key]) || opts[key] < 1) throw new RangeError(`ProbeLimiter: ${key} must be a whole number >= 1, got ${opts[key]}`);
+      if (!Number.isSafeInteger(opts[key]) || opts[key] < 1)
+        throw new RangeError(`ProbeLimiter: ${key} must be a whole number >= 1, got ${opts[key]}`);
     }
     this.#global = opts.global;
     this.#perAddress = opts.perAddress;
@@ -184,7 +185,17 @@ export class ProbeLimiter {
       if (state === undefined) {
         const rtt = this.#rttMemory.get(address) ?? new RttEstimate();
         this.#rttMemory.delete(address);
-        state = { waiting: new Queue(), started: new Queue(), running: 0, active: 0, ready: false, rtt, window: this.#perAddress, silentSinceAnswer: 0, silenceTimer: undefined };
+        state = {
+          waiting: new Queue(),
+          started: new Queue(),
+          running: 0,
+          active: 0,
+          ready: false,
+          rtt,
+          window: this.#perAddress,
+          silentSinceAnswer: 0,
+          silenceTimer: undefined,
+        };
         this.#addresses.set(address, state);
       }
       const owner = state;
@@ -242,10 +253,13 @@ export class ProbeLimiter {
     const oldest = this.#oldestCounted(state);
     if (oldest === undefined) return;
     const delay = Math.max(0, oldest.startedAt + within - performance.now());
-    state.silenceTimer = setTimeout(() => {
-      state.silenceTimer = undefined;
-      this.#releaseSilent(state);
-    }, Math.ceil(delay) + 1);
+    state.silenceTimer = setTimeout(
+      () => {
+        state.silenceTimer = undefined;
+        this.#releaseSilent(state);
+      },
+      Math.ceil(delay) + 1,
+    );
     // Never what keeps the process alive: the attempts' own timers do that.
     state.silenceTimer.unref();
   }
@@ -264,7 +278,11 @@ export class ProbeLimiter {
     if (within === undefined) return;
     const cutoff = performance.now() - within;
     let released = 0;
-    for (let head = this.#oldestCounted(state); head !== undefined && head.startedAt <= cutoff; head = this.#oldestCounted(state)) {
+    for (
+      let head = this.#oldestCounted(state);
+      head !== undefined && head.startedAt <= cutoff;
+      head = this.#oldestCounted(state)
+    ) {
       head.released = true;
       state.started.shift();
       state.running--;
@@ -286,7 +304,10 @@ export class ProbeLimiter {
 
   #pump(): void {
     let started = 0;
-    while (this.#running - this.#silent < Math.min(this.#global, this.#socketLimit) && this.#running < this.#socketLimit) {
+    while (
+      this.#running - this.#silent < Math.min(this.#global, this.#socketLimit) &&
+      this.#running < this.#socketLimit
+    ) {
       const state = this.#ring.shift();
       if (state === undefined) break;
       state.ready = false;

@@ -41,10 +41,20 @@ export type HandleOutcome =
 function load(): TcpWrapBinding | undefined {
   try {
     // process.binding is deprecated for general use but keeps tcp_wrap on its allow list in Node 20-24.
-    const binding = (process as unknown as { binding(name: string): unknown }).binding('tcp_wrap') as Partial<TcpWrapBinding>;
-    if (typeof binding.TCP !== 'function' || typeof binding.TCPConnectWrap !== 'function' || binding.constants?.SOCKET === undefined) return undefined;
+    const binding = (process as unknown as { binding(name: string): unknown }).binding(
+      'tcp_wrap',
+    ) as Partial<TcpWrapBinding>;
+    if (
+      typeof binding.TCP !== 'function' ||
+      typeof binding.TCPConnectWrap !== 'function' ||
+      binding.constants?.SOCKET === undefined
+    )
+      return undefined;
     const probe = new binding.TCP(binding.constants.SOCKET);
-    const usable = typeof probe.connect === 'function' && typeof probe.reset === 'function' && typeof probe.getsockname === 'function';
+    const usable =
+      typeof probe.connect === 'function' &&
+      typeof probe.reset === 'function' &&
+      typeof probe.getsockname === 'function';
     probe.close();
     return usable ? (binding as TcpWrapBinding) : undefined;
   } catch {
@@ -135,7 +145,13 @@ function noop(): void {}
  * Connects once to a literal address and tells `done` the outcome once (never before this
  * returns). False when the handle is not available: nothing was started.
  */
-export function connectHandle(address: string, family: 4 | 6, port: number, timeoutMs: number, done: HandleListener): boolean {
+export function connectHandle(
+  address: string,
+  family: 4 | 6,
+  port: number,
+  timeoutMs: number,
+  done: HandleListener,
+): boolean {
   if (binding === undefined) return false;
   const { TCP, TCPConnectWrap, constants } = binding;
   const attempt = new HandleAttempt(new TCP(constants.SOCKET), done);

@@ -69,7 +69,11 @@ class TcpProbe implements HandleListener {
         return;
       }
     }
-    const result: ProbeResult = { state: attempt.state, reason: attempt.reason, durationSeconds: (performance.now() - this.#started) / 1000 };
+    const result: ProbeResult = {
+      state: attempt.state,
+      reason: attempt.reason,
+      durationSeconds: (performance.now() - this.#started) / 1000,
+    };
     if (attempt.code !== undefined) result.code = attempt.code;
     this.resolve(result);
   }
@@ -115,10 +119,13 @@ function connectSocket(address: string, port: number, timeoutMs: number): Promis
       return;
     }
     // Our own timer rather than socket.setTimeout: that one only reports idleness and leaves the socket open.
-    const timer = setTimeout(() => {
-      socket.destroy();
-      settle(TIMED_OUT);
-    }, Math.min(timeoutMs, MAX_TIMER_MS));
+    const timer = setTimeout(
+      () => {
+        socket.destroy();
+        settle(TIMED_OUT);
+      },
+      Math.min(timeoutMs, MAX_TIMER_MS),
+    );
     let settled = false;
     const settle = (attempt: Attempt): void => {
       if (settled) return;
@@ -130,7 +137,9 @@ function connectSocket(address: string, port: number, timeoutMs: number): Promis
     const onConnect = (): void => {
       const self = socket.localPort === socket.remotePort && socket.localAddress === socket.remoteAddress;
       socket.resetAndDestroy();
-      settle(self ? { state: 'error', reason: 'self-connect', selfConnect: true } : { state: 'open', reason: 'syn-ack' });
+      settle(
+        self ? { state: 'error', reason: 'self-connect', selfConnect: true } : { state: 'open', reason: 'syn-ack' },
+      );
     };
     // Stays attached after settling: a late error (a failed reset, say) must not become an uncaught exception.
     socket.on('error', (err) => {

@@ -131,7 +131,9 @@ export class Scheduler {
     for (const job of jobs.values()) {
       if (wanted.has(job.id)) throw new RangeError(`duplicate job id ${JSON.stringify(job.id)}`);
       if (!Number.isSafeInteger(job.intervalMs) || job.intervalMs <= 0) {
-        throw new RangeError(`job ${JSON.stringify(job.id)}: intervalMs must be a positive safe integer, got ${job.intervalMs}`);
+        throw new RangeError(
+          `job ${JSON.stringify(job.id)}: intervalMs must be a positive safe integer, got ${job.intervalMs}`,
+        );
       }
       wanted.add(job.id);
     }

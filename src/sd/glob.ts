@@ -20,7 +20,8 @@ export function patternProblem(pattern: string): string | undefined {
   const q = quote(pattern);
   if (pattern === '') return 'file pattern is empty';
   if (pattern.includes('\0')) return `${q} contains a NUL character`;
-  if (WILDCARD.test(dirname(pattern))) return `${q}: wildcards are allowed only in the file name, not in its directories`;
+  if (WILDCARD.test(dirname(pattern)))
+    return `${q}: wildcards are allowed only in the file name, not in its directories`;
   if (!EXTENSION.test(pattern)) return `${q} must end in .json, .yml or .yaml`;
   if (fileNameRegExp(basename(pattern)) === undefined) return `${q} has a "[" without its closing "]"`;
   return undefined;
@@ -40,7 +41,10 @@ export async function listMatches(p: FilePattern): Promise<string[]> {
   } catch {
     return [];
   }
-  return names.filter(p.matches).sort().map((name) => join(p.dir, name));
+  return names
+    .filter(p.matches)
+    .sort()
+    .map((name) => join(p.dir, name));
 }
 
 /** `*` any run of characters, `?` one, `[abc]`, `[a-z]`, `[!a]` or `[^a]` one of a set; undefined for an unclosed `[`. */

@@ -20,7 +20,10 @@ export interface Merged {
  * one host the first (sources in config order, files in name order) wins. Discovered
  * hosts that would take the targets past MAX_TARGETS are left out (monitors in order).
  */
-export function withDiscoveredHosts(config: Config, discovered: (monitor: string) => readonly DiscoveredHost[]): Merged {
+export function withDiscoveredHosts(
+  config: Config,
+  discovered: (monitor: string) => readonly DiscoveredHost[],
+): Merged {
   const dropped = new Map<string, number>();
   if (!config.monitors.some((m) => m.fileSd || m.httpSd)) return { config, dropped };
   let budget = MAX_TARGETS - config.monitors.reduce((n, m) => n + m.hosts.length * portsOf(m), 0);
@@ -38,7 +41,11 @@ function portsOf(m: MonitorConfig): number {
   return m.expectOpen.length + m.expectClosed.length;
 }
 
-function addHosts(m: MonitorConfig, found: readonly DiscoveredHost[], room: number): { monitor: MonitorConfig; dropped: number } {
+function addHosts(
+  m: MonitorConfig,
+  found: readonly DiscoveredHost[],
+  room: number,
+): { monitor: MonitorConfig; dropped: number } {
   if (found.length === 0) return { monitor: m, dropped: 0 };
   const hosts = [...m.hosts];
   const seen = new Set(hosts.map(hostKey));

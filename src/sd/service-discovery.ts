@@ -57,7 +57,10 @@ export class ServiceDiscovery {
     for (const m of config.monitors) {
       const before = this.#monitors.get(m.name);
       const sources = new Map<string, SdSource>();
-      const specs: Spec[] = [...(m.fileSd ?? []).map((c): Spec => ({ mechanism: 'file', config: c })), ...(m.httpSd ?? []).map((c): Spec => ({ mechanism: 'http', config: c }))];
+      const specs: Spec[] = [
+        ...(m.fileSd ?? []).map((c): Spec => ({ mechanism: 'file', config: c })),
+        ...(m.httpSd ?? []).map((c): Spec => ({ mechanism: 'http', config: c })),
+      ];
       for (const spec of specs) {
         const key = JSON.stringify(spec);
         if (sources.has(key)) continue;
@@ -95,7 +98,8 @@ export class ServiceDiscovery {
 
   statuses(): MonitorSourceStatus[] {
     const out: MonitorSourceStatus[] = [];
-    for (const [monitor, sources] of this.#monitors) for (const s of sources.values()) for (const st of s.statuses()) out.push({ monitor, ...st });
+    for (const [monitor, sources] of this.#monitors)
+      for (const s of sources.values()) for (const st of s.statuses()) out.push({ monitor, ...st });
     return out;
   }
 

@@ -20,7 +20,8 @@ export type ShardChoice = { shard: Shard } | { problem: string };
  */
 export function chooseShard(count: number, index: number | undefined, hostname: () => string): ShardChoice {
   if (index !== undefined) {
-    if (index >= count) return { problem: `--shard.index: ${index} is not below --shard.count (${count}); shards are numbered from 0` };
+    if (index >= count)
+      return { problem: `--shard.index: ${index} is not below --shard.count (${count}); shards are numbered from 0` };
     return { shard: { index, count } };
   }
   if (count === 1) return { shard: { index: 0, count } };

@@ -108,7 +108,13 @@ export class DiscoveryState {
    * sweep is unexpected; closed or filtered ends that; an error is no news. Addresses
    * the host no longer resolves to are forgotten. Returns what changed.
    */
-  recordSweep(monitor: string, host: string, addresses: readonly AddressSweep[], endedAt: number, durationSeconds: number): DiscoveryChange[] {
+  recordSweep(
+    monitor: string,
+    host: string,
+    addresses: readonly AddressSweep[],
+    endedAt: number,
+    durationSeconds: number,
+  ): DiscoveryChange[] {
     const f = this.#monitors.get(monitor);
     if (f === undefined) return []; // discovery removed by a reload while the sweep ran
     const changes: DiscoveryChange[] = [];
@@ -218,7 +224,8 @@ export class DiscoveryState {
     const out: UnexpectedPort[] = [];
     for (const [monitor, f] of this.#monitors) {
       for (const [host, byIp] of f.hosts) {
-        for (const [ip, a] of byIp) for (const [port, since] of a.unexpected) out.push({ monitor, host, ip, port, since });
+        for (const [ip, a] of byIp)
+          for (const [port, since] of a.unexpected) out.push({ monitor, host, ip, port, since });
       }
     }
     return out.sort((x, y) => cmp(x.monitor, y.monitor) || cmp(x.host, y.host) || cmp(x.ip, y.ip) || x.port - y.port);

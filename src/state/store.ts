@@ -3,7 +3,14 @@ import type { Expectation, PortState, ProbeResult } from '../types.js';
 import { isViolation } from '../types.js';
 import { DiscoveryState } from './discovery.js';
 import type { RestoreCounts, SavedTarget } from './saved.js';
-import { AddressRecord, settingsOf, TargetEntry, type Labels, type MonitorSettings, type PortRecord } from './target-entry.js';
+import {
+  AddressRecord,
+  settingsOf,
+  TargetEntry,
+  type Labels,
+  type MonitorSettings,
+  type PortRecord,
+} from './target-entry.js';
 
 const NO_LABELS: Labels = Object.freeze({});
 
@@ -82,7 +89,13 @@ export class PortStore {
     // Ids only, and entries made in place: 100k interim objects would be garbage the heap keeps until its next full collection.
     const wanted = new Set<string>();
     const newLabels = new Map<string, Labels>();
-    const wantTarget = (settings: MonitorSettings, host: string, port: number, expected: Expectation, labels: Labels): void => {
+    const wantTarget = (
+      settings: MonitorSettings,
+      host: string,
+      port: number,
+      expected: Expectation,
+      labels: Labels,
+    ): void => {
       const id = targetId(settings.monitor, host, port);
       wanted.add(id);
       const existing = this.#targets.get(id);

@@ -87,7 +87,13 @@ export interface MonitorSettings {
 }
 
 export function settingsOf(m: MonitorConfig): MonitorSettings {
-  return { monitor: m.name, intervalMs: m.intervalMs, timeoutMs: m.timeoutMs, retries: m.retries, ipFamily: m.ipFamily };
+  return {
+    monitor: m.name,
+    intervalMs: m.intervalMs,
+    timeoutMs: m.timeoutMs,
+    retries: m.retries,
+    ipFamily: m.ipFamily,
+  };
 }
 
 /**

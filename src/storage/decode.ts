@@ -30,9 +30,21 @@ const STATES = { open: true, closed: true, filtered: true, error: true } satisfi
 const EXPECTATIONS = { open: true, closed: true } satisfies Record<Expectation, true>;
 // Every reason, so that the compiler says when one is added and not listed here.
 const REASONS = {
-  'syn-ack': true, 'conn-refused': true, 'no-response': true, 'host-unreach': true, 'net-unreach': true,
-  'admin-prohibited': true, 'proto-unreach': true, 'host-down': true, 'dns-failure': true, 'no-address': true,
-  'no-route': true, 'fd-exhausted': true, 'addr-unavailable': true, 'no-buffers': true, 'self-connect': true,
+  'syn-ack': true,
+  'conn-refused': true,
+  'no-response': true,
+  'host-unreach': true,
+  'net-unreach': true,
+  'admin-prohibited': true,
+  'proto-unreach': true,
+  'host-down': true,
+  'dns-failure': true,
+  'no-address': true,
+  'no-route': true,
+  'fd-exhausted': true,
+  'addr-unavailable': true,
+  'no-buffers': true,
+  'self-connect': true,
   'local-error': true,
 } satisfies Record<Reason, true>;
 

@@ -2,7 +2,12 @@
 // limits against abusive clients, basic auth on every route but /-/healthy and /-/ready, and
 // the configured response headers. The running web config is swapped only when a new one
 // loaded without problems, with the main config (SIGHUP, POST /-/reload).
-import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type Server as HttpServer,
+  type ServerResponse,
+} from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { FastifyBaseLogger, FastifyInstance, RawServerDefault } from 'fastify';
 import type { Logger } from 'pino';
@@ -32,7 +37,10 @@ export class WebServing {
   #rateLimit: RequestRateLimit | undefined;
   readonly #connections: ConnectionAccounting;
 
-  constructor(config: WebConfig = NO_WEB_CONFIG, opts: { file?: string; limits?: Partial<HttpLimits>; logger?: Logger } = {}) {
+  constructor(
+    config: WebConfig = NO_WEB_CONFIG,
+    opts: { file?: string; limits?: Partial<HttpLimits>; logger?: Logger } = {},
+  ) {
     this.#file = opts.file;
     this.#limits = { ...DEFAULT_HTTP_LIMITS, ...opts.limits };
     this.#log = opts.logger;
@@ -63,7 +71,10 @@ export class WebServing {
   }
 
   /** Loads `file` (none: plain HTTP, no auth); a bad file throws ConfigError. */
-  static async load(file: string | undefined, opts: { limits?: Partial<HttpLimits>; logger?: Logger } = {}): Promise<WebServing> {
+  static async load(
+    file: string | undefined,
+    opts: { limits?: Partial<HttpLimits>; logger?: Logger } = {},
+  ): Promise<WebServing> {
     const config = file === undefined ? NO_WEB_CONFIG : await loadWebConfigFile(file);
     return new WebServing(config, { ...opts, ...(file === undefined ? {} : { file }) });
   }
@@ -78,7 +89,9 @@ export class WebServing {
     const next = await loadWebConfigFile(this.#file);
     if ((next.tls === undefined) !== (this.#config.tls === undefined)) {
       const change = next.tls === undefined ? 'tls_server_config was removed' : 'tls_server_config was added';
-      throw new ConfigError(this.#file, [{ line: 0, col: 0, path: '', message: `switching between HTTP and HTTPS needs a restart (${change})` }]);
+      throw new ConfigError(this.#file, [
+        { line: 0, col: 0, path: '', message: `switching between HTTP and HTTPS needs a restart (${change})` },
+      ]);
     }
     return next;
   }
@@ -127,7 +140,9 @@ export class WebServing {
   };
 
   /** Adds the headers, basic auth and body limits to every route of `app`; call before routes are added. */
-  install<L extends FastifyBaseLogger>(app: FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, L>): void {
+  install<L extends FastifyBaseLogger>(
+    app: FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, L>,
+  ): void {
     closeAfterUnreadBody(app);
     app.addHook('onRequest', async (request, reply) => {
       for (const [name, value] of Object.entries(this.#config.headers)) reply.header(name, value);
@@ -141,9 +156,17 @@ export class WebServing {
         return undefined;
       }
       if (result === 'busy') {
-        return reply.code(429).header('Retry-After', '1').type('text/plain; charset=utf-8').send('Too many authentication attempts in progress');
+        return reply
+          .code(429)
+          .header('Retry-After', '1')
+          .type('text/plain; charset=utf-8')
+          .send('Too many authentication attempts in progress');
       }
-      return reply.code(401).header('WWW-Authenticate', `Basic realm="${REALM}"`).type('text/plain; charset=utf-8').send('Unauthorized');
+      return reply
+        .code(401)
+        .header('WWW-Authenticate', `Basic realm="${REALM}"`)
+        .type('text/plain; charset=utf-8')
+        .send('Unauthorized');
     });
   }
 }

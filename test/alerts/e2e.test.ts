@@ -33,7 +33,9 @@ const skip = missing('prometheus', 'alertmanager');
 function differences(a: unknown, b: unknown, path = ''): string[] {
   if (typeof a !== 'object' || a === null || typeof b !== 'object' || b === null) return a === b ? [] : [path];
   const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-  return [...keys].flatMap((k) => differences((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], `${path}/${k}`));
+  return [...keys].flatMap((k) =>
+    differences((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], `${path}/${k}`),
+  );
 }
 
 interface Route {
@@ -82,7 +84,8 @@ describe('the Alertmanager config the end-to-end test runs', () => {
 });
 
 /** How many rules the shipped file holds; Prometheus must have loaded all of them. */
-const SHIPPED_RULES = (parse(readFileSync(RULES_FILE, 'utf8')) as { groups: { rules: unknown[] }[] }).groups[0]!.rules.length;
+const SHIPPED_RULES = (parse(readFileSync(RULES_FILE, 'utf8')) as { groups: { rules: unknown[] }[] }).groups[0]!.rules
+  .length;
 
 describe.skipIf(skip)('notifications end to end', () => {
   let dir: ReturnType<typeof tempDir> | undefined;
@@ -98,7 +101,9 @@ describe.skipIf(skip)('notifications end to end', () => {
   beforeAll(async () => {
     dir = tempDir('portwatch-alerts-e2e-');
     webhook = await startWebhook();
-    alertmanager = await startAlertmanager(testAlertmanagerConfig(readFileSync(ALERTMANAGER_CONFIG, 'utf8'), webhook.port));
+    alertmanager = await startAlertmanager(
+      testAlertmanagerConfig(readFileSync(ALERTMANAGER_CONFIG, 'utf8'), webhook.port),
+    );
 
     serviceServer = await listen(0);
     servicePort = (serviceServer.address() as { port: number }).port;
@@ -117,14 +122,24 @@ monitors:
 `,
     );
     daemon = await startDaemon([`--config.file=${configFile}`]);
-    prometheus = await startPrometheus({ portwatch: `127.0.0.1:${daemon.port}`, ruleFiles: [RULES_FILE], alertmanager: alertmanager.address });
+    prometheus = await startPrometheus({
+      portwatch: `127.0.0.1:${daemon.port}`,
+      ruleFiles: [RULES_FILE],
+      alertmanager: alertmanager.address,
+    });
 
     // Rules loaded, both ports scraped as expected, Alertmanager discovered.
     await waitFor('Prometheus to scrape both ports and know the Alertmanager', 30_000, async () => {
       const rules = await getJson<{ data: { groups: { rules: unknown[] }[] } }>(`${prometheus!.url}/api/v1/rules`);
-      const ams = await getJson<{ data: { activeAlertmanagers: unknown[] } }>(`${prometheus!.url}/api/v1/alertmanagers`);
+      const ams = await getJson<{ data: { activeAlertmanagers: unknown[] } }>(
+        `${prometheus!.url}/api/v1/alertmanagers`,
+      );
       const violations = await prometheus!.query('port_violation == 0');
-      return rules.data.groups[0]?.rules.length === SHIPPED_RULES && ams.data.activeAlertmanagers.length === 1 && violations.length === 2 ? true : undefined;
+      return rules.data.groups[0]?.rules.length === SHIPPED_RULES &&
+        ams.data.activeAlertmanagers.length === 1 &&
+        violations.length === 2
+        ? true
+        : undefined;
     });
   }, 90_000);
 
@@ -137,18 +152,27 @@ monitors:
     dir?.remove();
   });
 
-  const alertIn = (m: WebhookMessage, name: string, status: 'firing' | 'resolved') => m.alerts.find((a) => a.labels['alertname'] === name && a.status === status);
+  const alertIn = (m: WebhookMessage, name: string, status: 'firing' | 'resolved') =>
+    m.alerts.find((a) => a.labels['alertname'] === name && a.status === status);
   const instance = () => `127.0.0.1:${daemon!.port}`;
 
   it('sends nothing while every port is as expected', async () => {
     const firing = await prometheus!.query('ALERTS{alertname=~"PortExposed|PortUnreachable"}');
     expect(firing).toEqual([]);
-    expect(webhook!.messages.filter((m) => m.alerts.some((a) => /PortExposed|PortUnreachable/.test(a.labels['alertname'] ?? '')))).toEqual([]);
+    expect(
+      webhook!.messages.filter((m) =>
+        m.alerts.some((a) => /PortExposed|PortUnreachable/.test(a.labels['alertname'] ?? '')),
+      ),
+    ).toEqual([]);
   });
 
   it('notifies the security receiver when an expected-closed port opens, and again when it closes', async () => {
     exposedServer = await listen(guardedPort);
-    const firing = await webhook!.waitFor('a firing PortExposed', 30_000, (m) => alertIn(m, 'PortExposed', 'firing') !== undefined);
+    const firing = await webhook!.waitFor(
+      'a firing PortExposed',
+      30_000,
+      (m) => alertIn(m, 'PortExposed', 'firing') !== undefined,
+    );
     expect(firing.receiver).toBe('portwatch-security');
     expect(firing.path).toBe('/portwatch-security');
     expect(firing.groupLabels).toEqual({ monitor: 'database' });
@@ -165,19 +189,31 @@ monitors:
       port: String(guardedPort),
       expected: 'closed',
     });
-    expect(alert.annotations['summary']).toBe(`Port ${guardedPort} of 127.0.0.1 (127.0.0.1) is open, but monitor database expects it closed.`);
-    expect(alert.annotations['runbook_url']).toBe('https://github.com/portwatch/portwatch/blob/main/docs/runbook.md#portexposed');
+    expect(alert.annotations['summary']).toBe(
+      `Port ${guardedPort} of 127.0.0.1 (127.0.0.1) is open, but monitor database expects it closed.`,
+    );
+    expect(alert.annotations['runbook_url']).toBe(
+      'https://github.com/portwatch/portwatch/blob/main/docs/runbook.md#portexposed',
+    );
 
     await closeServer(exposedServer);
     // The monitor's only violation ended: the whole group is resolved.
-    const resolved = await webhook!.waitFor('a resolved PortExposed', 30_000, (m) => m.status === 'resolved' && alertIn(m, 'PortExposed', 'resolved') !== undefined);
+    const resolved = await webhook!.waitFor(
+      'a resolved PortExposed',
+      30_000,
+      (m) => m.status === 'resolved' && alertIn(m, 'PortExposed', 'resolved') !== undefined,
+    );
     expect(resolved.receiver).toBe('portwatch-security');
     expect(alertIn(resolved, 'PortExposed', 'resolved')!.labels).toEqual(alert.labels);
   }, 70_000);
 
   it('notifies the ops receiver when an expected-open port goes down, with state and reason, and again when it is back', async () => {
     await closeServer(serviceServer!);
-    const firing = await webhook!.waitFor('a firing PortUnreachable', 30_000, (m) => alertIn(m, 'PortUnreachable', 'firing') !== undefined);
+    const firing = await webhook!.waitFor(
+      'a firing PortUnreachable',
+      30_000,
+      (m) => alertIn(m, 'PortUnreachable', 'firing') !== undefined,
+    );
     expect(firing.receiver).toBe('portwatch-ops');
     expect(firing.path).toBe('/portwatch-ops');
     expect(firing.groupLabels).toEqual({ monitor: 'service' });
@@ -194,11 +230,17 @@ monitors:
       port: String(servicePort),
       expected: 'open',
     });
-    expect(alert.annotations['summary']).toBe(`Port ${servicePort} of 127.0.0.1 (127.0.0.1) is closed, but monitor service expects it open.`);
+    expect(alert.annotations['summary']).toBe(
+      `Port ${servicePort} of 127.0.0.1 (127.0.0.1) is closed, but monitor service expects it open.`,
+    );
     expect(alert.annotations['description']).toContain('state closed, reason conn-refused.');
 
     serviceServer = await listen(servicePort);
-    const resolved = await webhook!.waitFor('a resolved PortUnreachable', 30_000, (m) => m.status === 'resolved' && alertIn(m, 'PortUnreachable', 'resolved') !== undefined);
+    const resolved = await webhook!.waitFor(
+      'a resolved PortUnreachable',
+      30_000,
+      (m) => m.status === 'resolved' && alertIn(m, 'PortUnreachable', 'resolved') !== undefined,
+    );
     expect(resolved.receiver).toBe('portwatch-ops');
     expect(alertIn(resolved, 'PortUnreachable', 'resolved')!.labels).toEqual(alert.labels);
   }, 70_000);
@@ -207,7 +249,13 @@ monitors:
   // as Prometheus would, for an invented portwatch instance.
   it('mutes port alerts of a portwatch while PortwatchDown fires for it, and only for it', async () => {
     const endsAt = new Date(Date.now() + 5 * 60_000).toISOString();
-    const down = { alertname: 'PortwatchDown', severity: 'warning', category: 'monitoring', job: 'portwatch', instance: 'gone.invalid:9798' };
+    const down = {
+      alertname: 'PortwatchDown',
+      severity: 'warning',
+      category: 'monitoring',
+      job: 'portwatch',
+      instance: 'gone.invalid:9798',
+    };
     const target = (inst: string, alertname: string) => ({
       alertname,
       severity: 'warning',
@@ -220,7 +268,12 @@ monitors:
       port: '443',
       expected: 'open',
     });
-    const alerts = [down, target('gone.invalid:9798', 'PortUnreachable'), target('gone.invalid:9798', 'PortProbeFailing'), target('other.invalid:9798', 'PortUnreachable')];
+    const alerts = [
+      down,
+      target('gone.invalid:9798', 'PortUnreachable'),
+      target('gone.invalid:9798', 'PortProbeFailing'),
+      target('other.invalid:9798', 'PortUnreachable'),
+    ];
     const res = await fetch(`${alertmanager!.url}/api/v2/alerts`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -233,7 +286,8 @@ monitors:
       const list = await getJson<AmAlert[]>(`${alertmanager!.url}/api/v2/alerts?filter=monitor%3D%22inhibit-test%22`);
       return list.length === 3 && list.some((a) => a.status.state === 'suppressed') ? list : undefined;
     });
-    const stateOf = (inst: string, name: string) => states.find((a) => a.labels['instance'] === inst && a.labels['alertname'] === name)?.status.state;
+    const stateOf = (inst: string, name: string) =>
+      states.find((a) => a.labels['instance'] === inst && a.labels['alertname'] === name)?.status.state;
     expect(stateOf('gone.invalid:9798', 'PortUnreachable')).toBe('suppressed');
     expect(stateOf('gone.invalid:9798', 'PortProbeFailing')).toBe('suppressed');
     expect(stateOf('other.invalid:9798', 'PortUnreachable')).toBe('active');

@@ -5,7 +5,16 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { ALERTMANAGER_CONFIG, BIN, PROMETHEUS_EXAMPLE, RULES_FILE, RULE_TESTS_DIR, RUNBOOK, missing, run } from './stack.js';
+import {
+  ALERTMANAGER_CONFIG,
+  BIN,
+  PROMETHEUS_EXAMPLE,
+  RULES_FILE,
+  RULE_TESTS_DIR,
+  RUNBOOK,
+  missing,
+  run,
+} from './stack.js';
 
 interface AlertRule {
   alert: string;
@@ -20,7 +29,9 @@ interface RuleTestFile {
   tests: { alert_rule_test?: { eval_time: string; alertname: string; exp_alerts?: unknown[] }[] }[];
 }
 
-const rules = (parse(readFileSync(RULES_FILE, 'utf8')) as { groups: { rules: AlertRule[] }[] }).groups.flatMap((g) => g.rules);
+const rules = (parse(readFileSync(RULES_FILE, 'utf8')) as { groups: { rules: AlertRule[] }[] }).groups.flatMap(
+  (g) => g.rules,
+);
 const testFiles = readdirSync(RULE_TESTS_DIR)
   .filter((f) => f.endsWith('.yml'))
   .map((f) => join(RULE_TESTS_DIR, f));
@@ -62,22 +73,27 @@ describe('rule file', () => {
     expect(rules.map((r) => r.alert).sort()).toEqual([...ALERTS].sort());
   });
 
-  it.each(rules.map((r) => [r.alert, r] as const))('%s has severity, category, summary, description and a runbook anchor that exists', (_name, rule) => {
-    expect(['critical', 'warning']).toContain(rule.labels?.['severity']);
-    expect(['security', 'availability', 'monitoring']).toContain(rule.labels?.['category']);
-    expect(rule.annotations?.['summary']).toBeTruthy();
-    expect(rule.annotations?.['description']).toBeTruthy();
-    const url = rule.annotations?.['runbook_url'] ?? '';
-    expect(url).toBe(`https://github.com/portwatch/portwatch/blob/main/docs/runbook.md#${rule.alert.toLowerCase()}`);
-    const anchors = readFileSync(RUNBOOK, 'utf8')
-      .split('\n')
-      .filter((l) => l.startsWith('## '))
-      .map((l) => anchor(l.slice(3)));
-    expect(anchors).toContain(url.split('#')[1]);
-  });
+  it.each(rules.map((r) => [r.alert, r] as const))(
+    '%s has severity, category, summary, description and a runbook anchor that exists',
+    (_name, rule) => {
+      expect(['critical', 'warning']).toContain(rule.labels?.['severity']);
+      expect(['security', 'availability', 'monitoring']).toContain(rule.labels?.['category']);
+      expect(rule.annotations?.['summary']).toBeTruthy();
+      expect(rule.annotations?.['description']).toBeTruthy();
+      const url = rule.annotations?.['runbook_url'] ?? '';
+      expect(url).toBe(`https://github.com/portwatch/portwatch/blob/main/docs/runbook.md#${rule.alert.toLowerCase()}`);
+      const anchors = readFileSync(RUNBOOK, 'utf8')
+        .split('\n')
+        .filter((l) => l.startsWith('## '))
+        .map((l) => anchor(l.slice(3)));
+      expect(anchors).toContain(url.split('#')[1]);
+    },
+  );
 
   it('names monitor, host, ip and port in the summary of every per-port alert', () => {
-    for (const rule of rules.filter((r) => (r.alert.startsWith('Port') && !r.alert.startsWith('Portwatch')) || r.alert === 'PortwatchStale')) {
+    for (const rule of rules.filter(
+      (r) => (r.alert.startsWith('Port') && !r.alert.startsWith('Portwatch')) || r.alert === 'PortwatchStale',
+    )) {
       const text = `${rule.annotations?.['summary']} ${rule.annotations?.['description']}`;
       for (const label of NAMED_LABELS) expect(text, `${rule.alert} ${label}`).toContain(`$labels.${label}`);
     }
@@ -95,11 +111,14 @@ describe('rule file', () => {
     expect(r.code, r.stderr + r.stdout).toBe(0);
   });
 
-  it.skipIf(missing('promtool'))('the example Prometheus config loads the rule file (`promtool check config`)', async () => {
-    const r = await run(BIN.promtool!, ['check', 'config', PROMETHEUS_EXAMPLE]);
-    expect(r.code, r.stderr + r.stdout).toBe(0);
-    expect(r.stdout).toContain('SUCCESS: 1 rule files found');
-  });
+  it.skipIf(missing('promtool'))(
+    'the example Prometheus config loads the rule file (`promtool check config`)',
+    async () => {
+      const r = await run(BIN.promtool!, ['check', 'config', PROMETHEUS_EXAMPLE]);
+      expect(r.code, r.stderr + r.stdout).toBe(0);
+      expect(r.stdout).toContain('SUCCESS: 1 rule files found');
+    },
+  );
 });
 
 describe('rule unit tests', () => {
@@ -112,28 +131,37 @@ describe('rule unit tests', () => {
 
   // In one test group: quiet before (or, with `for:`, still pending at least `for:` into the
   // data), then firing with exact labels and annotations, then resolved.
-  it.each(rules.map((r) => [r.alert, r] as const))('cover %s: quiet, pending through `for:`, firing, resolved', (_name, rule) => {
-    const forSeconds = seconds(rule.for ?? '0s');
-    const complete = groups.some((cases) => {
-      const mine = cases.filter((c) => c.alertname === rule.alert);
-      const firing = mine.filter((c) => (c.exp_alerts ?? []).length > 0).map((c) => seconds(c.eval_time));
-      const quiet = mine.filter((c) => (c.exp_alerts ?? []).length === 0).map((c) => seconds(c.eval_time));
-      if (firing.length === 0) return false;
-      const first = Math.min(...firing);
-      const before = quiet.some((t) => t < first && t >= forSeconds);
-      const after = quiet.some((t) => t > first);
-      return before && after;
-    });
-    expect(complete, `a test group of ${rule.alert} that is quiet${forSeconds ? ` at >= ${rule.for}` : ''} before it fires, then fires, then resolves`).toBe(true);
-    for (const cases of groups) {
-      for (const c of cases.filter((x) => x.alertname === rule.alert)) {
-        for (const a of (c.exp_alerts ?? []) as { exp_labels?: Record<string, string>; exp_annotations?: Record<string, string> }[]) {
-          expect(a.exp_labels?.['severity'], `${rule.alert} at ${c.eval_time}`).toBe(rule.labels?.['severity']);
-          expect(Object.keys(a.exp_annotations ?? {}).sort()).toEqual(['description', 'runbook_url', 'summary']);
+  it.each(rules.map((r) => [r.alert, r] as const))(
+    'cover %s: quiet, pending through `for:`, firing, resolved',
+    (_name, rule) => {
+      const forSeconds = seconds(rule.for ?? '0s');
+      const complete = groups.some((cases) => {
+        const mine = cases.filter((c) => c.alertname === rule.alert);
+        const firing = mine.filter((c) => (c.exp_alerts ?? []).length > 0).map((c) => seconds(c.eval_time));
+        const quiet = mine.filter((c) => (c.exp_alerts ?? []).length === 0).map((c) => seconds(c.eval_time));
+        if (firing.length === 0) return false;
+        const first = Math.min(...firing);
+        const before = quiet.some((t) => t < first && t >= forSeconds);
+        const after = quiet.some((t) => t > first);
+        return before && after;
+      });
+      expect(
+        complete,
+        `a test group of ${rule.alert} that is quiet${forSeconds ? ` at >= ${rule.for}` : ''} before it fires, then fires, then resolves`,
+      ).toBe(true);
+      for (const cases of groups) {
+        for (const c of cases.filter((x) => x.alertname === rule.alert)) {
+          for (const a of (c.exp_alerts ?? []) as {
+            exp_labels?: Record<string, string>;
+            exp_annotations?: Record<string, string>;
+          }[]) {
+            expect(a.exp_labels?.['severity'], `${rule.alert} at ${c.eval_time}`).toBe(rule.labels?.['severity']);
+            expect(Object.keys(a.exp_annotations ?? {}).sort()).toEqual(['description', 'runbook_url', 'summary']);
+          }
         }
       }
-    }
-  });
+    },
+  );
 
   it.skipIf(missing('promtool'))('pass `promtool test rules`', async () => {
     expect(testFiles.length).toBeGreaterThan(0);
@@ -151,7 +179,9 @@ describe('Alertmanager example config', () => {
   });
 
   it('sends resolved notifications from every receiver', () => {
-    const config = parse(readFileSync(ALERTMANAGER_CONFIG, 'utf8')) as { receivers: { name: string; webhook_configs?: { send_resolved?: boolean }[] }[] };
+    const config = parse(readFileSync(ALERTMANAGER_CONFIG, 'utf8')) as {
+      receivers: { name: string; webhook_configs?: { send_resolved?: boolean }[] }[];
+    };
     for (const r of config.receivers) {
       expect(r.webhook_configs?.length, r.name).toBeGreaterThan(0);
       for (const w of r.webhook_configs ?? []) expect(w.send_resolved, r.name).toBe(true);
@@ -160,13 +190,25 @@ describe('Alertmanager example config', () => {
 
   // Every alert of the rule file, with the labels the rule gives it, reaches the receiver its
   // category calls for.
-  it.skipIf(missing('amtool')).each(rules.map((r) => [r.alert, r] as const))('routes %s by its category', async (_name, rule) => {
-    const expected = rule.labels?.['category'] === 'security' ? 'portwatch-security' : 'portwatch-ops';
-    const labels = Object.entries({ ...rule.labels, alertname: rule.alert, monitor: 'web' }).map(([k, v]) => `${k}=${v}`);
-    const r = await run(BIN.amtool!, ['config', 'routes', 'test', `--config.file=${ALERTMANAGER_CONFIG}`, `--verify.receivers=${expected}`, ...labels]);
-    expect(r.code, r.stdout + r.stderr).toBe(0);
-    expect(r.stdout.trim()).toBe(expected);
-  });
+  it.skipIf(missing('amtool')).each(rules.map((r) => [r.alert, r] as const))(
+    'routes %s by its category',
+    async (_name, rule) => {
+      const expected = rule.labels?.['category'] === 'security' ? 'portwatch-security' : 'portwatch-ops';
+      const labels = Object.entries({ ...rule.labels, alertname: rule.alert, monitor: 'web' }).map(
+        ([k, v]) => `${k}=${v}`,
+      );
+      const r = await run(BIN.amtool!, [
+        'config',
+        'routes',
+        'test',
+        `--config.file=${ALERTMANAGER_CONFIG}`,
+        `--verify.receivers=${expected}`,
+        ...labels,
+      ]);
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      expect(r.stdout.trim()).toBe(expected);
+    },
+  );
 
   // A team label (static, or from service discovery's sd_labels) routes security alerts to
   // the team's receiver; other categories stay where they were.
@@ -177,7 +219,14 @@ describe('Alertmanager example config', () => {
     ['PortUnreachable', 'availability', 'payments', 'portwatch-ops'],
   ])('routes %s of category %s, team %s to %s', async (alertname, category, team, expected) => {
     const labels = [`alertname=${alertname}`, `category=${category}`, `team=${team}`, 'monitor=web'];
-    const r = await run(BIN.amtool!, ['config', 'routes', 'test', `--config.file=${ALERTMANAGER_CONFIG}`, `--verify.receivers=${expected}`, ...labels]);
+    const r = await run(BIN.amtool!, [
+      'config',
+      'routes',
+      'test',
+      `--config.file=${ALERTMANAGER_CONFIG}`,
+      `--verify.receivers=${expected}`,
+      ...labels,
+    ]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout.trim()).toBe(expected);
   });

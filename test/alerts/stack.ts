@@ -53,7 +53,8 @@ const printed = new Set<string>();
 export function missing(...names: (keyof typeof BIN)[]): string | undefined {
   const absent = names.filter((n) => BIN[n] === undefined);
   if (absent.length === 0) return undefined;
-  if (process.env['PORTWATCH_REQUIRE_TOOLS'] === '1') throw new Error(`PORTWATCH_REQUIRE_TOOLS=1 but ${absent.join(', ')} not found on PATH`);
+  if (process.env['PORTWATCH_REQUIRE_TOOLS'] === '1')
+    throw new Error(`PORTWATCH_REQUIRE_TOOLS=1 but ${absent.join(', ')} not found on PATH`);
   const reason = `skipped: ${absent.join(', ')} not found on PATH (Debian packages prometheus and prometheus-alertmanager; .ci/run installs them)`;
   if (!printed.has(reason)) process.stderr.write(`${reason}\n`);
   printed.add(reason);
@@ -93,7 +94,9 @@ export async function waitFor<T>(what: string, timeoutMs: number, fn: () => Prom
       lastError = err;
     }
     if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `; last error: ${String(lastError)}` : ''}`);
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `; last error: ${String(lastError)}` : ''}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -143,7 +146,13 @@ export class Child {
   }
 }
 
-async function startChild(name: string, file: string, args: string[], dir: { path: string; remove(): void }, readyUrl: string): Promise<Child> {
+async function startChild(
+  name: string,
+  file: string,
+  args: string[],
+  dir: { path: string; remove(): void },
+  readyUrl: string,
+): Promise<Child> {
   const child = new Child(name, spawn(file, args, { cwd: dir.path, stdio: ['ignore', 'pipe', 'pipe'] }), dir);
   try {
     await waitFor(`${name} to be ready at ${readyUrl}`, 20_000, async () => {
@@ -198,7 +207,9 @@ export async function startPrometheus(opts: PrometheusOptions): Promise<RunningP
   const config = {
     global: { scrape_interval: scrape, scrape_timeout: scrape, evaluation_interval: '1s' },
     rule_files: opts.ruleFiles ?? [],
-    ...(opts.alertmanager ? { alerting: { alertmanagers: [{ static_configs: [{ targets: [opts.alertmanager] }] }] } } : {}),
+    ...(opts.alertmanager
+      ? { alerting: { alertmanagers: [{ static_configs: [{ targets: [opts.alertmanager] }] }] } }
+      : {}),
     scrape_configs: [{ job_name: 'portwatch', static_configs: [{ targets: [opts.portwatch] }] }],
   };
   const configFile = join(dir.path, 'prometheus.yml');
@@ -207,7 +218,12 @@ export async function startPrometheus(opts: PrometheusOptions): Promise<RunningP
   const child = await startChild(
     'prometheus',
     BIN.prometheus!,
-    [`--config.file=${configFile}`, `--storage.tsdb.path=${join(dir.path, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'],
+    [
+      `--config.file=${configFile}`,
+      `--storage.tsdb.path=${join(dir.path, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--log.level=warn',
+    ],
     dir,
     `${url}/-/ready`,
   );
@@ -226,7 +242,8 @@ export async function startPrometheus(opts: PrometheusOptions): Promise<RunningP
     child,
     url,
     query: (expr, time) => api('/api/v1/query', { query: expr, ...(time === undefined ? {} : { time: String(time) }) }),
-    queryRange: (expr, start, end, step) => api('/api/v1/query_range', { query: expr, start: String(start), end: String(end), step: String(step) }),
+    queryRange: (expr, start, end, step) =>
+      api('/api/v1/query_range', { query: expr, start: String(start), end: String(end), step: String(step) }),
     stop: () => child.stop(),
   };
 }
@@ -267,7 +284,13 @@ export interface WebhookMessage {
   status: 'firing' | 'resolved';
   groupLabels: Record<string, string>;
   commonLabels: Record<string, string>;
-  alerts: { status: 'firing' | 'resolved'; labels: Record<string, string>; annotations: Record<string, string>; startsAt: string; endsAt: string }[];
+  alerts: {
+    status: 'firing' | 'resolved';
+    labels: Record<string, string>;
+    annotations: Record<string, string>;
+    startsAt: string;
+    endsAt: string;
+  }[];
   /** The request path: the test points every receiver at /<receiver name>. */
   path: string;
 }
@@ -303,7 +326,9 @@ export async function startWebhook(): Promise<Webhook> {
     messages,
     waitFor: (what, timeoutMs, match) =>
       waitFor(what, timeoutMs, async () => messages.find(match)).catch((err: unknown) => {
-        throw new Error(`${String(err)}\nnotifications received:\n${messages.map((m) => JSON.stringify(m)).join('\n')}`);
+        throw new Error(
+          `${String(err)}\nnotifications received:\n${messages.map((m) => JSON.stringify(m)).join('\n')}`,
+        );
       }),
     close: () =>
       new Promise<void>((resolve) => {

@@ -21,12 +21,29 @@ interface Answer {
  */
 function post(port: number, body: string, from: string, path = '/api/v1/check'): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, method: 'POST', localAddress: from, headers: { 'content-type': 'application/json' }, timeout: 20_000 }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (text += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, json: text === '' ? {} : (JSON.parse(text) as Answer['json']) }));
-    });
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        method: 'POST',
+        localAddress: from,
+        headers: { 'content-type': 'application/json' },
+        timeout: 20_000,
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (text += d));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            json: text === '' ? {} : (JSON.parse(text) as Answer['json']),
+          }),
+        );
+      },
+    );
     req.on('timeout', () => req.destroy(new Error('timed out')));
     req.on('error', reject);
     req.end(body);
@@ -67,17 +84,42 @@ describe('POST /api/v1/check', () => {
     const intruder = await listen(guardedPort);
     try {
       const started = Date.now();
-      const res = await post(daemon.port, JSON.stringify({ monitor: 'api', host: '127.0.0.1', port: guardedPort }), '127.0.0.2');
+      const res = await post(
+        daemon.port,
+        JSON.stringify({ monitor: 'api', host: '127.0.0.1', port: guardedPort }),
+        '127.0.0.2',
+      );
       expect(res.status).toBe(200);
-      expect(res.json.results).toEqual([{ monitor: 'api', host: '127.0.0.1', ip: '127.0.0.1', port: guardedPort, expected: 'closed', state: 'open', reason: 'syn-ack', changed: true }]);
+      expect(res.json.results).toEqual([
+        {
+          monitor: 'api',
+          host: '127.0.0.1',
+          ip: '127.0.0.1',
+          port: guardedPort,
+          expected: 'closed',
+          state: 'open',
+          reason: 'syn-ack',
+          changed: true,
+        },
+      ]);
       expect(Date.now() - started).toBeLessThan(5_000);
       // The store, hence /metrics and the logs, follow.
-      expect(find(await scrape(daemon.url('/metrics')), 'port_violation', { monitor: 'api', host: '127.0.0.1', port: String(guardedPort) })[0]?.value).toBe(1);
+      expect(
+        find(await scrape(daemon.url('/metrics')), 'port_violation', {
+          monitor: 'api',
+          host: '127.0.0.1',
+          port: String(guardedPort),
+        })[0]?.value,
+      ).toBe(1);
       await daemon.waitForLog((l) => l.level === 'warn' && l['port'] === guardedPort);
     } finally {
       await closeServer(intruder);
     }
-    const again = await post(daemon.port, JSON.stringify({ monitor: 'api', host: '127.0.0.1', port: guardedPort }), '127.0.0.2');
+    const again = await post(
+      daemon.port,
+      JSON.stringify({ monitor: 'api', host: '127.0.0.1', port: guardedPort }),
+      '127.0.0.2',
+    );
     expect(again.json.results?.[0]).toMatchObject({ state: 'closed', reason: 'conn-refused', changed: true });
   });
 
@@ -93,8 +135,16 @@ describe('POST /api/v1/check', () => {
 
   it.each([
     ['an unknown monitor', { monitor: 'nope' }, 'monitor "nope" is not configured'],
-    ['a host not configured', { monitor: 'api', host: '192.0.2.1' }, 'host "192.0.2.1" is not configured in monitor "api"'],
-    ['a host spelled otherwise than in the config', { monitor: 'api', host: '127.000.000.001' }, 'is not configured in monitor "api"'],
+    [
+      'a host not configured',
+      { monitor: 'api', host: '192.0.2.1' },
+      'host "192.0.2.1" is not configured in monitor "api"',
+    ],
+    [
+      'a host spelled otherwise than in the config',
+      { monitor: 'api', host: '127.000.000.001' },
+      'is not configured in monitor "api"',
+    ],
     ['a port of another monitor', { monitor: 'api', host: '127.0.0.1', port: 0 }, 'port'],
   ])('404 for %s, connecting nowhere', async (_what, body, message) => {
     const b = 'port' in body && body.port === 0 ? { ...body, port: otherPort } : body;

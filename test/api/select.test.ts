@@ -4,8 +4,20 @@ import { selectTargets } from '../../src/api/recheck.js';
 import { targetsOf } from '../helpers/targets.js';
 import type { MonitorConfig } from '../../src/config/types.js';
 
-const monitor = (name: string, hosts: string[], open: number[], closed: number[]): MonitorConfig => ({ name, hosts, intervalMs: 60_000, timeoutMs: 1_000, retries: 1, expectOpen: open, expectClosed: closed });
-const targets = [...targetsOf({ monitors: [monitor('web', ['a.example', '192.0.2.1'], [80, 443], [22]), monitor('db', ['a.example'], [], [5432])] }).values()];
+const monitor = (name: string, hosts: string[], open: number[], closed: number[]): MonitorConfig => ({
+  name,
+  hosts,
+  intervalMs: 60_000,
+  timeoutMs: 1_000,
+  retries: 1,
+  expectOpen: open,
+  expectClosed: closed,
+});
+const targets = [
+  ...targetsOf({
+    monitors: [monitor('web', ['a.example', '192.0.2.1'], [80, 443], [22]), monitor('db', ['a.example'], [], [5432])],
+  }).values(),
+];
 
 describe('selectTargets', () => {
   it('narrows by monitor, host and port', () => {
@@ -17,19 +29,29 @@ describe('selectTargets', () => {
     expect(pick({ monitor: 'web', host: '192.0.2.1' })).toEqual(['192.0.2.1:22', '192.0.2.1:443', '192.0.2.1:80']);
     expect(pick({ monitor: 'web', port: 22 })).toEqual(['192.0.2.1:22', 'a.example:22']);
     expect(pick({ monitor: 'web', host: 'A.example' })).toMatchObject({ status: 404 });
-    expect(pick({ monitor: 'web', port: 5432 })).toMatchObject({ status: 404, message: 'port 5432 is not configured in monitor "web"' });
+    expect(pick({ monitor: 'web', port: 5432 })).toMatchObject({
+      status: 404,
+      message: 'port 5432 is not configured in monitor "web"',
+    });
     expect(pick({ monitor: 'db', host: '192.0.2.1' })).toMatchObject({ status: 404 });
   });
 
   it('refuses more targets than allowed at once', () => {
-    expect(selectTargets(targets, { monitor: 'web' }, 5)).toEqual({ status: 400, message: 'the request names 6 targets, more than 5 at once; narrow it with host and port' });
+    expect(selectTargets(targets, { monitor: 'web' }, 5)).toEqual({
+      status: 400,
+      message: 'the request names 6 targets, more than 5 at once; narrow it with host and port',
+    });
   });
 });
 
 describe('RateLimiter', () => {
   it('allows a burst per client, refills over time, and caps everyone together', () => {
     let now = 0;
-    const limiter = new RateLimiter({ perClient: { burst: 2, perSecond: 1 }, global: { burst: 3, perSecond: 1 }, now: () => now });
+    const limiter = new RateLimiter({
+      perClient: { burst: 2, perSecond: 1 },
+      global: { burst: 3, perSecond: 1 },
+      now: () => now,
+    });
     expect([limiter.take('a'), limiter.take('a'), limiter.take('a')]).toEqual([0, 0, 1]);
     expect(limiter.take('b')).toBe(0);
     expect(limiter.take('c')).toBe(1); // the global bucket is empty
@@ -38,7 +60,12 @@ describe('RateLimiter', () => {
   });
 
   it('keeps a bounded number of clients', () => {
-    const limiter = new RateLimiter({ perClient: { burst: 1, perSecond: 0.001 }, global: { burst: 1e9, perSecond: 1e9 }, maxClients: 3, now: () => 0 });
+    const limiter = new RateLimiter({
+      perClient: { burst: 1, perSecond: 0.001 },
+      global: { burst: 1e9, perSecond: 1e9 },
+      maxClients: 3,
+      now: () => 0,
+    });
     for (let i = 0; i < 100; i++) expect(limiter.take(`198.51.100.${i}`)).toBe(0);
   });
 });

@@ -33,11 +33,18 @@ describe('Checker', () => {
     'gone.test': Promise.resolve({ reason: 'dns-failure', message: 'cannot resolve gone.test: ENOTFOUND' }),
   };
   function setup(hosts: string[], expectOpen: number[], expectClosed: number[]) {
-    const config: Config = { monitors: [{ name: 'm', hosts, intervalMs: 60_000, timeoutMs: 1000, retries: 1, expectOpen, expectClosed }] };
+    const config: Config = {
+      monitors: [{ name: 'm', hosts, intervalMs: 60_000, timeoutMs: 1000, retries: 1, expectOpen, expectClosed }],
+    };
     const store = new PortStore();
     store.setTargets(config.monitors);
     const resolver = new Resolver();
-    const checker = new Checker({ store, resolve: (h) => RESOLVED[h] ?? resolver.resolve(h), attempt: probeTcp, retryDelayMs: 10 });
+    const checker = new Checker({
+      store,
+      resolve: (h) => RESOLVED[h] ?? resolver.resolve(h),
+      attempt: probeTcp,
+      retryDelayMs: 10,
+    });
     return { store, checker, targets: targetsOf(config) };
   }
 
@@ -70,6 +77,8 @@ describe('Checker', () => {
     const changes = await checker.check(target);
     expect(changes.map((c) => [c.from, c.to])).toEqual([['closed', 'open']]);
     await closeServer(server4);
-    expect((await checker.check(target)).map((c) => [c.from, c.to, c.record.reason])).toEqual([['open', 'closed', 'conn-refused']]);
+    expect((await checker.check(target)).map((c) => [c.from, c.to, c.record.reason])).toEqual([
+      ['open', 'closed', 'conn-refused'],
+    ]);
   });
 });

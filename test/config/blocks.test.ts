@@ -32,6 +32,14 @@ describe('address blocks', () => {
       'monitors:\n  - name: lan\n    hosts: [www.example.com, 198.51.100.1, 198.51.100.0/30, 198.51.100.2/31, "2001:db8::/127"]\n    expect_closed: [23]\n',
       'pw.yaml',
     );
-    expect(config.monitors[0]!.hosts).toEqual(['www.example.com', '198.51.100.1', '198.51.100.0', '198.51.100.2', '198.51.100.3', '2001:db8::', '2001:db8::1']);
+    expect(config.monitors[0]!.hosts).toEqual([
+      'www.example.com',
+      '198.51.100.1',
+      '198.51.100.0',
+      '198.51.100.2',
+      '198.51.100.3',
+      '2001:db8::',
+      '2001:db8::1',
+    ]);
   });
 });

@@ -30,7 +30,10 @@ describe('parsePortEntry', () => {
     ['90-80', 'range "90-80" is reversed; write "80-90"'],
     ['0-10', 'port 0 in range "0-10" is outside 1-65535'],
     ['abc', 'unknown port group "abc"; known groups: databases, file-sharing, mail, remote-access, web'],
-    ['constructor', 'unknown port group "constructor"; known groups: databases, file-sharing, mail, remote-access, web'],
+    [
+      'constructor',
+      'unknown port group "constructor"; known groups: databases, file-sharing, mail, remote-access, web',
+    ],
     ['', '"" is not a port, a range "A-B" or a group name'],
     [' 80', '" 80" is not a port, a range "A-B" or a group name'],
     ['80-', '"80-" is not a port, a range "A-B" or a group name'],
@@ -53,7 +56,9 @@ describe('PORT_GROUPS', () => {
 
   it('has the groups and ports the docs promise', () => {
     expect(PORT_GROUP_NAMES).toEqual(['databases', 'file-sharing', 'mail', 'remote-access', 'web']);
-    expect(PORT_GROUPS['databases']).toEqual(expect.arrayContaining([3306, 5432, 6379, 27017, 11211, 9200, 1433, 1521]));
+    expect(PORT_GROUPS['databases']).toEqual(
+      expect.arrayContaining([3306, 5432, 6379, 27017, 11211, 9200, 1433, 1521]),
+    );
     expect(PORT_GROUPS['remote-access']).toEqual(expect.arrayContaining([23, 3389, 5900]));
     expect(PORT_GROUPS['remote-access']).not.toContain(22);
     expect(PORT_GROUPS['web']).toEqual([80, 443, 8080, 8443]);

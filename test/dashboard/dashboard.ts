@@ -103,12 +103,15 @@ export function interpolate(expr: string, values: Record<string, string>, builtI
     __range: builtIns.range,
     __interval: builtIns.interval,
   };
-  const out = expr.replace(/\$\{(\w+)(?::\w+)?\}|\$(\w+)|\[\[(\w+)\]\]/g, (whole, a?: string, b?: string, c?: string) => {
-    const name = a ?? b ?? c ?? '';
-    const v = all[name];
-    if (v === undefined) throw new Error(`unknown variable ${whole} in ${expr}`);
-    return v;
-  });
+  const out = expr.replace(
+    /\$\{(\w+)(?::\w+)?\}|\$(\w+)|\[\[(\w+)\]\]/g,
+    (whole, a?: string, b?: string, c?: string) => {
+      const name = a ?? b ?? c ?? '';
+      const v = all[name];
+      if (v === undefined) throw new Error(`unknown variable ${whole} in ${expr}`);
+      return v;
+    },
+  );
   return out;
 }
 

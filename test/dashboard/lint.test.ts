@@ -10,7 +10,17 @@ import { allPanels, dashboard, dashboardText, interpolate, queryPanels, variable
 
 const DS_REF = { type: 'prometheus', uid: '${datasource}' };
 // Core panel types of Grafana 10; a plugin panel would not render on a fresh install.
-const CORE_PANELS = new Set(['row', 'stat', 'table', 'state-timeline', 'timeseries', 'gauge', 'bargauge', 'text', 'status-history']);
+const CORE_PANELS = new Set([
+  'row',
+  'stat',
+  'table',
+  'state-timeline',
+  'timeseries',
+  'gauge',
+  'bargauge',
+  'text',
+  'status-history',
+]);
 
 /** Every value of a key named `uid` anywhere in the JSON, with its path. */
 function uids(node: unknown, path = '$'): { path: string; uid: unknown }[] {
@@ -47,7 +57,8 @@ describe('grafana/dashboards/portwatch.json', () => {
       expect(p.targets?.length, `panel ${p.id} ${p.title} has queries`).toBeGreaterThan(0);
       for (const t of p.targets ?? []) expect(t.datasource, `panel ${p.id} target ${t.refId}`).toEqual(DS_REF);
     }
-    for (const v of dashboard.templating.list.filter((x) => x.type === 'query')) expect(v.datasource, v.name).toEqual(DS_REF);
+    for (const v of dashboard.templating.list.filter((x) => x.type === 'query'))
+      expect(v.datasource, v.name).toEqual(DS_REF);
     const hardCoded = uids(dashboard).filter(
       ({ path, uid }) => path !== '$.uid' && uid !== '${datasource}' && uid !== '-- Grafana --', // the dashboard's own uid; built-in annotations
     );
@@ -66,7 +77,9 @@ describe('grafana/dashboards/portwatch.json', () => {
     // Which ports the timeline shows: a custom variable whose options match its query text.
     expect(vars['ports']?.type).toBe('custom');
     expect(vars['ports']?.current?.value).toBe('1');
-    const fromQuery = variableQuery(vars['ports']!).split(',').map((o) => o.split(' : ').map((x) => x.trim()));
+    const fromQuery = variableQuery(vars['ports']!)
+      .split(',')
+      .map((o) => o.split(' : ').map((x) => x.trim()));
     expect(vars['ports']?.options?.map((o) => [o.text, o.value])).toEqual(fromQuery);
   });
 

@@ -40,7 +40,10 @@ describe.skipIf(skip)('every dashboard query returns data from Prometheus scrapi
     ports.unreachable = await freePort();
     const configFile = join(dir.path, 'portwatch.yaml');
     // Each monitor's host also comes from a file_sd file, for the service-discovery panel.
-    writeFileSync(join(dir.path, 'hosts.json'), JSON.stringify([{ targets: ['127.0.0.1:9100'], labels: { team: 'web' } }]));
+    writeFileSync(
+      join(dir.path, 'hosts.json'),
+      JSON.stringify([{ targets: ['127.0.0.1:9100'], labels: { team: 'web' } }]),
+    );
     writeFileSync(
       configFile,
       `defaults: {interval: 1s, timeout: 500ms, retries: 1}
@@ -69,7 +72,9 @@ monitors:
     // Enough history for rate() over $__rate_interval: a few scrapes after both violations
     // are reported.
     await waitFor('both violations in Prometheus', 30_000, async () => {
-      const r = await prometheus!.query('count(port_violation == 1) == 2 and count(count_over_time(port_state[1m]) >= 6) == 4 and count(port_unexpected_open) == 2');
+      const r = await prometheus!.query(
+        'count(port_violation == 1) == 2 and count(count_over_time(port_state[1m]) >= 6) == 4 and count(port_unexpected_open) == 2',
+      );
       return r.length === 1 ? true : undefined;
     });
   }, 60_000);
@@ -109,13 +114,19 @@ monitors:
     expect((await instant('Exposed ports')).map((s) => s.value?.[1])).toEqual(['3']);
     expect((await instant('Unreachable ports')).map((s) => s.value?.[1])).toEqual(['1']);
     const table = await instant('Ports not in their expected state');
-    const rows = table.map((s) => `${s.metric['monitor']} ${s.metric['port']} ${s.metric['expected']} ${s.metric['state']}`).sort();
+    const rows = table
+      .map((s) => `${s.metric['monitor']} ${s.metric['port']} ${s.metric['expected']} ${s.metric['state']}`)
+      .sort();
     expect(rows).toEqual([`db ${ports.exposed} closed open`, `web ${ports.unreachable} open closed`].sort());
     // The opening of the database port is one change of state in the changes panel.
     const end = Math.floor(Date.now() / 1000);
     const changesExpr = interpolate(panelExpr('State changes'), values, builtIns);
     const changes = await prometheus!.queryRange(changesExpr, start, end, 1);
-    const total = (monitor: string) => changes.filter((s) => s.metric['monitor'] === monitor).flatMap((s) => s.values ?? []).reduce((n, [, v]) => n + Number(v), 0);
+    const total = (monitor: string) =>
+      changes
+        .filter((s) => s.metric['monitor'] === monitor)
+        .flatMap((s) => s.values ?? [])
+        .reduce((n, [, v]) => n + Number(v), 0);
     expect(total('db')).toBe(1);
     expect(total('web')).toBe(0);
     // "Since" is a time in milliseconds, within this test's lifetime.

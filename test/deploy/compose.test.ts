@@ -48,7 +48,12 @@ function mounts(service: string): Mount[] {
   return (services[service]?.volumes ?? []).map((spec) => {
     const [source, target, mode] = spec.split(':') as [string, string, string | undefined];
     const bind = source.startsWith('.') || source.startsWith('/');
-    return { source: bind ? posix.normalize(posix.join(DIR, source)) : undefined, volume: bind ? undefined : source, target, readOnly: mode === 'ro' };
+    return {
+      source: bind ? posix.normalize(posix.join(DIR, source)) : undefined,
+      volume: bind ? undefined : source,
+      target,
+      readOnly: mode === 'ro',
+    };
   });
 }
 
@@ -82,7 +87,8 @@ describe('compose.yaml', () => {
     expect(Object.keys(services).sort()).toEqual(['alertmanager', 'grafana', 'portwatch', 'prometheus']);
     for (const [name, s] of Object.entries(services)) {
       expect(s.image ?? s.build, `${name} has an image or a build`).toBeDefined();
-      if (s.image !== undefined && s.build === undefined) expect(s.image, `${name} pins its image version`).toMatch(/:v?\d+\.\d+\.\d+$/);
+      if (s.image !== undefined && s.build === undefined)
+        expect(s.image, `${name} pins its image version`).toMatch(/:v?\d+\.\d+\.\d+$/);
       for (const dep of s.depends_on ?? []) expect(services[dep], `${name} depends on ${dep}`).toBeDefined();
     }
   });
@@ -123,10 +129,18 @@ describe('compose.yaml', () => {
     const file = mountedFile('portwatch', flags.configFile);
     expect(file, `${flags.configFile} is mounted`).toBeDefined();
     const config = await loadConfigFile(join(ROOT, file!));
-    for (const host of config.monitors.flatMap((m) => m.hosts)) expect(Object.keys(services), `host ${host}`).toContain(host);
+    for (const host of config.monitors.flatMap((m) => m.hosts))
+      expect(Object.keys(services), `host ${host}`).toContain(host);
     // Every port portwatch expects open on a service is one that service listens on.
-    const listens: Record<string, number> = { portwatch: parseListenAddress(flags.listenAddress).port, prometheus: 9090, alertmanager: 9093, grafana: 3000 };
-    for (const m of config.monitors) for (const host of m.hosts) for (const port of m.expectOpen) expect(port, `${m.name}: ${host}:${port}`).toBe(listens[host]);
+    const listens: Record<string, number> = {
+      portwatch: parseListenAddress(flags.listenAddress).port,
+      prometheus: 9090,
+      alertmanager: 9093,
+      grafana: 3000,
+    };
+    for (const m of config.monitors)
+      for (const host of m.hosts)
+        for (const port of m.expectOpen) expect(port, `${m.name}: ${host}:${port}`).toBe(listens[host]);
     expect(publishedPorts('portwatch')).toEqual([parseListenAddress(DEFAULT_LISTEN_ADDRESS).port]);
   });
 
@@ -140,7 +154,9 @@ describe('compose.yaml', () => {
     }>(configFile!);
     expect(prom.rule_files.map((f) => mountedFile('prometheus', f))).toEqual(['deploy/prometheus/portwatch.rules.yml']);
 
-    const job = prom.scrape_configs.find((j) => j.static_configs.some((s) => s.targets.some((t) => hostPort(t).host === 'portwatch')));
+    const job = prom.scrape_configs.find((j) =>
+      j.static_configs.some((s) => s.targets.some((t) => hostPort(t).host === 'portwatch')),
+    );
     expect(job?.job_name, 'PortwatchDown selects job=~".*portwatch.*"').toMatch(/portwatch/);
     const scraped = hostPort(job!.static_configs[0]!.targets[0]!);
     expect(scraped.port).toBe(parseListenAddress(DEFAULT_LISTEN_ADDRESS).port);
@@ -152,7 +168,9 @@ describe('compose.yaml', () => {
   });
 
   it('has Alertmanager run the shipped example config', () => {
-    expect(mountedFile('alertmanager', flag('alertmanager', 'config.file')!)).toBe('deploy/alertmanager/alertmanager.yml');
+    expect(mountedFile('alertmanager', flag('alertmanager', 'config.file')!)).toBe(
+      'deploy/alertmanager/alertmanager.yml',
+    );
   });
 
   it('has Grafana provision the shipped dashboard and a data source on the stack Prometheus', () => {
@@ -165,12 +183,16 @@ describe('compose.yaml', () => {
     expect(exists(mountedFile('grafana', home)!), `home dashboard ${home}`).toBe(true);
 
     const dsMount = mounts('grafana').find((m) => m.target.startsWith('/etc/grafana/provisioning/datasources/'));
-    const ds = readYaml<{ datasources: { type: string; url: string; jsonData: { timeInterval: string } }[] }>(dsMount!.source!).datasources[0]!;
+    const ds = readYaml<{ datasources: { type: string; url: string; jsonData: { timeInterval: string } }[] }>(
+      dsMount!.source!,
+    ).datasources[0]!;
     expect(ds.type).toBe('prometheus');
     const url = hostPort(ds.url);
     expect(url.host).toBe('prometheus');
     expect(publishedPorts('prometheus')).toContain(url.port);
-    expect(ds.jsonData.timeInterval).toBe(readYaml<{ global: { scrape_interval: string } }>(`${DIR}/prometheus.yml`).global.scrape_interval);
+    expect(ds.jsonData.timeInterval).toBe(
+      readYaml<{ global: { scrape_interval: string } }>(`${DIR}/prometheus.yml`).global.scrape_interval,
+    );
   });
 
   describe.skipIf(missingTool('promtool', 'Debian package prometheus') !== undefined)('with promtool', () => {
@@ -182,7 +204,10 @@ describe('compose.yaml', () => {
       const prom = readYaml<{ rule_files: string[] }>(`${DIR}/prometheus.yml`);
       prom.rule_files = prom.rule_files.map((f) => join(ROOT, mountedFile('prometheus', f)!));
       writeFileSync(join(dir, 'prometheus.yml'), stringify(prom));
-      const r = spawnSync(findBinary('promtool')!, ['check', 'config', join(dir, 'prometheus.yml')], { encoding: 'utf8', timeout: 30_000 });
+      const r = spawnSync(findBinary('promtool')!, ['check', 'config', join(dir, 'prometheus.yml')], {
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
       expect(r.status, `${r.stdout}${r.stderr}`).toBe(0);
     });
   });

@@ -8,7 +8,19 @@ import { loadConfigFile } from '../../src/config/load.js';
 import { parseListenAddress } from '../../src/http/listen-address.js';
 import { startDaemon, type RunningDaemon } from '../helpers/daemon.js';
 import { freePort } from '../helpers/ports.js';
-import { execForm, exists, expandArgs, filesUnder, isIgnored, parseDockerfile, parseDockerignore, read, ROOT, splitOptions, type Instruction } from './files.js';
+import {
+  execForm,
+  exists,
+  expandArgs,
+  filesUnder,
+  isIgnored,
+  parseDockerfile,
+  parseDockerignore,
+  read,
+  ROOT,
+  splitOptions,
+  type Instruction,
+} from './files.js';
 
 // What can be checked of the image without building it: every file it copies is in the
 // build context, what it runs is what `npm run build` produces, its flags are flags the CLI
@@ -16,7 +28,11 @@ import { execForm, exists, expandArgs, filesUnder, isIgnored, parseDockerfile, p
 
 const instructions = parseDockerfile(read('Dockerfile'));
 const ignore = parseDockerignore(read('.dockerignore'));
-const pkg = JSON.parse(read('package.json')) as { bin: Record<string, string>; scripts: Record<string, string>; engines: { node: string } };
+const pkg = JSON.parse(read('package.json')) as {
+  bin: Record<string, string>;
+  scripts: Record<string, string>;
+  engines: { node: string };
+};
 const DEFAULT_PORT = parseListenAddress(DEFAULT_LISTEN_ADDRESS).port;
 
 interface Stage {
@@ -53,9 +69,13 @@ function tsconfigChain(file: string): { files: string[]; outDir: string | undefi
   const files: string[] = [];
   let outDir: string | undefined;
   let include: string[] | undefined;
-  for (let f: string | undefined = file; f !== undefined; ) {
+  for (let f: string | undefined = file; f !== undefined;) {
     files.push(f);
-    const json = JSON.parse(read(f)) as { extends?: string | string[]; compilerOptions?: { outDir?: string }; include?: string[] };
+    const json = JSON.parse(read(f)) as {
+      extends?: string | string[];
+      compilerOptions?: { outDir?: string };
+      include?: string[];
+    };
     outDir ??= json.compilerOptions?.outDir;
     include ??= json.include;
     const parent = [json.extends ?? []].flat().find((e) => e.startsWith('.'));
@@ -182,7 +202,8 @@ function simulate(): { stages: Stage[]; problems: string[] } {
 
 const { stages, problems } = simulate();
 const final = stages.at(-1)!;
-const last = (keyword: string): Instruction | undefined => final.instructions.filter((i) => i.keyword === keyword).at(-1);
+const last = (keyword: string): Instruction | undefined =>
+  final.instructions.filter((i) => i.keyword === keyword).at(-1);
 /** Where the final stage holds the application: the directory package.json was copied into. */
 const appDir = posix.dirname([...final.paths].find((p) => p.endsWith('/package.json')) ?? '/package.json-not-copied');
 
@@ -271,7 +292,10 @@ describe('the HEALTHCHECK command', () => {
 
   beforeAll(async () => {
     const config = join(dir, 'portwatch.yaml');
-    writeFileSync(config, 'defaults: {interval: 1h}\nmonitors:\n  - name: self\n    hosts: [127.0.0.1]\n    expect_closed: [1]\n');
+    writeFileSync(
+      config,
+      'defaults: {interval: 1h}\nmonitors:\n  - name: self\n    hosts: [127.0.0.1]\n    expect_closed: [1]\n',
+    );
     daemon = await startDaemon([`--config.file=${config}`]);
   });
 
@@ -291,13 +315,25 @@ describe('the HEALTHCHECK command', () => {
 
 describe('.dockerignore', () => {
   it('leaves out node_modules, dist and .git, wherever they are', () => {
-    for (const path of ['node_modules/yaml/package.json', 'dist/cli.js', '.git/HEAD', 'src/node_modules/x.js', 'config/dist/x']) {
+    for (const path of [
+      'node_modules/yaml/package.json',
+      'dist/cli.js',
+      '.git/HEAD',
+      'src/node_modules/x.js',
+      'config/dist/x',
+    ]) {
       expect(isIgnored(ignore, path), path).toBe(true);
     }
   });
 
   it('keeps the sources in', () => {
-    for (const path of ['package.json', 'package-lock.json', 'tsconfig.build.json', 'src/cli.ts', 'config/portwatch.yaml']) {
+    for (const path of [
+      'package.json',
+      'package-lock.json',
+      'tsconfig.build.json',
+      'src/cli.ts',
+      'config/portwatch.yaml',
+    ]) {
       expect(isIgnored(ignore, path), path).toBe(false);
     }
   });

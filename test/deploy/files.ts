@@ -26,7 +26,8 @@ export function readYaml<T = unknown>(path: string): T {
 /** Every document of a multi-document YAML text. */
 export function yamlDocuments<T = unknown>(text: string, name: string): T[] {
   return parseAllDocuments(text, { prettyErrors: true, uniqueKeys: true }).map((doc) => {
-    if ('errors' in doc && doc.errors.length > 0) throw new Error(`${name}: ${doc.errors.map((e) => e.message).join('; ')}`);
+    if ('errors' in doc && doc.errors.length > 0)
+      throw new Error(`${name}: ${doc.errors.map((e) => e.message).join('; ')}`);
     return doc.toJS() as T;
   });
 }
@@ -88,7 +89,8 @@ export function parseDockerfile(text: string): Instruction[] {
 export function execForm(args: string): string[] | undefined {
   if (!args.startsWith('[')) return undefined;
   const value = JSON.parse(args) as unknown;
-  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) throw new Error(`not a JSON array of strings: ${args}`);
+  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string'))
+    throw new Error(`not a JSON array of strings: ${args}`);
   return value;
 }
 
@@ -106,7 +108,10 @@ export function splitOptions(args: string): { options: Record<string, string>; r
 
 /** Replaces ${NAME} and $NAME with the build arguments' defaults. */
 export function expandArgs(value: string, args: ReadonlyMap<string, string>): string {
-  return value.replace(/\$\{(\w+)\}|\$(\w+)/g, (whole, a: string | undefined, b: string | undefined) => args.get((a ?? b)!) ?? whole);
+  return value.replace(
+    /\$\{(\w+)\}|\$(\w+)/g,
+    (whole, a: string | undefined, b: string | undefined) => args.get((a ?? b)!) ?? whole,
+  );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -168,7 +173,8 @@ const printed = new Set<string>();
  */
 export function missingTool(name: string, hint: string): string | undefined {
   if (findBinary(name) !== undefined) return undefined;
-  if (process.env['PORTWATCH_REQUIRE_TOOLS'] === '1') throw new Error(`PORTWATCH_REQUIRE_TOOLS=1 but ${name} is not on PATH`);
+  if (process.env['PORTWATCH_REQUIRE_TOOLS'] === '1')
+    throw new Error(`PORTWATCH_REQUIRE_TOOLS=1 but ${name} is not on PATH`);
   const reason = `skipped: ${name} not found on PATH (${hint})`;
   if (!printed.has(reason)) process.stderr.write(`${reason}\n`);
   printed.add(reason);

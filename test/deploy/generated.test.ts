@@ -17,12 +17,20 @@ interface RuleFile {
 }
 
 describe('files generated from the rule file', () => {
-  it.each(generate().map((g) => [g.path, g.text] as const))('%s is up to date (else: npm run generate:deploy)', (path, text) => {
-    expect(read(path), `${path} differs from what deploy/generate.mjs makes of ${RULES_FILE}; run npm run generate:deploy`).toBe(text);
-  });
+  it.each(generate().map((g) => [g.path, g.text] as const))(
+    '%s is up to date (else: npm run generate:deploy)',
+    (path, text) => {
+      expect(
+        read(path),
+        `${path} differs from what deploy/generate.mjs makes of ${RULES_FILE}; run npm run generate:deploy`,
+      ).toBe(text);
+    },
+  );
 
   it('the PrometheusRule holds exactly the groups of the rule file', () => {
-    const rule = readYaml<{ apiVersion: string; kind: string; metadata: { name: string }; spec: RuleFile }>(PROMETHEUS_RULE_FILE);
+    const rule = readYaml<{ apiVersion: string; kind: string; metadata: { name: string }; spec: RuleFile }>(
+      PROMETHEUS_RULE_FILE,
+    );
     expect(rule.apiVersion).toBe('monitoring.coreos.com/v1');
     expect(rule.kind).toBe('PrometheusRule');
     expect(rule.spec).toEqual(readYaml<RuleFile>(RULES_FILE));
@@ -37,10 +45,16 @@ describe('files generated from the rule file', () => {
       if (v.alert === 'PortUnreachable') {
         expect(v.expr).not.toBe(b.expr);
         expect(v.expr).toMatch(/count by \(monitor, host, ip, port, expected\)/);
-        expect({ ...v.labels, for: v.for, runbook: v.annotations?.['runbook_url'] }).toEqual({ ...b.labels, for: b.for, runbook: b.annotations?.['runbook_url'] });
+        expect({ ...v.labels, for: v.for, runbook: v.annotations?.['runbook_url'] }).toEqual({
+          ...b.labels,
+          for: b.for,
+          runbook: b.annotations?.['runbook_url'],
+        });
       } else if (v.alert === 'PortExposed' || v.alert === 'PortUnexpectedlyOpen') {
         expect({ ...v, annotations: undefined }).toEqual({ ...b, annotations: undefined });
-        expect(v.annotations?.['summary']).toBe(`${b.annotations?.['summary']}{{ with $labels.vantage }} Seen from vantage point {{ . }}.{{ end }}`);
+        expect(v.annotations?.['summary']).toBe(
+          `${b.annotations?.['summary']}{{ with $labels.vantage }} Seen from vantage point {{ . }}.{{ end }}`,
+        );
       } else {
         expect(v).toEqual(b);
       }

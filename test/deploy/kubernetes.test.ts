@@ -40,7 +40,11 @@ interface Container {
   livenessProbe: Probe;
   readinessProbe: Probe;
   resources: { requests: Record<string, string>; limits: Record<string, string> };
-  securityContext: { allowPrivilegeEscalation: boolean; readOnlyRootFilesystem: boolean; capabilities: { drop?: string[]; add?: string[] } };
+  securityContext: {
+    allowPrivilegeEscalation: boolean;
+    readOnlyRootFilesystem: boolean;
+    capabilities: { drop?: string[]; add?: string[] };
+  };
   volumeMounts: { name: string; mountPath: string; readOnly?: boolean }[];
 }
 interface StatefulSet {
@@ -110,7 +114,8 @@ const one = <T = Resource>(list: Resource[], kind: string): T => {
   if (found.length !== 1) throw new Error(`expected one ${kind}, found ${found.length}`);
   return found[0] as T;
 };
-const contains = (labels: Labels | undefined, wanted: Labels): boolean => Object.entries(wanted).every(([k, v]) => labels?.[k] === v);
+const contains = (labels: Labels | undefined, wanted: Labels): boolean =>
+  Object.entries(wanted).every(([k, v]) => labels?.[k] === v);
 
 /** The checks every rendering of the manifests must pass; `configMapName` is the generated ConfigMap's. */
 function checkManifests(list: Resource[], configMapName: string): void {
@@ -125,7 +130,10 @@ function checkManifests(list: Resource[], configMapName: string): void {
   const podLabels = sts.spec.template.metadata.labels;
   expect(contains(podLabels, sts.spec.selector.matchLabels), 'StatefulSet selector matches its pods').toBe(true);
   expect(contains(podLabels, svc.spec.selector), 'Service selector matches the pods').toBe(true);
-  expect(contains(svc.metadata.labels, sm.spec.selector.matchLabels), 'ServiceMonitor selector matches the Service').toBe(true);
+  expect(
+    contains(svc.metadata.labels, sm.spec.selector.matchLabels),
+    'ServiceMonitor selector matches the Service',
+  ).toBe(true);
   expect(contains(podLabels, pdb.spec.selector.matchLabels), 'PodDisruptionBudget selects the pods').toBe(true);
   expect(contains(podLabels, netpol.spec.podSelector.matchLabels), 'NetworkPolicy selects the pods').toBe(true);
   expect(sts.spec.serviceName).toBe(svc.metadata.name);
@@ -157,8 +165,13 @@ function checkManifests(list: Resource[], configMapName: string): void {
   expect(pod.securityContext.runAsUser).toBeGreaterThan(0);
   expect(pod.securityContext.seccompProfile).toEqual({ type: 'RuntimeDefault' });
   expect(pod.automountServiceAccountToken).toBe(false);
-  expect(c.securityContext).toEqual({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
-  for (const kind of ['requests', 'limits'] as const) expect(Object.keys(c.resources[kind]).sort(), kind).toEqual(['cpu', 'memory']);
+  expect(c.securityContext).toEqual({
+    allowPrivilegeEscalation: false,
+    readOnlyRootFilesystem: true,
+    capabilities: { drop: ['ALL'] },
+  });
+  for (const kind of ['requests', 'limits'] as const)
+    expect(Object.keys(c.resources[kind]).sort(), kind).toEqual(['cpu', 'memory']);
 
   checkState(sts);
   // Voluntary disruptions take one pod at a time, and never block a drain.
@@ -182,8 +195,11 @@ function checkState(sts: StatefulSet): void {
   expect(mount!.readOnly ?? false).toBe(false);
   const [uid, gid] = image.user.split(':').map(Number);
   expect([pod.securityContext.runAsUser, pod.securityContext.runAsGroup]).toEqual([uid, gid ?? uid]);
-  expect(pod.securityContext.fsGroup, 'the volume is made writable for the image user\'s group').toBe(gid ?? uid);
-  expect(pod.volumes.map((v) => v.name), 'the claim is no pod volume as well').not.toContain(claim.metadata.name);
+  expect(pod.securityContext.fsGroup, "the volume is made writable for the image user's group").toBe(gid ?? uid);
+  expect(
+    pod.volumes.map((v) => v.name),
+    'the claim is no pod volume as well',
+  ).not.toContain(claim.metadata.name);
 }
 
 /** Ingress to the metrics port from Prometheus pods only; egress not restricted at all. */
@@ -209,7 +225,10 @@ function argsFlags(args: string[], hostname: string): DaemonFlags {
 function applyPatch(doc: unknown, ops: { op: string; path: string; value: unknown }[]): unknown {
   const copy = structuredClone(doc) as Record<string, unknown>;
   for (const { op, path, value } of ops) {
-    const keys = path.split('/').slice(1).map((k) => k.replace(/~1/g, '/').replace(/~0/g, '~'));
+    const keys = path
+      .split('/')
+      .slice(1)
+      .map((k) => k.replace(/~1/g, '/').replace(/~0/g, '~'));
     const last = keys.pop()!;
     let at: unknown = copy;
     for (const k of keys) {
@@ -229,7 +248,8 @@ function applyPatch(doc: unknown, ops: { op: string; path: string; value: unknow
 describe('kustomize base', () => {
   it('names only files that exist', () => {
     for (const r of base.resources ?? []) expect(exists(`${BASE}/${r}`), r).toBe(true);
-    for (const g of base.configMapGenerator ?? []) for (const f of g.files) expect(exists(`${BASE}/${f.split('=').pop()}`), f).toBe(true);
+    for (const g of base.configMapGenerator ?? [])
+      for (const f of g.files) expect(exists(`${BASE}/${f.split('=').pop()}`), f).toBe(true);
   });
 
   it('holds a StatefulSet, a headless Service, a PDB, a NetworkPolicy, a ServiceMonitor and a PrometheusRule', () => {
@@ -264,7 +284,10 @@ describe('kustomize base', () => {
   it('is one unsharded portwatch', () => {
     const sts = one<StatefulSet>(resources, 'StatefulSet');
     expect(sts.spec.replicas).toBe(1);
-    expect(argsFlags(sts.spec.template.spec.containers[0]!.args ?? [], 'portwatch-0').shard).toEqual({ index: 0, count: 1 });
+    expect(argsFlags(sts.spec.template.spec.containers[0]!.args ?? [], 'portwatch-0').shard).toEqual({
+      index: 0,
+      count: 1,
+    });
   });
 });
 
@@ -275,7 +298,8 @@ describe('overlay sharded-3', () => {
   function patched(): StatefulSet {
     let sts: unknown = baseSts;
     for (const p of overlay.patches ?? []) {
-      if (p.target.kind !== 'StatefulSet' || p.target.name !== baseSts.metadata.name) throw new Error(`patch of ${p.target.kind}/${p.target.name} matches nothing`);
+      if (p.target.kind !== 'StatefulSet' || p.target.name !== baseSts.metadata.name)
+        throw new Error(`patch of ${p.target.kind}/${p.target.name} matches nothing`);
       sts = applyPatch(sts, parse(p.patch) as { op: string; path: string; value: unknown }[]);
     }
     const s = sts as StatefulSet;
@@ -295,7 +319,8 @@ describe('overlay sharded-3', () => {
     const count = argsFlags(args, 'portwatch-0').shard.count;
     expect(count).toBe(3);
     expect(sts.spec.replicas).toBe(count);
-    for (let i = 0; i < count; i++) expect(argsFlags(args, `${sts.metadata.name}-${i}`).shard).toEqual({ index: i, count });
+    for (let i = 0; i < count; i++)
+      expect(argsFlags(args, `${sts.metadata.name}-${i}`).shard).toEqual({ index: i, count });
     // One pod too many would refuse to start rather than check a shard twice.
     expect(() => argsFlags(args, `${sts.metadata.name}-${count}`)).toThrow(UsageError);
   });
@@ -310,7 +335,11 @@ const kustomize = findBinary('kustomize')
 
 describe.skipIf(kustomize === undefined)('kustomize build', () => {
   function build(dir: string): Resource[] {
-    const r = spawnSync(findBinary(kustomize![0]!)!, [...kustomize!.slice(1), dir], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+    const r = spawnSync(findBinary(kustomize![0]!)!, [...kustomize!.slice(1), dir], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     if (r.status !== 0) throw new Error(`${kustomize!.join(' ')} ${dir} failed: ${r.stderr}`);
     return yamlDocuments<Resource>(r.stdout, dir);
   }

@@ -4,7 +4,8 @@ import { PORT_GROUPS } from '../../src/config/port-groups.js';
 import { WELL_KNOWN_PORTS } from '../../src/discover/well-known.js';
 
 const discoverOf = (discover: string, rest = '    expect_open: [22]\n    expect_closed: [3306]\n') =>
-  parseConfig(`monitors:\n  - name: web\n    hosts: [www.example.com]\n${rest}    discover: ${discover}\n`, 'pw.yaml').monitors[0]?.discover;
+  parseConfig(`monitors:\n  - name: web\n    hosts: [www.example.com]\n${rest}    discover: ${discover}\n`, 'pw.yaml')
+    .monitors[0]?.discover;
 
 describe('discover config', () => {
   it('sweeps every port but the declared and allowed ones, every 12h by default', () => {
@@ -18,7 +19,11 @@ describe('discover config', () => {
   });
 
   it('takes ranges and groups as in expect_*, and its own interval', () => {
-    expect(discoverOf('{ports: ["20-25", mail, 9200], interval: 6h}')).toEqual({ ports: [20, 21, 23, 24, 25, 110, 143, 465, 587, 993, 995, 9200], intervalMs: 6 * 3_600_000, allow: [] });
+    expect(discoverOf('{ports: ["20-25", mail, 9200], interval: 6h}')).toEqual({
+      ports: [20, 21, 23, 24, 25, 110, 143, 465, 587, 993, 995, 9200],
+      intervalMs: 6 * 3_600_000,
+      allow: [],
+    });
   });
 
   it('has a well-known list: sorted, unique, every named group in it', () => {
@@ -31,7 +36,10 @@ describe('discover config', () => {
 
   it('makes a monitor with discovery alone valid, and leaves it out when absent', () => {
     expect(discoverOf('{ports: [22]}', '')?.ports).toEqual([22]);
-    const config = parseConfig('monitors:\n  - name: web\n    hosts: [www.example.com]\n    expect_open: [80]\n', 'pw.yaml');
+    const config = parseConfig(
+      'monitors:\n  - name: web\n    hosts: [www.example.com]\n    expect_open: [80]\n',
+      'pw.yaml',
+    );
     expect(config.monitors[0]).not.toHaveProperty('discover');
   });
 });

@@ -31,7 +31,9 @@ describe('SweepGate', () => {
     const gate = new SweepGate({ concurrency: 100, perAddressRate: 100, checksWaiting: () => false });
     const t0 = performance.now();
     const starts: number[] = [];
-    await Promise.all(Array.from({ length: 11 }, () => gate.run('192.0.2.1', async () => void starts.push(performance.now() - t0))));
+    await Promise.all(
+      Array.from({ length: 11 }, () => gate.run('192.0.2.1', async () => void starts.push(performance.now() - t0))),
+    );
     // 11 starts 10 ms apart: the last one at least ~100 ms in.
     expect(Math.max(...starts)).toBeGreaterThanOrEqual(95);
   });
@@ -97,7 +99,16 @@ describe('sweepHost on real sockets', () => {
   });
 
   it('reports nothing when the host does not resolve', async () => {
-    const m = { name: 'x', hosts: ['nx.invalid'], intervalMs: 1000, timeoutMs: 100, retries: 0, expectOpen: [], expectClosed: [], discover: { ports: [1], intervalMs: 1000, allow: [] } };
+    const m = {
+      name: 'x',
+      hosts: ['nx.invalid'],
+      intervalMs: 1000,
+      timeoutMs: 100,
+      retries: 0,
+      expectOpen: [],
+      expectClosed: [],
+      discover: { ports: [1], intervalMs: 1000, allow: [] },
+    };
     const result = await sweepHost(m, 'nx.invalid', {
       resolve: async () => ({ reason: 'dns-failure', message: 'NXDOMAIN' }),
       routable: () => ALL_ROUTABLE,

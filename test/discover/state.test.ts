@@ -17,7 +17,19 @@ const monitor = (ports: number[], extra: Partial<MonitorConfig> = {}): MonitorCo
 
 /** A sweep of every port: those not listed were closed. */
 const sweep = (s: DiscoveryState, at: number, results: Array<[number, PortState]>, ip = '192.0.2.40') =>
-  s.recordSweep('lab', 'lab.example', [{ ip, open: results.filter(([, x]) => x === 'open').map(([p]) => p), errors: results.filter(([, x]) => x === 'error').map(([p]) => p) }], at, 0.1);
+  s.recordSweep(
+    'lab',
+    'lab.example',
+    [
+      {
+        ip,
+        open: results.filter(([, x]) => x === 'open').map(([p]) => p),
+        errors: results.filter(([, x]) => x === 'error').map(([p]) => p),
+      },
+    ],
+    at,
+    0.1,
+  );
 
 const ports = (s: DiscoveryState): number[] => s.unexpected().map((u) => u.port);
 
@@ -25,10 +37,20 @@ describe('DiscoveryState: the two-sweep rule', () => {
   it('believes an open port only when two sweeps in a row see it', () => {
     const s = new DiscoveryState();
     s.setMonitors([monitor([22, 9200])]);
-    expect(sweep(s, 1, [[22, 'closed'], [9200, 'open']])).toEqual([]);
+    expect(
+      sweep(s, 1, [
+        [22, 'closed'],
+        [9200, 'open'],
+      ]),
+    ).toEqual([]);
     expect(ports(s)).toEqual([]);
     expect(s.counts()).toEqual(new Map([['lab', 0]]));
-    expect(sweep(s, 2, [[22, 'closed'], [9200, 'open']])).toEqual([{ monitor: 'lab', host: 'lab.example', ip: '192.0.2.40', port: 9200, unexpected: true }]);
+    expect(
+      sweep(s, 2, [
+        [22, 'closed'],
+        [9200, 'open'],
+      ]),
+    ).toEqual([{ monitor: 'lab', host: 'lab.example', ip: '192.0.2.40', port: 9200, unexpected: true }]);
     expect(s.unexpected()).toEqual([{ monitor: 'lab', host: 'lab.example', ip: '192.0.2.40', port: 9200, since: 2 }]);
     // Still open: no news, and since stays.
     expect(sweep(s, 3, [[9200, 'open']])).toEqual([]);
@@ -51,7 +73,9 @@ describe('DiscoveryState: the two-sweep rule', () => {
       s.setMonitors([monitor([9200])]);
       sweep(s, 1, [[9200, 'open']]);
       sweep(s, 2, [[9200, 'open']]);
-      expect(sweep(s, 3, [[9200, state]])).toEqual([{ monitor: 'lab', host: 'lab.example', ip: '192.0.2.40', port: 9200, unexpected: false }]);
+      expect(sweep(s, 3, [[9200, state]])).toEqual([
+        { monitor: 'lab', host: 'lab.example', ip: '192.0.2.40', port: 9200, unexpected: false },
+      ]);
       expect(ports(s)).toEqual([]);
       // And it takes two sweeps again.
       sweep(s, 4, [[9200, 'open']]);
@@ -62,10 +86,19 @@ describe('DiscoveryState: the two-sweep rule', () => {
   it('changes nothing on an error, neither the belief nor the first sighting', () => {
     const s = new DiscoveryState();
     s.setMonitors([monitor([22, 9200])]);
-    sweep(s, 1, [[22, 'open'], [9200, 'open']]);
-    sweep(s, 2, [[22, 'error'], [9200, 'open']]);
+    sweep(s, 1, [
+      [22, 'open'],
+      [9200, 'open'],
+    ]);
+    sweep(s, 2, [
+      [22, 'error'],
+      [9200, 'open'],
+    ]);
     expect(ports(s)).toEqual([9200]);
-    sweep(s, 3, [[22, 'open'], [9200, 'error']]);
+    sweep(s, 3, [
+      [22, 'open'],
+      [9200, 'error'],
+    ]);
     expect(ports(s)).toEqual([22, 9200]);
   });
 
@@ -74,15 +107,23 @@ describe('DiscoveryState: the two-sweep rule', () => {
     s.setMonitors([monitor([9200])]);
     sweep(s, 1, [[9200, 'open']]);
     sweep(s, 2, [[9200, 'open']]);
-    expect(sweep(s, 3, [[9200, 'open']], '192.0.2.41')).toEqual([{ monitor: 'lab', host: 'lab.example', ip: '192.0.2.40', port: 9200, unexpected: false }]);
+    expect(sweep(s, 3, [[9200, 'open']], '192.0.2.41')).toEqual([
+      { monitor: 'lab', host: 'lab.example', ip: '192.0.2.40', port: 9200, unexpected: false },
+    ]);
     expect(ports(s)).toEqual([]);
   });
 
   it('drops a port at once when a reload declares or allows it, and everything of a monitor without discovery', () => {
     const s = new DiscoveryState();
     s.setMonitors([monitor([22, 9200])]);
-    sweep(s, 1, [[22, 'open'], [9200, 'open']]);
-    sweep(s, 2, [[22, 'open'], [9200, 'open']]);
+    sweep(s, 1, [
+      [22, 'open'],
+      [9200, 'open'],
+    ]);
+    sweep(s, 2, [
+      [22, 'open'],
+      [9200, 'open'],
+    ]);
     expect(ports(s)).toEqual([22, 9200]);
     // The schema leaves declared and allowed ports out of discover.ports.
     s.setMonitors([monitor([9200], { expectOpen: [22] })]);

@@ -57,20 +57,46 @@ describe('the embedded default config', () => {
   it('serves the metric contract, and a real scrape passes promtool check metrics', async () => {
     const daemon = await startDaemon([]);
     try {
-      const samples = await eventually(async () => {
-        const s = await scrape(daemon.url('/metrics'));
-        return find(s, 'port_state', { ip: '::1' }).length > 0 && find(s, 'port_state', { ip: '127.0.0.1' }).length > 0 ? s : undefined;
-      }, 15_000, 'the first results on both loopback addresses');
-      for (const name of ['port_state', 'port_violation', 'port_state_change_timestamp_seconds', 'port_last_probe_timestamp_seconds', 'port_probe_duration_seconds']) {
+      const samples = await eventually(
+        async () => {
+          const s = await scrape(daemon.url('/metrics'));
+          return find(s, 'port_state', { ip: '::1' }).length > 0 &&
+            find(s, 'port_state', { ip: '127.0.0.1' }).length > 0
+            ? s
+            : undefined;
+        },
+        15_000,
+        'the first results on both loopback addresses',
+      );
+      for (const name of [
+        'port_state',
+        'port_violation',
+        'port_state_change_timestamp_seconds',
+        'port_last_probe_timestamp_seconds',
+        'port_probe_duration_seconds',
+      ]) {
         const one = find(samples, name)[0];
         expect(one, name).toBeDefined();
         expect(Object.keys(one!.labels).sort()).toEqual(['expected', 'host', 'ip', 'monitor', 'port']);
       }
-      for (const expected of ['open', 'closed']) expect(find(samples, 'port_violations', { monitor: 'localhost', expected })).toHaveLength(1);
-      for (const name of ['portwatch_monitor_interval_seconds', 'portwatch_targets', 'portwatch_probes_in_flight', 'portwatch_build_info', 'portwatch_config_last_reload_successful', 'portwatch_config_last_reload_success_timestamp_seconds', 'process_resident_memory_bytes']) {
+      for (const expected of ['open', 'closed'])
+        expect(find(samples, 'port_violations', { monitor: 'localhost', expected })).toHaveLength(1);
+      for (const name of [
+        'portwatch_monitor_interval_seconds',
+        'portwatch_targets',
+        'portwatch_probes_in_flight',
+        'portwatch_build_info',
+        'portwatch_config_last_reload_successful',
+        'portwatch_config_last_reload_success_timestamp_seconds',
+        'process_resident_memory_bytes',
+      ]) {
         expect(find(samples, name).length, name).toBeGreaterThan(0);
       }
-      expect(find(samples, 'portwatch_probes_total').map((s) => s.labels['result']).sort()).toEqual(['closed', 'error', 'filtered', 'open']);
+      expect(
+        find(samples, 'portwatch_probes_total')
+          .map((s) => s.labels['result'])
+          .sort(),
+      ).toEqual(['closed', 'error', 'filtered', 'open']);
       expect(find(samples, 'portwatch_monitor_interval_seconds', { monitor: 'localhost' })[0]?.value).toBe(3600);
 
       if (!existsSync('/usr/bin/promtool')) {
@@ -86,4 +112,3 @@ describe('the embedded default config', () => {
     }
   });
 });
-

@@ -43,13 +43,26 @@ monitors:
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const labels = () => ({ monitor: 'e2e', host: '127.0.0.1', ip: '127.0.0.1', port: String(guardedPort), expected: 'closed' });
+  const labels = () => ({
+    monitor: 'e2e',
+    host: '127.0.0.1',
+    ip: '127.0.0.1',
+    port: String(guardedPort),
+    expected: 'closed',
+  });
 
   it('reports the expected-closed port closed and the listener open, without violations', async () => {
-    const samples = await eventually(async () => {
-      const s = await scrape(daemon.url('/metrics'));
-      return find(s, 'port_state', { port: String(guardedPort) }).length === 1 && find(s, 'port_state', { port: String(openPort) }).length === 1 ? s : undefined;
-    }, 10_000, 'both ports to be checked');
+    const samples = await eventually(
+      async () => {
+        const s = await scrape(daemon.url('/metrics'));
+        return find(s, 'port_state', { port: String(guardedPort) }).length === 1 &&
+          find(s, 'port_state', { port: String(openPort) }).length === 1
+          ? s
+          : undefined;
+      },
+      10_000,
+      'both ports to be checked',
+    );
     expect(find(samples, 'port_state', labels())[0]?.value).toBe(0);
     expect(find(samples, 'port_state', { port: String(openPort), expected: 'open' })[0]?.value).toBe(1);
     expect(find(samples, 'port_violation', labels())[0]?.value).toBe(0);
@@ -61,29 +74,50 @@ monitors:
   });
 
   it('sees the expected-closed port open as a violation, logs it, then sees it recover', async () => {
-    const before = find(await scrape(daemon.url('/metrics')), 'port_state_change_timestamp_seconds', labels())[0]!.value;
+    const before = find(await scrape(daemon.url('/metrics')), 'port_state_change_timestamp_seconds', labels())[0]!
+      .value;
     const intruder = await listen(guardedPort);
     let openedAt: number;
     try {
-      openedAt = await eventually(async () => {
-        const s = await scrape(daemon.url('/metrics'));
-        if (find(s, 'port_violation', labels())[0]?.value !== 1) return undefined;
-        expect(find(s, 'port_state', labels())[0]?.value).toBe(1);
-        expect(find(s, 'port_violations', { monitor: 'e2e', expected: 'closed' })[0]?.value).toBe(1);
-        return find(s, 'port_state_change_timestamp_seconds', labels())[0]!.value;
-      }, 10_000, 'the violation');
+      openedAt = await eventually(
+        async () => {
+          const s = await scrape(daemon.url('/metrics'));
+          if (find(s, 'port_violation', labels())[0]?.value !== 1) return undefined;
+          expect(find(s, 'port_state', labels())[0]?.value).toBe(1);
+          expect(find(s, 'port_violations', { monitor: 'e2e', expected: 'closed' })[0]?.value).toBe(1);
+          return find(s, 'port_state_change_timestamp_seconds', labels())[0]!.value;
+        },
+        10_000,
+        'the violation',
+      );
       expect(openedAt).toBeGreaterThan(before);
       const warn = await daemon.waitForLog((l) => l.level === 'warn' && l['port'] === guardedPort);
-      expect(warn).toMatchObject({ monitor: 'e2e', host: '127.0.0.1', ip: '127.0.0.1', expected: 'closed', from: 'closed', to: 'open', reason: 'syn-ack' });
+      expect(warn).toMatchObject({
+        monitor: 'e2e',
+        host: '127.0.0.1',
+        ip: '127.0.0.1',
+        expected: 'closed',
+        from: 'closed',
+        to: 'open',
+        reason: 'syn-ack',
+      });
     } finally {
       await closeServer(intruder);
     }
-    const closedAt = await eventually(async () => {
-      const s = await scrape(daemon.url('/metrics'));
-      return find(s, 'port_violation', labels())[0]?.value === 0 ? find(s, 'port_state_change_timestamp_seconds', labels())[0]!.value : undefined;
-    }, 10_000, 'the recovery');
+    const closedAt = await eventually(
+      async () => {
+        const s = await scrape(daemon.url('/metrics'));
+        return find(s, 'port_violation', labels())[0]?.value === 0
+          ? find(s, 'port_state_change_timestamp_seconds', labels())[0]!.value
+          : undefined;
+      },
+      10_000,
+      'the recovery',
+    );
     expect(closedAt).toBeGreaterThan(openedAt);
-    const info = await daemon.waitForLog((l) => l.level === 'info' && l['port'] === guardedPort && l['to'] === 'closed');
+    const info = await daemon.waitForLog(
+      (l) => l.level === 'info' && l['port'] === guardedPort && l['to'] === 'closed',
+    );
     expect(info).toMatchObject({ from: 'open', reason: 'conn-refused' });
   });
 
@@ -99,10 +133,14 @@ monitors:
     const extra = await freePort();
     writeFileSync(configFile, configText([extra]));
     daemon.proc.kill('SIGHUP');
-    s = await eventually(async () => {
-      const now = await scrape(daemon.url('/metrics'));
-      return find(now, 'port_state', { port: String(extra) }).length === 1 ? now : undefined;
-    }, 10_000, 'the added target');
+    s = await eventually(
+      async () => {
+        const now = await scrape(daemon.url('/metrics'));
+        return find(now, 'port_state', { port: String(extra) }).length === 1 ? now : undefined;
+      },
+      10_000,
+      'the added target',
+    );
     expect(find(s, 'portwatch_config_last_reload_successful')[0]?.value).toBe(1);
     expect(find(s, 'portwatch_targets', { monitor: 'e2e' })[0]?.value).toBe(3);
 

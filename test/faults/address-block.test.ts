@@ -53,10 +53,19 @@ describe.skipIf(skip !== undefined)('an address block checked address by address
     expect(byIp.size).toBe(256);
     for (let i = 0; i < 256; i++) {
       const s = byIp.get(`192.0.2.${i}`);
-      expect(s?.labels, `192.0.2.${i}`).toMatchObject({ monitor: 'lab', host: `192.0.2.${i}`, port: '8080', expected: 'closed', team: 'netops' });
+      expect(s?.labels, `192.0.2.${i}`).toMatchObject({
+        monitor: 'lab',
+        host: `192.0.2.${i}`,
+        port: '8080',
+        expected: 'closed',
+        team: 'netops',
+      });
       expect(s?.value, `192.0.2.${i}`).toBe(i === 7 ? 1 : 0);
     }
-    expect(find(samples, 'port_violations').map((s) => [s.labels['expected'], s.value])).toEqual([['open', 0], ['closed', 1]]);
+    expect(find(samples, 'port_violations').map((s) => [s.labels['expected'], s.value])).toEqual([
+      ['open', 0],
+      ['closed', 1],
+    ]);
     expect(find(samples, 'portwatch_targets')[0]?.value).toBe(256);
   });
 });

@@ -60,7 +60,8 @@ describe.skipIf(skip !== undefined)('discovery of unexpected open ports', () => 
       for (;;) {
         const sweeps = d.logs.slice(from).filter(isSweep);
         if (sweeps.length >= n) return sweeps;
-        if (Date.now() > deadline) throw new Error(`fewer than ${n} sweeps in 20 s: ${JSON.stringify(d.logs.slice(-5))}`);
+        if (Date.now() > deadline)
+          throw new Error(`fewer than ${n} sweeps in 20 s: ${JSON.stringify(d.logs.slice(-5))}`);
         await new Promise((r) => setTimeout(r, 50));
       }
     };
@@ -74,9 +75,13 @@ describe.skipIf(skip !== undefined)('discovery of unexpected open ports', () => 
     expect(d.logs.indexOf(warn!)).toBeGreaterThan(d.logs.indexOf(first!));
 
     const s = await d.scrape();
-    expect(find(s, 'port_unexpected_open').map((x) => x.labels)).toEqual([{ monitor: 'lab', host: '192.0.2.10', ip: '192.0.2.10', port: '40050', team: 'netops' }]);
+    expect(find(s, 'port_unexpected_open').map((x) => x.labels)).toEqual([
+      { monitor: 'lab', host: '192.0.2.10', ip: '192.0.2.10', port: '40050', team: 'netops' },
+    ]);
     expect(find(s, 'port_unexpected_open_ports').map((x) => x.value)).toEqual([1]);
-    expect(find(s, 'portwatch_discovery_last_sweep_timestamp_seconds')[0]?.value).toBeGreaterThan(Date.now() / 1000 - 60);
+    expect(find(s, 'portwatch_discovery_last_sweep_timestamp_seconds')[0]?.value).toBeGreaterThan(
+      Date.now() / 1000 - 60,
+    );
     expect(find(s, 'portwatch_discovery_sweep_duration_seconds')[0]?.value).toBeGreaterThan(0);
     // The declared port is a check, as always, and open as expected.
     expect(find(s, 'port_violation').map((x) => [x.labels['port'], x.value])).toEqual([['40001', 0]]);
@@ -87,7 +92,10 @@ describe.skipIf(skip !== undefined)('discovery of unexpected open ports', () => 
     // The sweep under way may have seen it still open; the one after cannot.
     const after = await sweepsAfter(closedAt, 2);
     expect(after[1]).toMatchObject({ open: 0, unexpected: 0 });
-    expect(d.logs.slice(closedAt).find((l) => l.msg === 'unexpected open port no longer open')).toMatchObject({ level: 'info', port: 40050 });
+    expect(d.logs.slice(closedAt).find((l) => l.msg === 'unexpected open port no longer open')).toMatchObject({
+      level: 'info',
+      port: 40050,
+    });
     const cleared = await d.scrape();
     expect(find(cleared, 'port_unexpected_open')).toEqual([]);
     expect(find(cleared, 'port_unexpected_open_ports').map((x) => x.value)).toEqual([0]);

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { detectRoutable, ipv4Routes, ipv6Routes, noRouteIfUnroutable, pickAddresses } from '../../src/probe/families.js';
+import {
+  detectRoutable,
+  ipv4Routes,
+  ipv6Routes,
+  noRouteIfUnroutable,
+  pickAddresses,
+} from '../../src/probe/families.js';
 
 // /proc/net/ipv6_route of a fresh namespace: the reject "null" entries and ::1 on lo only.
 const V6_NONE = `00000000000000000000000000000000 00 00000000000000000000000000000000 00 00000000000000000000000000000000 ffffffff 00000001 00000000 00200200       lo
@@ -19,13 +25,20 @@ describe('routable families', () => {
     expect(ipv4Routes(V4_HEADER)).toBe(false);
     expect(ipv4Routes(V4_DEFAULT)).toBe(true);
     expect(ipv4Routes(V4_UNREACHABLE)).toBe(false);
-    expect(detectRoutable((p) => (p.endsWith('ipv6_route') ? V6_NONE : V4_DEFAULT))).toEqual({ ipv4: true, ipv6: false });
+    expect(detectRoutable((p) => (p.endsWith('ipv6_route') ? V6_NONE : V4_DEFAULT))).toEqual({
+      ipv4: true,
+      ipv6: false,
+    });
   });
 
   const v4only = { ipv4: true, ipv6: false };
   it.each([
     ['auto', ['192.0.2.1', '2001:db8::1'], { addresses: ['192.0.2.1'] }],
-    ['auto', ['2001:db8::1'], { reason: 'no-route', message: 'h has only addresses of a family this machine has no route for (2001:db8::1)' }],
+    [
+      'auto',
+      ['2001:db8::1'],
+      { reason: 'no-route', message: 'h has only addresses of a family this machine has no route for (2001:db8::1)' },
+    ],
     ['auto', ['::1', '127.0.0.1'], { addresses: ['::1', '127.0.0.1'] }],
     ['dual', ['192.0.2.1', '2001:db8::1'], { addresses: ['192.0.2.1', '2001:db8::1'] }],
     ['ipv4', ['192.0.2.1', '2001:db8::1'], { addresses: ['192.0.2.1'] }],

@@ -51,37 +51,42 @@ describe.skipIf(skip !== undefined)('5,000 ports under ulimit -n 256', () => {
   it.each([
     ['the default concurrency', []],
     ['--probe.concurrency=2000', ['--probe.concurrency=2000', '--probe.concurrency-per-address=2000']],
-  ])('runs a round with %s', async (what, flags) => {
-    daemon = await startNsDaemon(ns, [`--config.file=${config.file}`, ...flags], ['prlimit', '--nofile=256:256']);
-    const started = daemon.logs.find((l) => l.msg === 'portwatch started')!;
-    const done = await daemon.waitForLog((l) => l.msg === 'first round complete', 120_000);
-    const s = await daemon.scrape();
-    const states = find(s, 'port_state');
-    const want = (port: number): number => (port < FIRST + OPEN ? 1 : port > LAST - 1000 ? -1 : 0);
-    const wrong = states.filter((x) => x.value !== want(Number(x.labels['port']))).map((x) => `${x.labels['port']}=${x.value}`);
-    const backoffs = find(s, 'portwatch_probe_backoffs_total')[0]?.value ?? 0;
-    const errors = find(s, 'portwatch_probes_total', { result: 'error' })[0]?.value ?? 0;
-    const socketLimit = find(s, 'portwatch_probe_socket_limit')[0]?.value ?? NaN;
-    console.log(
-      `fd-limit (${what}): concurrency ${String(started['concurrency'])}, ${states.length} ports, ${wrong.length} wrong verdicts, ` +
-        `first round ${Number(done['durationSeconds']).toFixed(1)} s, ${backoffs} backoffs, ${errors} attempts that ended in error, ` +
-        `socket limit ${socketLimit}`,
-    );
-    expect(states).toHaveLength(TOTAL);
-    // Either way every verdict is right, only slower.
-    expect(wrong).toEqual([]);
-    if (flags.length === 0) {
-      // The default follows the open-files limit, so descriptors never run out.
-      expect(started['concurrency']).toBe(160);
-      expect(backoffs).toBe(0);
-    } else {
-      // 2,000 asked for, ~220 descriptors to be had: the attempts that found none backed
-      // off, and the socket budget came down to what the process may hold.
-      expect(backoffs).toBeGreaterThan(0);
-      expect(socketLimit).toBeLessThan(256);
-    }
-    expect((await daemon.stop()).code).toBe(0);
-    daemon = undefined;
-  }, 150_000);
-
+  ])(
+    'runs a round with %s',
+    async (what, flags) => {
+      daemon = await startNsDaemon(ns, [`--config.file=${config.file}`, ...flags], ['prlimit', '--nofile=256:256']);
+      const started = daemon.logs.find((l) => l.msg === 'portwatch started')!;
+      const done = await daemon.waitForLog((l) => l.msg === 'first round complete', 120_000);
+      const s = await daemon.scrape();
+      const states = find(s, 'port_state');
+      const want = (port: number): number => (port < FIRST + OPEN ? 1 : port > LAST - 1000 ? -1 : 0);
+      const wrong = states
+        .filter((x) => x.value !== want(Number(x.labels['port'])))
+        .map((x) => `${x.labels['port']}=${x.value}`);
+      const backoffs = find(s, 'portwatch_probe_backoffs_total')[0]?.value ?? 0;
+      const errors = find(s, 'portwatch_probes_total', { result: 'error' })[0]?.value ?? 0;
+      const socketLimit = find(s, 'portwatch_probe_socket_limit')[0]?.value ?? NaN;
+      console.log(
+        `fd-limit (${what}): concurrency ${String(started['concurrency'])}, ${states.length} ports, ${wrong.length} wrong verdicts, ` +
+          `first round ${Number(done['durationSeconds']).toFixed(1)} s, ${backoffs} backoffs, ${errors} attempts that ended in error, ` +
+          `socket limit ${socketLimit}`,
+      );
+      expect(states).toHaveLength(TOTAL);
+      // Either way every verdict is right, only slower.
+      expect(wrong).toEqual([]);
+      if (flags.length === 0) {
+        // The default follows the open-files limit, so descriptors never run out.
+        expect(started['concurrency']).toBe(160);
+        expect(backoffs).toBe(0);
+      } else {
+        // 2,000 asked for, ~220 descriptors to be had: the attempts that found none backed
+        // off, and the socket budget came down to what the process may hold.
+        expect(backoffs).toBeGreaterThan(0);
+        expect(socketLimit).toBeLessThan(256);
+      }
+      expect((await daemon.stop()).code).toBe(0);
+      daemon = undefined;
+    },
+    150_000,
+  );
 });

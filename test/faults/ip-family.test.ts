@@ -33,7 +33,8 @@ monitors:
 /** monitor/host/ip -> "state/reason", from port_state_info. */
 function states(samples: Sample[]): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const s of find(samples, 'port_state_info')) out[`${s.labels['monitor']}/${s.labels['host']}/${s.labels['ip']}`] = `${s.labels['state']}/${s.labels['reason']}`;
+  for (const s of find(samples, 'port_state_info'))
+    out[`${s.labels['monitor']}/${s.labels['host']}/${s.labels['ip']}`] = `${s.labels['state']}/${s.labels['reason']}`;
   return out;
 }
 
@@ -49,7 +50,11 @@ describe.skipIf(skip !== undefined)('ip_family on a vantage point without IPv6',
       client = spaces.create();
       server = spaces.create();
       spaces.link(client, server, ['192.0.2.1/24'], ['192.0.2.10/24', '2001:db8::10/64']);
-      spaces.etcFile(client, 'hosts', '127.0.0.1 localhost\n192.0.2.10 both.test\n2001:db8::10 both.test\n2001:db8::10 six.test\n');
+      spaces.etcFile(
+        client,
+        'hosts',
+        '127.0.0.1 localhost\n192.0.2.10 both.test\n2001:db8::10 both.test\n2001:db8::10 six.test\n',
+      );
       spaces.etcFile(client, 'resolv.conf', 'nameserver 127.0.0.1\noptions timeout:1 attempts:1\n');
       await spaces.start(server, process.execPath, ['-e', LISTENER], 'ready');
       daemon = await startNsDaemon(client, [`--config.file=${config.file}`]);
@@ -92,7 +97,8 @@ describe.skipIf(skip !== undefined)('ip_family on a vantage point without IPv6',
     };
     let got: Record<string, string> = {};
     // Each target is re-checked at its own slot of the 2 s interval (and confirmed): wait for all.
-    const same = (a: object, b: object): boolean => JSON.stringify(Object.entries(a).sort()) === JSON.stringify(Object.entries(b).sort());
+    const same = (a: object, b: object): boolean =>
+      JSON.stringify(Object.entries(a).sort()) === JSON.stringify(Object.entries(b).sort());
     for (let i = 0; i < 50 && !same(got, want); i++) {
       await new Promise((r) => setTimeout(r, 200));
       got = states(await daemon!.scrape());

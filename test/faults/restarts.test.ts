@@ -63,7 +63,9 @@ describe.skipIf(skip !== undefined)('restarts', () => {
     }
     const { code, ms } = await daemon.stop('SIGTERM');
     daemon = undefined;
-    console.log(`restarts: SIGTERM with ${inFlight} attempts in flight on silent ports (timeout 5 s): exit ${code} after ${ms.toFixed(0)} ms`);
+    console.log(
+      `restarts: SIGTERM with ${inFlight} attempts in flight on silent ports (timeout 5 s): exit ${code} after ${ms.toFixed(0)} ms`,
+    );
     expect(inFlight).toBeGreaterThan(0);
     expect(code).toBe(0);
     // Checks still waiting for a slot are dropped at once: only the attempts under way are
@@ -88,7 +90,9 @@ describe.skipIf(skip !== undefined)('restarts', () => {
     }
     const ms = Date.now() - t0;
     const count = (v: number): number => [...before.values()].filter((x) => x === v).length;
-    console.log(`restarts: ${before.size} states (${count(1)} open, ${count(0)} closed, ${count(-1)} filtered) restored ${ms} ms after restart; first round took ${round.toFixed(2)} s, bound ${bound} ms`);
+    console.log(
+      `restarts: ${before.size} states (${count(1)} open, ${count(0)} closed, ${count(-1)} filtered) restored ${ms} ms after restart; first round took ${round.toFixed(2)} s, bound ${bound} ms`,
+    );
     expect(Object.fromEntries(after)).toEqual(Object.fromEntries(before));
     expect(ms).toBeLessThanOrEqual(bound);
   }, 60_000);

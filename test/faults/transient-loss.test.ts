@@ -30,7 +30,23 @@ describe.skipIf(skip !== undefined)('transient SYN loss', () => {
       client = spaces.create();
       server = spaces.create();
       spaces.link(client, server, ['192.0.2.1/24'], ['192.0.2.10/24']);
-      spaces.exec(server, 'iptables', ['-A', 'INPUT', '-p', 'tcp', '--syn', '--dport', String(PORT), '-m', 'statistic', '--mode', 'random', '--probability', '0.3', '-j', 'DROP']);
+      spaces.exec(server, 'iptables', [
+        '-A',
+        'INPUT',
+        '-p',
+        'tcp',
+        '--syn',
+        '--dport',
+        String(PORT),
+        '-m',
+        'statistic',
+        '--mode',
+        'random',
+        '--probability',
+        '0.3',
+        '-j',
+        'DROP',
+      ]);
     });
   });
   afterAll(async () => {
@@ -42,10 +58,13 @@ describe.skipIf(skip !== undefined)('transient SYN loss', () => {
 
   it(`raises no alarm in ${ROUNDS} rounds, then sees the port really closed within one round`, async () => {
     const listener = await spaces.start(server, process.execPath, ['-e', LISTENER], 'ready');
-    config = writeConfig(`defaults:\n  interval: ${INTERVAL_MS}ms\n  timeout: ${TIMEOUT_MS}ms\n  retries: ${RETRIES}\nmonitors:\n  - name: lossy\n    hosts: [192.0.2.10]\n    expect_open: [${PORT}]\n`);
+    config = writeConfig(
+      `defaults:\n  interval: ${INTERVAL_MS}ms\n  timeout: ${TIMEOUT_MS}ms\n  retries: ${RETRIES}\nmonitors:\n  - name: lossy\n    hosts: [192.0.2.10]\n    expect_open: [${PORT}]\n`,
+    );
     daemon = await startNsDaemon(client, [`--config.file=${config.file}`]);
 
-    const probes = (s: Awaited<ReturnType<NsDaemon['scrape']>>): number => find(s, 'portwatch_probes_total').reduce((n, x) => n + x.value, 0);
+    const probes = (s: Awaited<ReturnType<NsDaemon['scrape']>>): number =>
+      find(s, 'portwatch_probes_total').reduce((n, x) => n + x.value, 0);
     const rounds = new Set<number>();
     let falseAlarms = 0;
     let scrapes = 0;
@@ -60,7 +79,9 @@ describe.skipIf(skip !== undefined)('transient SYN loss', () => {
     }
     const last = await daemon.scrape();
     const warns = daemon.logs.filter((l) => l.level === 'warn');
-    console.log(`transient-loss: ${falseAlarms} false alarms in ${rounds.size} rounds (${scrapes} scrapes, ${probes(last)} connect attempts, 30% of SYNs dropped)`);
+    console.log(
+      `transient-loss: ${falseAlarms} false alarms in ${rounds.size} rounds (${scrapes} scrapes, ${probes(last)} connect attempts, 30% of SYNs dropped)`,
+    );
     expect(rounds.size).toBeGreaterThanOrEqual(ROUNDS);
     expect(falseAlarms).toBe(0);
     expect(warns).toEqual([]);

@@ -36,7 +36,8 @@ function loadsOrExplains(text: string): void {
   try {
     config = parseConfig(text, 'fuzz.yaml');
   } catch (err) {
-    if (!(err instanceof ConfigError)) throw new Error(`not a ConfigError: ${String(err)}\ninput: ${JSON.stringify(text)}`);
+    if (!(err instanceof ConfigError))
+      throw new Error(`not a ConfigError: ${String(err)}\ninput: ${JSON.stringify(text)}`);
     expect(err.problems.length).toBeGreaterThan(0);
     for (const p of err.problems) {
       const wholeFile = p.line === 0 && p.col === 0;
@@ -52,7 +53,51 @@ function loadsOrExplains(text: string): void {
 
 /** Pieces YAML is made of, so random strings get past the tokenizer now and then. */
 const yamlToken = fc.oneof(
-  fc.constantFrom('monitors:', 'defaults:', '- name: ', 'hosts: ', 'expect_open: ', 'expect_closed: ', 'interval: ', 'timeout: ', 'retries: ', '\n', '  ', '- ', '[', ']', '{', '}', ',', ': ', '"', "'", '&a ', '*a', '!!str ', '!!binary ', '#', '---\n', '...\n', '|', '>', '? ', '%YAML 1.2\n', '<<: ', '~', 'null', '1e400', '0x1F', '-1', '65536', '"1-99999"', 'databases', '::1', '1s', '0s'),
+  fc.constantFrom(
+    'monitors:',
+    'defaults:',
+    '- name: ',
+    'hosts: ',
+    'expect_open: ',
+    'expect_closed: ',
+    'interval: ',
+    'timeout: ',
+    'retries: ',
+    '\n',
+    '  ',
+    '- ',
+    '[',
+    ']',
+    '{',
+    '}',
+    ',',
+    ': ',
+    '"',
+    "'",
+    '&a ',
+    '*a',
+    '!!str ',
+    '!!binary ',
+    '#',
+    '---\n',
+    '...\n',
+    '|',
+    '>',
+    '? ',
+    '%YAML 1.2\n',
+    '<<: ',
+    '~',
+    'null',
+    '1e400',
+    '0x1F',
+    '-1',
+    '65536',
+    '"1-99999"',
+    'databases',
+    '::1',
+    '1s',
+    '0s',
+  ),
   fc.string({ maxLength: 8 }),
   fc.string({ unit: 'grapheme', maxLength: 4 }),
 );
@@ -61,10 +106,28 @@ const yamlish = fc.array(yamlToken, { maxLength: 80 }).map((parts) => parts.join
 
 /** Line-level mutations of a valid config: keys, values, indentation, types, unicode. */
 const mutation = fc.oneof(
-  fc.record({ kind: fc.constant('replace-value' as const), line: fc.nat(), value: fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom('[]', '{}', '~', '-5', '3.5', 'true', '"x"', '[1, [2]]', '*nope', '!!int x')) }),
-  fc.record({ kind: fc.constant('rename-key' as const), line: fc.nat(), key: fc.oneof(fc.string({ maxLength: 10 }), fc.constantFrom('name', 'hosts', 'monitors', 'intervall', 'expect_open', '"monitors"')) }),
+  fc.record({
+    kind: fc.constant('replace-value' as const),
+    line: fc.nat(),
+    value: fc.oneof(
+      fc.string({ maxLength: 12 }),
+      fc.constantFrom('[]', '{}', '~', '-5', '3.5', 'true', '"x"', '[1, [2]]', '*nope', '!!int x'),
+    ),
+  }),
+  fc.record({
+    kind: fc.constant('rename-key' as const),
+    line: fc.nat(),
+    key: fc.oneof(
+      fc.string({ maxLength: 10 }),
+      fc.constantFrom('name', 'hosts', 'monitors', 'intervall', 'expect_open', '"monitors"'),
+    ),
+  }),
   fc.record({ kind: fc.constant('indent' as const), line: fc.nat(), delta: fc.integer({ min: -4, max: 4 }) }),
-  fc.record({ kind: fc.constant('insert' as const), at: fc.nat(), text: fc.string({ unit: 'grapheme', maxLength: 10 }) }),
+  fc.record({
+    kind: fc.constant('insert' as const),
+    at: fc.nat(),
+    text: fc.string({ unit: 'grapheme', maxLength: 10 }),
+  }),
   fc.record({ kind: fc.constant('delete-line' as const), line: fc.nat() }),
   fc.record({ kind: fc.constant('duplicate-line' as const), line: fc.nat() }),
 );
@@ -120,7 +183,9 @@ describe('config loader under random input', () => {
     loadsOrExplains(VALID); // the unmutated file loads
     expect(() => parseConfig(VALID, 'valid.yaml')).not.toThrow();
     fc.assert(
-      fc.property(fc.array(mutation, { minLength: 1, maxLength: 6 }), (ms) => loadsOrExplains(ms.reduce((t, m) => mutate(t, m), VALID))),
+      fc.property(fc.array(mutation, { minLength: 1, maxLength: 6 }), (ms) =>
+        loadsOrExplains(ms.reduce((t, m) => mutate(t, m), VALID)),
+      ),
       { numRuns: RUNS },
     );
   });
@@ -128,14 +193,39 @@ describe('config loader under random input', () => {
   it('random JSON values written as YAML load or yield positioned problems', { timeout: TIMEOUT_MS }, () => {
     const shaped = fc.record(
       {
-        defaults: fc.record({ interval: fc.oneof(fc.constantFrom('1h', '1s', '0s', '10ms'), fc.jsonValue({ maxDepth: 1 })), timeout: fc.jsonValue({ maxDepth: 1 }), retries: fc.jsonValue({ maxDepth: 1 }) }, { requiredKeys: [] }),
+        defaults: fc.record(
+          {
+            interval: fc.oneof(fc.constantFrom('1h', '1s', '0s', '10ms'), fc.jsonValue({ maxDepth: 1 })),
+            timeout: fc.jsonValue({ maxDepth: 1 }),
+            retries: fc.jsonValue({ maxDepth: 1 }),
+          },
+          { requiredKeys: [] },
+        ),
         monitors: fc.array(
           fc.record(
             {
               name: fc.oneof(fc.constantFrom('web', 'db', 'web'), fc.jsonValue({ maxDepth: 1 })),
-              hosts: fc.oneof(fc.array(fc.oneof(fc.constantFrom('127.0.0.1', '::1', 'example.com', 'a b', 'http://x'), fc.jsonValue({ maxDepth: 1 })), { maxLength: 4 }), fc.jsonValue({ maxDepth: 2 })),
-              expect_open: fc.oneof(fc.array(fc.oneof(fc.integer({ min: -10, max: 70_000 }), fc.constantFrom('80-90', '90-80', 'web', 'nope')), { maxLength: 4 }), fc.jsonValue({ maxDepth: 2 })),
-              expect_closed: fc.array(fc.oneof(fc.integer({ min: 0, max: 65_536 }), fc.constantFrom('databases', '1-65535')), { maxLength: 3 }),
+              hosts: fc.oneof(
+                fc.array(
+                  fc.oneof(
+                    fc.constantFrom('127.0.0.1', '::1', 'example.com', 'a b', 'http://x'),
+                    fc.jsonValue({ maxDepth: 1 }),
+                  ),
+                  { maxLength: 4 },
+                ),
+                fc.jsonValue({ maxDepth: 2 }),
+              ),
+              expect_open: fc.oneof(
+                fc.array(
+                  fc.oneof(fc.integer({ min: -10, max: 70_000 }), fc.constantFrom('80-90', '90-80', 'web', 'nope')),
+                  { maxLength: 4 },
+                ),
+                fc.jsonValue({ maxDepth: 2 }),
+              ),
+              expect_closed: fc.array(
+                fc.oneof(fc.integer({ min: 0, max: 65_536 }), fc.constantFrom('databases', '1-65535')),
+                { maxLength: 3 },
+              ),
               interval: fc.constantFrom('1s', '5m', '2d', 'x'),
             },
             { requiredKeys: [] },

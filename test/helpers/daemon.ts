@@ -66,7 +66,11 @@ export async function startDaemon(args: string[], as?: { uid: number; gid: numbe
       const w = { match, resolve: (l: LogLine) => (clearTimeout(timer), resolve(l)) };
       const timer = setTimeout(() => {
         waiters.delete(w);
-        reject(new Error(`no matching log line within ${timeoutMs} ms; logs:\n${logs.map((l) => JSON.stringify(l)).join('\n')}\nstderr: ${stderr}`));
+        reject(
+          new Error(
+            `no matching log line within ${timeoutMs} ms; logs:\n${logs.map((l) => JSON.stringify(l)).join('\n')}\nstderr: ${stderr}`,
+          ),
+        );
       }, timeoutMs);
       waiters.add(w);
     });

@@ -10,7 +10,11 @@ import { createInterface } from 'node:readline';
 export function netnsSkipReason(): string | undefined {
   if (process.platform !== 'linux') return 'network namespaces need Linux';
   if (process.getuid?.() !== 0) return 'network namespaces need root';
-  for (const [tool, flag] of [['ip', '-V'], ['iptables', '--version'], ['ip6tables', '--version']] as const) {
+  for (const [tool, flag] of [
+    ['ip', '-V'],
+    ['iptables', '--version'],
+    ['ip6tables', '--version'],
+  ] as const) {
     try {
       execFileSync(tool, [flag], { stdio: 'ignore', timeout: 5000 });
     } catch {
@@ -60,7 +64,11 @@ export class Namespaces {
   /** Runs a command inside the namespace and returns its stdout; throws on failure. */
   exec(ns: string, cmd: string, args: string[]): string {
     this.#own(ns);
-    return execFileSync('ip', ['netns', 'exec', ns, cmd, ...args], { encoding: 'utf8', stdio: 'pipe', timeout: 20_000 });
+    return execFileSync('ip', ['netns', 'exec', ns, cmd, ...args], {
+      encoding: 'utf8',
+      stdio: 'pipe',
+      timeout: 20_000,
+    });
   }
 
   /** Runs a command inside the namespace to its end, killed after timeoutMs. */
@@ -87,11 +95,17 @@ export class Namespaces {
     let stderr = '';
     child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no "${readyLine}" within ${timeoutMs} ms: ${stderr}`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`no "${readyLine}" within ${timeoutMs} ms: ${stderr}`)),
+        timeoutMs,
+      );
       createInterface({ input: child.stdout! }).on('line', (line) => {
         if (line.trim() === readyLine) (clearTimeout(timer), resolve());
       });
-      child.once('exit', (code) => (clearTimeout(timer), reject(new Error(`exited with ${code} before ready: ${stderr}`))));
+      child.once(
+        'exit',
+        (code) => (clearTimeout(timer), reject(new Error(`exited with ${code} before ready: ${stderr}`))),
+      );
     });
     return child;
   }
@@ -100,7 +114,10 @@ export class Namespaces {
   link(a: string, b: string, addrsA: string[], addrsB: string[]): void {
     this.ip(a, 'link', 'add', 'pw0', 'type', 'veth', 'peer', 'name', 'pw1');
     this.ip(a, 'link', 'set', 'pw1', 'netns', b);
-    for (const [ns, dev, addrs] of [[a, 'pw0', addrsA], [b, 'pw1', addrsB]] as const) {
+    for (const [ns, dev, addrs] of [
+      [a, 'pw0', addrsA],
+      [b, 'pw1', addrsB],
+    ] as const) {
       // nodad: an address still in duplicate address detection cannot be used yet.
       for (const addr of addrs) this.ip(ns, 'addr', 'add', addr, 'dev', dev, ...(addr.includes(':') ? ['nodad'] : []));
       this.ip(ns, 'link', 'set', dev, 'up');

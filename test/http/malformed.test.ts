@@ -35,13 +35,22 @@ describe('malformed requests', () => {
     ['binary noise', Buffer.from([0x16, 0x03, 0x01, 0x00, 0xff, 0x00, 0x00, 0x0d, 0x0a, 0x0d, 0x0a])],
     ['an unknown method', 'BREW /metrics HTTP/1.1\r\nHost: x\r\n\r\n'],
     ['an invalid Content-Length', 'POST /-/reload HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n'],
-    ['two different Content-Lengths', 'POST /-/reload HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab'],
-    ['Content-Length with chunked encoding', 'POST /-/reload HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n'],
+    [
+      'two different Content-Lengths',
+      'POST /-/reload HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab',
+    ],
+    [
+      'Content-Length with chunked encoding',
+      'POST /-/reload HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
+    ],
     ['a header with a NUL byte', 'GET /metrics HTTP/1.1\r\nHost: x\r\nX-A: a\0b\r\n\r\n'],
     ['a header line without a colon', 'GET /metrics HTTP/1.1\r\nHost x\r\n\r\n'],
     ['an unsupported HTTP version', 'GET /metrics HTTP/7.0\r\nHost: x\r\n\r\n'],
     ['a huge header', `GET /metrics HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`],
-    ['too many headers in total', `GET /metrics HTTP/1.1\r\nHost: x\r\n${Array.from({ length: 400 }, (_, i) => `X-H${i}: ${'b'.repeat(30)}\r\n`).join('')}\r\n`],
+    [
+      'too many headers in total',
+      `GET /metrics HTTP/1.1\r\nHost: x\r\n${Array.from({ length: 400 }, (_, i) => `X-H${i}: ${'b'.repeat(30)}\r\n`).join('')}\r\n`,
+    ],
   ])('%s is answered 4xx or closed, and the server keeps serving', async (_what, bytes) => {
     const { base, server } = await serve({ checkNow });
     const { text, closed } = await raw(server.port, bytes);
@@ -61,7 +70,10 @@ describe('malformed requests', () => {
     ['a body over the limit', JSON.stringify({ monitor: 'x'.repeat(5_000) })],
   ])('%s to /api/v1/check is 4xx', async (_what, body) => {
     const { base, server } = await serve({ checkNow });
-    const { text } = await raw(server.port, `POST /api/v1/check HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    const { text } = await raw(
+      server.port,
+      `POST /api/v1/check HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
     expect([400, 413]).toContain(status(text));
     await healthy(base);
   });

@@ -60,11 +60,14 @@ describe('GET /metrics', () => {
     const { server } = await serve();
     const { request } = await import('node:http');
     const body = await new Promise<{ encoding: string | undefined; raw: Buffer }>((resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port: server.port, path: '/metrics', headers: { 'accept-encoding': 'gzip' } }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ encoding: res.headers['content-encoding'], raw: Buffer.concat(chunks) }));
-      });
+      const req = request(
+        { host: '127.0.0.1', port: server.port, path: '/metrics', headers: { 'accept-encoding': 'gzip' } },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve({ encoding: res.headers['content-encoding'], raw: Buffer.concat(chunks) }));
+        },
+      );
       req.on('error', reject);
       req.end();
     });
@@ -96,7 +99,11 @@ describe.skipIf(!existsSync(PROMTOOL))('promtool check metrics', () => {
     const store = new PortStore();
     // Monitor names come from the config and may need escaping.
     store.setTargets([...MONITORS, monitor('od"d\\ñame\nx', ['h.example'], [80], [])]);
-    store.record(targetId('web', 'web1.example', 443), [result('192.0.2.10', 'open', 'syn-ack'), result('2001:db8::10', 'filtered', 'no-response', 2)], NOW);
+    store.record(
+      targetId('web', 'web1.example', 443),
+      [result('192.0.2.10', 'open', 'syn-ack'), result('2001:db8::10', 'filtered', 'no-response', 2)],
+      NOW,
+    );
     store.record(targetId('db', 'db.example', 5432), [result('', 'error', 'dns-failure', 0)], NOW);
     store.record(targetId('od"d\\ñame\nx', 'h.example', 80), [result('192.0.2.1', 'closed', 'conn-refused')], NOW);
     const { base } = await serve({ store });
@@ -107,9 +114,20 @@ describe.skipIf(!existsSync(PROMTOOL))('promtool check metrics', () => {
 
   it('accepts monitors with different label sets in one family', async () => {
     const store = new PortStore();
-    const labelled = (name: string, labels: Record<string, string>) => ({ ...monitor(name, [`${name}.example`], [443], [22]), labels });
-    store.setTargets([...MONITORS, labelled('pay', { env: 'prod', team: 'payments' }), labelled('search', { tier: 'a"b\\c\nd' })]);
-    for (const [name, ip] of [['web', '192.0.2.10'], ['pay', '192.0.2.20'], ['search', '192.0.2.30']] as const) {
+    const labelled = (name: string, labels: Record<string, string>) => ({
+      ...monitor(name, [`${name}.example`], [443], [22]),
+      labels,
+    });
+    store.setTargets([
+      ...MONITORS,
+      labelled('pay', { env: 'prod', team: 'payments' }),
+      labelled('search', { tier: 'a"b\\c\nd' }),
+    ]);
+    for (const [name, ip] of [
+      ['web', '192.0.2.10'],
+      ['pay', '192.0.2.20'],
+      ['search', '192.0.2.30'],
+    ] as const) {
       const host = name === 'web' ? 'web1.example' : `${name}.example`;
       store.record(targetId(name, host, 443), [result(ip, 'open', 'syn-ack')], NOW);
       if (name !== 'web') store.record(targetId(name, host, 22), [result(ip, 'open', 'syn-ack')], NOW);
@@ -132,19 +150,31 @@ describe.skipIf(!existsSync(PROMTOOL))('promtool check metrics', () => {
       { ...monitor('edge', ['edge.example'], [443], []), discover },
       { ...monitor('calm', ['calm.example'], [443], []), discover },
       // A host from service discovery with a team of its own.
-      { ...monitor('fleet', ['a.example', 'b.example'], [443], []), labels: { team: 'netops' }, hostLabels: new Map([['b.example', { team: 'payments' }]]), discover },
+      {
+        ...monitor('fleet', ['a.example', 'b.example'], [443], []),
+        labels: { team: 'netops' },
+        hostLabels: new Map([['b.example', { team: 'payments' }]]),
+        discover,
+      },
     ]);
     for (const t of [NOW, NOW + 1000]) {
-      for (const host of ['a.example', 'b.example']) store.discovery.recordSweep('fleet', host, [{ ip: '192.0.2.41', open: [9200], errors: [] }], t, 0.5);
+      for (const host of ['a.example', 'b.example'])
+        store.discovery.recordSweep('fleet', host, [{ ip: '192.0.2.41', open: [9200], errors: [] }], t, 0.5);
       store.discovery.recordSweep('lab', 'lab.example', [{ ip: '192.0.2.40', open: [8080, 9200], errors: [] }], t, 0.5);
       store.discovery.recordSweep('edge', 'edge.example', [{ ip: '2001:db8::40', open: [9200], errors: [] }], t, 1.25);
     }
     const { base } = await serve({ store });
     const text = await (await scrape(base)).text();
-    expect(text).toContain('port_unexpected_open{monitor="lab",host="lab.example",ip="192.0.2.40",port="9200",team="netops"} 1');
+    expect(text).toContain(
+      'port_unexpected_open{monitor="lab",host="lab.example",ip="192.0.2.40",port="9200",team="netops"} 1',
+    );
     expect(text).toContain('port_unexpected_open_ports{monitor="calm"} 0');
-    expect(text).toContain('port_unexpected_open{monitor="fleet",host="a.example",ip="192.0.2.41",port="9200",team="netops"} 1');
-    expect(text).toContain('port_unexpected_open{monitor="fleet",host="b.example",ip="192.0.2.41",port="9200",team="payments"} 1');
+    expect(text).toContain(
+      'port_unexpected_open{monitor="fleet",host="a.example",ip="192.0.2.41",port="9200",team="netops"} 1',
+    );
+    expect(text).toContain(
+      'port_unexpected_open{monitor="fleet",host="b.example",ip="192.0.2.41",port="9200",team="payments"} 1',
+    );
     expect(text).toContain('port_unexpected_open_ports{monitor="fleet",team="netops"} 2');
     const { code, output } = await promtoolCheck(text);
     expect(output).toBe('');

@@ -26,7 +26,11 @@ describe('lifecycle routes', () => {
     expect((await fetch(`${base}/-/reload`, { method: 'POST' })).status).toBe(200);
     expect((await fetch(`${base}/-/reload`, { method: 'PUT' })).status).toBe(200);
     // What `curl -X POST -d x` sends.
-    const form = await fetch(`${base}/-/reload`, { method: 'POST', body: 'x', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const form = await fetch(`${base}/-/reload`, {
+      method: 'POST',
+      body: 'x',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     expect(form.status).toBe(200);
     expect(reloads).toBe(3);
   });
@@ -51,7 +55,11 @@ describe('lifecycle routes', () => {
 
   it('rejects large bodies', async () => {
     const { base } = await serve();
-    const res = await fetch(`${base}/-/reload`, { method: 'POST', body: 'x'.repeat(4096), headers: { 'content-type': 'text/plain' } });
+    const res = await fetch(`${base}/-/reload`, {
+      method: 'POST',
+      body: 'x'.repeat(4096),
+      headers: { 'content-type': 'text/plain' },
+    });
     expect(res.status).toBe(413);
   });
 
@@ -74,7 +82,8 @@ describe('listening', () => {
     try {
       running = await serve({}, '[::1]:0');
     } catch (err) {
-      if (['EADDRNOTAVAIL', 'EAFNOSUPPORT'].includes((err as NodeJS.ErrnoException).code ?? '')) return ctx.skip('no IPv6 loopback here');
+      if (['EADDRNOTAVAIL', 'EAFNOSUPPORT'].includes((err as NodeJS.ErrnoException).code ?? ''))
+        return ctx.skip('no IPv6 loopback here');
       throw err;
     }
     expect(running.server.host).toBe('::1');

@@ -26,7 +26,11 @@ export function result(ip: string, state: PortState, reason: Reason, durationSec
 export function filledStore(): PortStore {
   const store = new PortStore();
   store.setTargets(MONITORS);
-  store.record(targetId('web', 'web1.example', 443), [result('192.0.2.10', 'open', 'syn-ack'), result('2001:db8::10', 'filtered', 'no-response', 2)], NOW);
+  store.record(
+    targetId('web', 'web1.example', 443),
+    [result('192.0.2.10', 'open', 'syn-ack'), result('2001:db8::10', 'filtered', 'no-response', 2)],
+    NOW,
+  );
   store.record(targetId('web', 'web1.example', 22), [result('192.0.2.10', 'closed', 'conn-refused')], NOW);
   store.record(targetId('web', '2001:db8::1', 443), [result('2001:db8::1', 'open', 'syn-ack')], NOW - 7_200_000);
   store.record(targetId('web', '2001:db8::1', 22), [result('2001:db8::1', 'open', 'syn-ack')], NOW - 500);

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { ByteWriter } from '../../src/metrics/byte-writer.js';
-import { renderPortFamilies, snapshotPorts, snapshotPortsInPieces, writePortFamiliesInPieces } from '../../src/metrics/port-families.js';
+import {
+  renderPortFamilies,
+  snapshotPorts,
+  snapshotPortsInPieces,
+  writePortFamiliesInPieces,
+} from '../../src/metrics/port-families.js';
 import { escapeHelp, escapeLabelValue, formatValue } from '../../src/metrics/text-format.js';
 import { PortStore, targetId } from '../../src/state/store.js';
 import { filledStore, monitor, MONITORS, NOW, result, samples } from './fixture.js';
@@ -75,8 +80,12 @@ describe('renderPortFamilies', () => {
 
   it('writes timestamps in seconds, durations, and the state info with its reason', () => {
     const v6 = L('web1.example', '2001:db8::10', 443, 'open');
-    expect(text).toContain(`port_state_change_timestamp_seconds${L('2001:db8::1', '2001:db8::1', 443, 'open')} 1699992800\n`);
-    expect(text).toContain(`port_last_probe_timestamp_seconds${L('2001:db8::1', '2001:db8::1', 22, 'closed')} 1699999999.5\n`);
+    expect(text).toContain(
+      `port_state_change_timestamp_seconds${L('2001:db8::1', '2001:db8::1', 443, 'open')} 1699992800\n`,
+    );
+    expect(text).toContain(
+      `port_last_probe_timestamp_seconds${L('2001:db8::1', '2001:db8::1', 22, 'closed')} 1699999999.5\n`,
+    );
     expect(text).toContain(`port_probe_duration_seconds${v6} 2\n`);
     expect(text).toContain(`port_state_info${v6.slice(0, -1)},state="filtered",reason="no-response"} 1\n`);
     expect(samples(text, 'port_state_info')).toHaveLength(6);
@@ -84,7 +93,15 @@ describe('renderPortFamilies', () => {
 
   it('writes HELP and TYPE once per family, even with no records', () => {
     for (const t of [text, renderPortFamilies(new PortStore())]) {
-      for (const family of ['port_state', 'port_state_info', 'port_violation', 'port_violations', 'port_state_change_timestamp_seconds', 'port_last_probe_timestamp_seconds', 'port_probe_duration_seconds']) {
+      for (const family of [
+        'port_state',
+        'port_state_info',
+        'port_violation',
+        'port_violations',
+        'port_state_change_timestamp_seconds',
+        'port_last_probe_timestamp_seconds',
+        'port_probe_duration_seconds',
+      ]) {
         expect(t.split(`# HELP ${family} `)).toHaveLength(2);
         expect(t.split(`# TYPE ${family} gauge\n`)).toHaveLength(2);
       }
@@ -97,7 +114,9 @@ describe('renderPortFamilies', () => {
     store.setTargets([monitor('we"ird\\name\nx', ['h.example'], [80], [])]);
     store.record(targetId('we"ird\\name\nx', 'h.example', 80), [result('192.0.2.1', 'closed', 'conn-refused')], NOW);
     const out = renderPortFamilies(store);
-    expect(out).toContain('port_state{monitor="we\\"ird\\\\name\\nx",host="h.example",ip="192.0.2.1",port="80",expected="open"} 0\n');
+    expect(out).toContain(
+      'port_state{monitor="we\\"ird\\\\name\\nx",host="h.example",ip="192.0.2.1",port="80",expected="open"} 0\n',
+    );
     expect(out).toContain('port_violations{monitor="we\\"ird\\\\name\\nx",expected="open"} 1\n');
   });
 
@@ -114,8 +133,23 @@ describe('the exposition written in pieces', () => {
   it('is byte for byte what one pass writes, in more than one piece for a large store', () => {
     const ports = Array.from({ length: 3000 }, (_, i) => i + 1);
     const store = new PortStore();
-    store.setTargets([{ name: 'm', hosts: ['127.0.0.1'], intervalMs: 60_000, timeoutMs: 1000, retries: 0, expectOpen: [], expectClosed: ports }]);
-    for (const p of ports) store.record(targetId('m', '127.0.0.1', p), [{ ip: '127.0.0.1', result: { state: 'closed', reason: 'conn-refused', durationSeconds: 0.0001 } }], 1_700_000_000_000 + p);
+    store.setTargets([
+      {
+        name: 'm',
+        hosts: ['127.0.0.1'],
+        intervalMs: 60_000,
+        timeoutMs: 1000,
+        retries: 0,
+        expectOpen: [],
+        expectClosed: ports,
+      },
+    ]);
+    for (const p of ports)
+      store.record(
+        targetId('m', '127.0.0.1', p),
+        [{ ip: '127.0.0.1', result: { state: 'closed', reason: 'conn-refused', durationSeconds: 0.0001 } }],
+        1_700_000_000_000 + p,
+      );
     const out = new ByteWriter(1024);
     const pieces: Buffer[] = [];
     for (const _ of writePortFamiliesInPieces(snapshotPorts(store), out, 1000)) pieces.push(Buffer.from(out.take()));
@@ -140,8 +174,28 @@ describe('the snapshot taken in pieces', () => {
   it('pauses every so many records and copies what one pass copies', () => {
     const ports = Array.from({ length: 2500 }, (_, i) => i + 1);
     const store = new PortStore();
-    store.setTargets([{ name: 'm', hosts: ['127.0.0.1'], intervalMs: 60_000, timeoutMs: 1000, retries: 0, expectOpen: [], expectClosed: ports }]);
-    for (const p of ports) store.record(targetId('m', '127.0.0.1', p), [{ ip: '127.0.0.1', result: { state: p % 7 === 0 ? 'open' : 'closed', reason: 'conn-refused', durationSeconds: 0.0001 } }], 1_700_000_000_000 + p);
+    store.setTargets([
+      {
+        name: 'm',
+        hosts: ['127.0.0.1'],
+        intervalMs: 60_000,
+        timeoutMs: 1000,
+        retries: 0,
+        expectOpen: [],
+        expectClosed: ports,
+      },
+    ]);
+    for (const p of ports)
+      store.record(
+        targetId('m', '127.0.0.1', p),
+        [
+          {
+            ip: '127.0.0.1',
+            result: { state: p % 7 === 0 ? 'open' : 'closed', reason: 'conn-refused', durationSeconds: 0.0001 },
+          },
+        ],
+        1_700_000_000_000 + p,
+      );
     const pieces = snapshotPortsInPieces(store, 1000);
     let pauses = 0;
     let step = pieces.next();
@@ -183,11 +237,21 @@ describe('monitor labels', () => {
       const pay = lines.filter((l) => l.includes('monitor="pay"'));
       expect(pay.length, family).toBeGreaterThan(0);
       for (const line of pay) {
-        if (family === 'port_violations') expect(line).toMatch(new RegExp(`^port_violations\\{monitor="pay",expected="(open|closed)"${own.replace(/[\\"]/g, (c) => `\\${c}`)}\\} 0$`));
-        else if (family === 'port_state_info') expect(line).toContain(`expected="open"${own},state="open",reason="syn-ack"} 1`);
-        else expect(line).toContain(`{monitor="pay",host="pay.example",ip="192.0.2.20",port="443",expected="open"${own}} `);
+        if (family === 'port_violations')
+          expect(line).toMatch(
+            new RegExp(
+              `^port_violations\\{monitor="pay",expected="(open|closed)"${own.replace(/[\\"]/g, (c) => `\\${c}`)}\\} 0$`,
+            ),
+          );
+        else if (family === 'port_state_info')
+          expect(line).toContain(`expected="open"${own},state="open",reason="syn-ack"} 1`);
+        else
+          expect(line).toContain(
+            `{monitor="pay",host="pay.example",ip="192.0.2.20",port="443",expected="open"${own}} `,
+          );
       }
-      for (const line of lines.filter((l) => !l.includes('monitor="pay"'))) expect(line, family).not.toMatch(/env=|team=/);
+      for (const line of lines.filter((l) => !l.includes('monitor="pay"')))
+        expect(line, family).not.toMatch(/env=|team=/);
     }
   });
 
@@ -195,7 +259,9 @@ describe('monitor labels', () => {
     const store = checked({ team: 'payments' });
     renderPortFamilies(store); // caches the encoded labels of each record
     store.setTargets([labelled({ team: 'payments' }), ...MONITORS]);
-    expect(samples(renderPortFamilies(store), 'port_state').filter((l) => l.includes('team="payments"'))).toHaveLength(1);
+    expect(samples(renderPortFamilies(store), 'port_state').filter((l) => l.includes('team="payments"'))).toHaveLength(
+      1,
+    );
 
     store.setTargets([labelled({ env: 'prod', team: 'billing' }), ...MONITORS]);
     let text = renderPortFamilies(store);

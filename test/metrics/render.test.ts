@@ -14,13 +14,32 @@ describe('metricsStream', () => {
   it('serves concurrent scrapes the same port families, and a later scrape fresh ones', async () => {
     const ports = Array.from({ length: 20_000 }, (_, i) => i + 1);
     const store = new PortStore();
-    store.setTargets([{ name: 'm', hosts: ['127.0.0.1'], intervalMs: 60_000, timeoutMs: 1000, retries: 0, expectOpen: [], expectClosed: ports }]);
-    for (const p of ports) store.record(targetId('m', '127.0.0.1', p), [{ ip: '127.0.0.1', result: { state: 'closed', reason: 'conn-refused', durationSeconds: 0.0001 } }], 1_700_000_000_000);
+    store.setTargets([
+      {
+        name: 'm',
+        hosts: ['127.0.0.1'],
+        intervalMs: 60_000,
+        timeoutMs: 1000,
+        retries: 0,
+        expectOpen: [],
+        expectClosed: ports,
+      },
+    ]);
+    for (const p of ports)
+      store.record(
+        targetId('m', '127.0.0.1', p),
+        [{ ip: '127.0.0.1', result: { state: 'closed', reason: 'conn-refused', durationSeconds: 0.0001 } }],
+        1_700_000_000_000,
+      );
     const self = new SelfMetrics({ version: 'test' });
     const expected = renderPortFamilies(store);
     const bodies = await Promise.all(Array.from({ length: 5 }, () => text(metricsStream(store, self))));
     for (const body of bodies) expect(body.startsWith(expected)).toBe(true);
-    store.record(targetId('m', '127.0.0.1', 1), [{ ip: '127.0.0.1', result: { state: 'open', reason: 'syn-ack', durationSeconds: 0.0001 } }], 1_700_000_001_000);
+    store.record(
+      targetId('m', '127.0.0.1', 1),
+      [{ ip: '127.0.0.1', result: { state: 'open', reason: 'syn-ack', durationSeconds: 0.0001 } }],
+      1_700_000_001_000,
+    );
     const later = await text(metricsStream(store, self));
     expect(later.startsWith(renderPortFamilies(store))).toBe(true);
     expect(later).toContain('port_state{monitor="m",host="127.0.0.1",ip="127.0.0.1",port="1",expected="closed"} 1\n');
@@ -31,8 +50,23 @@ describe('metricsStream with a scrape that goes away', () => {
   it('still serves the scrapes that stay, and the next one', async () => {
     const ports = Array.from({ length: 30_000 }, (_, i) => i + 1);
     const store = new PortStore();
-    store.setTargets([{ name: 'm', hosts: ['127.0.0.1'], intervalMs: 60_000, timeoutMs: 1000, retries: 0, expectOpen: [], expectClosed: ports }]);
-    for (const p of ports) store.record(targetId('m', '127.0.0.1', p), [{ ip: '127.0.0.1', result: { state: 'closed', reason: 'conn-refused', durationSeconds: 0.0001 } }], 1_700_000_000_000);
+    store.setTargets([
+      {
+        name: 'm',
+        hosts: ['127.0.0.1'],
+        intervalMs: 60_000,
+        timeoutMs: 1000,
+        retries: 0,
+        expectOpen: [],
+        expectClosed: ports,
+      },
+    ]);
+    for (const p of ports)
+      store.record(
+        targetId('m', '127.0.0.1', p),
+        [{ ip: '127.0.0.1', result: { state: 'closed', reason: 'conn-refused', durationSeconds: 0.0001 } }],
+        1_700_000_000_000,
+      );
     const self = new SelfMetrics({ version: 'test' });
     const expected = renderPortFamilies(store);
     const gone = metricsStream(store, self);

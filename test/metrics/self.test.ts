@@ -45,7 +45,11 @@ describe('SelfMetrics', () => {
   it('reads targets, intervals and probes in flight at scrape time, forgetting removed monitors', async () => {
     const { self, store, intervals } = bound();
     let text = await self.registry.metrics();
-    expect(samples(text, 'portwatch_targets')).toEqual(['portwatch_targets{monitor="web"} 4', 'portwatch_targets{monitor="db"} 1', 'portwatch_targets{monitor="quiet"} 1']);
+    expect(samples(text, 'portwatch_targets')).toEqual([
+      'portwatch_targets{monitor="web"} 4',
+      'portwatch_targets{monitor="db"} 1',
+      'portwatch_targets{monitor="quiet"} 1',
+    ]);
     expect(text).toContain('portwatch_monitor_interval_seconds{monitor="web"} 30\n');
     expect(text).toContain('portwatch_probes_in_flight 7\n');
 

@@ -16,13 +16,16 @@ function scripted(results: ProbeResult[]): { probe: () => Promise<ProbeResult>; 
 }
 
 describe('probeWithBackoff', () => {
-  it.each(['fd-exhausted', 'no-buffers', 'addr-unavailable'] as const)('retries %s until the probe can be made', async (reason) => {
-    const open: ProbeResult = { state: 'open', reason: 'syn-ack', durationSeconds: 0.001 };
-    const { probe, calls } = scripted([error(reason), error(reason), open]);
-    let backoffs = 0;
-    expect(await probeWithBackoff(probe, { baseDelayMs: 1, onBackoff: () => backoffs++ })).toBe(open);
-    expect([calls(), backoffs]).toEqual([3, 2]);
-  });
+  it.each(['fd-exhausted', 'no-buffers', 'addr-unavailable'] as const)(
+    'retries %s until the probe can be made',
+    async (reason) => {
+      const open: ProbeResult = { state: 'open', reason: 'syn-ack', durationSeconds: 0.001 };
+      const { probe, calls } = scripted([error(reason), error(reason), open]);
+      let backoffs = 0;
+      expect(await probeWithBackoff(probe, { baseDelayMs: 1, onBackoff: () => backoffs++ })).toBe(open);
+      expect([calls(), backoffs]).toEqual([3, 2]);
+    },
+  );
 
   it('gives up after the tries allowed and returns the error as it is', async () => {
     const { probe, calls } = scripted([error('fd-exhausted')]);
@@ -57,7 +60,8 @@ describe('probeWithBackoff', () => {
 
   // Real file descriptor exhaustion, in a child process with a low limit so the test runner keeps its own.
   it.skipIf(process.platform !== 'linux')('rides out a real EMFILE once descriptors are freed', () => {
-    const dist = (file: string): string => JSON.stringify(fileURLToPath(new URL(`../../dist/probe/${file}`, import.meta.url)));
+    const dist = (file: string): string =>
+      JSON.stringify(fileURLToPath(new URL(`../../dist/probe/${file}`, import.meta.url)));
     const script = `
       const { probeTcp } = await import(${dist('tcp.js')});
       const { probeWithBackoff } = await import(${dist('backoff.js')});
@@ -75,8 +79,15 @@ describe('probeWithBackoff', () => {
       console.log(JSON.stringify({ exhausted, recovered, backoffs }));
       process.exit(0);
     `;
-    const out = execFileSync('prlimit', ['--nofile=128', process.execPath, '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 15_000 });
-    const { exhausted, recovered, backoffs } = JSON.parse(out) as { exhausted: ProbeResult; recovered: ProbeResult; backoffs: number };
+    const out = execFileSync('prlimit', ['--nofile=128', process.execPath, '--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      timeout: 15_000,
+    });
+    const { exhausted, recovered, backoffs } = JSON.parse(out) as {
+      exhausted: ProbeResult;
+      recovered: ProbeResult;
+      backoffs: number;
+    };
     expect(exhausted).toMatchObject({ state: 'error', reason: 'fd-exhausted', code: 'EMFILE' });
     expect(recovered).toMatchObject({ state: 'open', reason: 'syn-ack' });
     expect(backoffs).toBeGreaterThanOrEqual(1);

@@ -101,7 +101,8 @@ describe('defaultGlobalConcurrency', () => {
   });
 
   it('reads the soft limit from /proc/self/limits text', () => {
-    const text = 'Limit                     Soft Limit           Hard Limit           Units     \nMax open files            2048                 4096                 files     \n';
+    const text =
+      'Limit                     Soft Limit           Hard Limit           Units     \nMax open files            2048                 4096                 files     \n';
     expect(softNofile(text)).toBe(2048);
     expect(softNofile(text.replace('2048', 'unlimited'))).toBe(Infinity);
     expect(softNofile('Max processes 10 10 processes\n')).toBeUndefined();
@@ -112,7 +113,12 @@ describe('defaultGlobalConcurrency', () => {
     const limiter = fileURLToPath(new URL('../../dist/probe/limiter.js', import.meta.url));
     const script = `import(${JSON.stringify(limiter)}).then((m) => console.log(m.defaultGlobalConcurrency()))`;
     const run = (limit: number): number =>
-      Number(execFileSync('prlimit', [`--nofile=${limit}`, process.execPath, '-e', script], { encoding: 'utf8', timeout: 10_000 }).trim());
+      Number(
+        execFileSync('prlimit', [`--nofile=${limit}`, process.execPath, '-e', script], {
+          encoding: 'utf8',
+          timeout: 10_000,
+        }).trim(),
+      );
     expect(run(1024)).toBe(736);
     expect(run(200)).toBe(118);
     expect(defaultGlobalConcurrency()).toBeGreaterThanOrEqual(1);
@@ -142,7 +148,9 @@ describe('ProbeLimiter socket budget under descriptor exhaustion', () => {
   it('drops to three quarters of the sockets open, holds new work back, and grows back slowly', async () => {
     const limiter = new ProbeLimiter({ global: 100, perAddress: 100 });
     const release: Array<() => void> = [];
-    const tasks = Array.from({ length: 60 }, () => limiter.run('127.0.0.1', () => new Promise<void>((r) => release.push(r))));
+    const tasks = Array.from({ length: 60 }, () =>
+      limiter.run('127.0.0.1', () => new Promise<void>((r) => release.push(r))),
+    );
     await new Promise((r) => setImmediate(r));
     expect(limiter.inFlight).toBe(60);
     limiter.reportDescriptorsExhausted();
@@ -167,7 +175,9 @@ describe('ProbeLimiter.close', () => {
   it('rejects the attempts still waiting, lets those under way finish, and refuses new ones', async () => {
     const limiter = new ProbeLimiter({ global: 2, perAddress: 2 });
     const release: Array<() => void> = [];
-    const running = [0, 1].map(() => limiter.run('127.0.0.1', () => new Promise<string>((r) => release.push(() => r('done')))));
+    const running = [0, 1].map(() =>
+      limiter.run('127.0.0.1', () => new Promise<string>((r) => release.push(() => r('done')))),
+    );
     const waiting = [0, 1, 2].map(() => limiter.run('127.0.0.1', async () => 'started'));
     await new Promise((r) => setImmediate(r));
     expect([limiter.inFlight, limiter.queued]).toEqual([2, 3]);

@@ -32,7 +32,12 @@ interface Row {
   durationSeconds: number;
 }
 
-const rowsOf = (r: RunResult): Row[] => r.stdout.trimEnd().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Row);
+const rowsOf = (r: RunResult): Row[] =>
+  r.stdout
+    .trimEnd()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Row);
 
 describe.skipIf(skip !== undefined)('probes in network namespaces', () => {
   const spaces = new Namespaces();
@@ -45,7 +50,12 @@ describe.skipIf(skip !== undefined)('probes in network namespaces', () => {
       client = spaces.create();
       const server = spaces.create();
       spaces.link(client, server, ['192.0.2.1/24', '2001:db8::1/64'], ['192.0.2.10/24', '2001:db8::10/64']);
-      for (const [family, type, dest] of [['-4', 'prohibit', '192.0.2.99'], ['-4', 'unreachable', '192.0.2.98'], ['-6', 'prohibit', '2001:db8::99'], ['-6', 'unreachable', '2001:db8::98']]) {
+      for (const [family, type, dest] of [
+        ['-4', 'prohibit', '192.0.2.99'],
+        ['-4', 'unreachable', '192.0.2.98'],
+        ['-6', 'prohibit', '2001:db8::99'],
+        ['-6', 'unreachable', '2001:db8::98'],
+      ]) {
         spaces.ip(client, family!, 'route', 'add', type!, dest!);
       }
       const rules: Array<[string, number, string[]]> = [
@@ -64,16 +74,30 @@ describe.skipIf(skip !== undefined)('probes in network namespaces', () => {
         ['ip6tables', 87, ['REJECT', '--reject-with', 'icmp6-port-unreachable']],
         ['ip6tables', 90, ['DROP']],
       ];
-      for (const [tool, port, target] of rules) spaces.exec(server, tool, ['-A', 'INPUT', '-p', 'tcp', '--dport', String(port), '-j', ...target]);
+      for (const [tool, port, target] of rules)
+        spaces.exec(server, tool, ['-A', 'INPUT', '-p', 'tcp', '--dport', String(port), '-j', ...target]);
       // IPv6 listed first and twice: the resolver must still give IPv4 first, each address once.
-      spaces.etcFile(client, 'hosts', '127.0.0.1 localhost\n2001:db8::10 multi.test\n192.0.2.10 multi.test\n2001:db8::10 multi.test\n');
+      spaces.etcFile(
+        client,
+        'hosts',
+        '127.0.0.1 localhost\n2001:db8::10 multi.test\n192.0.2.10 multi.test\n2001:db8::10 multi.test\n',
+      );
       // Nothing listens there, so DNS fails at once and no query leaves the namespace.
       spaces.etcFile(client, 'resolv.conf', 'nameserver 127.0.0.1\noptions timeout:1 attempts:1\n');
       await spaces.start(server, process.execPath, ['-e', LISTENER], 'ready');
       cli = await spaces.run(client, process.execPath, [
-        CLI, 'probe', '--json', '--timeout', `${TIMEOUT_S}s`,
-        '192.0.2.10:80-88', '192.0.2.99:80', '192.0.2.98:80',
-        '[2001:db8::10]:80-85,87,88', '[2001:db8::99]:80', '[2001:db8::98]:80', '[2001:db8:1::1]:80',
+        CLI,
+        'probe',
+        '--json',
+        '--timeout',
+        `${TIMEOUT_S}s`,
+        '192.0.2.10:80-88',
+        '192.0.2.99:80',
+        '192.0.2.98:80',
+        '[2001:db8::10]:80-85,87,88',
+        '[2001:db8::99]:80',
+        '[2001:db8::98]:80',
+        '[2001:db8:1::1]:80',
         'multi.test:90',
       ]);
       rows = rowsOf(cli);
@@ -143,7 +167,11 @@ describe.skipIf(skip !== undefined)('probes in network namespaces', () => {
       console.log(JSON.stringify({ multi: await resolveHost('multi.test'), failed, seconds: (performance.now() - started) / 1000 }));`;
     const r = await spaces.run(client, process.execPath, ['--input-type=module', '-e', script]);
     expect(r.stderr).toBe('');
-    const out = JSON.parse(r.stdout) as { multi: unknown; failed: { reason: string; message: string }; seconds: number };
+    const out = JSON.parse(r.stdout) as {
+      multi: unknown;
+      failed: { reason: string; message: string };
+      seconds: number;
+    };
     expect(out.multi).toEqual({ addresses: ['192.0.2.10', '2001:db8::10'] });
     expect(out.failed.reason).toBe('dns-failure');
     expect(out.failed.message).toMatch(/^cannot resolve nonexistent\.invalid: E[A-Z_]+$/);
@@ -151,7 +179,13 @@ describe.skipIf(skip !== undefined)('probes in network namespaces', () => {
   });
 
   it('exits 1 with a dns-failure row for a name that does not resolve', async () => {
-    const r = await spaces.run(client, process.execPath, [CLI, 'probe', '--json', 'nonexistent.invalid:80', '192.0.2.10:80']);
+    const r = await spaces.run(client, process.execPath, [
+      CLI,
+      'probe',
+      '--json',
+      'nonexistent.invalid:80',
+      '192.0.2.10:80',
+    ]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^portwatch probe: cannot resolve nonexistent\.invalid: /);
     expect(rowsOf(r).map((row) => [row.host, row.ip, row.state, row.reason])).toEqual([

@@ -51,9 +51,20 @@ describe('portwatch probe', () => {
   it('writes JSON lines with --json, names each address of a name, and expands ranges once', async () => {
     const r = await probe(['--json', '--timeout=500ms', `localhost:${closed}-${closed + 1},${closed}`]);
     expect(r.code).toBe(0);
-    const rows = r.out.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const rows = r.out
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(rows.map((row) => row['port'])).toEqual([closed, closed + 1]);
-    expect(rows[0]).toEqual({ host: 'localhost', ip: '127.0.0.1', port: closed, state: 'closed', reason: 'conn-refused', durationSeconds: expect.any(Number), code: 'ECONNREFUSED' });
+    expect(rows[0]).toEqual({
+      host: 'localhost',
+      ip: '127.0.0.1',
+      port: closed,
+      state: 'closed',
+      reason: 'conn-refused',
+      durationSeconds: expect.any(Number),
+      code: 'ECONNREFUSED',
+    });
   });
 
   it('prints usage on --help and exits 0', async () => {

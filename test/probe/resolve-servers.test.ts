@@ -88,11 +88,15 @@ describe.skipIf(skip !== undefined)('name servers and options', () => {
     // The late answer to the first try still counts when it comes during the second.
     ['timeout:2 attempts:2', { 'late.test': ['192.0.2.5'], 'dropped.test': ['192.0.2.7'] }],
     ['timeout:4 attempts:1', { 'late.test': ['192.0.2.5'] }],
-  ])('waits and tries again as options %s say', async (options, expected) => {
-    // One server: with several, each would take its turn between the tries.
-    const got = await same(options, Object.keys(expected), ['127.0.0.1']);
-    expect(got).toEqual(expected);
-  }, 60_000);
+  ])(
+    'waits and tries again as options %s say',
+    async (options, expected) => {
+      // One server: with several, each would take its turn between the tries.
+      const got = await same(options, Object.keys(expected), ['127.0.0.1']);
+      expect(got).toEqual(expected);
+    },
+    60_000,
+  );
 
   it('starts at a different server for each lookup with rotate', async () => {
     const names = Array.from({ length: 6 }, (_, i) => `r${i}.test`);

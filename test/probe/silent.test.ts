@@ -42,7 +42,25 @@ describe.skipIf(skip !== undefined)('ProbeLimiter adapting to a firewalled host'
       const ns = spaces.create();
       spaces.exec(ns, 'iptables', ['-A', 'INPUT', '-p', 'tcp', '--dport', '30001:30020', '-j', 'DROP']);
       // Every other SYN to 81 is dropped: the first attempt's SYN is lost, its retransmission answered.
-      spaces.exec(ns, 'iptables', ['-A', 'INPUT', '-p', 'tcp', '--dport', '81', '--syn', '-m', 'statistic', '--mode', 'nth', '--every', '2', '--packet', '0', '-j', 'DROP']);
+      spaces.exec(ns, 'iptables', [
+        '-A',
+        'INPUT',
+        '-p',
+        'tcp',
+        '--dport',
+        '81',
+        '--syn',
+        '-m',
+        'statistic',
+        '--mode',
+        'nth',
+        '--every',
+        '2',
+        '--packet',
+        '0',
+        '-j',
+        'DROP',
+      ]);
       const r = await spaces.run(ns, process.execPath, ['--input-type=module', '-e', SCRIPT], 30_000);
       if (r.code !== 0) throw new Error(`probe script failed: ${r.stderr}`);
       out = JSON.parse(r.stdout) as typeof out;

@@ -47,7 +47,10 @@ describe('probeTcp on loopback', () => {
   });
 
   it('reports a listening port open/syn-ack on IPv4 and IPv6', async () => {
-    for (const [address, server] of [['127.0.0.1', v4], ['::1', v6]] as const) {
+    for (const [address, server] of [
+      ['127.0.0.1', v4],
+      ['::1', v6],
+    ] as const) {
       const r = await probeTcp(address, portOf(server), 2000);
       expect(r).toMatchObject({ state: 'open', reason: 'syn-ack' });
       expect(r.code).toBeUndefined();
@@ -58,7 +61,11 @@ describe('probeTcp on loopback', () => {
 
   it('reports a released port closed/conn-refused with its errno', async () => {
     const port = await freePort();
-    expect(await probeTcp('127.0.0.1', port, 2000)).toMatchObject({ state: 'closed', reason: 'conn-refused', code: 'ECONNREFUSED' });
+    expect(await probeTcp('127.0.0.1', port, 2000)).toMatchObject({
+      state: 'closed',
+      reason: 'conn-refused',
+      code: 'ECONNREFUSED',
+    });
   });
 
   it('probes the address given, not the host: open on ::1 only is closed on 127.0.0.1', async () => {
@@ -80,44 +87,61 @@ describe('probeTcp on loopback', () => {
   it.each([
     { global: 64, perAddress: 40, peak: 64, peakPerAddress: 32 },
     { global: 100, perAddress: 40, peak: 80, peakPerAddress: 40 },
-  ])('makes 500 concurrent probes through the limiter $global/$perAddress, all open, caps respected', async ({ global, perAddress, peak, peakPerAddress }) => {
-    const limiter = new ProbeLimiter({ global, perAddress });
-    let inFlight = 0;
-    let maxInFlight = 0;
-    const byAddress = new Map<string, { now: number; max: number }>();
-    const probe = (address: string, port: number): Promise<ProbeResult> =>
-      limiter.run(address, async () => {
-        const a = byAddress.get(address) ?? { now: 0, max: 0 };
-        byAddress.set(address, a);
-        maxInFlight = Math.max(maxInFlight, ++inFlight);
-        a.max = Math.max(a.max, ++a.now);
-        try {
-          return await probeTcp(address, port, 5000);
-        } finally {
-          inFlight--;
-          a.now--;
-        }
-      });
-    const results = await Promise.all(Array.from({ length: 500 }, (_, i) => (i % 2 === 0 ? probe('127.0.0.1', portOf(v4)) : probe('::1', portOf(v6)))));
-    expect(results.filter((r) => r.state !== 'open')).toEqual([]);
-    expect(maxInFlight).toBe(peak);
-    expect([...byAddress.values()].map((a) => a.max)).toEqual([peakPerAddress, peakPerAddress]);
-    expect(limiter.inFlight).toBe(0);
-    expect(limiter.queued).toBe(0);
-  });
+  ])(
+    'makes 500 concurrent probes through the limiter $global/$perAddress, all open, caps respected',
+    async ({ global, perAddress, peak, peakPerAddress }) => {
+      const limiter = new ProbeLimiter({ global, perAddress });
+      let inFlight = 0;
+      let maxInFlight = 0;
+      const byAddress = new Map<string, { now: number; max: number }>();
+      const probe = (address: string, port: number): Promise<ProbeResult> =>
+        limiter.run(address, async () => {
+          const a = byAddress.get(address) ?? { now: 0, max: 0 };
+          byAddress.set(address, a);
+          maxInFlight = Math.max(maxInFlight, ++inFlight);
+          a.max = Math.max(a.max, ++a.now);
+          try {
+            return await probeTcp(address, port, 5000);
+          } finally {
+            inFlight--;
+            a.now--;
+          }
+        });
+      const results = await Promise.all(
+        Array.from({ length: 500 }, (_, i) =>
+          i % 2 === 0 ? probe('127.0.0.1', portOf(v4)) : probe('::1', portOf(v6)),
+        ),
+      );
+      expect(results.filter((r) => r.state !== 'open')).toEqual([]);
+      expect(maxInFlight).toBe(peak);
+      expect([...byAddress.values()].map((a) => a.max)).toEqual([peakPerAddress, peakPerAddress]);
+      expect(limiter.inFlight).toBe(0);
+      expect(limiter.queued).toBe(0);
+    },
+  );
 
   it('never reports a self-connect as open: 2000 probes of a free ephemeral port', async () => {
     // A port taken from the ephemeral range, so the kernel may pick it as our source port too.
     const port = await freePort();
     const limiter = new ProbeLimiter({ global: 32, perAddress: 32 });
-    const results = await Promise.all(Array.from({ length: 2000 }, () => limiter.run('127.0.0.1', () => probeTcp('127.0.0.1', port, 2000))));
+    const results = await Promise.all(
+      Array.from({ length: 2000 }, () => limiter.run('127.0.0.1', () => probeTcp('127.0.0.1', port, 2000))),
+    );
     const states = new Set(results.map((r) => `${r.state}/${r.reason}`));
     expect([...states].filter((s) => s !== 'closed/conn-refused' && s !== 'error/self-connect')).toEqual([]);
   });
 
   it('turns bad input into results, never exceptions or lookups', async () => {
-    expect(await probeTcp('127.0.0.1', 70000, 1000)).toMatchObject({ state: 'error', reason: 'local-error', code: 'ERR_SOCKET_BAD_PORT' });
-    expect(await probeTcp('localhost', 80, 1000)).toMatchObject({ state: 'error', reason: 'local-error', code: 'EINVAL' });
+    expect(await probeTcp('127.0.0.1', 70000, 1000)).toMatchObject({
+      state: 'error',
+      reason: 'local-error',
+      code: 'ERR_SOCKET_BAD_PORT',
+    });
+    expect(await probeTcp('localhost', 80, 1000)).toMatchObject({
+      state: 'error',
+      reason: 'local-error',
+      code: 'EINVAL',
+    });
   });
 });
 
@@ -131,8 +155,18 @@ describe('probeTcp without the raw TCP handle', () => {
       const handle = JSON.stringify(fileURLToPath(new URL('../../dist/probe/tcp-handle.js', import.meta.url)));
       const script = `const { probeTcp } = await import(${tcp}); const { handleProbesAvailable } = await import(${handle});
         console.log(JSON.stringify({ handleProbesAvailable, open: await probeTcp('127.0.0.1', ${portOf(server)}, 2000), closed: await probeTcp('127.0.0.1', ${closed}, 2000) }));`;
-      const run = (env: NodeJS.ProcessEnv) => JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 10_000 })) as { handleProbesAvailable: boolean; open: ProbeResult; closed: ProbeResult };
-      for (const [env, raw] of [[{ PORTWATCH_PROBE_NET: '1' }, false], [{}, true]] as const) {
+      const run = (env: NodeJS.ProcessEnv) =>
+        JSON.parse(
+          execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+            encoding: 'utf8',
+            env: { ...process.env, ...env },
+            timeout: 10_000,
+          }),
+        ) as { handleProbesAvailable: boolean; open: ProbeResult; closed: ProbeResult };
+      for (const [env, raw] of [
+        [{ PORTWATCH_PROBE_NET: '1' }, false],
+        [{}, true],
+      ] as const) {
         const out = run(env);
         expect(out.handleProbesAvailable).toBe(raw);
         expect(out.open).toMatchObject({ state: 'open', reason: 'syn-ack' });

@@ -15,9 +15,18 @@ describe('phaseOf', () => {
   });
 
   it('equals the 64-bit hash computed with BigInt, for any id and any safe interval', () => {
-    const ids = ['', 'a', 'web/www.example.com:443', 'ünïcödé/bücher.example:80', '\u{1F600}/x:1', 'x'.repeat(300), ...Array.from({ length: 300 }, (_, i) => `m\u0000host-${i * 7919}.example.org\u0000${i % 65536}`)];
+    const ids = [
+      '',
+      'a',
+      'web/www.example.com:443',
+      'ünïcödé/bücher.example:80',
+      '\u{1F600}/x:1',
+      'x'.repeat(300),
+      ...Array.from({ length: 300 }, (_, i) => `m\u0000host-${i * 7919}.example.org\u0000${i % 65536}`),
+    ];
     const intervals = [1, 2, 7, 1000, 60_000, HOUR, 2 ** 31 + 11, 2 ** 45 - 1, 2 ** 52 + 3, Number.MAX_SAFE_INTEGER];
-    for (const id of ids) for (const interval of intervals) expect(phaseOf(id, interval)).toBe(referencePhase(id, interval));
+    for (const id of ids)
+      for (const interval of intervals) expect(phaseOf(id, interval)).toBe(referencePhase(id, interval));
   });
 
   it('stays in [0, interval) for short and long intervals', () => {

@@ -45,7 +45,10 @@ describe('Scheduler', () => {
 
   it('runs new jobs at once, then at their phase slot every interval', async () => {
     const { scheduler, runs } = recorded();
-    scheduler.set([{ id: 'a', intervalMs: 10 * SECOND }, { id: 'b', intervalMs: 10 * SECOND }]);
+    scheduler.set([
+      { id: 'a', intervalMs: 10 * SECOND },
+      { id: 'b', intervalMs: 10 * SECOND },
+    ]);
     await vi.advanceTimersByTimeAsync(0);
     expect(runs('a')).toEqual([T0]);
     expect(runs('b')).toEqual([T0]);
@@ -75,8 +78,14 @@ describe('Scheduler', () => {
 
   it('stops a removed job: its run in flight finishes and it never runs again', async () => {
     let finished = 0;
-    const { scheduler, runs } = recorded({ durationMs: (id) => (id === 'gone' ? 5 * SECOND : 0), run: async (id) => void (id === 'gone' && finished++) });
-    scheduler.set([{ id: 'gone', intervalMs: 10 * SECOND }, { id: 'kept', intervalMs: 10 * SECOND }]);
+    const { scheduler, runs } = recorded({
+      durationMs: (id) => (id === 'gone' ? 5 * SECOND : 0),
+      run: async (id) => void (id === 'gone' && finished++),
+    });
+    scheduler.set([
+      { id: 'gone', intervalMs: 10 * SECOND },
+      { id: 'kept', intervalMs: 10 * SECOND },
+    ]);
     await vi.advanceTimersByTimeAsync(0);
     expect(scheduler.inFlight).toBe(1); // 'kept' took no time
     scheduler.set([{ id: 'kept', intervalMs: 10 * SECOND }]);
@@ -154,7 +163,11 @@ describe('Scheduler', () => {
 
   it('holds due jobs back while admit says no, and looks again on poke', async () => {
     let room = 3;
-    const { scheduler, stats } = recorded({ maxInFlight: 100, admit: (inFlight) => inFlight < room, durationMs: () => 10 * SECOND });
+    const { scheduler, stats } = recorded({
+      maxInFlight: 100,
+      admit: (inFlight) => inFlight < room,
+      durationMs: () => 10 * SECOND,
+    });
     const ids = Array.from({ length: 10 }, (_, i) => `job-${i}`);
     scheduler.set(ids.map((id) => ({ id, intervalMs: 60 * SECOND })));
     await vi.advanceTimersByTimeAsync(0);
@@ -198,7 +211,10 @@ describe('Scheduler', () => {
 
   it('stop() clears its timer and waits for runs in flight, up to the grace period', async () => {
     const { scheduler, runs } = recorded({ durationMs: (id) => (id === 'slow' ? 10 * SECOND : SECOND) });
-    scheduler.set([{ id: 'slow', intervalMs: 5 * SECOND }, { id: 'quick', intervalMs: 5 * SECOND }]);
+    scheduler.set([
+      { id: 'slow', intervalMs: 5 * SECOND },
+      { id: 'quick', intervalMs: 5 * SECOND },
+    ]);
     await vi.advanceTimersByTimeAsync(0);
     let stopped = false;
     void scheduler.stop(3 * SECOND).then(() => (stopped = true));
@@ -233,7 +249,10 @@ describe('Scheduler', () => {
         return Promise.reject(boom);
       },
     });
-    scheduler.set([{ id: 'rejects', intervalMs: 10 * SECOND }, { id: 'throws', intervalMs: 10 * SECOND }]);
+    scheduler.set([
+      { id: 'rejects', intervalMs: 10 * SECOND },
+      { id: 'throws', intervalMs: 10 * SECOND },
+    ]);
     await vi.advanceTimersByTimeAsync(20 * SECOND);
     expect(onError).toHaveBeenCalledWith('rejects', boom);
     expect(onError).toHaveBeenCalledWith('throws', boom);
@@ -259,7 +278,10 @@ describe('Scheduler', () => {
 
   it('firstRoundDone() does not wait for a job removed before its first run', async () => {
     const { scheduler } = recorded({ maxInFlight: 1, durationMs: () => SECOND });
-    scheduler.set([{ id: 'a', intervalMs: 60 * SECOND }, { id: 'b', intervalMs: 60 * SECOND }]);
+    scheduler.set([
+      { id: 'a', intervalMs: 60 * SECOND },
+      { id: 'b', intervalMs: 60 * SECOND },
+    ]);
     let done = false;
     void scheduler.firstRoundDone().then(() => (done = true));
     await vi.advanceTimersByTimeAsync(0);
@@ -274,7 +296,10 @@ describe('Scheduler', () => {
     scheduler.set([{ id: 'a', intervalMs: 60 * SECOND }]);
     let first = false;
     void scheduler.firstRoundDone().then(() => (first = true));
-    scheduler.set([{ id: 'a', intervalMs: 60 * SECOND }, { id: 'late', intervalMs: 60 * SECOND }]);
+    scheduler.set([
+      { id: 'a', intervalMs: 60 * SECOND },
+      { id: 'late', intervalMs: 60 * SECOND },
+    ]);
     let both = false;
     void scheduler.firstRoundDone().then(() => (both = true));
     await vi.advanceTimersByTimeAsync(SECOND);
@@ -288,8 +313,18 @@ describe('Scheduler', () => {
   it('rejects bad options and job lists before changing anything', () => {
     expect(() => recorded({ maxInFlight: 0 })).toThrow(RangeError);
     const { scheduler } = recorded();
-    expect(() => scheduler.set([{ id: 'a', intervalMs: SECOND }, { id: 'a', intervalMs: SECOND }])).toThrow(/duplicate/);
-    expect(() => scheduler.set([{ id: 'a', intervalMs: SECOND }, { id: 'b', intervalMs: 0 }])).toThrow(RangeError);
+    expect(() =>
+      scheduler.set([
+        { id: 'a', intervalMs: SECOND },
+        { id: 'a', intervalMs: SECOND },
+      ]),
+    ).toThrow(/duplicate/);
+    expect(() =>
+      scheduler.set([
+        { id: 'a', intervalMs: SECOND },
+        { id: 'b', intervalMs: 0 },
+      ]),
+    ).toThrow(RangeError);
     expect(scheduler.size).toBe(0);
   });
 });
@@ -299,7 +334,9 @@ describe('Scheduler with 100,000 jobs', () => {
     // Ids, not a count: a job whose phase slot falls within the round may rightly run again.
     const ran = new Set<string>();
     const scheduler = new Scheduler({ maxInFlight: 500, run: async (id) => void ran.add(id) });
-    scheduler.set(Array.from({ length: 100_000 }, (_, i) => ({ id: `web/host-${i}.example.com:443`, intervalMs: 3_600_000 })));
+    scheduler.set(
+      Array.from({ length: 100_000 }, (_, i) => ({ id: `web/host-${i}.example.com:443`, intervalMs: 3_600_000 })),
+    );
     expect(scheduler.size).toBe(100_000);
     let done = false;
     let turns = 0;

@@ -23,7 +23,10 @@ describe('patternProblem', () => {
     ['targets/a\0.json', '"targets/a\\u0000.json" contains a NUL character'],
     ['zones/*/hosts.json', '"zones/*/hosts.json": wildcards are allowed only in the file name, not in its directories'],
     ['zone?/hosts.json', '"zone?/hosts.json": wildcards are allowed only in the file name, not in its directories'],
-    ['zones/[ab]/hosts.json', '"zones/[ab]/hosts.json": wildcards are allowed only in the file name, not in its directories'],
+    [
+      'zones/[ab]/hosts.json',
+      '"zones/[ab]/hosts.json": wildcards are allowed only in the file name, not in its directories',
+    ],
     ['targets/*.txt', '"targets/*.txt" must end in .json, .yml or .yaml'],
     ['targets/*', '"targets/*" must end in .json, .yml or .yaml'],
     ['targets/hosts.json.bak', '"targets/hosts.json.bak" must end in .json, .yml or .yaml'],
@@ -48,7 +51,19 @@ describe('filePattern matching', () => {
   });
 
   it('* matches any run of characters, none included, but not a leading dot', () => {
-    expect(matching('t/*.json', ['a.json', 'web-1.json', '.json', '.a.json', 'a.json.swp', '.a.json.swp', 'a.yml', 'A.JSON', 'a.jsonx'])).toEqual(['a.json', 'web-1.json']);
+    expect(
+      matching('t/*.json', [
+        'a.json',
+        'web-1.json',
+        '.json',
+        '.a.json',
+        'a.json.swp',
+        '.a.json.swp',
+        'a.yml',
+        'A.JSON',
+        'a.jsonx',
+      ]),
+    ).toEqual(['a.json', 'web-1.json']);
   });
 
   it('hidden files match only a pattern that names the dot', () => {
@@ -58,17 +73,27 @@ describe('filePattern matching', () => {
   });
 
   it('? matches exactly one character', () => {
-    expect(matching('t/web-?.json', ['web-1.json', 'web-12.json', 'web-.json', 'web-a.json'])).toEqual(['web-1.json', 'web-a.json']);
+    expect(matching('t/web-?.json', ['web-1.json', 'web-12.json', 'web-.json', 'web-a.json'])).toEqual([
+      'web-1.json',
+      'web-a.json',
+    ]);
   });
 
   it('[...] matches one of a set or a range', () => {
-    expect(matching('t/web-[ab].json', ['web-a.json', 'web-b.json', 'web-c.json', 'web-ab.json', 'web-[ab].json'])).toEqual(['web-a.json', 'web-b.json']);
-    expect(matching('t/web-[0-9].json', ['web-5.json', 'web-x.json', 'web-0.json'])).toEqual(['web-5.json', 'web-0.json']);
+    expect(
+      matching('t/web-[ab].json', ['web-a.json', 'web-b.json', 'web-c.json', 'web-ab.json', 'web-[ab].json']),
+    ).toEqual(['web-a.json', 'web-b.json']);
+    expect(matching('t/web-[0-9].json', ['web-5.json', 'web-x.json', 'web-0.json'])).toEqual([
+      'web-5.json',
+      'web-0.json',
+    ]);
     expect(matching('t/[]].json', ['].json', ']].json', 'a.json'])).toEqual(['].json']);
   });
 
   it('[!...] and [^...] match one character not in the set', () => {
-    expect(matching('t/web-[!ab].json', ['web-a.json', 'web-b.json', 'web-c.json', 'web-.json'])).toEqual(['web-c.json']);
+    expect(matching('t/web-[!ab].json', ['web-a.json', 'web-b.json', 'web-c.json', 'web-.json'])).toEqual([
+      'web-c.json',
+    ]);
     expect(matching('t/web-[^ab].json', ['web-a.json', 'web-c.json'])).toEqual(['web-c.json']);
   });
 
@@ -85,15 +110,22 @@ describe('listMatches', () => {
 
   it('lists the matching files of the directory, sorted, as absolute paths', async () => {
     mkdirSync(join(dir, 'targets'));
-    for (const name of ['b.json', 'a.json', '.hidden.json', 'c.yml', 'notes.txt']) writeFileSync(join(dir, 'targets', name), '[]');
+    for (const name of ['b.json', 'a.json', '.hidden.json', 'c.yml', 'notes.txt'])
+      writeFileSync(join(dir, 'targets', name), '[]');
     mkdirSync(join(dir, 'targets', 'sub.json'));
-    expect(await listMatches(filePattern('targets/*.json', dir))).toEqual([join(dir, 'targets', 'a.json'), join(dir, 'targets', 'b.json'), join(dir, 'targets', 'sub.json')]);
+    expect(await listMatches(filePattern('targets/*.json', dir))).toEqual([
+      join(dir, 'targets', 'a.json'),
+      join(dir, 'targets', 'b.json'),
+      join(dir, 'targets', 'sub.json'),
+    ]);
     expect(await listMatches(filePattern('targets/*.y*ml', dir))).toEqual([join(dir, 'targets', 'c.yml')]);
   });
 
-  it('reads an absolute pattern from its own directory, whatever the config file\'s directory', async () => {
+  it("reads an absolute pattern from its own directory, whatever the config file's directory", async () => {
     // Prometheus takes absolute file_sd paths as they are; only relative ones are read from the config's directory.
-    expect(await listMatches(filePattern(join(dir, 'targets', '*.yml'), '/nonexistent-config-dir'))).toEqual([join(dir, 'targets', 'c.yml')]);
+    expect(await listMatches(filePattern(join(dir, 'targets', '*.yml'), '/nonexistent-config-dir'))).toEqual([
+      join(dir, 'targets', 'c.yml'),
+    ]);
   });
 
   it('lists nothing when the directory does not exist', async () => {

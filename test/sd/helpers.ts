@@ -21,15 +21,26 @@ export function writeAtomic(path: string, text: string): void {
 }
 
 /** Scrapes until `ok` holds for a scrape; that scrape, or a failure naming `what` after timeoutMs. */
-export async function scrapeUntil(url: string, ok: (s: Sample[]) => boolean, what: string, timeoutMs = CHANGE_MS): Promise<Sample[]> {
+export async function scrapeUntil(
+  url: string,
+  ok: (s: Sample[]) => boolean,
+  what: string,
+  timeoutMs = CHANGE_MS,
+): Promise<Sample[]> {
   let last: Sample[] = [];
   try {
-    return await eventually(async () => {
-      last = await scrape(url);
-      return ok(last) ? last : undefined;
-    }, timeoutMs, what);
+    return await eventually(
+      async () => {
+        last = await scrape(url);
+        return ok(last) ? last : undefined;
+      },
+      timeoutMs,
+      what,
+    );
   } catch (err) {
-    const shown = last.filter((s) => s.name.startsWith('portwatch_sd_') || s.name === 'port_state').map((s) => `${s.name}${JSON.stringify(s.labels)} ${s.value}`);
+    const shown = last
+      .filter((s) => s.name.startsWith('portwatch_sd_') || s.name === 'port_state')
+      .map((s) => `${s.name}${JSON.stringify(s.labels)} ${s.value}`);
     throw new Error(`${(err as Error).message}; last scrape:\n${shown.join('\n')}`);
   }
 }

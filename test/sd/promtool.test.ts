@@ -35,7 +35,10 @@ describe.skipIf(noPromtool !== undefined)('a scrape with labels from service dis
         { targets: ['127.0.0.4:80'], labels: { __meta_env: 'dev' } },
       ]),
     );
-    writeFileSync(join(dir, 'targets', 'db.yml'), '- targets: ["127.0.0.5:5432"]\n  labels: {owner: "dba \\"core\\" team\\\\ops"}\n- targets: ["127.0.0.6"]\n');
+    writeFileSync(
+      join(dir, 'targets', 'db.yml'),
+      '- targets: ["127.0.0.5:5432"]\n  labels: {owner: "dba \\"core\\" team\\\\ops"}\n- targets: ["127.0.0.6"]\n',
+    );
     writeFileSync(
       configFile,
       `${FAST_CHECKS}
@@ -62,10 +65,25 @@ describe.skipIf(noPromtool !== undefined)('a scrape with labels from service dis
   });
 
   it('passes promtool check metrics', async () => {
-    const s = await scrapeUntil(daemon.url('/metrics'), (x) => find(x, 'port_state').length === 6 && find(x, 'port_unexpected_open').length === 1, 'all 6 port_state series and the unexpected open port', 15_000);
+    const s = await scrapeUntil(
+      daemon.url('/metrics'),
+      (x) => find(x, 'port_state').length === 6 && find(x, 'port_unexpected_open').length === 1,
+      'all 6 port_state series and the unexpected open port',
+      15_000,
+    );
     // The sweep's finding carries the discovered host's labels too.
     expect(find(s, 'port_unexpected_open').map((x) => [x.labels, x.value])).toEqual([
-      [{ monitor: 'web', host: '127.0.0.2', ip: '127.0.0.2', port: String(intruderPort), env: 'prod', team: 'payments' }, 1],
+      [
+        {
+          monitor: 'web',
+          host: '127.0.0.2',
+          ip: '127.0.0.2',
+          port: String(intruderPort),
+          env: 'prod',
+          team: 'payments',
+        },
+        1,
+      ],
     ]);
     const text = await (await fetch(daemon.url('/metrics'))).text();
     const labelSets = new Set(find(parseExposition(text), 'port_state').map((s) => Object.keys(s.labels).join(',')));
@@ -75,8 +93,14 @@ describe.skipIf(noPromtool !== undefined)('a scrape with labels from service dis
       'monitor,host,ip,port,expected,owner',
       'monitor,host,ip,port,expected,team',
     ]);
-    expect(find(parseExposition(text), 'port_state', { host: '127.0.0.5' })[0]?.labels['owner']).toBe('dba "core" team\\ops');
-    const r = spawnSync(findBinary('promtool')!, ['check', 'metrics'], { input: text, encoding: 'utf8', timeout: 30_000 });
+    expect(find(parseExposition(text), 'port_state', { host: '127.0.0.5' })[0]?.labels['owner']).toBe(
+      'dba "core" team\\ops',
+    );
+    const r = spawnSync(findBinary('promtool')!, ['check', 'metrics'], {
+      input: text,
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
     expect({ status: r.status, stdout: r.stdout, stderr: r.stderr }).toEqual({ status: 0, stdout: '', stderr: '' });
   });
 });

@@ -42,7 +42,9 @@ function someConfig(seed: number): Config {
     const hosts = new Set<string>();
     const n = Math.floor(rnd() * 60);
     for (let h = 0; h < n; h++) hosts.add(rnd() < 0.3 ? pick(rnd, shared) : someHost(rnd));
-    const ports = [...new Set(Array.from({ length: 1 + Math.floor(rnd() * 12) }, () => 1 + Math.floor(rnd() * 65_535)))].sort((a, b) => a - b);
+    const ports = [
+      ...new Set(Array.from({ length: 1 + Math.floor(rnd() * 12) }, () => 1 + Math.floor(rnd() * 65_535))),
+    ].sort((a, b) => a - b);
     const split = Math.floor(rnd() * ports.length);
     monitors.push({
       name: `m${i}`,
@@ -85,10 +87,29 @@ describe('selectShard', () => {
   });
 
   it('keeps every port of a host, in every monitor and spelling, on one shard', () => {
-    const spellings = ['db.example.com', 'DB.Example.com', 'db.example.com.', '2001:db8::1', '2001:DB8:0:0::1', '2001:0db8::0001'];
-    const monitor = (name: string, hosts: string[], ports: number[]): MonitorConfig => ({ name, hosts, intervalMs: 60_000, timeoutMs: 1_000, retries: 0, expectOpen: ports, expectClosed: [] });
+    const spellings = [
+      'db.example.com',
+      'DB.Example.com',
+      'db.example.com.',
+      '2001:db8::1',
+      '2001:DB8:0:0::1',
+      '2001:0db8::0001',
+    ];
+    const monitor = (name: string, hosts: string[], ports: number[]): MonitorConfig => ({
+      name,
+      hosts,
+      intervalMs: 60_000,
+      timeoutMs: 1_000,
+      retries: 0,
+      expectOpen: ports,
+      expectClosed: [],
+    });
     const config: Config = {
-      monitors: [monitor('a', [spellings[0]!, spellings[3]!], [22, 443]), monitor('b', [spellings[1]!, spellings[4]!], [5432]), monitor('c', [spellings[2]!, spellings[5]!], [6379, 9200])],
+      monitors: [
+        monitor('a', [spellings[0]!, spellings[3]!], [22, 443]),
+        monitor('b', [spellings[1]!, spellings[4]!], [5432]),
+        monitor('c', [spellings[2]!, spellings[5]!], [6379, 9200]),
+      ],
     };
     for (const count of SHARDSS) {
       expect(new Set(spellings.slice(0, 3).map((h) => shardOfHost(h, count))).size).toBe(1);
@@ -106,7 +127,17 @@ describe('selectShard', () => {
 });
 
 describe('shardOfHost', () => {
-  const hosts = [...new Set(Array.from({ length: 20_000 }, ((rnd) => () => someHost(rnd))(random(42))))];
+  const hosts = [
+    ...new Set(
+      Array.from(
+        { length: 20_000 },
+        (
+          (rnd) => () =>
+            someHost(rnd)
+        )(random(42)),
+      ),
+    ),
+  ];
   const H = hosts.length;
 
   it('places a host by the low 64 bits of the MD5 of its canonical spelling, as hashmod does', () => {
@@ -123,19 +154,22 @@ describe('shardOfHost', () => {
     for (const s of sizes) expect(Math.abs(s - mean)).toBeLessThan(5 * sd);
   });
 
-  it.each(SHARDSS.slice(0, -1))('going from %i to one more shard moves about 1/(N+1) of the hosts, all to the new shard', (count) => {
-    let moved = 0;
-    for (const h of hosts) {
-      const before = shardOfHost(h, count);
-      const after = shardOfHost(h, count + 1);
-      if (before === after) continue;
-      expect(after, `host ${h} moved from ${before} to ${after}, not to the new shard ${count}`).toBe(count);
-      moved += 1;
-    }
-    const p = 1 / (count + 1);
-    const sd = Math.sqrt(H * p * (1 - p));
-    expect(Math.abs(moved - H * p)).toBeLessThan(5 * sd);
-  });
+  it.each(SHARDSS.slice(0, -1))(
+    'going from %i to one more shard moves about 1/(N+1) of the hosts, all to the new shard',
+    (count) => {
+      let moved = 0;
+      for (const h of hosts) {
+        const before = shardOfHost(h, count);
+        const after = shardOfHost(h, count + 1);
+        if (before === after) continue;
+        expect(after, `host ${h} moved from ${before} to ${after}, not to the new shard ${count}`).toBe(count);
+        moved += 1;
+      }
+      const p = 1 / (count + 1);
+      const sd = Math.sqrt(H * p * (1 - p));
+      expect(Math.abs(moved - H * p)).toBeLessThan(5 * sd);
+    },
+  );
 
   it('moves far fewer hosts than a modulo would when a shard is added', () => {
     // What hashmod (key mod N) would do from 3 to 4 shards: about 3/4 of the hosts move.

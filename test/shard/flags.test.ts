@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { DAEMON_USAGE, parseDaemonArgs, UsageError, type DaemonFlags } from '../../src/cli/flags.js';
 import { statefulSetOrdinal } from '../../src/shard/ordinal.js';
 
-function flags(argv: string[], hostname = (): string => expect.unreachable('the host name must not be read')): DaemonFlags {
+function flags(
+  argv: string[],
+  hostname = (): string => expect.unreachable('the host name must not be read'),
+): DaemonFlags {
   const args = parseDaemonArgs(argv, hostname);
   if (args.kind !== 'run') throw new Error(`expected a run, got ${args.kind}`);
   return args.flags;
@@ -39,8 +42,12 @@ describe('--shard.count and --shard.index', () => {
     expect(problem(['--shard.count=0'])).toBe('--shard.count: "0" is not a whole number from 1 to 65536');
     expect(problem(['--shard.count=two'])).toBe('--shard.count: "two" is not a whole number from 1 to 65536');
     expect(problem(['--shard.count=3', '--shard.index=-1'])).toMatch(/^--shard.index: /);
-    expect(problem(['--shard.count=3', '--shard.index=3'])).toBe('--shard.index: 3 is not below --shard.count (3); shards are numbered from 0');
-    expect(problem(['--shard.index=1'])).toBe('--shard.index: 1 is not below --shard.count (1); shards are numbered from 0');
+    expect(problem(['--shard.count=3', '--shard.index=3'])).toBe(
+      '--shard.index: 3 is not below --shard.count (3); shards are numbered from 0',
+    );
+    expect(problem(['--shard.index=1'])).toBe(
+      '--shard.index: 1 is not below --shard.count (1); shards are numbered from 0',
+    );
   });
 
   it('refuse to guess an index the host name does not give', () => {

@@ -42,7 +42,9 @@ describe('three sharded processes', () => {
     writeFileSync(configFile, CONFIG);
     expected = [...targetsOf(await loadConfigFile(configFile)).values()];
     const started = await Promise.allSettled(
-      Array.from({ length: COUNT }, (_, index) => startDaemon([`--config.file=${configFile}`, `--shard.count=${COUNT}`, `--shard.index=${index}`])),
+      Array.from({ length: COUNT }, (_, index) =>
+        startDaemon([`--config.file=${configFile}`, `--shard.count=${COUNT}`, `--shard.index=${index}`]),
+      ),
     );
     for (const s of started) if (s.status === 'fulfilled') daemons.push(s.value);
     for (const s of started) if (s.status === 'rejected') throw s.reason;
@@ -62,7 +64,9 @@ describe('three sharded processes', () => {
   it('report every target on exactly one process, the one its host hashes to', () => {
     const seenOn = new Map<string, number[]>();
     scraped.forEach((samples, index) => {
-      const targets = new Set(find(samples, 'port_state').map((s) => key(s.labels['monitor']!, s.labels['host']!, s.labels['port']!)));
+      const targets = new Set(
+        find(samples, 'port_state').map((s) => key(s.labels['monitor']!, s.labels['host']!, s.labels['port']!)),
+      );
       for (const t of targets) seenOn.set(t, [...(seenOn.get(t) ?? []), index]);
     });
     const want = new Map(expected.map((t) => [key(t.monitor, t.host, t.port), [shardOfHost(t.host, COUNT)]]));
@@ -82,7 +86,11 @@ describe('three sharded processes', () => {
       expect(perShard.every((v) => v !== undefined)).toBe(true);
       expect(perShard.reduce((a, b) => a! + b!, 0)).toBe(expected.filter((t) => t.monitor === monitor).length);
       for (const samples of scraped) {
-        expect(find(samples, 'port_violations', { monitor }).map((s) => s.labels['expected']).sort()).toEqual(['closed', 'open']);
+        expect(
+          find(samples, 'port_violations', { monitor })
+            .map((s) => s.labels['expected'])
+            .sort(),
+        ).toEqual(['closed', 'open']);
         expect(find(samples, 'portwatch_monitor_interval_seconds', { monitor })[0]?.value).toBe(3600);
       }
     }
@@ -106,12 +114,18 @@ describe('three sharded processes', () => {
   });
 
   it('refuse to start when neither --shard.index nor the host name gives the shard', () => {
-    const r = spawnSync(process.execPath, [CLI, `--config.file=${configFile}`, `--shard.count=${COUNT}`, '--web.listen-address=127.0.0.1:0'], {
-      encoding: 'utf8',
-      timeout: 20_000,
-      env: { ...process.env, HOSTNAME: 'laptop' },
-    });
+    const r = spawnSync(
+      process.execPath,
+      [CLI, `--config.file=${configFile}`, `--shard.count=${COUNT}`, '--web.listen-address=127.0.0.1:0'],
+      {
+        encoding: 'utf8',
+        timeout: 20_000,
+        env: { ...process.env, HOSTNAME: 'laptop' },
+      },
+    );
     expect(r.status).toBe(2);
-    expect(r.stderr).toContain('portwatch: --shard.count is 3 but --shard.index is not set, and the host name "laptop"');
+    expect(r.stderr).toContain(
+      'portwatch: --shard.count is 3 but --shard.index is not set, and the host name "laptop"',
+    );
   });
 });

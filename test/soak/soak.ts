@@ -43,7 +43,7 @@ function slope(xs: number[], ys: number[]): number {
   const my = ys.reduce((a, b) => a + b, 0) / n;
   let num = 0;
   let den = 0;
-  for (let i = 0; i < n; i++) (num += (xs[i]! - mx) * (ys[i]! - my)), (den += (xs[i]! - mx) ** 2);
+  for (let i = 0; i < n; i++) ((num += (xs[i]! - mx) * (ys[i]! - my)), (den += (xs[i]! - mx) ** 2));
   return den === 0 ? 0 : num / den;
 }
 
@@ -71,7 +71,9 @@ async function main(): Promise<number> {
     const daemon = await startNsDaemon(ns, [`--config.file=${config.file}`]);
     const t0 = Date.now();
     const first = await daemon.waitForLog((l) => l.msg === 'first round complete', 120_000);
-    console.log(`soak: ${TARGETS} targets every 1 s for ${MINUTES} min (warm-up ${WARMUP_MIN} min); first round ${Number(first['durationSeconds']).toFixed(2)} s`);
+    console.log(
+      `soak: ${TARGETS} targets every 1 s for ${MINUTES} min (warm-up ${WARMUP_MIN} min); first round ${Number(first['durationSeconds']).toFixed(2)} s`,
+    );
     const points: Point[] = [];
     let lastProbes = total(await daemon.scrape(), 'portwatch_probes_total');
     let lastAt = Date.now();
@@ -90,14 +92,22 @@ async function main(): Promise<number> {
       });
       [lastProbes, lastAt] = [probes, now];
       const p = points.at(-1)!;
-      console.log(`  ${p.minute.toFixed(1).padStart(5)} min  rss ${p.rssMb.toFixed(1).padStart(6)} MB  handles ${String(p.handles).padStart(5)}  lag max ${p.lagMaxMs.toFixed(1).padStart(6)} ms  ${p.probesPerSecond.toFixed(0).padStart(6)} probes/s`);
+      console.log(
+        `  ${p.minute.toFixed(1).padStart(5)} min  rss ${p.rssMb.toFixed(1).padStart(6)} MB  handles ${String(p.handles).padStart(5)}  lag max ${p.lagMaxMs.toFixed(1).padStart(6)} ms  ${p.probesPerSecond.toFixed(0).padStart(6)} probes/s`,
+      );
     }
     const end = await daemon.scrape();
     const states = find(end, 'port_state');
     const wrong = states.filter((x) => x.value !== (Number(x.labels['port']) < FIRST + OPEN ? 1 : 0)).length;
     const after = points.filter((p) => p.minute >= WARMUP_MIN);
-    const rssSlope = slope(after.map((p) => p.minute), after.map((p) => p.rssMb));
-    const handleSlope = slope(after.map((p) => p.minute), after.map((p) => p.handles));
+    const rssSlope = slope(
+      after.map((p) => p.minute),
+      after.map((p) => p.rssMb),
+    );
+    const handleSlope = slope(
+      after.map((p) => p.minute),
+      after.map((p) => p.handles),
+    );
     const meanHandles = after.reduce((a, p) => a + p.handles, 0) / Math.max(1, after.length);
     const maxLag = Math.max(...after.map((p) => p.lagMaxMs));
     const stop = await daemon.stop();
@@ -115,9 +125,19 @@ async function main(): Promise<number> {
       targets: TARGETS,
       warmupMinutes: WARMUP_MIN,
       firstRoundSeconds: Number(first['durationSeconds']),
-      rssMb: { start: after[0]?.rssMb, end: after.at(-1)?.rssMb, max: Math.max(...points.map((p) => p.rssMb)), slopePerMinute: rssSlope, limit: MAX_SLOPE },
+      rssMb: {
+        start: after[0]?.rssMb,
+        end: after.at(-1)?.rssMb,
+        max: Math.max(...points.map((p) => p.rssMb)),
+        slopePerMinute: rssSlope,
+        limit: MAX_SLOPE,
+      },
       handles: { mean: meanHandles, max: Math.max(...points.map((p) => p.handles)), slopePerMinute: handleSlope },
-      eventLoopLagMaxMs: { afterWarmup: maxLag, includingWarmup: Math.max(...points.map((p) => p.lagMaxMs)), limit: MAX_STALL_MS },
+      eventLoopLagMaxMs: {
+        afterWarmup: maxLag,
+        includingWarmup: Math.max(...points.map((p) => p.lagMaxMs)),
+        limit: MAX_STALL_MS,
+      },
       probesPerSecond: after.reduce((a, p) => a + p.probesPerSecond, 0) / Math.max(1, after.length),
       verdicts: { ports: states.length, wrong },
       shutdown: { code: stop.code, ms: Math.round(stop.ms) },
@@ -127,15 +147,23 @@ async function main(): Promise<number> {
     };
     mkdirSync('test/soak/results', { recursive: true });
     writeFileSync('test/soak/results/latest.json', `${JSON.stringify(summary, null, 2)}\n`);
-    const row = (k: string, v: string, ok?: boolean): string => `  ${k.padEnd(28)} ${v.padEnd(34)} ${ok === undefined ? '' : ok ? 'ok' : 'FAIL'}`;
+    const row = (k: string, v: string, ok?: boolean): string =>
+      `  ${k.padEnd(28)} ${v.padEnd(34)} ${ok === undefined ? '' : ok ? 'ok' : 'FAIL'}`;
     console.log(
       [
         '',
         row('targets x interval', `${TARGETS} x 1 s, ${MINUTES} min`),
         row('probes per second', summary.probesPerSecond.toFixed(0)),
-        row('RSS after warm-up', `${summary.rssMb.start?.toFixed(1)} -> ${summary.rssMb.end?.toFixed(1)} MB (max ${summary.rssMb.max.toFixed(1)})`),
+        row(
+          'RSS after warm-up',
+          `${summary.rssMb.start?.toFixed(1)} -> ${summary.rssMb.end?.toFixed(1)} MB (max ${summary.rssMb.max.toFixed(1)})`,
+        ),
         row('RSS slope', `${rssSlope.toFixed(2)} MB/min (limit ${MAX_SLOPE})`, checks.rss),
-        row('active handles', `mean ${meanHandles.toFixed(0)}, max ${summary.handles.max}, slope ${handleSlope.toFixed(1)}/min`, checks.handles),
+        row(
+          'active handles',
+          `mean ${meanHandles.toFixed(0)}, max ${summary.handles.max}, slope ${handleSlope.toFixed(1)}/min`,
+          checks.handles,
+        ),
         row('event-loop lag max', `${maxLag.toFixed(1)} ms after warm-up (limit ${MAX_STALL_MS})`, checks.stall),
         row('verdicts at the end', `${states.length - wrong}/${TARGETS} right`, checks.verdicts),
         row('SIGTERM', `exit ${stop.code} in ${Math.round(stop.ms)} ms`, checks.exit),

@@ -14,7 +14,11 @@ const monitor = (over: Partial<MonitorConfig> = {}): MonitorConfig => ({
   expectClosed: [3306],
   ...over,
 });
-const result = (state: PortState): ProbeResult => ({ state, reason: state === 'open' ? 'syn-ack' : 'conn-refused', durationSeconds: 0.001 });
+const result = (state: PortState): ProbeResult => ({
+  state,
+  reason: state === 'open' ? 'syn-ack' : 'conn-refused',
+  durationSeconds: 0.001,
+});
 
 describe('PortStore', () => {
   const https = targetId('web', 'www.example.com', 443);
@@ -23,9 +27,28 @@ describe('PortStore', () => {
   it('records first results as changes from nothing, then only real changes', () => {
     const store = new PortStore();
     store.setTargets([monitor()]);
-    const first = store.record(https, [{ ip: '192.0.2.7', result: result('open') }, { ip: '2001:db8::7', result: result('closed') }], 1000);
-    expect(first.map((c) => [c.record.ip, c.from, c.to])).toEqual([['192.0.2.7', undefined, 'open'], ['2001:db8::7', undefined, 'closed']]);
-    expect(store.record(https, [{ ip: '192.0.2.7', result: result('open') }, { ip: '2001:db8::7', result: result('closed') }], 2000)).toEqual([]);
+    const first = store.record(
+      https,
+      [
+        { ip: '192.0.2.7', result: result('open') },
+        { ip: '2001:db8::7', result: result('closed') },
+      ],
+      1000,
+    );
+    expect(first.map((c) => [c.record.ip, c.from, c.to])).toEqual([
+      ['192.0.2.7', undefined, 'open'],
+      ['2001:db8::7', undefined, 'closed'],
+    ]);
+    expect(
+      store.record(
+        https,
+        [
+          { ip: '192.0.2.7', result: result('open') },
+          { ip: '2001:db8::7', result: result('closed') },
+        ],
+        2000,
+      ),
+    ).toEqual([]);
     const rec = [...store.records()].find((r) => r.ip === '192.0.2.7')!;
     expect(rec).toMatchObject({ changedAt: 1000, checkedAt: 2000, state: 'open' });
   });
@@ -33,7 +56,14 @@ describe('PortStore', () => {
   it('drops addresses a host no longer resolves to', () => {
     const store = new PortStore();
     store.setTargets([monitor()]);
-    store.record(https, [{ ip: '192.0.2.7', result: result('open') }, { ip: '2001:db8::7', result: result('open') }], 1000);
+    store.record(
+      https,
+      [
+        { ip: '192.0.2.7', result: result('open') },
+        { ip: '2001:db8::7', result: result('open') },
+      ],
+      1000,
+    );
     store.record(https, [{ ip: '', result: { state: 'error', reason: 'dns-failure', durationSeconds: 0 } }], 2000);
     expect([...store.records()].map((r) => [r.ip, r.state])).toEqual([['', 'error']]);
   });
@@ -42,15 +72,26 @@ describe('PortStore', () => {
     const store = new PortStore();
     store.setTargets([monitor(), monitor({ name: 'quiet', hosts: ['192.0.2.9'] })]);
     store.record(https, [{ ip: '192.0.2.7', result: result('closed') }], 1);
-    store.record(mysql, [{ ip: '192.0.2.7', result: result('open') }, { ip: '2001:db8::7', result: { state: 'filtered', reason: 'no-response', durationSeconds: 3 } }], 1);
-    expect(Object.fromEntries(store.violationCounts())).toEqual({ web: { open: 1, closed: 1 }, quiet: { open: 0, closed: 0 } });
+    store.record(
+      mysql,
+      [
+        { ip: '192.0.2.7', result: result('open') },
+        { ip: '2001:db8::7', result: { state: 'filtered', reason: 'no-response', durationSeconds: 3 } },
+      ],
+      1,
+    );
+    expect(Object.fromEntries(store.violationCounts())).toEqual({
+      web: { open: 1, closed: 1 },
+      quiet: { open: 0, closed: 0 },
+    });
     expect(Object.fromEntries(store.targetCounts())).toEqual({ web: 2, quiet: 2 });
   });
 
   it('keeps records of targets that stay on reload and forgets removed and re-expected ones', () => {
     const store = new PortStore();
     store.setTargets([monitor({ expectOpen: [443, 80] })]);
-    for (const id of [https, mysql, targetId('web', 'www.example.com', 80)]) store.record(id, [{ ip: '192.0.2.7', result: result('open') }], 1);
+    for (const id of [https, mysql, targetId('web', 'www.example.com', 80)])
+      store.record(id, [{ ip: '192.0.2.7', result: result('open') }], 1);
     store.setTargets([monitor({ expectOpen: [3306], expectClosed: [443] })]);
     expect([...store.records()]).toEqual([]);
     store.setTargets([monitor()]);
@@ -64,7 +105,11 @@ describe('PortStore', () => {
 describe('PortStore labels per host', () => {
   const payments = Object.freeze({ env: 'prod', team: 'payments' });
   const withHosts = (hostLabels?: Map<string, Record<string, string>>): MonitorConfig =>
-    monitor({ hosts: ['a.example', 'b.example'], labels: { env: 'prod', team: 'web' }, ...(hostLabels && { hostLabels }) });
+    monitor({
+      hosts: ['a.example', 'b.example'],
+      labels: { env: 'prod', team: 'web' },
+      ...(hostLabels && { hostLabels }),
+    });
   const id = (host: string, port: number): string => targetId('web', host, port);
 
   it('gives each host its own labels, the monitor labels to the others', () => {
@@ -88,7 +133,8 @@ describe('PortStore labels per host', () => {
   it('starts afresh only the targets of a host whose labels changed, whatever object holds equal labels', () => {
     const store = new PortStore();
     store.setTargets([withHosts(new Map([['b.example', payments]]))]);
-    for (const host of ['a.example', 'b.example']) store.record(id(host, 443), [{ ip: '192.0.2.1', result: result('open') }], 1);
+    for (const host of ['a.example', 'b.example'])
+      store.record(id(host, 443), [{ ip: '192.0.2.1', result: result('open') }], 1);
     // Equal labels in a new object: kept.
     store.setTargets([withHosts(new Map([['b.example', { env: 'prod', team: 'payments' }]]))]);
     expect(store.get(id('a.example', 443))?.size).toBe(1);
@@ -102,7 +148,19 @@ describe('PortStore labels per host', () => {
 });
 
 describe('AddressRecords', () => {
-  const rec = (ip: string): PortRecord => ({ monitor: 'm', host: 'h', ip, port: 1, expected: 'open', labels: {}, state: 'open', reason: 'syn-ack', changedAt: 0, checkedAt: 0, durationSeconds: 0 });
+  const rec = (ip: string): PortRecord => ({
+    monitor: 'm',
+    host: 'h',
+    ip,
+    port: 1,
+    expected: 'open',
+    labels: {},
+    state: 'open',
+    reason: 'syn-ack',
+    changedAt: 0,
+    checkedAt: 0,
+    durationSeconds: 0,
+  });
 
   it('behaves as a Map from one address to many and back', () => {
     const a = new AddressRecords();

@@ -19,7 +19,9 @@ describe('a state file portwatch cannot use', () => {
   beforeAll(async () => {
     openServer = await listen(0);
     const openPort = (openServer.address() as { port: number }).port;
-    writeFileSync(configFile, `defaults:
+    writeFileSync(
+      configFile,
+      `defaults:
   interval: 1s
   timeout: 500ms
 monitors:
@@ -27,17 +29,22 @@ monitors:
     hosts: [127.0.0.1]
     expect_open: [${openPort}]
     expect_closed: [${await freePort()}]
-`);
+`,
+    );
     // A real file, written by the daemon itself, to damage.
     const first = join(dir, 'first');
     const d = await startDaemon([`--config.file=${configFile}`, `--storage.path=${first}`]);
-    await until(() => {
-      try {
-        return [...readState(first).targets].length === 2;
-      } catch {
-        return false;
-      }
-    }, 10_000, 'a state file with both targets');
+    await until(
+      () => {
+        try {
+          return [...readState(first).targets].length === 2;
+        } catch {
+          return false;
+        }
+      },
+      10_000,
+      'a state file with both targets',
+    );
     expect(await d.stop()).toBe(0);
     good = readFileSync(join(first, 'state.json'), 'utf8');
   });
@@ -69,10 +76,14 @@ monitors:
       expect(warned['setAside']).toBe(join(storage, aside[0]!));
       expect(readFileSync(join(storage, aside[0]!), 'utf8')).toBe(bad);
       // Fresh: every change timestamp is of this run's first results.
-      const s = await eventually(async () => {
-        const x = await scrape(d.url('/metrics'));
-        return find(x, 'port_state_change_timestamp_seconds').length === 2 ? x : undefined;
-      }, 10_000, 'both ports checked');
+      const s = await eventually(
+        async () => {
+          const x = await scrape(d.url('/metrics'));
+          return find(x, 'port_state_change_timestamp_seconds').length === 2 ? x : undefined;
+        },
+        10_000,
+        'both ports checked',
+      );
       for (const c of find(s, 'port_state_change_timestamp_seconds')) {
         expect(c.value * 1000).toBeGreaterThanOrEqual(startedAt);
       }

@@ -19,7 +19,9 @@ describe('discovery findings across a restart', () => {
 
   const config = async (sweepInterval: string) => {
     const file = join(dir, `swept-${sweepInterval}.yaml`);
-    writeFileSync(file, `defaults:
+    writeFileSync(
+      file,
+      `defaults:
   interval: 1s
   timeout: 500ms
 monitors:
@@ -29,7 +31,8 @@ monitors:
     discover:
       ports: [${(unexpected.address() as AddressInfo).port}]
       interval: ${sweepInterval}
-`);
+`,
+    );
     return file;
   };
 
@@ -64,11 +67,15 @@ monitors:
     // unexpected now, since two sweeps in a row must have seen it.
     const restartedAt = Date.now();
     daemon = await startDaemon([`--config.file=${await config('1h')}`, `--storage.path=${storage}`]);
-    const s = await eventually(async () => {
-      const x = await scrape(daemon!.url('/metrics'));
-      const swept = find(x, 'portwatch_discovery_last_sweep_timestamp_seconds', { monitor: 'swept' })[0]?.value ?? 0;
-      return swept * 1000 >= restartedAt ? x : undefined;
-    }, 10_000, 'the sweep at start');
+    const s = await eventually(
+      async () => {
+        const x = await scrape(daemon!.url('/metrics'));
+        const swept = find(x, 'portwatch_discovery_last_sweep_timestamp_seconds', { monitor: 'swept' })[0]?.value ?? 0;
+        return swept * 1000 >= restartedAt ? x : undefined;
+      },
+      10_000,
+      'the sweep at start',
+    );
     expect(find(s, 'port_unexpected_open', { port }).map((x) => x.value)).toEqual([1]);
     expect(value(s, 'port_unexpected_open_ports', { monitor: 'swept' })).toBe(1);
     expect(await since(daemon)).toBe(before);
@@ -92,7 +99,9 @@ describe('http_sd hosts across a restart', () => {
     });
     await new Promise<void>((resolve, reject) => sd.once('error', reject).listen(0, '127.0.0.1', resolve));
     sdUrl = `http://127.0.0.1:${(sd.address() as AddressInfo).port}/targets`;
-    writeFileSync(configFile, `defaults:
+    writeFileSync(
+      configFile,
+      `defaults:
   interval: 1s
   timeout: 500ms
 monitors:
@@ -102,7 +111,8 @@ monitors:
         refresh_interval: 1s
     sd_labels: {team: team}
     expect_closed: [${await freePort()}]
-`);
+`,
+    );
   });
 
   afterAll(async () => {
@@ -118,10 +128,14 @@ monitors:
 
   it('checks the stored hosts of an endpoint that is down at start, labels and change times included', async () => {
     daemon = await startDaemon([`--config.file=${configFile}`, `--storage.path=${storage}`]);
-    const before = await eventually(async () => {
-      const s = await scrape(daemon!.url('/metrics'));
-      return find(s, 'port_state_change_timestamp_seconds', { monitor: 'fromsd' }).length === 2 ? s : undefined;
-    }, 10_000, 'both discovered hosts checked');
+    const before = await eventually(
+      async () => {
+        const s = await scrape(daemon!.url('/metrics'));
+        return find(s, 'port_state_change_timestamp_seconds', { monitor: 'fromsd' }).length === 2 ? s : undefined;
+      },
+      10_000,
+      'both discovered hosts checked',
+    );
     const readBefore = value(before, 'portwatch_sd_last_refresh_success_timestamp_seconds', { monitor: 'fromsd' });
     expect(await daemon.stop()).toBe(0);
     sd.closeAllConnections();

@@ -14,7 +14,10 @@ const HTTP_SD: SavedHttpSd[] = [
     monitor: 'web',
     url: 'http://sd.example/targets',
     atMs: NOW - 60_000,
-    hosts: [{ host: 'web7.example', labels: { team: 'payments' } }, { host: '192.0.2.77', labels: {} }],
+    hosts: [
+      { host: 'web7.example', labels: { team: 'payments' } },
+      { host: '192.0.2.77', labels: {} },
+    ],
   },
 ];
 
@@ -96,7 +99,10 @@ describe('state file: round trip', () => {
     // 443 now expected closed would be other series; db is gone.
     back.setTargets([{ ...web!, expectOpen: [], expectClosed: [22, 443] }]);
     expect(back.restore(decoded.state.targets)).toEqual({ restored: 2, dropped: 3 });
-    expect([...back.records()].map((r) => [r.host, r.port])).toEqual([['web1.example', 22], ['2001:db8::1', 22]]);
+    expect([...back.records()].map((r) => [r.host, r.port])).toEqual([
+      ['web1.example', 22],
+      ['2001:db8::1', 22],
+    ]);
     // Labelled now: every web target would be other series.
     const again = new PortStore();
     again.setTargets([{ ...web!, labels: { team: 'web' } }, db!]);
@@ -224,11 +230,13 @@ describe('state file: what is refused', () => {
   });
 
   it('reads fields it does not know (added later within the version) and ignores them', () => {
-    const decoded = decodeState(edit((d) => {
-      d['comment'] = 'from a later portwatch';
-      d['targets'][0].push({ later: true });
-      d['targets'][0][5][0].push(42);
-    }));
+    const decoded = decodeState(
+      edit((d) => {
+        d['comment'] = 'from a later portwatch';
+        d['targets'][0].push({ later: true });
+        d['targets'][0][5][0].push(42);
+      }),
+    );
     expect(decoded.ok).toBe(true);
   });
 

@@ -73,7 +73,10 @@ describe('loadState', () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'file'), '');
     mkdirSync(join(dir, 'odd', 'state.json'), { recursive: true });
-    for (const [path, code] of [[join(dir, 'file', 'data'), 'ENOTDIR'], [join(dir, 'odd'), 'EISDIR']] as const) {
+    for (const [path, code] of [
+      [join(dir, 'file', 'data'), 'ENOTDIR'],
+      [join(dir, 'odd'), 'EISDIR'],
+    ] as const) {
       const { log, lines } = capture();
       expect(await loadState(path, log)).toBeUndefined();
       expect(lines).toHaveLength(1);

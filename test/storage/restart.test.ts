@@ -58,25 +58,33 @@ monitors:
 
   /** port -> [port_state, port_state_change_timestamp_seconds], once all three ports have both. */
   async function states(d: RunningDaemon): Promise<Map<string, [number, number]>> {
-    return eventually(async () => {
-      const s = await scrape(d.url('/metrics'));
-      const out = new Map<string, [number, number]>();
-      for (const port of ports()) {
-        const state = find(s, 'port_state', { port })[0]?.value;
-        const changed = find(s, 'port_state_change_timestamp_seconds', { port })[0]?.value;
-        if (state !== undefined && changed !== undefined) out.set(port, [state, changed]);
-      }
-      return out.size === 3 ? out : undefined;
-    }, 10_000, 'all three ports in /metrics');
+    return eventually(
+      async () => {
+        const s = await scrape(d.url('/metrics'));
+        const out = new Map<string, [number, number]>();
+        for (const port of ports()) {
+          const state = find(s, 'port_state', { port })[0]?.value;
+          const changed = find(s, 'port_state_change_timestamp_seconds', { port })[0]?.value;
+          if (state !== undefined && changed !== undefined) out.set(port, [state, changed]);
+        }
+        return out.size === 3 ? out : undefined;
+      },
+      10_000,
+      'all three ports in /metrics',
+    );
   }
 
   /** Waits until every port was checked after `sinceMs` by this daemon; the scrape then. */
   async function checkedSince(d: RunningDaemon, sinceMs: number): Promise<Sample[]> {
-    return eventually(async () => {
-      const s = await scrape(d.url('/metrics'));
-      const last = ports().map((port) => find(s, 'port_last_probe_timestamp_seconds', { port })[0]?.value ?? 0);
-      return last.every((t) => t * 1000 >= sinceMs) ? s : undefined;
-    }, 10_000, 'a check of every port after the restart');
+    return eventually(
+      async () => {
+        const s = await scrape(d.url('/metrics'));
+        const last = ports().map((port) => find(s, 'port_last_probe_timestamp_seconds', { port })[0]?.value ?? 0);
+        return last.every((t) => t * 1000 >= sinceMs) ? s : undefined;
+      },
+      10_000,
+      'a check of every port after the restart',
+    );
   }
 
   /** The landing page's "Since" of each port, as the ISO time it writes. */
@@ -103,7 +111,11 @@ monitors:
     await new Promise((r) => setTimeout(r, 1500));
     expect(await daemon.stop()).toBe(0);
     daemon = undefined;
-    expect(readState(storage).targets.map((t) => t.port).sort()).toEqual([openPort, closedPort, flipPort].sort());
+    expect(
+      readState(storage)
+        .targets.map((t) => t.port)
+        .sort(),
+    ).toEqual([openPort, closedPort, flipPort].sort());
     expect(filesIn(storage)).toEqual(['state.json']);
 
     const restartedAt = Date.now();
@@ -119,10 +131,14 @@ monitors:
 
   it('keeps a change confirmed seconds before kill -9', async () => {
     flipServer = await listen(flipPort);
-    const flipped = await eventually(async () => {
-      const s = await states(daemon!);
-      return s.get(String(flipPort))![0] === 1 ? s : undefined;
-    }, 10_000, 'the flip port to be believed open');
+    const flipped = await eventually(
+      async () => {
+        const s = await states(daemon!);
+        return s.get(String(flipPort))![0] === 1 ? s : undefined;
+      },
+      10_000,
+      'the flip port to be believed open',
+    );
     const flippedAt = flipped.get(String(flipPort))![1];
     expect(flippedAt).toBeGreaterThan(before.get(String(flipPort))![1]);
     // The promise: saved within 5 s of the change.

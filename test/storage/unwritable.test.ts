@@ -23,7 +23,9 @@ describe('an unwritable storage path', () => {
     chmodSync(dir, 0o755);
     openServer = await listen(0);
     const openPort = (openServer.address() as { port: number }).port;
-    writeFileSync(configFile, `defaults:
+    writeFileSync(
+      configFile,
+      `defaults:
   interval: 1s
   timeout: 500ms
 monitors:
@@ -31,7 +33,9 @@ monitors:
     hosts: [127.0.0.1]
     expect_open: [${openPort}]
     expect_closed: [${await freePort()}]
-`, { mode: 0o644 });
+`,
+      { mode: 0o644 },
+    );
   });
 
   afterAll(async () => {
@@ -48,10 +52,14 @@ monitors:
     const message = 'cannot save the state, checking goes on; make --storage.path a writable directory';
     const error = await daemon!.waitForLog((l) => l.msg === message);
     expect(error).toMatchObject({ level: 'error', file, err: { code } });
-    const first = await eventually(async () => {
-      const s = await metrics();
-      return find(s, 'port_last_probe_timestamp_seconds').length === 2 ? s : undefined;
-    }, 10_000, 'both ports checked');
+    const first = await eventually(
+      async () => {
+        const s = await metrics();
+        return find(s, 'port_last_probe_timestamp_seconds').length === 2 ? s : undefined;
+      },
+      10_000,
+      'both ports checked',
+    );
     expect(value(first, 'portwatch_storage_last_write_successful')).toBe(0);
     expect(value(first, 'portwatch_storage_last_write_success_timestamp_seconds')).toBe(0);
     // Retried every 5 s: wait for a retry, which must not log at error again.
@@ -65,10 +73,14 @@ monitors:
 
   /** Writable again: saved within a retry, the gauges say so, one info line. */
   async function recovers(storage: string, since: number): Promise<void> {
-    const s = await eventually(async () => {
-      const x = await metrics();
-      return value(x, 'portwatch_storage_last_write_successful') === 1 ? x : undefined;
-    }, 10_000, 'a successful write');
+    const s = await eventually(
+      async () => {
+        const x = await metrics();
+        return value(x, 'portwatch_storage_last_write_successful') === 1 ? x : undefined;
+      },
+      10_000,
+      'a successful write',
+    );
     expect(value(s, 'portwatch_storage_last_write_success_timestamp_seconds')! * 1000).toBeGreaterThanOrEqual(since);
     expect(daemon!.logs.filter((l) => l.msg === 'state saved again')).toHaveLength(1);
     expect([...readState(storage).targets]).toHaveLength(2);

@@ -35,7 +35,14 @@ describe('basic auth', () => {
     };
     expect((await get(basic('alice', 's3cret'))).status).toBe(200);
     expect((await get(basic('bob', 'other'))).status).toBe(200);
-    for (const auth of [undefined, basic('mallory', 's3cret'), basic('alice', 'wrong'), basic('alice', ''), 'Bearer abc', 'Basic !!!']) {
+    for (const auth of [
+      undefined,
+      basic('mallory', 's3cret'),
+      basic('alice', 'wrong'),
+      basic('alice', ''),
+      'Bearer abc',
+      'Basic !!!',
+    ]) {
       const res = await get(auth);
       expect(res.status, String(auth)).toBe(401);
       expect(res.headers.get('www-authenticate')).toBe('Basic realm="portwatch"');
@@ -61,7 +68,10 @@ describe('basic auth', () => {
   });
 
   it('adds the configured headers to every response, 401s included', async () => {
-    const { base } = await serveWithUsers({ alice: hash('s3cret') }, 'http_server_config:\n  headers:\n    X-Content-Type-Options: nosniff\n');
+    const { base } = await serveWithUsers(
+      { alice: hash('s3cret') },
+      'http_server_config:\n  headers:\n    X-Content-Type-Options: nosniff\n',
+    );
     for (const path of ['/metrics', '/-/healthy']) {
       const res = await fetch(`${base}${path}`);
       await res.arrayBuffer();
@@ -79,7 +89,9 @@ describe('basic auth', () => {
   it('a flood of wrong passwords does not stall the server', async () => {
     // Cost 10, as htpasswd -nBC 10 makes: each comparison takes tens of ms of CPU.
     const { base } = await serveWithUsers({ alice: hash('s3cret', 10) });
-    const flood = Array.from({ length: 40 }, (_, i) => fetchStatus(`${base}/metrics`, { headers: { authorization: basic('alice', `guess${i}`) } }));
+    const flood = Array.from({ length: 40 }, (_, i) =>
+      fetchStatus(`${base}/metrics`, { headers: { authorization: basic('alice', `guess${i}`) } }),
+    );
     await new Promise((r) => setTimeout(r, 50));
     const started = Date.now();
     expect(await fetchStatus(`${base}/-/healthy`)).toBe(200);

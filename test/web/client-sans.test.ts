@@ -36,7 +36,7 @@ describe('client_allowed_sans', () => {
     expect(await get('client')).toBe('refused');
   });
 
-  it('names are compared exactly, in Go\'s forms: no other case, no other IPv6 spelling, no subject CN', async () => {
+  it("names are compared exactly, in Go's forms: no other case, no other IPv6 spelling, no subject CN", async () => {
     const others = ['CLIENT.EXAMPLE', '2001:DB8::7', '2001:db8:0:0:0:0:0:7', 'portwatch test san-client'];
     const get = await serveSans('RequireAndVerifyClientCert', others);
     expect(await get('sanClient')).toBe('refused');
@@ -48,7 +48,7 @@ describe('client_allowed_sans', () => {
     expect(await get()).toBe('refused');
   });
 
-  it('Node\'s subjectaltname string, in Go\'s forms', () => {
+  it("Node's subjectaltname string, in Go's forms", () => {
     expect(
       goSans(
         [

@@ -90,7 +90,13 @@ describe('web config', () => {
     });
 
     it('booleans are YAML 1.1 ones, unquoted; an empty value is false', async () => {
-      for (const [text, http2] of [['yes', true], ['On', true], ['n', false], ['FALSE', false], ['', false]] as const) {
+      for (const [text, http2] of [
+        ['yes', true],
+        ['On', true],
+        ['n', false],
+        ['FALSE', false],
+        ['', false],
+      ] as const) {
         expect((await parse(`http_server_config:\n  http2: ${text}\n`)).http2, text).toBe(http2);
       }
       expect(await problems('http_server_config:\n  http2: "true"\n')).toBe(
@@ -119,8 +125,8 @@ describe('web config', () => {
       {
         what: 'a Prometheus unit Go lacks',
         text: yaml('rate_limit:', '  interval: 1d'),
-        message: 'web.yml:2:13: rate_limit.interval: "1d" is not a Go duration (unknown unit "d"; e.g. 1s, 500ms, ' +
-          '1m30s)',
+        message:
+          'web.yml:2:13: rate_limit.interval: "1d" is not a Go duration (unknown unit "d"; e.g. 1s, 500ms, ' + '1m30s)',
       },
       {
         what: 'a duration without unit',
@@ -264,14 +270,15 @@ describe('web config', () => {
       {
         what: 'versions that leave none',
         lines: ['  min_version: TLS13', '  max_version: TLS12'],
-        message: 'web.yml:5:16: tls_server_config.max_version: max_version TLS12 is below min_version TLS13: no TLS ' +
+        message:
+          'web.yml:5:16: tls_server_config.max_version: max_version TLS12 is below min_version TLS13: no TLS ' +
           'version is left',
       },
       {
         what: 'an empty version',
         lines: ['  min_version: ""'],
-        message: 'web.yml:4:16: tls_server_config.min_version: unknown TLS version ""; one of TLS10, TLS11, TLS12, ' +
-          'TLS13',
+        message:
+          'web.yml:4:16: tls_server_config.min_version: unknown TLS version ""; one of TLS10, TLS11, TLS12, ' + 'TLS13',
       },
       {
         what: 'an insecure Go suite',
@@ -404,24 +411,27 @@ describe('web config', () => {
         message:
           'web.yml:3:5: http_server_config.headers.x-frame-options: header "x-frame-options" cannot be set; allowed: ' +
           'Strict-Transport-Security, X-Content-Type-Options, X-Frame-Options, X-XSS-Protection, ' +
-            'Content-Security-Policy',
+          'Content-Security-Policy',
       },
       {
         what: 'an allowed value in another case',
         line: 'X-Frame-Options: DENY',
-        message: 'web.yml:3:22: http_server_config.headers.X-Frame-Options: X-Frame-Options must be one of deny, ' +
+        message:
+          'web.yml:3:22: http_server_config.headers.X-Frame-Options: X-Frame-Options must be one of deny, ' +
           'sameorigin, got "DENY"',
       },
       {
         what: 'a blank enumerated value',
         line: 'X-Content-Type-Options:',
-        message: 'web.yml:3:5: http_server_config.headers.X-Content-Type-Options: X-Content-Type-Options must be one ' +
+        message:
+          'web.yml:3:5: http_server_config.headers.X-Content-Type-Options: X-Content-Type-Options must be one ' +
           'of nosniff, got ""',
       },
       {
         what: 'a control character',
         line: 'X-XSS-Protection: "1\\u0000"',
-        message: 'web.yml:3:23: http_server_config.headers.X-XSS-Protection: a header value cannot hold control ' +
+        message:
+          'web.yml:3:23: http_server_config.headers.X-XSS-Protection: a header value cannot hold control ' +
           'characters',
       },
     ])('refuses $what', async ({ line, message }) => {

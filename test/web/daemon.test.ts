@@ -16,16 +16,21 @@ describe('daemon with --web.config.file', () => {
   let daemon: RunningDaemon;
   let webFile: string;
   const password = 'correct horse';
-  const good = () => `tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\nbasic_auth_users:\n  prometheus: "${bcrypt.hashSync(password, 6)}"\n`;
+  const good = () =>
+    `tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\nbasic_auth_users:\n  prometheus: "${bcrypt.hashSync(password, 6)}"\n`;
   const url = (path: string) => `https://127.0.0.1:${daemon.port}${path}`;
-  const get = (path: string, auth = basic('prometheus', password), method = 'GET') => httpsRequest(url(path), { ca: certs.pem('ca'), method, headers: { authorization: auth } });
+  const get = (path: string, auth = basic('prometheus', password), method = 'GET') =>
+    httpsRequest(url(path), { ca: certs.pem('ca'), method, headers: { authorization: auth } });
 
   beforeAll(async () => {
     certs = makeCerts();
     webFile = join(certs.dir, 'web.yml');
     writeFileSync(webFile, good());
     const configFile = join(certs.dir, 'portwatch.yaml');
-    writeFileSync(configFile, 'defaults:\n  interval: 1h\nmonitors:\n  - name: self\n    hosts: [127.0.0.1]\n    expect_closed: [1]\n');
+    writeFileSync(
+      configFile,
+      'defaults:\n  interval: 1h\nmonitors:\n  - name: self\n    hosts: [127.0.0.1]\n    expect_closed: [1]\n',
+    );
     daemon = await startDaemon([`--config.file=${configFile}`, `--web.config.file=${webFile}`]);
   });
 
@@ -45,7 +50,9 @@ describe('daemon with --web.config.file', () => {
     writeFileSync(webFile, 'basic_auth_users:\n  prometheus: plaintext\n');
     const res = await get('/-/reload', basic('prometheus', password), 'POST');
     expect(res.status).toBe(500);
-    expect(res.body).toContain(`${webFile}:2:15: basic_auth_users.prometheus: the password of "prometheus" is not a bcrypt hash`);
+    expect(res.body).toContain(
+      `${webFile}:2:15: basic_auth_users.prometheus: the password of "prometheus" is not a bcrypt hash`,
+    );
     expect(res.body).not.toContain('plaintext');
     const metrics = parseExposition((await get('/metrics')).body);
     expect(metrics.find((s) => s.name === 'portwatch_config_last_reload_successful')?.value).toBe(0);
@@ -54,7 +61,10 @@ describe('daemon with --web.config.file', () => {
   it('switching to plain HTTP on reload is refused with a clear error', async () => {
     writeFileSync(webFile, `basic_auth_users:\n  prometheus: "${bcrypt.hashSync(password, 4)}"\n`);
     const res = await get('/-/reload', basic('prometheus', password), 'POST');
-    expect([res.status, res.body]).toEqual([500, `failed to reload config: ${webFile}: switching between HTTP and HTTPS needs a restart (tls_server_config was removed)`]);
+    expect([res.status, res.body]).toEqual([
+      500,
+      `failed to reload config: ${webFile}: switching between HTTP and HTTPS needs a restart (tls_server_config was removed)`,
+    ]);
   });
 
   it('a good web config reloads: new users', async () => {
@@ -84,17 +94,30 @@ describe('daemon with --web.config.file', () => {
       ],
     };
     writeFileSync(join(dir.path, 'prometheus.yml'), JSON.stringify(config));
-    const args = [`--config.file=${join(dir.path, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir.path, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'];
-    const prometheus = new Child('prometheus', spawn(BIN.prometheus!, args, { cwd: dir.path, stdio: ['ignore', 'pipe', 'pipe'] }), dir);
+    const args = [
+      `--config.file=${join(dir.path, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${join(dir.path, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--log.level=warn',
+    ];
+    const prometheus = new Child(
+      'prometheus',
+      spawn(BIN.prometheus!, args, { cwd: dir.path, stdio: ['ignore', 'pipe', 'pipe'] }),
+      dir,
+    );
     try {
       const up = await waitFor('up{job="portwatch"} == 1', 30_000, async () => {
         if (!prometheus.running) throw new Error(`prometheus exited: ${prometheus.log}`);
-        const res = await fetch(`http://127.0.0.1:${port}/api/v1/query?query=up`, { signal: AbortSignal.timeout(2_000) });
+        const res = await fetch(`http://127.0.0.1:${port}/api/v1/query?query=up`, {
+          signal: AbortSignal.timeout(2_000),
+        });
         const body = (await res.json()) as { data: { result: { value: [number, string] }[] } };
         return body.data.result[0]?.value[1] === '1' ? body : undefined;
       });
       expect(up.data.result).toHaveLength(1);
-      const series = await (await fetch(`http://127.0.0.1:${port}/api/v1/query?query=port_state`)).json() as { data: { result: unknown[] } };
+      const series = (await (await fetch(`http://127.0.0.1:${port}/api/v1/query?query=port_state`)).json()) as {
+        data: { result: unknown[] };
+      };
       expect(series.data.result.length).toBeGreaterThan(0);
     } finally {
       await prometheus.stop();
@@ -162,4 +185,3 @@ describe('daemon with a web config copied from node_exporter', () => {
     await expect(unnamed).rejects.toThrow();
   });
 });
-

@@ -68,7 +68,7 @@ describe("exporter-toolkit's access cases", () => {
       await expect(other).rejects.toThrow(/handshake failure/);
     });
 
-    it('with two in common the server picks by Go\'s order, whatever the client or the file prefers', async (ctx) => {
+    it("with two in common the server picks by Go's order, whatever the client or the file prefers", async (ctx) => {
       const why = missingOpenssl();
       if (why) return ctx.skip(why);
       for (const file of ['web_config_noAuth_someCiphers.good.yml', 'web_config_noAuth_someCiphers_noOrder.good.yml']) {
@@ -148,7 +148,10 @@ describe("exporter-toolkit's access cases", () => {
       return () => rmSync(emptyDir, { recursive: true, force: true });
     });
     afterEach(() => {
-      for (const [name, value] of [['SSL_CERT_FILE', saved.file], ['SSL_CERT_DIR', saved.dir]] as const) {
+      for (const [name, value] of [
+        ['SSL_CERT_FILE', saved.file],
+        ['SSL_CERT_DIR', saved.dir],
+      ] as const) {
         if (value === undefined) delete process.env[name];
         else process.env[name] = value;
       }
@@ -192,7 +195,7 @@ describe("exporter-toolkit's access cases", () => {
   });
 
   describe('users', () => {
-    it('plain HTTP: 401 without credentials, 200 with dave\'s', async () => {
+    it("plain HTTP: 401 without credentials, 200 with dave's", async () => {
       const { base } = await serveUpstream('web_config_users_noTLS.good.yml');
       const get = async (auth?: string) => {
         const res = await fetch(`${base}/metrics`, auth === undefined ? {} : { headers: { authorization: auth } });

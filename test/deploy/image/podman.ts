@@ -31,7 +31,11 @@ interface Run {
 
 function run(cmd: string, args: string[], timeoutMs: number): Run {
   const r = spawnSync(cmd, args, { cwd: ROOT, encoding: 'utf8', timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 });
-  return { code: r.status, stdout: r.stdout ?? '', all: `${r.stdout ?? ''}${r.stderr ?? ''}${r.error ? String(r.error) : ''}` };
+  return {
+    code: r.status,
+    stdout: r.stdout ?? '',
+    all: `${r.stdout ?? ''}${r.stderr ?? ''}${r.error ? String(r.error) : ''}`,
+  };
 }
 
 /** The command's stdout; its whole output in the error when it fails. */

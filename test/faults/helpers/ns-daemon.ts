@@ -84,7 +84,17 @@ export async function startNsDaemon(ns: string, args: string[], prefix: string[]
     if (seen) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {
       const w = { match, resolve: (l: LogLine) => (clearTimeout(timer), resolve(l)) };
-      const timer = setTimeout(() => (waiters.delete(w), reject(new Error(`no such log line in ${timeoutMs} ms; stderr: ${stderr}; last logs: ${JSON.stringify(logs.slice(-5))}`))), timeoutMs);
+      const timer = setTimeout(
+        () => (
+          waiters.delete(w),
+          reject(
+            new Error(
+              `no such log line in ${timeoutMs} ms; stderr: ${stderr}; last logs: ${JSON.stringify(logs.slice(-5))}`,
+            ),
+          )
+        ),
+        timeoutMs,
+      );
       waiters.add(w);
     });
   };
@@ -133,6 +143,7 @@ export async function startNsDaemon(ns: string, args: string[], prefix: string[]
 /** The samples of `name` keyed by "ip:port" (the host label when ip is ""). */
 export function byTarget(samples: Sample[], name: string): Map<string, number> {
   const out = new Map<string, number>();
-  for (const s of samples) if (s.name === name) out.set(`${s.labels['ip'] || s.labels['host']}:${s.labels['port']}`, s.value);
+  for (const s of samples)
+    if (s.name === name) out.set(`${s.labels['ip'] || s.labels['host']}:${s.labels['port']}`, s.value);
   return out;
 }
