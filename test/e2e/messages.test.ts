@@ -137,7 +137,8 @@ describe('service discovery log lines', () => {
     // The same hosts in another order, then a broken file beside it: read, and nothing changed.
     writeAtomic(join(targets, 'a.json'), groups(['127.0.0.3', '127.0.0.2']));
     await lines(d, unchanged, 1);
-    writeAtomic(join(targets, 'b.json'), '[{"targets": ["127.0.0.4:0"]}]');
+    // Half-written JSON: the file is invalid (a bad target alone would only be left out).
+    writeAtomic(join(targets, 'b.json'), '[{"targets": ["127.0.0.4"');
     await lines(d, msg('service discovery file is invalid, keeping its last good targets'), 1);
     await lines(d, unchanged, 2);
     expect(d.logs.filter(changed)).toEqual([]);

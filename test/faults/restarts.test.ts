@@ -81,19 +81,18 @@ describe.skipIf(skip !== undefined)('restarts', () => {
     await daemon.stop('SIGKILL');
     const t0 = Date.now();
     daemon = await startNsDaemon(client, [`--config.file=${mixed.file}`]);
-    const bound = 2000 + round * 1000 + 1000;
-    let after = new Map<string, number>();
-    while (Date.now() - t0 < bound + 5000) {
-      after = byTarget(await daemon.scrape(), 'port_state');
-      if (after.size === before.size && [...before].every(([k, v]) => after.get(k) === v)) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    // "In the first round" is the daemon's own event, not a wall-clock bound: on a busy
+    // machine start-up alone can take seconds.
+    const second = Number(
+      (await daemon.waitForLog((l) => l.msg === 'first round complete', 30_000))['durationSeconds'],
+    );
+    const after = byTarget(await daemon.scrape(), 'port_state');
     const ms = Date.now() - t0;
     const count = (v: number): number => [...before.values()].filter((x) => x === v).length;
     console.log(
-      `restarts: ${before.size} states (${count(1)} open, ${count(0)} closed, ${count(-1)} filtered) restored ${ms} ms after restart; first round took ${round.toFixed(2)} s, bound ${bound} ms`,
+      `restarts: ${before.size} states (${count(1)} open, ${count(0)} closed, ${count(-1)} filtered) ` +
+        `restored ${ms} ms after restart; first rounds took ${round.toFixed(2)} s and ${second.toFixed(2)} s`,
     );
     expect(Object.fromEntries(after)).toEqual(Object.fromEntries(before));
-    expect(ms).toBeLessThanOrEqual(bound);
   }, 60_000);
 });
