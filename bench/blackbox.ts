@@ -16,7 +16,7 @@ export interface Blackbox {
   stop(): Promise<void>;
 }
 
-/** Debian's blackbox_exporter with a plain tcp_connect module (timeout 3s, as portwatch's default), or undefined when not installed. */
+/** Debian's blackbox_exporter, a plain tcp_connect module (timeout 3s, portwatch's default); undefined if absent. */
 export async function startBlackbox(tmp: string): Promise<Blackbox | undefined> {
   if (!which(BIN)) return undefined;
   const config = join(tmp, 'blackbox.yml');

@@ -19,7 +19,7 @@ export interface ThreadTimes {
   mainRunMs: number;
   /** Time the main thread was ready to run but waited for a CPU. */
   mainWaitMs: number;
-  /** Of its run time, the part in the kernel (system calls, and the loopback packets they send), in clock ticks of 10 ms. */
+  /** Of its run time, the part in the kernel (system calls and the loopback packets they send), in 10 ms ticks. */
   mainKernelMs: number;
   /** Time its other threads ran (V8's GC and compiler helpers, libuv's pool). */
   othersRunMs: number;

@@ -73,7 +73,7 @@ async function main(): Promise<void> {
   const daemon = spawn(process.execPath, [CLI, `--config.file=${config}`, '--web.listen-address=127.0.0.1:0'], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const lines = createInterface({ input: daemon.stdout! });
+  const lines = createInterface({ input: daemon.stdout });
   const port = await new Promise<number>((resolve) =>
     lines.on(
       'line',

@@ -46,7 +46,8 @@ export function table(rows: readonly Row[]): string {
   for (const r of rows) {
     const notes = r.notes.length ? ` (${r.notes.join('; ')})` : '';
     lines.push(
-      `| ${r.scenario} | ${r.tool}${notes} | ${r.runs} | ${ms(r.medianMs)} | ${mb(r.peakRssMb)} | ${verdicts(r)} | ${r.ratio} | ${r.goal} |`,
+      `| ${r.scenario} | ${r.tool}${notes} | ${r.runs} | ${ms(r.medianMs)} | ${mb(r.peakRssMb)} | ` +
+        `${verdicts(r)} | ${r.ratio} | ${r.goal} |`,
     );
   }
   return lines.join('\n');

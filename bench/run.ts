@@ -26,6 +26,15 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** The whole bench, cut off if it hangs. */
 const OVERALL_LIMIT_MS = 30 * 60_000;
 
+/** Scenario 3 at one size, as the breadth scenario records it. */
+interface SizeCost {
+  targets: number;
+  medianMs: number;
+  rssMb: number;
+}
+const sizeCostText = (c: SizeCost): string =>
+  `${c.targets} targets ${(c.medianMs / 1000).toFixed(2)} s / ${c.rssMb.toFixed(0)} MB`;
+
 async function outer(argv: string[]): Promise<number> {
   const skip = benchSkipReason();
   if (skip !== undefined) {
@@ -126,8 +135,9 @@ async function inner(argv: string[]): Promise<number> {
     const json = `${JSON.stringify({ date, machine: m, rows, extra, failures }, null, 2)}\n`;
     writeFileSync(join(results, `${date.slice(0, 10)}.json`), json);
     writeFileSync(join(results, 'latest.json'), json);
-    const costLines = Array.isArray(extra['breadthCost'])
-      ? `\n\nScenario 3 by size: ${(extra['breadthCost'] as Array<{ targets: number; medianMs: number; rssMb: number }>).map((c) => `${c.targets} targets ${(c.medianMs / 1000).toFixed(2)} s / ${c.rssMb.toFixed(0)} MB`).join(', ')}.`
+    const bySize = extra['breadthCost'];
+    const costLines = Array.isArray(bySize)
+      ? `\n\nScenario 3 by size: ${(bySize as SizeCost[]).map(sizeCostText).join(', ')}.`
       : '';
     refreshReadme(join(ROOT, 'README.md'), `${text}\n\n${machineLine(m, date.slice(0, 10))}${costLines}`);
   }

@@ -37,7 +37,7 @@ interface PortwatchRun {
   verdicts: Verdicts;
   scrape: Scrape;
   daemon: PortwatchProcess;
-  /** CPU of the daemon's threads from its start line to its round-complete line, as read when each arrived (a few ms late). */
+  /** CPU of the daemon's threads from its start line to its round-complete line, as read when each arrived (late). */
   cpu: ThreadTimes | undefined;
 }
 
@@ -156,7 +156,9 @@ export async function fullRange(o: BenchOptions): Promise<ScenarioOutcome> {
   const nmNotes =
     nmSlow > 0
       ? [
-          `${nmSlow} of ${nm.times.length} runs took about ${((median(nm.times.filter((t) => t > nmFastest! + 500))! - nmFastest!) / 1000).toFixed(1)} s longer than its fastest, ${(nmFastest! / 1000).toFixed(2)} s`,
+          `${nmSlow} of ${nm.times.length} runs took about ` +
+            `${((median(nm.times.filter((t) => t > nmFastest! + 500))! - nmFastest!) / 1000).toFixed(1)} s ` +
+            `longer than its fastest, ${(nmFastest! / 1000).toFixed(2)} s`,
         ]
       : [];
   if (hasNmap)
@@ -194,7 +196,11 @@ export async function fullRange(o: BenchOptions): Promise<ScenarioOutcome> {
         `process start before the round: median ${Math.round(median(pw.starts) ?? 0)} ms`,
         ...(nmSlow > 0 && toFastest !== undefined
           ? [
-              `ratio to nmap's fastest run ${fmtRatio(toFastest)}${toFastest > 1 ? `: held back by ${userMicrosPerCheck(pw.cpus, last)} of its own work per port on one thread, on top of the connect and close in the kernel that nmap's time is made of` : ''}`,
+              `ratio to nmap's fastest run ${fmtRatio(toFastest)}` +
+                (toFastest > 1
+                  ? `: held back by ${userMicrosPerCheck(pw.cpus, last)} of its own work per port on one thread, ` +
+                    "on top of the connect and close in the kernel that nmap's time is made of"
+                  : ''),
             ]
           : []),
         ...(pw.rss > 150
@@ -380,7 +386,8 @@ export async function breadthAndScrape(o: BenchOptions): Promise<ScenarioOutcome
               `linear time ${linTime}, linear memory ${linRss}`,
               ...(rss > 250
                 ? [
-                    'RSS held back by ~1 KB of state per target plus the checks waiting for a probe slot (as many as probes under way) and GC headroom',
+                    'RSS held back by ~1 KB of state per target plus the checks waiting for a probe slot ' +
+                      '(as many as probes under way) and GC headroom',
                   ]
                 : []),
             ],
@@ -449,7 +456,9 @@ async function scrapeScenario(o: BenchOptions, run: PortwatchRun, size: number, 
       timesMs: times,
       peakRssMb: rssMb,
       ratio: fmtRatio(r),
-      goal: `ratio <=0.25, stall <=50 ms (${stall.toFixed(0)}; 10 concurrent: ${concurrentStall.toFixed(0)} ms), gzip: ${mark(met)}`,
+      goal:
+        `ratio <=0.25, stall <=50 ms (${stall.toFixed(0)}; 10 concurrent: ${concurrentStall.toFixed(0)} ms), ` +
+        `gzip: ${mark(met)}`,
       met,
       notes: [
         `gzip ${(gz.bytes / 1e6).toFixed(1)} MB in ${gz.ms.toFixed(0)} ms`,
@@ -560,8 +569,9 @@ function heldBackByCpu(cpus: readonly ThreadTimes[], checks: number): string {
   const others = median(cpus.map((c) => c.othersRunMs));
   if (run === undefined || wait === undefined || others === undefined) return 'held back by per-check work';
   return (
-    `held back by CPU on ${availableParallelism()} cores: the main thread ran ${run.toFixed(0)} ms (${Math.round((run * 1000) / checks)} µs a check, ` +
-    `its connects and closes in the kernel included) and waited ${wait.toFixed(0)} ms for a CPU, while V8's helper threads (GC, compiler) ran ${others.toFixed(0)} ms`
+    `held back by CPU on ${availableParallelism()} cores: the main thread ran ${run.toFixed(0)} ms ` +
+    `(${Math.round((run * 1000) / checks)} µs a check, its connects and closes in the kernel included) ` +
+    `and waited ${wait.toFixed(0)} ms for a CPU, while V8's helper threads (GC, compiler) ran ${others.toFixed(0)} ms`
   );
 }
 

@@ -69,7 +69,11 @@ export function judge(truth: Truth, seen: ReadonlyMap<string, number>): Verdicts
     else wrongOne(`${key} want ${want} got ${got ?? 'nothing'}`);
   }
   let extra = 0;
-  for (const key of seen.keys()) if (!truth.has(key)) (extra++, wrongOne(`${key} not asked for`));
+  for (const key of seen.keys()) {
+    if (truth.has(key)) continue;
+    extra++;
+    wrongOne(`${key} not asked for`);
+  }
   return { right, wrong: truth.size - right + extra, examples };
 }
 

@@ -15,7 +15,9 @@ class QueuedHangups implements Hangups {
 
   take(handler: () => void): void {
     this.#handler = handler;
-    if (this.#queued) ((this.#queued = false), handler());
+    if (!this.#queued) return;
+    this.#queued = false;
+    handler();
   }
 
   release(): void {

@@ -62,7 +62,7 @@ export const ipFamilyField = leaf((v): Checked<IpFamily> => {
   return fail(
     `ip_family must be one of ${IP_FAMILIES.join(', ')}, got ${typeof v === 'string' ? quote(v) : describeValue(v)}`,
   );
-}, 'auto' as IpFamily);
+}, 'auto');
 
 /** A duration as read: milliseconds, and the text it was written as, for messages. */
 export interface Duration {

@@ -134,7 +134,9 @@ export class DiscoverySweeps {
           this.#queued++;
           let started = false;
           const start = (): void => {
-            if (!started) ((started = true), this.#queued--);
+            if (started) return;
+            started = true;
+            this.#queued--;
           };
           return limiter
             .run(ip, () => {

@@ -2,7 +2,7 @@
  * The HTTP face of portwatch: /metrics, the landing page, and the Prometheus-style
  * lifecycle endpoints (/-/healthy, /-/ready, /-/reload).
  */
-import { fastify, LogController, type FastifyReply, type FastifyRequest } from 'fastify';
+import { fastify, LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { createGzip } from 'node:zlib';
 import { metricsStream, PROMETHEUS_CONTENT_TYPE } from '../metrics/render.js';
@@ -151,7 +151,7 @@ function one(value: string | string[] | undefined): string | undefined {
 
 /** ":PORT" means dual-stack "::", falling back to IPv4 only on hosts without IPv6. */
 async function listen(
-  app: ReturnType<typeof fastify>,
+  app: Pick<FastifyInstance, 'listen'>,
   at: { host: string; port: number; backlog: number },
   allInterfaces: boolean,
 ): Promise<void> {

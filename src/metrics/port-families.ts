@@ -81,7 +81,7 @@ const VIOLATION_TAIL = [bytes('} 0\n'), bytes('} 1\n')] as const;
 const infoTails = new Map<PortState, Map<Reason, Buffer>>();
 function infoTail(state: PortState, reason: Reason): Buffer {
   let byReason = infoTails.get(state);
-  if (byReason === undefined) infoTails.set(state, (byReason = new Map()));
+  if (byReason === undefined) infoTails.set(state, (byReason = new Map<Reason, Buffer>()));
   let tail = byReason.get(reason);
   if (tail === undefined) {
     tail = bytes(`,state="${escapeLabelValue(state)}",reason="${escapeLabelValue(reason)}"} 1\n`);

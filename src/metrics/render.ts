@@ -83,7 +83,7 @@ function startRender(store: PortStore, self: SelfMetrics): Render {
     wake(r);
   };
   // Started on the next turn, so that the scrape which started it has joined first.
-  setImmediate(() => render().then(() => settle(), settle));
+  setImmediate(() => void render().then(() => settle(), settle));
   return r;
 }
 
@@ -101,6 +101,8 @@ async function* follow(r: Render, leave: () => void): AsyncGenerator<Buffer> {
         }
         yield piece;
       } else if (r.done) {
+        // Whatever the render failed with, passed on unchanged.
+        // eslint-disable-next-line @typescript-eslint/only-throw-error
         if (r.error !== undefined) throw r.error;
         return;
       } else {

@@ -33,7 +33,7 @@ export class UdpLink {
       try {
         socket = dgram.createSocket(isIPv6(server.address.split('%')[0]!) ? 'udp6' : 'udp4');
       } catch (err) {
-        reject(err as Error);
+        reject(err);
         return;
       }
       const failed = (err: Error): void => {

@@ -49,6 +49,8 @@ const TOP_KEYS = ['tls_server_config', 'http_server_config', 'rate_limit', 'basi
 const MAX_BURST = 2 ** 31;
 
 /** The web config in `text`; files it names are read relative to `dir`. Throws ConfigError listing every problem. */
+// A bad file rejects the promise, as it does for loadWebConfig, which reads the file first.
+// eslint-disable-next-line @typescript-eslint/require-await
 export async function parseWebConfig(text: string, fileName: string, dir: string): Promise<WebConfig> {
   const doc = parseDocument(text);
   // Empty, comments only: plain HTTP without auth, as in exporter-toolkit.

@@ -172,7 +172,10 @@ export class GoYamlReader {
   }
 
   #text(node: Scalar): string {
-    return typeof node.source === 'string' ? node.source : String(node.value ?? '');
+    // yaml's scalars hold primitives only.
+    return typeof node.source === 'string'
+      ? node.source
+      : String((node.value as string | number | boolean | null) ?? '');
   }
 }
 

@@ -135,8 +135,7 @@ export class WebServing {
     this.#connections.attach(server);
     // Certificates renewed on disk, client certificate rules: src/web/tls-context.ts.
     if (tls !== undefined) tls.attach(server as HttpsServer);
-    // fastify types its raw server as http.Server; an https.Server serves the same requests.
-    return server as HttpServer;
+    return server;
   };
 
   /** Adds the headers, basic auth and body limits to every route of `app`; call before routes are added. */

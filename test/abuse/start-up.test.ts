@@ -90,7 +90,7 @@ describe.skipIf(skip !== undefined)('a low open-files limit', () => {
 
   it('ulimit -n 40: exits 1 with one line that says which limit to raise', async () => {
     const daemon = spawnDaemon({ args: [`--config.file=${files.path('idle.yaml')}`], nofile: 40 });
-    const [code] = await once(daemon.proc, 'exit');
+    const [code] = (await once(daemon.proc, 'exit')) as [number | null];
     expect(code).toBe(1);
     expect(daemon.stderr()).toBe(
       'portwatch: the open-files limit is 40, too low to start: ' +

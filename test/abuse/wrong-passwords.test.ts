@@ -56,7 +56,7 @@ describe.skipIf(skip !== undefined)('a flood of distinct wrong passwords', () =>
       '60000',
     ]);
     const seen: Array<{ what: string } & Timed> = [];
-    let flood: Record<string, number> = {};
+    let flood: Record<string, number>;
     try {
       while ((attacker.last()['refused'] ?? 0) < REFUSED && attacker.proc.exitCode === null && seen.length < 400) {
         seen.push({ what: 'healthy', ...(await timedRequest(url('/-/healthy'), { ca })) });

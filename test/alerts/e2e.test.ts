@@ -207,43 +207,48 @@ monitors:
     expect(alertIn(resolved, 'PortExposed', 'resolved')!.labels).toEqual(alert.labels);
   }, 70_000);
 
-  it('notifies the ops receiver when an expected-open port goes down, with state and reason, and again when it is back', async () => {
-    await closeServer(serviceServer!);
-    const firing = await webhook!.waitFor(
-      'a firing PortUnreachable',
-      30_000,
-      (m) => alertIn(m, 'PortUnreachable', 'firing') !== undefined,
-    );
-    expect(firing.receiver).toBe('portwatch-ops');
-    expect(firing.path).toBe('/portwatch-ops');
-    expect(firing.groupLabels).toEqual({ monitor: 'service' });
-    const alert = alertIn(firing, 'PortUnreachable', 'firing')!;
-    expect(alert.labels).toEqual({
-      alertname: 'PortUnreachable',
-      severity: 'warning',
-      category: 'availability',
-      job: 'portwatch',
-      instance: instance(),
-      monitor: 'service',
-      host: '127.0.0.1',
-      ip: '127.0.0.1',
-      port: String(servicePort),
-      expected: 'open',
-    });
-    expect(alert.annotations['summary']).toBe(
-      `Port ${servicePort} of 127.0.0.1 (127.0.0.1) is closed, but monitor service expects it open.`,
-    );
-    expect(alert.annotations['description']).toContain('state closed, reason conn-refused.');
+  it(
+    'notifies the ops receiver when an expected-open port goes down, with state and reason, ' +
+      'and again when it is back',
+    async () => {
+      await closeServer(serviceServer!);
+      const firing = await webhook!.waitFor(
+        'a firing PortUnreachable',
+        30_000,
+        (m) => alertIn(m, 'PortUnreachable', 'firing') !== undefined,
+      );
+      expect(firing.receiver).toBe('portwatch-ops');
+      expect(firing.path).toBe('/portwatch-ops');
+      expect(firing.groupLabels).toEqual({ monitor: 'service' });
+      const alert = alertIn(firing, 'PortUnreachable', 'firing')!;
+      expect(alert.labels).toEqual({
+        alertname: 'PortUnreachable',
+        severity: 'warning',
+        category: 'availability',
+        job: 'portwatch',
+        instance: instance(),
+        monitor: 'service',
+        host: '127.0.0.1',
+        ip: '127.0.0.1',
+        port: String(servicePort),
+        expected: 'open',
+      });
+      expect(alert.annotations['summary']).toBe(
+        `Port ${servicePort} of 127.0.0.1 (127.0.0.1) is closed, but monitor service expects it open.`,
+      );
+      expect(alert.annotations['description']).toContain('state closed, reason conn-refused.');
 
-    serviceServer = await listen(servicePort);
-    const resolved = await webhook!.waitFor(
-      'a resolved PortUnreachable',
-      30_000,
-      (m) => m.status === 'resolved' && alertIn(m, 'PortUnreachable', 'resolved') !== undefined,
-    );
-    expect(resolved.receiver).toBe('portwatch-ops');
-    expect(alertIn(resolved, 'PortUnreachable', 'resolved')!.labels).toEqual(alert.labels);
-  }, 70_000);
+      serviceServer = await listen(servicePort);
+      const resolved = await webhook!.waitFor(
+        'a resolved PortUnreachable',
+        30_000,
+        (m) => m.status === 'resolved' && alertIn(m, 'PortUnreachable', 'resolved') !== undefined,
+      );
+      expect(resolved.receiver).toBe('portwatch-ops');
+      expect(alertIn(resolved, 'PortUnreachable', 'resolved')!.labels).toEqual(alert.labels);
+    },
+    70_000,
+  );
 
   // The shipped inhibit rule in the running Alertmanager: alerts posted to its API directly,
   // as Prometheus would, for an invented portwatch instance.

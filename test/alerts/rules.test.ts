@@ -147,7 +147,8 @@ describe('rule unit tests', () => {
       });
       expect(
         complete,
-        `a test group of ${rule.alert} that is quiet${forSeconds ? ` at >= ${rule.for}` : ''} before it fires, then fires, then resolves`,
+        `a test group of ${rule.alert} that is quiet${forSeconds ? ` at >= ${rule.for}` : ''} before it fires, ` +
+          'then fires, then resolves',
       ).toBe(true);
       for (const cases of groups) {
         for (const c of cases.filter((x) => x.alertname === rule.alert)) {

@@ -55,7 +55,9 @@ export function missing(...names: (keyof typeof BIN)[]): string | undefined {
   if (absent.length === 0) return undefined;
   if (process.env['PORTWATCH_REQUIRE_TOOLS'] === '1')
     throw new Error(`PORTWATCH_REQUIRE_TOOLS=1 but ${absent.join(', ')} not found on PATH`);
-  const reason = `skipped: ${absent.join(', ')} not found on PATH (Debian packages prometheus and prometheus-alertmanager; .ci/run installs them)`;
+  const reason =
+    `skipped: ${absent.join(', ')} not found on PATH ` +
+    '(Debian packages prometheus and prometheus-alertmanager; .ci/run installs them)';
   if (!printed.has(reason)) process.stderr.write(`${reason}\n`);
   printed.add(reason);
   return reason;
@@ -82,6 +84,8 @@ export function tempDir(prefix: string): { path: string; remove(): void } {
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
 }
 
+const errorText = (err: unknown): string => (err instanceof Error ? String(err) : JSON.stringify(err));
+
 /** Polls `fn` every 200 ms until it returns something other than undefined; fails after timeoutMs. */
 export async function waitFor<T>(what: string, timeoutMs: number, fn: () => Promise<T | undefined>): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -95,7 +99,8 @@ export async function waitFor<T>(what: string, timeoutMs: number, fn: () => Prom
     }
     if (Date.now() > deadline) {
       throw new Error(
-        `timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `; last error: ${String(lastError)}` : ''}`,
+        `timed out after ${timeoutMs} ms waiting for ${what}` +
+          (lastError ? `; last error: ${errorText(lastError)}` : ''),
       );
     }
     await new Promise((r) => setTimeout(r, 200));
@@ -162,7 +167,7 @@ async function startChild(
     });
   } catch (err) {
     await child.stop();
-    throw new Error(`${String(err)}\n${name} output:\n${child.log}`);
+    throw new Error(`${String(err)}\n${name} output:\n${child.log}`, { cause: err });
   }
   return child;
 }
@@ -325,7 +330,7 @@ export async function startWebhook(): Promise<Webhook> {
     port,
     messages,
     waitFor: (what, timeoutMs, match) =>
-      waitFor(what, timeoutMs, async () => messages.find(match)).catch((err: unknown) => {
+      waitFor(what, timeoutMs, () => Promise.resolve(messages.find(match))).catch((err: unknown) => {
         throw new Error(
           `${String(err)}\nnotifications received:\n${messages.map((m) => JSON.stringify(m)).join('\n')}`,
         );

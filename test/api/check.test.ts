@@ -68,7 +68,10 @@ describe('POST /api/v1/check', () => {
     const configFile = join(dir, 'portwatch.yaml');
     writeFileSync(
       configFile,
-      `defaults:\n  interval: 1h\n  timeout: 500ms\n  retries: 1\nmonitors:\n  - name: api\n    hosts: [127.0.0.1, localhost]\n    expect_open: [${openPort}]\n    expect_closed: [${guardedPort}]\n  - name: other\n    hosts: [127.0.0.1]\n    expect_closed: [${otherPort}]\n`,
+      'defaults:\n  interval: 1h\n  timeout: 500ms\n  retries: 1\n' +
+        `monitors:\n  - name: api\n    hosts: [127.0.0.1, localhost]\n    expect_open: [${openPort}]\n` +
+        `    expect_closed: [${guardedPort}]\n` +
+        `  - name: other\n    hosts: [127.0.0.1]\n    expect_closed: [${otherPort}]\n`,
     );
     daemon = await startDaemon([`--config.file=${configFile}`]);
     await daemon.waitForLog((l) => l.msg === 'first round complete');

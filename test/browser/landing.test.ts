@@ -99,7 +99,7 @@ describe.skipIf(skip)('the landing page in chromium, without JavaScript', () => 
     const deps = {
       store: s,
       self,
-      reload: async () => undefined,
+      reload: () => Promise.resolve(),
       ready: () => true,
       info,
       logger: pino({ level: 'silent' }),
@@ -127,7 +127,7 @@ describe.skipIf(skip)('the landing page in chromium, without JavaScript', () => 
   async function click(selector: string, text: string): Promise<void> {
     const handles = await page.$$(selector);
     for (const h of handles) {
-      if ((await h.evaluate((e) => e.textContent ?? '')).includes(text)) {
+      if ((await h.evaluate((e: El) => e.textContent ?? '')).includes(text)) {
         await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), h.click()]);
         return;
       }
@@ -137,14 +137,11 @@ describe.skipIf(skip)('the landing page in chromium, without JavaScript', () => 
 
   /** The port rows as shown: the text of each labelled cell. */
   function portRows(): Promise<Record<string, string>[]> {
-    return page.$$eval('h2 ~ table.rows', (tables) => {
+    return page.$$eval('h2 ~ table.rows', (tables: El[]) => {
       const ports = tables.at(-1)!;
       return [...ports.querySelectorAll('tbody tr')].map((tr) =>
         Object.fromEntries(
-          [...tr.querySelectorAll('td')].map((td) => [
-            td.dataset['label'] ?? '',
-            (td as unknown as El).innerText.trim(),
-          ]),
+          [...tr.querySelectorAll('td')].map((td) => [td.dataset['label'] ?? '', td.innerText.trim()]),
         ),
       );
     });
@@ -171,8 +168,8 @@ describe.skipIf(skip)('the landing page in chromium, without JavaScript', () => 
     ]);
     expect(rows[4]?.['Verdict']).toBe('ok');
     // Every row marked as a problem says so in words, not only in colour.
-    const marked = await page.$$eval('tr.problem td[data-label="Verdict"]', (tds) =>
-      tds.map((td) => (td as unknown as El).innerText),
+    const marked = await page.$$eval('tr.problem td[data-label="Verdict"]', (tds: El[]) =>
+      tds.map((td) => td.innerText),
     );
     expect(marked.length).toBe(5); // web in the Monitors table, and its four rows
     for (const text of marked) expect(text).toMatch(/^(EXPOSED|UNREACHABLE|UNEXPECTED OPEN|\d+ PROBLEMS?)$/);
@@ -187,21 +184,18 @@ describe.skipIf(skip)('the landing page in chromium, without JavaScript', () => 
       () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
     );
     expect(overflow).toBeLessThanOrEqual(0);
-    const offScreen = await page.$$eval('td[data-label]', (tds) =>
+    const offScreen = await page.$$eval('td[data-label]', (tds: El[]) =>
       tds
-        .filter((td) => ['State', 'Reason', 'Since', 'Verdict'].includes((td as unknown as El).dataset['label'] ?? ''))
-        .map((td) => ({ label: (td as unknown as El).dataset['label'], box: td.getBoundingClientRect() }))
+        .filter((td) => ['State', 'Reason', 'Since', 'Verdict'].includes(td.dataset['label'] ?? ''))
+        .map((td) => ({ label: td.dataset['label'], box: td.getBoundingClientRect() }))
         .filter(({ box }) => box.width === 0 || box.left < 0 || box.right > window.innerWidth)
         .map(({ label, box }) => `${label} ${box.left}-${box.right}`),
     );
     expect(offScreen).toEqual([]);
     // The stacked rows name each value, as the table head no longer does.
-    const before = await page.$eval(
-      'td[data-label="State"]',
-      (td) => getComputedStyle(td as unknown as El, '::before').content,
-    );
+    const before = await page.$eval('td[data-label="State"]', (td: El) => getComputedStyle(td, '::before').content);
     expect(before).toBe('"State: "');
-    const head = await page.$eval('h2 ~ table.rows thead', (th) => th.getBoundingClientRect().height);
+    const head = await page.$eval('h2 ~ table.rows thead', (th: El) => th.getBoundingClientRect().height);
     expect(head).toBeLessThanOrEqual(1);
   });
 
@@ -209,7 +203,7 @@ describe.skipIf(skip)('the landing page in chromium, without JavaScript', () => 
     await open('/', 1280);
     await click('a', '150'); // fleet's closed ports, in the Monitors table
     expect(search()).toBe('?monitor=fleet&state=closed');
-    expect(await page.$eval('nav.pages span', (e) => e.textContent)).toBe('page 1 of 2 (rows 1-100)');
+    expect(await page.$eval('nav.pages span', (e: El) => e.textContent)).toBe('page 1 of 2 (rows 1-100)');
     expect(new Set((await portRows()).map((r) => `${r['Monitor']} ${r['State']}`))).toEqual(new Set(['fleet closed']));
     await click('nav.pages a', 'next');
     expect(search()).toBe('?monitor=fleet&state=closed&page=2');
@@ -244,7 +238,7 @@ describe.skipIf(skip)('the landing page in chromium, without JavaScript', () => 
       'ok 2001:db8::10 443',
     ]);
     expect(await open('/?state=up', 390)).toBe(400);
-    expect(await page.$eval('body', (b) => b.innerText)).toContain(
+    expect(await page.$eval('body', (b: El) => b.innerText)).toContain(
       'Bad query parameter: state: "up" is not one of open, closed, filtered, error',
     );
     await click('a', 'All ports');

@@ -8,10 +8,10 @@ const REASON = { open: 'syn-ack', closed: 'conn-refused', filtered: 'no-response
 function scripted(states: PortState[]): { attempt: () => Promise<ProbeResult>; calls: () => number } {
   let i = 0;
   return {
-    attempt: async () => {
+    attempt: () => {
       const state = states[Math.min(i, states.length - 1)]!;
       i++;
-      return { state, reason: REASON[state], durationSeconds: 0 };
+      return Promise.resolve({ state, reason: REASON[state], durationSeconds: 0 });
     },
     calls: () => i,
   };

@@ -29,7 +29,9 @@ describe('address blocks', () => {
 
   it('makes each address a host of its own at load, once even where blocks overlap', () => {
     const config = parseConfig(
-      'monitors:\n  - name: lan\n    hosts: [www.example.com, 198.51.100.1, 198.51.100.0/30, 198.51.100.2/31, "2001:db8::/127"]\n    expect_closed: [23]\n',
+      'monitors:\n  - name: lan\n' +
+        '    hosts: [www.example.com, 198.51.100.1, 198.51.100.0/30, 198.51.100.2/31, "2001:db8::/127"]\n' +
+        '    expect_closed: [23]\n',
       'pw.yaml',
     );
     expect(config.monitors[0]!.hosts).toEqual([

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { hostKey, hostProblem } from '../../src/config/hosts.js';
 
+const NOT_A_HOST_NAME =
+  'is not a valid host name: ' +
+  'each dot-separated label must be 1-63 letters, digits or "-", not starting or ending with "-"';
+
 describe('hostProblem', () => {
   it.each([
     'localhost',
@@ -31,30 +35,12 @@ describe('hostProblem', () => {
     ['198.51.100.999', '"198.51.100.999" is not a valid IPv4 address'],
     ['1.2.3', '"1.2.3" is not a valid IPv4 address'],
     ['0198.51.100.1', '"0198.51.100.1" is not a valid IPv4 address'],
-    [
-      'a b',
-      '"a b" is not a valid host name: each dot-separated label must be 1-63 letters, digits or "-", not starting or ending with "-"',
-    ],
-    [
-      '-a.example',
-      '"-a.example" is not a valid host name: each dot-separated label must be 1-63 letters, digits or "-", not starting or ending with "-"',
-    ],
-    [
-      'a..example',
-      '"a..example" is not a valid host name: each dot-separated label must be 1-63 letters, digits or "-", not starting or ending with "-"',
-    ],
-    [
-      '.',
-      '"." is not a valid host name: each dot-separated label must be 1-63 letters, digits or "-", not starting or ending with "-"',
-    ],
-    [
-      'under_score.example',
-      '"under_score.example" is not a valid host name: each dot-separated label must be 1-63 letters, digits or "-", not starting or ending with "-"',
-    ],
-    [
-      `${'a'.repeat(64)}.example`,
-      `"${'a'.repeat(57)}..." is not a valid host name: each dot-separated label must be 1-63 letters, digits or "-", not starting or ending with "-"`,
-    ],
+    ['a b', `"a b" ${NOT_A_HOST_NAME}`],
+    ['-a.example', `"-a.example" ${NOT_A_HOST_NAME}`],
+    ['a..example', `"a..example" ${NOT_A_HOST_NAME}`],
+    ['.', `"." ${NOT_A_HOST_NAME}`],
+    ['under_score.example', `"under_score.example" ${NOT_A_HOST_NAME}`],
+    [`${'a'.repeat(64)}.example`, `"${'a'.repeat(57)}..." ${NOT_A_HOST_NAME}`],
     [`${'abcdefghi.'.repeat(25)}example`, 'host name is longer than 253 characters'],
     ['example.123', '"example.123" is not a valid host name: the last label must not be all digits'],
     [80, 'expected a host name or IP address, got number 80'],

@@ -60,7 +60,8 @@ describe('grafana/dashboards/portwatch.json', () => {
     for (const v of dashboard.templating.list.filter((x) => x.type === 'query'))
       expect(v.datasource, v.name).toEqual(DS_REF);
     const hardCoded = uids(dashboard).filter(
-      ({ path, uid }) => path !== '$.uid' && uid !== '${datasource}' && uid !== '-- Grafana --', // the dashboard's own uid; built-in annotations
+      // Not the dashboard's own uid, nor the built-in annotations'.
+      ({ path, uid }) => path !== '$.uid' && uid !== '${datasource}' && uid !== '-- Grafana --',
     );
     expect(hardCoded).toEqual([]);
   });

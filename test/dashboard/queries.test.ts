@@ -73,7 +73,8 @@ monitors:
     // are reported.
     await waitFor('both violations in Prometheus', 30_000, async () => {
       const r = await prometheus!.query(
-        'count(port_violation == 1) == 2 and count(count_over_time(port_state[1m]) >= 6) == 4 and count(port_unexpected_open) == 2',
+        'count(port_violation == 1) == 2 and count(count_over_time(port_state[1m]) >= 6) == 4 ' +
+          'and count(port_unexpected_open) == 2',
       );
       return r.length === 1 ? true : undefined;
     });

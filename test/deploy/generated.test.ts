@@ -36,28 +36,32 @@ describe('files generated from the rule file', () => {
     expect(rule.spec).toEqual(readYaml<RuleFile>(RULES_FILE));
   });
 
-  it('the vantage rules differ from the rule file only in the annotations of the security alerts and PortUnreachable', () => {
-    const base = readYaml<RuleFile>(RULES_FILE).groups.flatMap((g) => g.rules);
-    const vantage = readYaml<RuleFile>(VANTAGE_RULES_FILE).groups.flatMap((g) => g.rules);
-    expect(vantage.map((r) => r.alert)).toEqual(base.map((r) => r.alert));
-    for (const [i, v] of vantage.entries()) {
-      const b = base[i]!;
-      if (v.alert === 'PortUnreachable') {
-        expect(v.expr).not.toBe(b.expr);
-        expect(v.expr).toMatch(/count by \(monitor, host, ip, port, expected\)/);
-        expect({ ...v.labels, for: v.for, runbook: v.annotations?.['runbook_url'] }).toEqual({
-          ...b.labels,
-          for: b.for,
-          runbook: b.annotations?.['runbook_url'],
-        });
-      } else if (v.alert === 'PortExposed' || v.alert === 'PortUnexpectedlyOpen') {
-        expect({ ...v, annotations: undefined }).toEqual({ ...b, annotations: undefined });
-        expect(v.annotations?.['summary']).toBe(
-          `${b.annotations?.['summary']}{{ with $labels.vantage }} Seen from vantage point {{ . }}.{{ end }}`,
-        );
-      } else {
-        expect(v).toEqual(b);
+  it(
+    'the vantage rules differ from the rule file only in the annotations of the security alerts ' +
+      'and PortUnreachable',
+    () => {
+      const base = readYaml<RuleFile>(RULES_FILE).groups.flatMap((g) => g.rules);
+      const vantage = readYaml<RuleFile>(VANTAGE_RULES_FILE).groups.flatMap((g) => g.rules);
+      expect(vantage.map((r) => r.alert)).toEqual(base.map((r) => r.alert));
+      for (const [i, v] of vantage.entries()) {
+        const b = base[i]!;
+        if (v.alert === 'PortUnreachable') {
+          expect(v.expr).not.toBe(b.expr);
+          expect(v.expr).toMatch(/count by \(monitor, host, ip, port, expected\)/);
+          expect({ ...v.labels, for: v.for, runbook: v.annotations?.['runbook_url'] }).toEqual({
+            ...b.labels,
+            for: b.for,
+            runbook: b.annotations?.['runbook_url'],
+          });
+        } else if (v.alert === 'PortExposed' || v.alert === 'PortUnexpectedlyOpen') {
+          expect({ ...v, annotations: undefined }).toEqual({ ...b, annotations: undefined });
+          expect(v.annotations?.['summary']).toBe(
+            `${b.annotations?.['summary']}{{ with $labels.vantage }} Seen from vantage point {{ . }}.{{ end }}`,
+          );
+        } else {
+          expect(v).toEqual(b);
+        }
       }
-    }
-  });
+    },
+  );
 });

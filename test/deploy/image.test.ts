@@ -113,7 +113,7 @@ describe.skipIf(skipReason() !== undefined)('the image built from the Dockerfile
   };
 
   beforeAll(async () => {
-    await spaces.prepare(async () => {
+    await spaces.prepare(() => {
       image = buildImage(baseImage(), (line) => process.stderr.write(`${line}\n`));
       config = imageConfig(image);
       root = mountImage(image);
@@ -165,7 +165,9 @@ describe.skipIf(skipReason() !== undefined)('the image built from the Dockerfile
       );
       createInterface({ input: daemon!.stdout! }).on('line', (line) => {
         logs.push(`${line}\n`);
-        if (line.includes('"first round complete"')) (clearTimeout(timer), ok());
+        if (!line.includes('"first round complete"')) return;
+        clearTimeout(timer);
+        ok();
       });
       daemon!.once('exit', (code) => (clearTimeout(timer), fail(new Error(`exited with ${code}:\n${logs.join('')}`))));
     });

@@ -72,31 +72,33 @@ describe.skipIf(noKubectl !== undefined)('rendered manifests against the API sch
   // The schemas catch what the API server would refuse: each change below makes one object invalid.
   let rendered: Manifest[] | undefined;
   const base = (): Manifest[] => (rendered ??= render(DIRS[0]!));
-  const broken = (kind: string, change: (o: Record<string, any>) => void): string | undefined => {
-    const object = structuredClone(base().find((o) => o.kind === kind)!) as unknown as Record<string, any>;
-    change(object);
-    return problems(object as unknown as Manifest);
+  type Node = Record<string | number, unknown>;
+  // The node at `path` in a copy of one of our rendered objects, whose shape the cases below know.
+  const at = (node: unknown, ...path: (string | number)[]): Node =>
+    path.reduce<unknown>((n, key) => (n as Node)[key], node) as Node;
+  const broken = (kind: string, change: (spec: Node) => void): string | undefined => {
+    const object = structuredClone(base().find((o) => o.kind === kind)!);
+    change(at(object, 'spec'));
+    return problems(object);
   };
 
   it('refuses wrong types, enums and patterns that kubectl apply would refuse', () => {
-    expect(broken('StatefulSet', (o) => (o['spec'].replicas = '3'))).toMatch(/spec\/replicas must be integer/);
-    expect(broken('StatefulSet', (o) => (o['spec'].podManagementPolicy = 'AllAtOnce'))).toMatch(
+    expect(broken('StatefulSet', (s) => (s['replicas'] = '3'))).toMatch(/spec\/replicas must be integer/);
+    expect(broken('StatefulSet', (s) => (s['podManagementPolicy'] = 'AllAtOnce'))).toMatch(
       /podManagementPolicy must be equal to one of/,
     );
-    expect(broken('StatefulSet', (o) => delete o['spec'].selector)).toMatch(
-      /spec must have required property selector/,
-    );
-    expect(broken('NetworkPolicy', (o) => (o['spec'].ingress[0].from = 'prometheus'))).toMatch(
+    expect(broken('StatefulSet', (s) => delete s['selector'])).toMatch(/spec must have required property selector/);
+    expect(broken('NetworkPolicy', (s) => (at(s, 'ingress', 0)['from'] = 'prometheus'))).toMatch(
       /ingress\/0\/from must be array/,
     );
-    expect(broken('PodDisruptionBudget', (o) => (o['spec'].maxUnavailable = true))).toMatch(/maxUnavailable/);
-    expect(broken('ServiceMonitor', (o) => (o['spec'].endpoints[0].interval = '30 seconds'))).toMatch(
+    expect(broken('PodDisruptionBudget', (s) => (s['maxUnavailable'] = true))).toMatch(/maxUnavailable/);
+    expect(broken('ServiceMonitor', (s) => (at(s, 'endpoints', 0)['interval'] = '30 seconds'))).toMatch(
       /interval must match pattern/,
     );
-    expect(broken('PrometheusRule', (o) => (o['spec'].groups[0].rules[0].for = '5 minutes'))).toMatch(
+    expect(broken('PrometheusRule', (s) => (at(s, 'groups', 0, 'rules', 0)['for'] = '5 minutes'))).toMatch(
       /for must match pattern/,
     );
-    expect(broken('PrometheusRule', (o) => delete o['spec'].groups[0].name)).toMatch(
+    expect(broken('PrometheusRule', (s) => delete at(s, 'groups', 0)['name'])).toMatch(
       /groups\/0 must have required property name/,
     );
   });

@@ -32,7 +32,9 @@ describe('SweepGate', () => {
     const t0 = performance.now();
     const starts: number[] = [];
     await Promise.all(
-      Array.from({ length: 11 }, () => gate.run('192.0.2.1', async () => void starts.push(performance.now() - t0))),
+      Array.from({ length: 11 }, () =>
+        gate.run('192.0.2.1', () => Promise.resolve(void starts.push(performance.now() - t0))),
+      ),
     );
     // 11 starts 10 ms apart: the last one at least ~100 ms in.
     expect(Math.max(...starts)).toBeGreaterThanOrEqual(95);
@@ -42,7 +44,7 @@ describe('SweepGate', () => {
     let waiting = true;
     const gate = new SweepGate({ concurrency: 4, perAddressRate: 1e6, checksWaiting: () => waiting, yieldMs: 2 });
     let ran = false;
-    const run = gate.run('192.0.2.1', async () => void (ran = true));
+    const run = gate.run('192.0.2.1', () => Promise.resolve(void (ran = true)));
     await tick(30);
     expect(ran).toBe(false);
     waiting = false;
@@ -82,7 +84,7 @@ describe('sweepHost on real sockets', () => {
     try {
       let calls = 0;
       const result = await sweepHost(m, '127.0.0.1', {
-        resolve: async () => ({ addresses: ['127.0.0.1'] }),
+        resolve: () => Promise.resolve({ addresses: ['127.0.0.1'] }),
         routable: () => ALL_ROUTABLE,
         seenOpen: () => false,
         workers: 1,
@@ -110,7 +112,7 @@ describe('sweepHost on real sockets', () => {
       discover: { ports: [1], intervalMs: 1000, allow: [] },
     };
     const result = await sweepHost(m, 'nx.invalid', {
-      resolve: async () => ({ reason: 'dns-failure', message: 'NXDOMAIN' }),
+      resolve: () => Promise.resolve({ reason: 'dns-failure', message: 'NXDOMAIN' }),
       routable: () => ALL_ROUTABLE,
       seenOpen: () => false,
       workers: 1,

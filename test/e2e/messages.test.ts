@@ -95,7 +95,7 @@ describe('start-up on a port already in use', () => {
     expect(debug.code).toBe(1);
     expect(debug.lines.find((l) => l.level === 'debug' && l.msg === 'could not start')?.['err']).toMatchObject({
       code: 'EADDRINUSE',
-      stack: expect.stringContaining('EADDRINUSE'),
+      stack: expect.stringContaining('EADDRINUSE') as string,
     });
   });
 });
@@ -110,10 +110,10 @@ describe('a reload that fails', () => {
     const [line] = await lines(d, (l) => l.level === 'error', 1);
     expect(line).toEqual({
       level: 'error',
-      time: expect.any(String),
+      time: expect.any(String) as string,
       app: 'portwatch',
       configFile: config,
-      problems: expect.stringMatching(new RegExp(`^${config.replace(/[.]/g, '\\.')}:5:5: monitors\\[0\\]`)),
+      problems: expect.stringMatching(new RegExp(`^${config.replace(/[.]/g, '\\.')}:5:5: monitors\\[0\\]`)) as string,
       msg: 'config reload failed, keeping the running config; fix the file and reload again',
     });
     expect((await fetch(d.url('/-/healthy'))).status).toBe(200);

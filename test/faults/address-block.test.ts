@@ -9,7 +9,8 @@ import { killAll, startNsDaemon, writeConfig, type NsDaemon } from './helpers/ns
 // test namespaces: nothing here touches the root namespace's network.
 const skip = netnsSkipReason();
 
-const LISTENER = `require('node:net').createServer((s) => s.on('error', () => {})).listen(8080, '192.0.2.7', () => console.log('ready'));`;
+const LISTENER = `require('node:net').createServer((s) => s.on('error', () => {}))
+  .listen(8080, '192.0.2.7', () => console.log('ready'));`;
 
 const CONFIG = `defaults:
   interval: 1h

@@ -16,7 +16,9 @@ const LAST = FIRST + TOTAL - 1;
 const DROPPED = `${FIRST + TOTAL - 1000}:${LAST}`;
 
 const LISTENERS = `const net = require('node:net'); let n = 0;
-for (let p = ${FIRST}; p < ${FIRST + OPEN}; p++) net.createServer((s) => s.on('error', () => {})).listen(p, '127.0.0.1', () => { if (++n === ${OPEN}) console.log('ready'); });`;
+for (let p = ${FIRST}; p < ${FIRST + OPEN}; p++)
+  net.createServer((s) => s.on('error', () => {}))
+    .listen(p, '127.0.0.1', () => { if (++n === ${OPEN}) console.log('ready'); });`;
 
 const CONFIG = `defaults:
   interval: 1h
@@ -67,9 +69,9 @@ describe.skipIf(skip !== undefined)('5,000 ports under ulimit -n 256', () => {
       const errors = find(s, 'portwatch_probes_total', { result: 'error' })[0]?.value ?? 0;
       const socketLimit = find(s, 'portwatch_probe_socket_limit')[0]?.value ?? NaN;
       console.log(
-        `fd-limit (${what}): concurrency ${String(started['concurrency'])}, ${states.length} ports, ${wrong.length} wrong verdicts, ` +
-          `first round ${Number(done['durationSeconds']).toFixed(1)} s, ${backoffs} backoffs, ${errors} attempts that ended in error, ` +
-          `socket limit ${socketLimit}`,
+        `fd-limit (${what}): concurrency ${String(started['concurrency'])}, ${states.length} ports, ` +
+          `${wrong.length} wrong verdicts, first round ${Number(done['durationSeconds']).toFixed(1)} s, ` +
+          `${backoffs} backoffs, ${errors} attempts that ended in error, socket limit ${socketLimit}`,
       );
       expect(states).toHaveLength(TOTAL);
       // Either way every verdict is right, only slower.

@@ -7,7 +7,8 @@ import { killAll, startNsDaemon, writeConfig, type NsDaemon } from './helpers/ns
 // names with A and AAAA records from its /etc/hosts. Then IPv6 is added and a reload sees it.
 const skip = netnsSkipReason();
 
-const LISTENER = `require('node:net').createServer((s) => s.on('error', () => {})).listen(80, '::', () => console.log('ready'));`;
+const LISTENER = `require('node:net').createServer((s) => s.on('error', () => {}))
+  .listen(80, '::', () => console.log('ready'));`;
 
 const CONFIG = `defaults:
   interval: 2s
@@ -68,19 +69,23 @@ describe.skipIf(skip !== undefined)('ip_family on a vantage point without IPv6',
     config.remove();
   });
 
-  it('auto leaves AAAA out, a name with only AAAA is error/no-route; dual and ipv6 get error/no-route, never filtered; ipv4 never probes AAAA', async () => {
-    const got = states(await daemon!.scrape());
-    console.log(`ip-family (IPv4 only): ${JSON.stringify(got)}`);
-    expect(got).toEqual({
-      'auto/both.test/192.0.2.10': 'open/syn-ack',
-      'auto/six.test/': 'error/no-route',
-      'dual/both.test/192.0.2.10': 'open/syn-ack',
-      'dual/both.test/2001:db8::10': 'error/no-route',
-      'v4/both.test/192.0.2.10': 'open/syn-ack',
-      'v6/both.test/2001:db8::10': 'error/no-route',
-    });
-    expect(daemon!.logs.some((l) => l.msg.startsWith('no route for an address family'))).toBe(true);
-  });
+  it(
+    'auto leaves AAAA out, a name with only AAAA is error/no-route; ' +
+      'dual and ipv6 get error/no-route, never filtered; ipv4 never probes AAAA',
+    async () => {
+      const got = states(await daemon!.scrape());
+      console.log(`ip-family (IPv4 only): ${JSON.stringify(got)}`);
+      expect(got).toEqual({
+        'auto/both.test/192.0.2.10': 'open/syn-ack',
+        'auto/six.test/': 'error/no-route',
+        'dual/both.test/192.0.2.10': 'open/syn-ack',
+        'dual/both.test/2001:db8::10': 'error/no-route',
+        'v4/both.test/192.0.2.10': 'open/syn-ack',
+        'v6/both.test/2001:db8::10': 'error/no-route',
+      });
+      expect(daemon!.logs.some((l) => l.msg.startsWith('no route for an address family'))).toBe(true);
+    },
+  );
 
   it('sees IPv6 once the machine has it, at the next reload', async () => {
     spaces.ip(client, 'addr', 'add', '2001:db8::1/64', 'dev', 'pw0', 'nodad');

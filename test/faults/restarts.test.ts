@@ -8,7 +8,9 @@ const skip = netnsSkipReason();
 const GRACE_MS = 10_000;
 
 const LISTENERS = `const net = require('node:net'); let n = 0;
-for (let p = 40001; p <= 40020; p++) net.createServer((s) => s.on('error', () => {})).listen(p, '192.0.2.10', () => { if (++n === 20) console.log('ready'); });`;
+for (let p = 40001; p <= 40020; p++)
+  net.createServer((s) => s.on('error', () => {}))
+    .listen(p, '192.0.2.10', () => { if (++n === 20) console.log('ready'); });`;
 
 const SILENT = `defaults:
   interval: 1m
@@ -64,7 +66,8 @@ describe.skipIf(skip !== undefined)('restarts', () => {
     const { code, ms } = await daemon.stop('SIGTERM');
     daemon = undefined;
     console.log(
-      `restarts: SIGTERM with ${inFlight} attempts in flight on silent ports (timeout 5 s): exit ${code} after ${ms.toFixed(0)} ms`,
+      `restarts: SIGTERM with ${inFlight} attempts in flight on silent ports (timeout 5 s): ` +
+        `exit ${code} after ${ms.toFixed(0)} ms`,
     );
     expect(inFlight).toBeGreaterThan(0);
     expect(code).toBe(0);

@@ -16,7 +16,8 @@ const TIMEOUT_MS = 1400;
 const RETRIES = 4;
 const PORT = 8080;
 
-const LISTENER = `require('node:net').createServer((s) => s.on('error', () => {})).listen(${PORT}, '0.0.0.0', () => console.log('ready'));`;
+const LISTENER = `require('node:net').createServer((s) => s.on('error', () => {}))
+  .listen(${PORT}, '0.0.0.0', () => console.log('ready'));`;
 
 describe.skipIf(skip !== undefined)('transient SYN loss', () => {
   const spaces = new Namespaces();
@@ -26,7 +27,7 @@ describe.skipIf(skip !== undefined)('transient SYN loss', () => {
   let config: ReturnType<typeof writeConfig> | undefined;
 
   beforeAll(async () => {
-    await spaces.prepare(async () => {
+    await spaces.prepare(() => {
       client = spaces.create();
       server = spaces.create();
       spaces.link(client, server, ['192.0.2.1/24'], ['192.0.2.10/24']);
@@ -59,7 +60,8 @@ describe.skipIf(skip !== undefined)('transient SYN loss', () => {
   it(`raises no alarm in ${ROUNDS} rounds, then sees the port really closed within one round`, async () => {
     const listener = await spaces.start(server, process.execPath, ['-e', LISTENER], 'ready');
     config = writeConfig(
-      `defaults:\n  interval: ${INTERVAL_MS}ms\n  timeout: ${TIMEOUT_MS}ms\n  retries: ${RETRIES}\nmonitors:\n  - name: lossy\n    hosts: [192.0.2.10]\n    expect_open: [${PORT}]\n`,
+      `defaults:\n  interval: ${INTERVAL_MS}ms\n  timeout: ${TIMEOUT_MS}ms\n  retries: ${RETRIES}\n` +
+        `monitors:\n  - name: lossy\n    hosts: [192.0.2.10]\n    expect_open: [${PORT}]\n`,
     );
     daemon = await startNsDaemon(client, [`--config.file=${config.file}`]);
 
@@ -80,7 +82,8 @@ describe.skipIf(skip !== undefined)('transient SYN loss', () => {
     const last = await daemon.scrape();
     const warns = daemon.logs.filter((l) => l.level === 'warn');
     console.log(
-      `transient-loss: ${falseAlarms} false alarms in ${rounds.size} rounds (${scrapes} scrapes, ${probes(last)} connect attempts, 30% of SYNs dropped)`,
+      `transient-loss: ${falseAlarms} false alarms in ${rounds.size} rounds ` +
+        `(${scrapes} scrapes, ${probes(last)} connect attempts, 30% of SYNs dropped)`,
     );
     expect(rounds.size).toBeGreaterThanOrEqual(ROUNDS);
     expect(falseAlarms).toBe(0);

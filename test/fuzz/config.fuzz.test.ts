@@ -37,12 +37,14 @@ function loadsOrExplains(text: string): void {
     config = parseConfig(text, 'fuzz.yaml');
   } catch (err) {
     if (!(err instanceof ConfigError))
-      throw new Error(`not a ConfigError: ${String(err)}\ninput: ${JSON.stringify(text)}`);
+      throw new Error(`not a ConfigError: ${String(err)}\ninput: ${JSON.stringify(text)}`, { cause: err });
     expect(err.problems.length).toBeGreaterThan(0);
     for (const p of err.problems) {
       const wholeFile = p.line === 0 && p.col === 0;
       if (!wholeFile && !(Number.isInteger(p.line) && Number.isInteger(p.col) && p.line >= 1 && p.col >= 1)) {
-        throw new Error(`problem without a place: ${JSON.stringify(p)}\ninput: ${JSON.stringify(text)}`);
+        throw new Error(`problem without a place: ${JSON.stringify(p)}\ninput: ${JSON.stringify(text)}`, {
+          cause: err,
+        });
       }
       expect(p.message.trim()).not.toBe('');
     }

@@ -21,7 +21,7 @@ function hostsOrProblems(text: string, dialect: Dialect = 'yaml'): void {
   try {
     result = parseGroups(text, dialect);
   } catch (err) {
-    throw new Error(`parseGroups threw ${String(err)}\ninput (${dialect}): ${JSON.stringify(text)}`);
+    throw new Error(`parseGroups threw ${String(err)}\ninput (${dialect}): ${JSON.stringify(text)}`, { cause: err });
   }
   const placed = (problems: readonly { line: number; col: number; path: string; message: string }[]): void => {
     for (const p of problems) {

@@ -48,7 +48,7 @@ export async function startDaemon(args: string[], as?: { uid: number; gid: numbe
   const waiters = new Set<{ match: (l: LogLine) => boolean; resolve: (l: LogLine) => void }>();
   let stderr = '';
   proc.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-  createInterface({ input: proc.stdout! }).on('line', (text) => {
+  createInterface({ input: proc.stdout }).on('line', (text) => {
     let line: LogLine;
     try {
       line = JSON.parse(text) as LogLine;
@@ -56,7 +56,11 @@ export async function startDaemon(args: string[], as?: { uid: number; gid: numbe
       return;
     }
     logs.push(line);
-    for (const w of waiters) if (w.match(line)) (waiters.delete(w), w.resolve(line));
+    for (const w of waiters) {
+      if (!w.match(line)) continue;
+      waiters.delete(w);
+      w.resolve(line);
+    }
   });
 
   const waitForLog = (match: (l: LogLine) => boolean, timeoutMs = 10_000): Promise<LogLine> => {
@@ -68,7 +72,8 @@ export async function startDaemon(args: string[], as?: { uid: number; gid: numbe
         waiters.delete(w);
         reject(
           new Error(
-            `no matching log line within ${timeoutMs} ms; logs:\n${logs.map((l) => JSON.stringify(l)).join('\n')}\nstderr: ${stderr}`,
+            `no matching log line within ${timeoutMs} ms; ` +
+              `logs:\n${logs.map((l) => JSON.stringify(l)).join('\n')}\nstderr: ${stderr}`,
           ),
         );
       }, timeoutMs);

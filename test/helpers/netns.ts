@@ -100,7 +100,9 @@ export class Namespaces {
         timeoutMs,
       );
       createInterface({ input: child.stdout! }).on('line', (line) => {
-        if (line.trim() === readyLine) (clearTimeout(timer), resolve());
+        if (line.trim() !== readyLine) return;
+        clearTimeout(timer);
+        resolve();
       });
       child.once(
         'exit',

@@ -190,10 +190,12 @@ export class ResolverLab {
     let log = '';
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`dnsmasq did not start: ${log}`)), 10_000);
-      child.stderr!.on('data', (d: Buffer) => {
+      child.stderr.on('data', (d: Buffer) => {
         log += d.toString();
         appendFileSync(`${this.#control}.dnsmasq`, d);
-        if (log.includes('started, version')) (clearTimeout(timer), resolve());
+        if (!log.includes('started, version')) return;
+        clearTimeout(timer);
+        resolve();
       });
       child.once('exit', (code) => (clearTimeout(timer), reject(new Error(`dnsmasq exited with ${code}: ${log}`))));
     });
@@ -348,9 +350,11 @@ export async function startLoopbackZone(zone: Record<string, ZoneEntry>): Promis
   servers.add(child);
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('zone server did not start')), 10_000);
-    createInterface({ input: child.stdout! }).on('line', (line) => {
+    createInterface({ input: child.stdout }).on('line', (line) => {
       const m = /^ready (\d+)$/.exec(line);
-      if (m !== null) (clearTimeout(timer), resolve(Number(m[1])));
+      if (m === null) return;
+      clearTimeout(timer);
+      resolve(Number(m[1]));
     });
   });
   const logLines = (): string[] =>

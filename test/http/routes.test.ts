@@ -22,7 +22,7 @@ describe('lifecycle routes', () => {
 
   it('POST and PUT /-/reload reload, with or without a body', async () => {
     let reloads = 0;
-    const { base } = await serve({ reload: async () => void (reloads += 1) });
+    const { base } = await serve({ reload: () => Promise.resolve(void (reloads += 1)) });
     expect((await fetch(`${base}/-/reload`, { method: 'POST' })).status).toBe(200);
     expect((await fetch(`${base}/-/reload`, { method: 'PUT' })).status).toBe(200);
     // What `curl -X POST -d x` sends.
@@ -37,9 +37,7 @@ describe('lifecycle routes', () => {
 
   it('a failed reload answers 500 with the config error', async () => {
     const { base } = await serve({
-      reload: async () => {
-        throw new Error('config.yaml: monitors[0].hosts: must not be empty');
-      },
+      reload: () => Promise.reject(new Error('config.yaml: monitors[0].hosts: must not be empty')),
     });
     const res = await fetch(`${base}/-/reload`, { method: 'POST' });
     expect(res.status).toBe(500);
@@ -98,7 +96,10 @@ describe('listening', () => {
 describe('request logs', () => {
   it('logs requests at debug, and scrapes not at all', async () => {
     const lines: { level: number; msg: string; req?: { url: string }; res?: { statusCode: number } }[] = [];
-    const logger = pino({ level: 'debug' }, { write: (s: string) => void lines.push(JSON.parse(s)) });
+    const logger = pino(
+      { level: 'debug' },
+      { write: (s: string) => void lines.push(JSON.parse(s) as (typeof lines)[number]) },
+    );
     const { base } = await serve({ logger });
     await (await fetch(`${base}/metrics`)).text();
     await (await fetch(`${base}/-/healthy`)).text();

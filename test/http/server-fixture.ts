@@ -26,7 +26,7 @@ export async function serve(overrides: Partial<HttpDeps> = {}, listen = '127.0.0
   const server = await startHttpServer(listen, {
     store,
     self,
-    reload: async () => undefined,
+    reload: () => Promise.resolve(),
     ready: () => true,
     info: { version: '0.0.0-test', configFile: '/etc/portwatch.yaml', startedAt: Date.now(), listenAddress: listen },
     logger: pino({ level: 'silent' }),

@@ -240,7 +240,8 @@ describe('monitor labels', () => {
         if (family === 'port_violations')
           expect(line).toMatch(
             new RegExp(
-              `^port_violations\\{monitor="pay",expected="(open|closed)"${own.replace(/[\\"]/g, (c) => `\\${c}`)}\\} 0$`,
+              '^port_violations\\{monitor="pay",expected="(open|closed)"' +
+                `${own.replace(/[\\"]/g, (c) => `\\${c}`)}\\} 0$`,
             ),
           );
         else if (family === 'port_state_info')
@@ -275,7 +276,8 @@ describe('monitor labels', () => {
     store.record(targetId('pay', 'pay.example', 443), [result('192.0.2.20', 'open', 'syn-ack')], NOW);
     text = renderPortFamilies(store);
     expect(samples(text, 'port_state').filter((l) => l.includes('monitor="pay"'))).toEqual([
-      'port_state{monitor="pay",host="pay.example",ip="192.0.2.20",port="443",expected="open",env="prod",team="billing"} 1',
+      'port_state{monitor="pay",host="pay.example",ip="192.0.2.20",port="443",expected="open",' +
+        'env="prod",team="billing"} 1',
     ]);
 
     store.setTargets([labelled({}), ...MONITORS]);

@@ -80,7 +80,7 @@ describe('SelfMetrics', () => {
     expect(text).toContain('portwatch_storage_last_write_success_timestamp_seconds 1700000000\n');
   });
 
-  it('leaves the global registry alone, so several instances can coexist', async () => {
+  it('leaves the global registry alone, so several instances can coexist', () => {
     bound();
     bound();
     expect(globalRegistry.getMetricsAsArray()).toEqual([]);

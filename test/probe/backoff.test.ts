@@ -10,7 +10,7 @@ const error = (reason: Reason): ProbeResult => ({ state: 'error', reason, durati
 function scripted(results: ProbeResult[]): { probe: () => Promise<ProbeResult>; calls: () => number } {
   let calls = 0;
   return {
-    probe: async () => results[Math.min(calls++, results.length - 1)]!,
+    probe: () => Promise.resolve(results[Math.min(calls++, results.length - 1)]!),
     calls: () => calls,
   };
 }
@@ -71,11 +71,18 @@ describe('probeWithBackoff', () => {
       await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
       const { port } = server.address();
       const held = [];
-      try { for (let i = 0; i < 1000; i++) held.push(fs.openSync('/dev/null', 'r')); } catch (e) { if (e.code !== 'EMFILE') throw e; }
+      try {
+        for (let i = 0; i < 1000; i++) held.push(fs.openSync('/dev/null', 'r'));
+      } catch (e) {
+        if (e.code !== 'EMFILE') throw e;
+      }
       const exhausted = await probeTcp('127.0.0.1', port, 2000);
       setTimeout(() => { for (const fd of held.splice(0, 8)) fs.closeSync(fd); }, 150);
       let backoffs = 0;
-      const recovered = await probeWithBackoff(() => probeTcp('127.0.0.1', port, 2000), { onBackoff: () => backoffs++ });
+      const recovered = await probeWithBackoff(
+        () => probeTcp('127.0.0.1', port, 2000),
+        { onBackoff: () => backoffs++ },
+      );
       console.log(JSON.stringify({ exhausted, recovered, backoffs }));
       process.exit(0);
     `;

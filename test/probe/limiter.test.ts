@@ -50,8 +50,10 @@ describe('ProbeLimiter', () => {
   it('does not starve an address queued behind thousands of tasks for another', async () => {
     const limiter = new ProbeLimiter({ global: 2, perAddress: 2 });
     const order: string[] = [];
-    const busy = Array.from({ length: 5000 }, (_, i) => limiter.run('busy', async () => void order.push(`busy${i}`)));
-    const other = limiter.run('other', async () => void order.push('other'));
+    const busy = Array.from({ length: 5000 }, (_, i) =>
+      limiter.run('busy', () => Promise.resolve(void order.push(`busy${i}`))),
+    );
+    const other = limiter.run('other', () => Promise.resolve(void order.push('other')));
     await Promise.all([...busy, other]);
     expect(order.indexOf('other')).toBeLessThan(4);
   });
@@ -64,7 +66,7 @@ describe('ProbeLimiter', () => {
         throw new Error('sync');
       }),
     ).rejects.toThrow('sync');
-    expect(await limiter.run('x', async () => 42)).toBe(42);
+    expect(await limiter.run('x', () => Promise.resolve(42))).toBe(42);
     expect(limiter.inFlight).toBe(0);
   });
 
@@ -75,7 +77,7 @@ describe('ProbeLimiter', () => {
     const tasks = Array.from({ length: 100_000 }, (_, i) =>
       limiter.run(`10.0.${i % 1000}`, async () => {
         maxInFlight = Math.max(maxInFlight, limiter.inFlight);
-        await null;
+        await Promise.resolve();
       }),
     );
     expect(limiter.queued).toBe(100_000 - 64);
@@ -102,7 +104,8 @@ describe('defaultGlobalConcurrency', () => {
 
   it('reads the soft limit from /proc/self/limits text', () => {
     const text =
-      'Limit                     Soft Limit           Hard Limit           Units     \nMax open files            2048                 4096                 files     \n';
+      'Limit                     Soft Limit           Hard Limit           Units     \n' +
+      'Max open files            2048                 4096                 files     \n';
     expect(softNofile(text)).toBe(2048);
     expect(softNofile(text.replace('2048', 'unlimited'))).toBe(Infinity);
     expect(softNofile('Max processes 10 10 processes\n')).toBeUndefined();
@@ -155,7 +158,7 @@ describe('ProbeLimiter socket budget under descriptor exhaustion', () => {
     expect(limiter.inFlight).toBe(60);
     limiter.reportDescriptorsExhausted();
     expect(limiter.socketLimit).toBe(45);
-    const extra = limiter.run('127.0.0.1', async () => 'ran');
+    const extra = limiter.run('127.0.0.1', () => Promise.resolve('ran'));
     await new Promise((r) => setImmediate(r));
     expect(limiter.queued).toBe(1);
     for (let i = 0; i < 31; i++) limiter.reportDescriptorsFine();
@@ -178,14 +181,14 @@ describe('ProbeLimiter.close', () => {
     const running = [0, 1].map(() =>
       limiter.run('127.0.0.1', () => new Promise<string>((r) => release.push(() => r('done')))),
     );
-    const waiting = [0, 1, 2].map(() => limiter.run('127.0.0.1', async () => 'started'));
+    const waiting = [0, 1, 2].map(() => limiter.run('127.0.0.1', () => Promise.resolve('started')));
     await new Promise((r) => setImmediate(r));
     expect([limiter.inFlight, limiter.queued]).toEqual([2, 3]);
     const reason = new Error('stopping');
     limiter.close(reason);
     expect(limiter.queued).toBe(0);
     for (const w of waiting) await expect(w).rejects.toBe(reason);
-    await expect(limiter.run('127.0.0.1', async () => 'late')).rejects.toBe(reason);
+    await expect(limiter.run('127.0.0.1', () => Promise.resolve('late'))).rejects.toBe(reason);
     release.forEach((r) => r());
     expect(await Promise.all(running)).toEqual(['done', 'done']);
     expect(limiter.inFlight).toBe(0);

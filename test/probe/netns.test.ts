@@ -17,7 +17,8 @@ const LISTENER = `
   const net = require('node:net');
   let ready = 0;
   for (const port of [80, 90]) {
-    net.createServer((s) => s.on('error', () => {})).listen(port, '::', () => { if (++ready === 2) console.log('ready'); });
+    net.createServer((s) => s.on('error', () => {}))
+      .listen(port, '::', () => { if (++ready === 2) console.log('ready'); });
   }`;
 
 const TIMEOUT_S = 3;
@@ -164,7 +165,8 @@ describe.skipIf(skip !== undefined)('probes in network namespaces', () => {
       const { resolveHost } = await import(${dist('probe/resolve.js')});
       const started = performance.now();
       const failed = await resolveHost('nonexistent.invalid');
-      console.log(JSON.stringify({ multi: await resolveHost('multi.test'), failed, seconds: (performance.now() - started) / 1000 }));`;
+      const multi = await resolveHost('multi.test');
+      console.log(JSON.stringify({ multi, failed, seconds: (performance.now() - started) / 1000 }));`;
     const r = await spaces.run(client, process.execPath, ['--input-type=module', '-e', script]);
     expect(r.stderr).toBe('');
     const out = JSON.parse(r.stdout) as {
@@ -201,7 +203,7 @@ describe.skipIf(skip !== undefined)('with a single ephemeral port', () => {
   let ns = '';
 
   beforeAll(async () => {
-    await spaces.prepare(async () => {
+    await spaces.prepare(() => {
       ns = spaces.create();
       spaces.exec(ns, 'sh', ['-c', 'echo "40000 40000" > /proc/sys/net/ipv4/ip_local_port_range']);
     });

@@ -62,7 +62,7 @@ describe('portwatch probe', () => {
       port: closed,
       state: 'closed',
       reason: 'conn-refused',
-      durationSeconds: expect.any(Number),
+      durationSeconds: expect.any(Number) as number,
       code: 'ECONNREFUSED',
     });
   });

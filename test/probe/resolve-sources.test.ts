@@ -25,14 +25,14 @@ async function walk(
     hostname: 'node7',
   };
   const answer = await walkSources(name, view, {
-    lookup: async () => (steps.push('getaddrinfo'), FROM_LOOKUP),
-    dns: async () => {
+    lookup: () => Promise.resolve((steps.push('getaddrinfo'), FROM_LOOKUP)),
+    dns: () => {
       steps.push('dns');
-      return {
+      return Promise.resolve({
         status: dns,
         answer:
           dns === 'success' ? FROM_DNS : { reason: 'dns-failure', code: dns === 'notfound' ? 'ENOTFOUND' : 'ETIMEOUT' },
-      };
+      });
     },
   });
   return { answer, steps };

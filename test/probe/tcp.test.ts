@@ -155,8 +155,11 @@ describe('probeTcp without the raw TCP handle', () => {
     try {
       const tcp = JSON.stringify(fileURLToPath(new URL('../../dist/probe/tcp.js', import.meta.url)));
       const handle = JSON.stringify(fileURLToPath(new URL('../../dist/probe/tcp-handle.js', import.meta.url)));
-      const script = `const { probeTcp } = await import(${tcp}); const { handleProbesAvailable } = await import(${handle});
-        console.log(JSON.stringify({ handleProbesAvailable, open: await probeTcp('127.0.0.1', ${portOf(server)}, 2000), closed: await probeTcp('127.0.0.1', ${closed}, 2000) }));`;
+      const script = `const { probeTcp } = await import(${tcp});
+        const { handleProbesAvailable } = await import(${handle});
+        const open = await probeTcp('127.0.0.1', ${portOf(server)}, 2000);
+        const closed = await probeTcp('127.0.0.1', ${closed}, 2000);
+        console.log(JSON.stringify({ handleProbesAvailable, open, closed }));`;
       const run = (env: NodeJS.ProcessEnv) =>
         JSON.parse(
           execFileSync(process.execPath, ['--input-type=module', '-e', script], {

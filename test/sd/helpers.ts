@@ -3,10 +3,10 @@ import { renameSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { eventually, find, scrape, type Sample } from '../helpers/scrape.js';
 
-/** How long a change may take to show in /metrics: watch settle (~150 ms) + a 1 s check interval, on a busy 2-core machine. */
+/** How long a change may take to show in /metrics: the watch settling, a 1 s check interval, a busy 2-core machine. */
 export const CHANGE_MS = 5_000;
 
-/** The start of the daemon configs these tests write: every port checked each second, quick timeouts; monitors follow. */
+/** The start of the daemon configs these tests write: each port checked every second, short timeouts; monitors next. */
 export const FAST_CHECKS = `defaults:
   interval: 1s
   timeout: 500ms
@@ -41,7 +41,7 @@ export async function scrapeUntil(
     const shown = last
       .filter((s) => s.name.startsWith('portwatch_sd_') || s.name === 'port_state')
       .map((s) => `${s.name}${JSON.stringify(s.labels)} ${s.value}`);
-    throw new Error(`${(err as Error).message}; last scrape:\n${shown.join('\n')}`);
+    throw new Error(`${(err as Error).message}; last scrape:\n${shown.join('\n')}`, { cause: err });
   }
 }
 

@@ -24,7 +24,10 @@ function someHost(rnd: () => number): string {
   const n = Math.floor(rnd() * 100_000);
   switch (Math.floor(rnd() * 3)) {
     case 0:
-      return `${pick(rnd, ['web', 'db', 'api', 'mail', 'vpn'])}-${n}.${pick(rnd, ['example.com', 'example.net', 'corp.example.org'])}`;
+      return (
+        `${pick(rnd, ['web', 'db', 'api', 'mail', 'vpn'])}-${n}.` +
+        pick(rnd, ['example.com', 'example.net', 'corp.example.org'])
+      );
     case 1:
       return `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`;
     default:

@@ -52,10 +52,12 @@ describe('--shard.count and --shard.index', () => {
 
   it('refuse to guess an index the host name does not give', () => {
     expect(problem(['--shard.count=3'], () => 'build-box')).toBe(
-      '--shard.count is 3 but --shard.index is not set, and the host name "build-box" does not end in a StatefulSet ordinal (-0, -1, ...) to take it from; set --shard.index',
+      '--shard.count is 3 but --shard.index is not set, and the host name "build-box" ' +
+        'does not end in a StatefulSet ordinal (-0, -1, ...) to take it from; set --shard.index',
     );
     expect(problem(['--shard.count=3'], () => 'portwatch-3')).toBe(
-      '--shard.index defaults to 3, the StatefulSet ordinal of "portwatch-3", which is not below --shard.count (3); run as many replicas as shards',
+      '--shard.index defaults to 3, the StatefulSet ordinal of "portwatch-3", ' +
+        'which is not below --shard.count (3); run as many replicas as shards',
     );
   });
 

@@ -43,7 +43,10 @@ function slope(xs: number[], ys: number[]): number {
   const my = ys.reduce((a, b) => a + b, 0) / n;
   let num = 0;
   let den = 0;
-  for (let i = 0; i < n; i++) ((num += (xs[i]! - mx) * (ys[i]! - my)), (den += (xs[i]! - mx) ** 2));
+  for (let i = 0; i < n; i++) {
+    num += (xs[i]! - mx) * (ys[i]! - my);
+    den += (xs[i]! - mx) ** 2;
+  }
   return den === 0 ? 0 : num / den;
 }
 
@@ -66,13 +69,16 @@ async function main(): Promise<number> {
   try {
     const ns = spaces.create();
     const listeners = `const net = require('node:net'); let n = 0;
-      for (let p = ${FIRST}; p < ${FIRST + OPEN}; p++) net.createServer((s) => s.on('error', () => {})).listen(p, '127.0.0.1', () => { if (++n === ${OPEN}) console.log('ready'); });`;
+      for (let p = ${FIRST}; p < ${FIRST + OPEN}; p++)
+        net.createServer((s) => s.on('error', () => {}))
+          .listen(p, '127.0.0.1', () => { if (++n === ${OPEN}) console.log('ready'); });`;
     await spaces.start(ns, process.execPath, ['-e', listeners], 'ready');
     const daemon = await startNsDaemon(ns, [`--config.file=${config.file}`]);
     const t0 = Date.now();
     const first = await daemon.waitForLog((l) => l.msg === 'first round complete', 120_000);
     console.log(
-      `soak: ${TARGETS} targets every 1 s for ${MINUTES} min (warm-up ${WARMUP_MIN} min); first round ${Number(first['durationSeconds']).toFixed(2)} s`,
+      `soak: ${TARGETS} targets every 1 s for ${MINUTES} min (warm-up ${WARMUP_MIN} min); ` +
+        `first round ${Number(first['durationSeconds']).toFixed(2)} s`,
     );
     const points: Point[] = [];
     let lastProbes = total(await daemon.scrape(), 'portwatch_probes_total');
@@ -93,7 +99,9 @@ async function main(): Promise<number> {
       [lastProbes, lastAt] = [probes, now];
       const p = points.at(-1)!;
       console.log(
-        `  ${p.minute.toFixed(1).padStart(5)} min  rss ${p.rssMb.toFixed(1).padStart(6)} MB  handles ${String(p.handles).padStart(5)}  lag max ${p.lagMaxMs.toFixed(1).padStart(6)} ms  ${p.probesPerSecond.toFixed(0).padStart(6)} probes/s`,
+        `  ${p.minute.toFixed(1).padStart(5)} min  rss ${p.rssMb.toFixed(1).padStart(6)} MB  ` +
+          `handles ${String(p.handles).padStart(5)}  lag max ${p.lagMaxMs.toFixed(1).padStart(6)} ms  ` +
+          `${p.probesPerSecond.toFixed(0).padStart(6)} probes/s`,
       );
     }
     const end = await daemon.scrape();
@@ -156,7 +164,8 @@ async function main(): Promise<number> {
         row('probes per second', summary.probesPerSecond.toFixed(0)),
         row(
           'RSS after warm-up',
-          `${summary.rssMb.start?.toFixed(1)} -> ${summary.rssMb.end?.toFixed(1)} MB (max ${summary.rssMb.max.toFixed(1)})`,
+          `${summary.rssMb.start?.toFixed(1)} -> ${summary.rssMb.end?.toFixed(1)} MB ` +
+            `(max ${summary.rssMb.max.toFixed(1)})`,
         ),
         row('RSS slope', `${rssSlope.toFixed(2)} MB/min (limit ${MAX_SLOPE})`, checks.rss),
         row(

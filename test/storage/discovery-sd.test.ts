@@ -123,7 +123,7 @@ monitors:
 
   const changes = (s: Sample[]) => {
     const found = find(s, 'port_state_change_timestamp_seconds', { monitor: 'fromsd' });
-    return Object.fromEntries(found.map((x) => [x.labels['host'], x.value]));
+    return Object.fromEntries(found.map((x) => [x.labels['host'] ?? '', x.value]));
   };
 
   it('checks the stored hosts of an endpoint that is down at start, labels and change times included', async () => {

@@ -154,8 +154,12 @@ describe('state file: round trip', () => {
 describe('state file: what is refused', () => {
   const full = text(snapshotOf({ store: filledStore(), httpSd: () => HTTP_SD }, NOW));
   const good = JSON.parse(full) as Record<string, unknown>;
-  const edit = (change: (doc: Record<string, any>) => void): string => {
-    const doc = structuredClone(good) as Record<string, any>;
+  type Doc = Record<string, unknown>;
+  // The node at `path` in a copy of our own state file, whose shape the cases below know.
+  const at = (doc: Doc, ...path: (string | number)[]): unknown[] & Doc =>
+    path.reduce<unknown>((node, key) => (node as Record<string | number, unknown>)[key], doc) as unknown[] & Doc;
+  const edit = (change: (doc: Doc) => void): string => {
+    const doc = structuredClone(good);
     change(doc);
     return JSON.stringify(doc);
   };
@@ -182,42 +186,46 @@ describe('state file: what is refused', () => {
     ['a version that is not a number', edit((d) => (d['version'] = '1')), '"version" is "1", not a format version'],
     ['a bad time', edit((d) => (d['written_at'] = 'yesterday')), 'written_at: expected an ISO time, got "yesterday"'],
     ['no targets', edit((d) => delete d['targets']), 'targets: expected a list, got undefined'],
-    ['a target cut short', edit((d) => d['targets'][1].splice(4)), 'targets[1]: expected at least 6 items, got 4'],
+    ['a target cut short', edit((d) => at(d, 'targets', 1).splice(4)), 'targets[1]: expected at least 6 items, got 4'],
     [
       'an unknown state',
-      edit((d) => (d['targets'][0][5][0][1] = 'up')),
+      edit((d) => (at(d, 'targets', 0, 5, 0)[1] = 'up')),
       'targets[0].addresses[0].state: "up" is not a port state (open, closed, filtered, error)',
     ],
     [
       'an unknown reason',
-      edit((d) => (d['targets'][0][5][1][2] = 'timeout')),
+      edit((d) => (at(d, 'targets', 0, 5, 1)[2] = 'timeout')),
       `targets[0].addresses[1].reason: "timeout" is not a reason (${REASONS})`,
     ],
-    ['port 0', edit((d) => (d['targets'][2][2] = 0)), 'targets[2].port: expected a port 1-65535, got 0'],
+    ['port 0', edit((d) => (at(d, 'targets', 2)[2] = 0)), 'targets[2].port: expected a port 1-65535, got 0'],
     [
       'an unknown expectation',
-      edit((d) => (d['targets'][2][3] = 'filtered')),
+      edit((d) => (at(d, 'targets', 2)[3] = 'filtered')),
       'targets[2].expected: "filtered" is not an expectation (open, closed)',
     ],
     [
       'a label set that is not there',
-      edit((d) => (d['targets'][3][4] = 7)),
+      edit((d) => (at(d, 'targets', 3)[4] = 7)),
       'targets[3].labels: expected an index into labels (0-1), got 7',
     ],
     [
       'a negative time',
-      edit((d) => (d['targets'][0][5][0][3] = -1)),
+      edit((d) => (at(d, 'targets', 0, 5, 0)[3] = -1)),
       'targets[0].addresses[0].changed_at_ms: expected a number >= 0, got -1',
     ],
-    ['an empty host', edit((d) => (d['targets'][4][1] = '')), 'targets[4].host: expected a non-empty string, got ""'],
+    [
+      'an empty host',
+      edit((d) => (at(d, 'targets', 4)[1] = '')),
+      'targets[4].host: expected a non-empty string, got ""',
+    ],
     [
       'a label value that is not a string',
-      edit((d) => (d['labels'][0] = { team: 1 })),
+      edit((d) => (at(d, 'labels')[0] = { team: 1 })),
       'labels[0].team: expected a string, got 1',
     ],
     [
       'an http_sd host without labels',
-      edit((d) => (d['http_sd'][0]['hosts'][1] = ['192.0.2.77'])),
+      edit((d) => (at(d, 'http_sd', 0, 'hosts')[1] = ['192.0.2.77'])),
       'http_sd[0].hosts[1]: expected at least 2 items, got 1',
     ],
     ['a discovery entry not an object', edit((d) => (d['discovery'] = [7])), 'discovery[0]: expected an object, got 7'],
@@ -233,8 +241,8 @@ describe('state file: what is refused', () => {
     const decoded = decodeState(
       edit((d) => {
         d['comment'] = 'from a later portwatch';
-        d['targets'][0].push({ later: true });
-        d['targets'][0][5][0].push(42);
+        at(d, 'targets', 0).push({ later: true });
+        at(d, 'targets', 0, 5, 0).push(42);
       }),
     );
     expect(decoded.ok).toBe(true);

@@ -26,28 +26,31 @@ async function serveWithUsers(users: Record<string, string>, extra = '') {
 }
 
 describe('basic auth', () => {
-  it('200 with the right credentials; 401 with a realm without them, with a wrong user or a wrong password', async () => {
-    const { base } = await serveWithUsers({ alice: hash('s3cret'), bob: hash('other') });
-    const get = async (auth?: string) => {
-      const res = await fetch(`${base}/metrics`, auth === undefined ? {} : { headers: { authorization: auth } });
-      await res.arrayBuffer();
-      return res;
-    };
-    expect((await get(basic('alice', 's3cret'))).status).toBe(200);
-    expect((await get(basic('bob', 'other'))).status).toBe(200);
-    for (const auth of [
-      undefined,
-      basic('mallory', 's3cret'),
-      basic('alice', 'wrong'),
-      basic('alice', ''),
-      'Bearer abc',
-      'Basic !!!',
-    ]) {
-      const res = await get(auth);
-      expect(res.status, String(auth)).toBe(401);
-      expect(res.headers.get('www-authenticate')).toBe('Basic realm="portwatch"');
-    }
-  });
+  it(
+    '200 with the right credentials; 401 with a realm without them, ' + 'with a wrong user or a wrong password',
+    async () => {
+      const { base } = await serveWithUsers({ alice: hash('s3cret'), bob: hash('other') });
+      const get = async (auth?: string) => {
+        const res = await fetch(`${base}/metrics`, auth === undefined ? {} : { headers: { authorization: auth } });
+        await res.arrayBuffer();
+        return res;
+      };
+      expect((await get(basic('alice', 's3cret'))).status).toBe(200);
+      expect((await get(basic('bob', 'other'))).status).toBe(200);
+      for (const auth of [
+        undefined,
+        basic('mallory', 's3cret'),
+        basic('alice', 'wrong'),
+        basic('alice', ''),
+        'Bearer abc',
+        'Basic !!!',
+      ]) {
+        const res = await get(auth);
+        expect(res.status, String(auth)).toBe(401);
+        expect(res.headers.get('www-authenticate')).toBe('Basic realm="portwatch"');
+      }
+    },
+  );
 
   it('guards every route but /-/healthy and /-/ready, unknown ones and the re-check API included', async () => {
     const { base } = await serveWithUsers({ alice: hash('s3cret') });

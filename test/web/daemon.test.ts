@@ -17,7 +17,8 @@ describe('daemon with --web.config.file', () => {
   let webFile: string;
   const password = 'correct horse';
   const good = () =>
-    `tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\nbasic_auth_users:\n  prometheus: "${bcrypt.hashSync(password, 6)}"\n`;
+    'tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n' +
+    `basic_auth_users:\n  prometheus: "${bcrypt.hashSync(password, 6)}"\n`;
   const url = (path: string) => `https://127.0.0.1:${daemon.port}${path}`;
   const get = (path: string, auth = basic('prometheus', password), method = 'GET') =>
     httpsRequest(url(path), { ca: certs.pem('ca'), method, headers: { authorization: auth } });
@@ -63,7 +64,8 @@ describe('daemon with --web.config.file', () => {
     const res = await get('/-/reload', basic('prometheus', password), 'POST');
     expect([res.status, res.body]).toEqual([
       500,
-      `failed to reload config: ${webFile}: switching between HTTP and HTTPS needs a restart (tls_server_config was removed)`,
+      `failed to reload config: ${webFile}: ` +
+        'switching between HTTP and HTTPS needs a restart (tls_server_config was removed)',
     ]);
   });
 
@@ -168,7 +170,7 @@ describe('daemon with a web config copied from node_exporter', () => {
     certs?.remove();
   });
 
-  it('starts serving HTTPS, says so, and warns once about TLS 1.0', async () => {
+  it('starts serving HTTPS, says so, and warns once about TLS 1.0', () => {
     expect(daemon.logs.find((l) => l.msg === 'portwatch started')?.['scheme']).toBe('https');
     const warnings = daemon.logs.filter((l) => l.level === 'warn');
     const tls10 = /web\.yml:4:16: tls_server_config\.min_version: TLS10 is not offered/;

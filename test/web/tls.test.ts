@@ -58,7 +58,7 @@ describe('TLS', () => {
         timeout: 5_000,
       });
       socket.once('secureConnect', () => (socket.destroy(), resolve(undefined)));
-      socket.once('error', (e) => resolve(e));
+      socket.once('error', (e: Error) => resolve(e));
       socket.once('timeout', () => (socket.destroy(), resolve(new Error('timeout'))));
     });
     expect(err?.message).toMatch(/protocol version|alert/i);
@@ -139,7 +139,8 @@ describe('TLS', () => {
     const before = await httpsRequest(url('/-/healthy'), { ca: certs.pem('ca') });
     web.apply(
       await parseWebConfig(
-        'tls_server_config:\n  cert_file: server2.crt\n  key_file: server2.key\n  client_auth_type: RequireAndVerifyClientCert\n  client_ca_file: client-ca.crt\n',
+        'tls_server_config:\n  cert_file: server2.crt\n  key_file: server2.key\n' +
+          '  client_auth_type: RequireAndVerifyClientCert\n  client_ca_file: client-ca.crt\n',
         'web.yml',
         certs.dir,
       ),

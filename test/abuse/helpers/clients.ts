@@ -72,7 +72,7 @@ export function startAttacker(script: string, args: string[], nofile = 8192): At
   const waiters = new Set<() => void>();
   let stderr = '';
   proc.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-  createInterface({ input: proc.stdout! }).on('line', (line) => {
+  createInterface({ input: proc.stdout }).on('line', (line) => {
     try {
       last = JSON.parse(line) as Record<string, number>;
     } catch {

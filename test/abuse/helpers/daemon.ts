@@ -67,7 +67,7 @@ export function spawnDaemon(opts: DaemonOptions): {
   const waiters = new Set<{ match: (l: LogLine) => boolean; resolve: (l: LogLine) => void }>();
   let stderr = '';
   proc.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-  createInterface({ input: proc.stdout! }).on('line', (text) => {
+  createInterface({ input: proc.stdout }).on('line', (text) => {
     let line: LogLine;
     try {
       line = JSON.parse(text) as LogLine;
@@ -75,7 +75,11 @@ export function spawnDaemon(opts: DaemonOptions): {
       return;
     }
     logs.push(line);
-    for (const w of waiters) if (w.match(line)) (waiters.delete(w), w.resolve(line));
+    for (const w of waiters) {
+      if (!w.match(line)) continue;
+      waiters.delete(w);
+      w.resolve(line);
+    }
   });
   const waitForLog = (match: (l: LogLine) => boolean, timeoutMs = 20_000): Promise<LogLine> => {
     const seen = logs.find(match);

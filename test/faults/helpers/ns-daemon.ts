@@ -76,7 +76,11 @@ export async function startNsDaemon(ns: string, args: string[], prefix: string[]
       return;
     }
     logs.push(line);
-    for (const w of waiters) if (w.match(line)) (waiters.delete(w), w.resolve(line));
+    for (const w of waiters) {
+      if (!w.match(line)) continue;
+      waiters.delete(w);
+      w.resolve(line);
+    }
   });
   const exited = once(proc, 'exit') as Promise<[number | null]>;
   const waitForLog = (match: (l: LogLine) => boolean, timeoutMs = 10_000): Promise<LogLine> => {
