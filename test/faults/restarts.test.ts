@@ -1,7 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Namespaces, netnsSkipReason } from '../helpers/netns.js';
 import { find } from '../helpers/scrape.js';
 import { byTarget, killAll, startNsDaemon, writeConfig, type NsDaemon } from './helpers/ns-daemon.js';
+import { describeOrSkip } from '../helpers/skip.js';
 
 // SIGTERM while hundreds of attempts wait on silent ports, and kill -9 then a restart.
 const skip = netnsSkipReason();
@@ -32,7 +33,7 @@ monitors:
     expect_closed: ["40026-40100"]
 `;
 
-describe.skipIf(skip !== undefined)('restarts', () => {
+describeOrSkip(skip, 'restarts', () => {
   const spaces = new Namespaces();
   const silent = writeConfig(SILENT);
   const mixed = writeConfig(MIXED);

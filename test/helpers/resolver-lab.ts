@@ -69,24 +69,15 @@ const GETADDRINFO = `
     console.log(JSON.stringify(out));
   })();`;
 
-const printed = new Set<string>();
 const servers = new Set<ChildProcess>();
 // dnsmasq is started here, not by Namespaces: a test file that dies half-way must not leave it running.
 process.once('exit', () => {
   for (const s of servers) if (s.exitCode === null) s.kill('SIGKILL');
 });
 
-/**
- * Why these tests cannot run here (printed once), or undefined. Under
- * PORTWATCH_REQUIRE_TOOLS=1 (CI) a missing tool fails them instead.
- */
+/** Why these tests cannot run here, or undefined (for describeOrSkip in ./skip.ts). */
 export function labSkipReason(tools: Array<'dnsmasq' | 'myhostname'> = []): string | undefined {
-  const reason = netnsSkipReason() ?? missingTools(tools);
-  if (reason === undefined) return undefined;
-  if (process.env['PORTWATCH_REQUIRE_TOOLS'] === '1') throw new Error(`PORTWATCH_REQUIRE_TOOLS=1 but ${reason}`);
-  if (!printed.has(reason)) process.stderr.write(`skipped resolver namespace tests: ${reason}\n`);
-  printed.add(reason);
-  return reason;
+  return netnsSkipReason() ?? missingTools(tools);
 }
 
 function missingTools(tools: Array<'dnsmasq' | 'myhostname'>): string | undefined {
