@@ -9,6 +9,7 @@ import { parseResolvConf } from '../../src/probe/resolv-conf.js';
 import type { Resolution, Want } from '../../src/probe/resolve.js';
 import type { SystemView } from '../../src/probe/system-files.js';
 import { netnsSkipReason, type Namespaces } from './netns.js';
+import { READY_MS } from './ready.js';
 
 // A network namespace set up like a pod or a machine for resolver tests: its own
 // resolv.conf, hosts and nsswitch.conf (bind-mounted over /etc by `ip netns exec`), and a
@@ -180,7 +181,7 @@ export class ResolverLab {
     child.once('exit', () => servers.delete(child));
     let log = '';
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`dnsmasq did not start: ${log}`)), 10_000);
+      const timer = setTimeout(() => reject(new Error(`dnsmasq did not start: ${log}`)), READY_MS);
       child.stderr.on('data', (d: Buffer) => {
         log += d.toString();
         appendFileSync(`${this.#control}.dnsmasq`, d);
@@ -339,13 +340,21 @@ export async function startLoopbackZone(zone: Record<string, ZoneEntry>): Promis
   write(zone);
   const child = spawn(process.execPath, [ZONE_SERVER, control], { stdio: ['ignore', 'pipe', 'pipe'] });
   servers.add(child);
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('zone server did not start')), 10_000);
+    const fail = (why: string): void => {
+      clearTimeout(timer);
+      reject(new Error(`zone server ${why}: ${stderr}`));
+    };
+    const timer = setTimeout(() => fail(`not ready in ${READY_MS} ms`), READY_MS);
+    child.once('exit', (code) => fail(`exited with ${String(code)}`));
     createInterface({ input: child.stdout }).on('line', (line) => {
       const m = /^ready (\d+)$/.exec(line);
-      if (m === null) return;
-      clearTimeout(timer);
-      resolve(Number(m[1]));
+      if (m !== null) {
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      }
     });
   });
   const logLines = (): string[] =>
