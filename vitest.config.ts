@@ -4,17 +4,48 @@ import { defineConfig } from 'vitest/config';
 // processes that may take READY_MS (test/helpers/ready.ts) to say they are ready on a busy machine.
 const timeouts = { testTimeout: 60_000, hookTimeout: 120_000 };
 
-// Tiers that take minutes (the fault tier) or whole programs (a browser, Prometheus, a daemon
-// under abuse, an image build): `npm test` runs them, `npm run test:quick` leaves them out.
-const FAULTS = ['test/faults/**/*.test.ts'];
-const SLOW = [
-  'test/abuse/**/*.test.ts',
-  'test/browser/**/*.test.ts',
-  'test/dashboard/queries.test.ts',
-  'test/dashboard/scale.test.ts',
-  'test/alerts/e2e.test.ts',
-  'test/deploy/image.test.ts',
-];
+// The tiers that take minutes or whole programs of their own. `npm test` (CI) runs every project;
+// `npm run test:quick` runs only `quick`, everything else, for the edit loop; `--project <name>`
+// runs one tier.
+const TIERS: Record<string, string[]> = {
+  // Packet loss, resolver and address faults inside network namespaces (root).
+  faults: ['test/faults/**/*.test.ts'],
+  // Probes and the resolver against namespaces with iptables rules, DNS servers and timeouts (root).
+  namespaces: [
+    'test/probe/netns.test.ts',
+    'test/probe/silent.test.ts',
+    'test/probe/resolve-pod.test.ts',
+    'test/probe/resolve-search.test.ts',
+    'test/probe/resolve-servers.test.ts',
+  ],
+  // The built daemon run as a process: restarts, reloads, signals, service discovery, shards.
+  daemon: [
+    'test/e2e/**/*.test.ts',
+    'test/config/reading.test.ts',
+    'test/storage/restart.test.ts',
+    'test/storage/discovery-sd.test.ts',
+    'test/sd/file-sd.test.ts',
+    'test/sd/http-sd.test.ts',
+    'test/shard/processes.test.ts',
+    'test/web/daemon.test.ts',
+  ],
+  // Other programs on every case: promtool, amtool, openssl s_client; and the fuzzers.
+  tools: [
+    'test/sd/prometheus-files.test.ts',
+    'test/alerts/rules.test.ts',
+    'test/web/tls.test.ts',
+    'test/web/upstream-access.test.ts',
+    'test/fuzz/**/*.test.ts',
+  ],
+  // Floods, huge bodies and low limits against the built daemon.
+  abuse: ['test/abuse/**/*.test.ts'],
+  // Debian's prometheus and alertmanager scraping and alerting on a running daemon.
+  prometheus: ['test/alerts/e2e.test.ts', 'test/dashboard/queries.test.ts', 'test/dashboard/scale.test.ts'],
+  // The landing page in chromium.
+  browser: ['test/browser/**/*.test.ts'],
+  // The Dockerfile built with podman and run.
+  image: ['test/deploy/image.test.ts'],
+};
 
 export default defineConfig({
   test: {
@@ -22,9 +53,10 @@ export default defineConfig({
     globalSetup: ['test/helpers/build.ts'],
     reporters: ['default', './test/helpers/summary-reporter.ts'],
     projects: [
-      { test: { ...timeouts, name: 'quick', include: ['test/**/*.test.ts'], exclude: [...FAULTS, ...SLOW] } },
-      { test: { ...timeouts, name: 'slow', include: SLOW } },
-      { test: { ...timeouts, name: 'faults', include: FAULTS } },
+      {
+        test: { ...timeouts, name: 'quick', include: ['test/**/*.test.ts'], exclude: Object.values(TIERS).flat() },
+      },
+      ...Object.entries(TIERS).map(([name, include]) => ({ test: { ...timeouts, name, include } })),
     ],
   },
 });
