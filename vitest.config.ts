@@ -18,19 +18,27 @@ const TIERS: Record<string, string[]> = {
     'test/probe/resolve-search.test.ts',
     'test/probe/resolve-servers.test.ts',
   ],
-  // The built daemon run as a process: restarts, reloads, signals, service discovery, shards.
+  // The built portwatch run as a process, daemon or CLI: restarts, reloads, signals, discovery, shards.
   daemon: [
     'test/e2e/**/*.test.ts',
+    'test/api/check.test.ts',
     'test/config/reading.test.ts',
-    'test/storage/restart.test.ts',
-    'test/storage/discovery-sd.test.ts',
+    'test/deploy/dockerfile.test.ts',
+    'test/probe/probe-command.test.ts',
     'test/sd/file-sd.test.ts',
     'test/sd/http-sd.test.ts',
     'test/shard/processes.test.ts',
+    'test/storage/bad-file.test.ts',
+    'test/storage/discovery-sd.test.ts',
+    'test/storage/restart.test.ts',
+    'test/storage/unwritable.test.ts',
+    'test/web/check-config.test.ts',
     'test/web/daemon.test.ts',
   ],
-  // Other programs on every case: promtool, amtool, openssl s_client; and the fuzzers.
+  // Other programs on every case: promtool, amtool, openssl s_client, a child vitest; and the fuzzers.
   tools: [
+    'test/sd/promtool.test.ts',
+    'test/tiers/require-tools.test.ts',
     'test/sd/prometheus-files.test.ts',
     'test/alerts/rules.test.ts',
     'test/web/tls.test.ts',
