@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { CLI } from '../helpers/daemon.js';
 import { Namespaces, netnsSkipReason } from '../helpers/netns.js';
-import { skipOrFail } from './helpers/daemon.js';
+import { describeOrSkip } from '../helpers/skip.js';
 
 // Finding: on IPv4, ICMP "administratively prohibited" (code 13) reaches connect() as
 // EHOSTUNREACH and portwatch reports host-unreach. nmap -sT, which also asks connect(), says
@@ -18,11 +18,11 @@ function nmapMissing(): string | undefined {
   }
 }
 
-const skip = skipOrFail(netnsSkipReason() ?? nmapMissing());
+const skip = netnsSkipReason() ?? nmapMissing();
 const PROHIBITED = 5555;
 const UNREACHABLE = 5556;
 
-describe.skipIf(skip !== undefined)('IPv4 ICMP admin-prohibited', () => {
+describeOrSkip(skip, 'IPv4 ICMP admin-prohibited', () => {
   const spaces = new Namespaces();
   let ns = '';
   beforeAll(async () => {

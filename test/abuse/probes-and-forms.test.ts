@@ -5,8 +5,9 @@ import bcrypt from 'bcryptjs';
 import { parse } from 'yaml';
 import { basic } from '../web/certs.js';
 import { Namespaces, netnsSkipReason } from '../helpers/netns.js';
-import { IDLE_CONFIG, skipOrFail, startAbuseDaemon, tempFiles, type AbuseDaemon } from './helpers/daemon.js';
+import { IDLE_CONFIG, startAbuseDaemon, tempFiles, type AbuseDaemon } from './helpers/daemon.js';
 import { timedRequest } from './helpers/clients.js';
+import { describeOrSkip } from '../helpers/skip.js';
 
 // Findings: with basic auth configured, /-/ready asked for credentials, so the shipped
 // readiness probe never passed; POST /-/reload and POST /api/v1/check took any Content-Type and
@@ -38,55 +39,52 @@ function shippedProbes(): Array<{ name: string; path: string; port: number; sche
     });
 }
 
-describe.skipIf(skipOrFail(netnsSkipReason()) !== undefined)(
-  "the shipped StatefulSet's probes with users configured",
-  () => {
-    const spaces = new Namespaces();
-    let ns = '';
-    let files: ReturnType<typeof tempFiles>;
-    let daemon: AbuseDaemon | undefined;
-    const probes = shippedProbes();
+describeOrSkip(netnsSkipReason(), "the shipped StatefulSet's probes with users configured", () => {
+  const spaces = new Namespaces();
+  let ns = '';
+  let files: ReturnType<typeof tempFiles>;
+  let daemon: AbuseDaemon | undefined;
+  const probes = shippedProbes();
 
-    beforeAll(async () => {
-      files = tempFiles({ 'portwatch.yaml': IDLE_CONFIG, 'web.yml': users() });
-      await spaces.prepare(async () => {
-        ns = spaces.create();
-        // The container's own port, as kubelet reaches it: only inside this namespace.
-        daemon = await startAbuseDaemon({
-          netns: ns,
-          listen: `:${probes[0]!.port}`,
-          args: [`--config.file=${files.path('portwatch.yaml')}`, `--web.config.file=${files.path('web.yml')}`],
-        });
+  beforeAll(async () => {
+    files = tempFiles({ 'portwatch.yaml': IDLE_CONFIG, 'web.yml': users() });
+    await spaces.prepare(async () => {
+      ns = spaces.create();
+      // The container's own port, as kubelet reaches it: only inside this namespace.
+      daemon = await startAbuseDaemon({
+        netns: ns,
+        listen: `:${probes[0]!.port}`,
+        args: [`--config.file=${files.path('portwatch.yaml')}`, `--web.config.file=${files.path('web.yml')}`],
       });
     });
-    afterAll(async () => {
-      await daemon?.stop();
-      spaces.cleanup();
-      files?.remove();
-    });
+  });
+  afterAll(async () => {
+    await daemon?.stop();
+    spaces.cleanup();
+    files?.remove();
+  });
 
-    it('declares a liveness and a readiness probe', () => {
-      expect(probes.map((p) => [p.name, p.path])).toEqual([
-        ['livenessProbe', '/-/healthy'],
-        ['readinessProbe', '/-/ready'],
-      ]);
-    });
+  it('declares a liveness and a readiness probe', () => {
+    expect(probes.map((p) => [p.name, p.path])).toEqual([
+      ['livenessProbe', '/-/healthy'],
+      ['readinessProbe', '/-/ready'],
+    ]);
+  });
 
-    it('every probe passes as kubelet judges it (2xx or 3xx, no credentials), and tells nothing else', async () => {
-      for (const probe of probes) {
-        const url = `${probe.scheme}://127.0.0.1:${probe.port}${probe.path}`;
-        const script =
-          `fetch(${JSON.stringify(url)}, { redirect: 'manual' })` +
-          '.then(async (r) => console.log(JSON.stringify([r.status, await r.text()])))';
-        const r = await spaces.run(ns, process.execPath, ['-e', script]);
-        const [status, body] = JSON.parse(r.stdout) as [number, string];
-        expect(status, `${probe.name} ${url}`).toBeGreaterThanOrEqual(200);
-        expect(status, `${probe.name} ${url}`).toBeLessThan(400);
-        expect(body).toBe(probe.path === '/-/ready' ? 'Ready' : 'Healthy');
-      }
-    });
-  },
-);
+  it('every probe passes as kubelet judges it (2xx or 3xx, no credentials), and tells nothing else', async () => {
+    for (const probe of probes) {
+      const url = `${probe.scheme}://127.0.0.1:${probe.port}${probe.path}`;
+      const script =
+        `fetch(${JSON.stringify(url)}, { redirect: 'manual' })` +
+        '.then(async (r) => console.log(JSON.stringify([r.status, await r.text()])))';
+      const r = await spaces.run(ns, process.execPath, ['-e', script]);
+      const [status, body] = JSON.parse(r.stdout) as [number, string];
+      expect(status, `${probe.name} ${url}`).toBeGreaterThanOrEqual(200);
+      expect(status, `${probe.name} ${url}`).toBeLessThan(400);
+      expect(body).toBe(probe.path === '/-/ready' ? 'Ready' : 'Healthy');
+    }
+  });
+});
 
 describe('POSTs a page elsewhere could make a browser send', () => {
   let files: ReturnType<typeof tempFiles>;

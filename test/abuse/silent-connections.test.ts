@@ -1,27 +1,21 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { connect } from 'node:net';
 import bcrypt from 'bcryptjs';
 import { basic, makeCerts, type Certs } from '../web/certs.js';
-import {
-  IDLE_CONFIG,
-  prlimitMissing,
-  skipOrFail,
-  startAbuseDaemon,
-  tempFiles,
-  type AbuseDaemon,
-} from './helpers/daemon.js';
+import { IDLE_CONFIG, prlimitMissing, startAbuseDaemon, tempFiles, type AbuseDaemon } from './helpers/daemon.js';
 import { SILENT_FLOOD, startAttacker, timedRequest, type Timed } from './helpers/clients.js';
+import { describeOrSkip } from '../helpers/skip.js';
 
 // Finding: with TLS, a connection that never sends a ClientHello was dropped only after Node's
 // 120 s handshake timeout, and 512 of them (--web.max-connections) locked out every scrape and
 // probe, renewable forever. Here 2,000 silent connections are held open and reopened as fast
 // as the daemon closes them, and /-/healthy and an authenticated scrape must each answer
 // within 2 s all along; plain HTTP the same.
-const skip = skipOrFail(prlimitMissing());
+const skip = prlimitMissing();
 const FLOOD = 2_000;
 const password = 'correct horse battery staple';
 
-describe.skipIf(skip !== undefined)('2,000 silent connections', () => {
+describeOrSkip(skip, '2,000 silent connections', () => {
   let certs: Certs;
   let files: ReturnType<typeof tempFiles>;
   const daemons: AbuseDaemon[] = [];

@@ -2,12 +2,13 @@ import { createServer, type Server } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IDLE_CONFIG, prlimitMissing, skipOrFail, spawnDaemon, startAbuseDaemon, tempFiles } from './helpers/daemon.js';
+import { IDLE_CONFIG, prlimitMissing, spawnDaemon, startAbuseDaemon, tempFiles } from './helpers/daemon.js';
 import { timedRequest } from './helpers/clients.js';
+import { describeOrSkip } from '../helpers/skip.js';
 
 // Findings: SIGHUP before "portwatch started" killed the process (exit 129); under ulimit -n
 // 96 portwatch could not load its modules (EMFILE, an uncaught stack).
-const skip = skipOrFail(prlimitMissing());
+const skip = prlimitMissing();
 
 /** Whether `pid` handles SIGHUP now (bit 0 of SigCgt in /proc/PID/status). */
 function catchesHangup(pid: number): boolean {
@@ -71,7 +72,7 @@ describe('SIGHUP before portwatch started', () => {
   }, 30_000);
 });
 
-describe.skipIf(skip !== undefined)('a low open-files limit', () => {
+describeOrSkip(skip, 'a low open-files limit', () => {
   let files: ReturnType<typeof tempFiles>;
   beforeAll(() => {
     files = tempFiles({ 'idle.yaml': IDLE_CONFIG });

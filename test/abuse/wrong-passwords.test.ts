@@ -1,15 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import bcrypt from 'bcryptjs';
 import { basic, makeCerts, type Certs } from '../web/certs.js';
-import {
-  IDLE_CONFIG,
-  prlimitMissing,
-  skipOrFail,
-  startAbuseDaemon,
-  tempFiles,
-  type AbuseDaemon,
-} from './helpers/daemon.js';
+import { IDLE_CONFIG, prlimitMissing, startAbuseDaemon, tempFiles, type AbuseDaemon } from './helpers/daemon.js';
 import { startAttacker, timedRequest, WRONG_PASSWORD_FLOOD, type Timed } from './helpers/clients.js';
+import { describeOrSkip } from '../helpers/skip.js';
 
 // Finding: the credential cache held 1,024 verdicts, oldest out first, wrong ones included:
 // about a thousand distinct wrong passwords pushed Prometheus' credential out, and its next
@@ -17,11 +11,11 @@ import { startAttacker, timedRequest, WRONG_PASSWORD_FLOOD, type Timed } from '.
 // for Prometheus' own user are compared and refused (100 under way at once, so the queue is
 // full and others are turned away with 429), while /-/healthy and Prometheus' scrape must
 // answer 200 within 2 s all along.
-const skip = skipOrFail(prlimitMissing());
+const skip = prlimitMissing();
 const REFUSED = 1_200;
 const password = 'correct horse battery staple';
 
-describe.skipIf(skip !== undefined)('a flood of distinct wrong passwords', () => {
+describeOrSkip(skip, 'a flood of distinct wrong passwords', () => {
   let certs: Certs;
   let files: ReturnType<typeof tempFiles>;
   let daemon: AbuseDaemon | undefined;

@@ -26,6 +26,7 @@ import {
   type Webhook,
   type WebhookMessage,
 } from './stack.js';
+import { describeOrSkip } from '../helpers/skip.js';
 
 const skip = missing('prometheus', 'alertmanager');
 
@@ -87,7 +88,7 @@ describe('the Alertmanager config the end-to-end test runs', () => {
 const SHIPPED_RULES = (parse(readFileSync(RULES_FILE, 'utf8')) as { groups: { rules: unknown[] }[] }).groups[0]!.rules
   .length;
 
-describe.skipIf(skip)('notifications end to end', () => {
+describeOrSkip(skip, 'notifications end to end', () => {
   let dir: ReturnType<typeof tempDir> | undefined;
   let daemon: RunningDaemon | undefined;
   let prometheus: RunningPrometheus | undefined;

@@ -15,6 +15,7 @@ import {
   missing,
   run,
 } from './stack.js';
+import { describeOrSkip, itOrSkip } from '../helpers/skip.js';
 
 interface AlertRule {
   alert: string;
@@ -105,13 +106,14 @@ describe('rule file', () => {
     expect(exposed?.labels).toEqual({ severity: 'critical', category: 'security' });
   });
 
-  it.skipIf(missing('promtool'))('passes `promtool check rules`', async () => {
+  itOrSkip(missing('promtool'), 'passes `promtool check rules`', async () => {
     const r = await run(BIN.promtool!, ['check', 'rules', RULES_FILE]);
     expect(r.stderr + r.stdout).toContain(`SUCCESS: ${ALERTS.length} rules found`);
     expect(r.code, r.stderr + r.stdout).toBe(0);
   });
 
-  it.skipIf(missing('promtool'))(
+  itOrSkip(
+    missing('promtool'),
     'the example Prometheus config loads the rule file (`promtool check config`)',
     async () => {
       const r = await run(BIN.promtool!, ['check', 'config', PROMETHEUS_EXAMPLE]);
@@ -164,7 +166,7 @@ describe('rule unit tests', () => {
     },
   );
 
-  it.skipIf(missing('promtool'))('pass `promtool test rules`', async () => {
+  itOrSkip(missing('promtool'), 'pass `promtool test rules`', async () => {
     expect(testFiles.length).toBeGreaterThan(0);
     const r = await run(BIN.promtool!, ['test', 'rules', ...testFiles], 60_000);
     expect(r.code, r.stdout + r.stderr).toBe(0);
@@ -173,7 +175,7 @@ describe('rule unit tests', () => {
 });
 
 describe('Alertmanager example config', () => {
-  it.skipIf(missing('amtool'))('passes `amtool check-config`', async () => {
+  itOrSkip(missing('amtool'), 'passes `amtool check-config`', async () => {
     const r = await run(BIN.amtool!, ['check-config', ALERTMANAGER_CONFIG]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toContain('SUCCESS');
@@ -189,11 +191,10 @@ describe('Alertmanager example config', () => {
     }
   });
 
-  // Every alert of the rule file, with the labels the rule gives it, reaches the receiver its
-  // category calls for.
-  it.skipIf(missing('amtool')).each(rules.map((r) => [r.alert, r] as const))(
-    'routes %s by its category',
-    async (_name, rule) => {
+  describeOrSkip(missing('amtool'), 'routing with amtool', () => {
+    // Every alert of the rule file, with the labels the rule gives it, reaches the receiver its
+    // category calls for.
+    it.each(rules.map((r) => [r.alert, r] as const))('routes %s by its category', async (_name, rule) => {
       const expected = rule.labels?.['category'] === 'security' ? 'portwatch-security' : 'portwatch-ops';
       const labels = Object.entries({ ...rule.labels, alertname: rule.alert, monitor: 'web' }).map(
         ([k, v]) => `${k}=${v}`,
@@ -208,27 +209,27 @@ describe('Alertmanager example config', () => {
       ]);
       expect(r.code, r.stdout + r.stderr).toBe(0);
       expect(r.stdout.trim()).toBe(expected);
-    },
-  );
+    });
 
-  // A team label (static, or from service discovery's sd_labels) routes security alerts to
-  // the team's receiver; other categories stay where they were.
-  it.skipIf(missing('amtool')).each([
-    ['PortExposed', 'security', 'payments', 'team-payments-security'],
-    ['PortUnexpectedlyOpen', 'security', 'payments', 'team-payments-security'],
-    ['PortExposed', 'security', 'web', 'portwatch-security'],
-    ['PortUnreachable', 'availability', 'payments', 'portwatch-ops'],
-  ])('routes %s of category %s, team %s to %s', async (alertname, category, team, expected) => {
-    const labels = [`alertname=${alertname}`, `category=${category}`, `team=${team}`, 'monitor=web'];
-    const r = await run(BIN.amtool!, [
-      'config',
-      'routes',
-      'test',
-      `--config.file=${ALERTMANAGER_CONFIG}`,
-      `--verify.receivers=${expected}`,
-      ...labels,
-    ]);
-    expect(r.code, r.stdout + r.stderr).toBe(0);
-    expect(r.stdout.trim()).toBe(expected);
+    // A team label (static, or from service discovery's sd_labels) routes security alerts to
+    // the team's receiver; other categories stay where they were.
+    it.each([
+      ['PortExposed', 'security', 'payments', 'team-payments-security'],
+      ['PortUnexpectedlyOpen', 'security', 'payments', 'team-payments-security'],
+      ['PortExposed', 'security', 'web', 'portwatch-security'],
+      ['PortUnreachable', 'availability', 'payments', 'portwatch-ops'],
+    ])('routes %s of category %s, team %s to %s', async (alertname, category, team, expected) => {
+      const labels = [`alertname=${alertname}`, `category=${category}`, `team=${team}`, 'monitor=web'];
+      const r = await run(BIN.amtool!, [
+        'config',
+        'routes',
+        'test',
+        `--config.file=${ALERTMANAGER_CONFIG}`,
+        `--verify.receivers=${expected}`,
+        ...labels,
+      ]);
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      expect(r.stdout.trim()).toBe(expected);
+    });
   });
 });

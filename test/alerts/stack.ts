@@ -44,23 +44,12 @@ export const BIN = {
   amtool: findBinary('amtool'),
 };
 
-const printed = new Set<string>();
-
-/**
- * Why a test needing `names` cannot run here (printed once), or undefined when it can.
- * With PORTWATCH_REQUIRE_TOOLS=1 (CI) a missing tool is an error instead of a skip.
- */
+/** Why a test needing `names` cannot run here, or undefined (for describeOrSkip in test/helpers/skip.ts). */
 export function missing(...names: (keyof typeof BIN)[]): string | undefined {
   const absent = names.filter((n) => BIN[n] === undefined);
   if (absent.length === 0) return undefined;
-  if (process.env['PORTWATCH_REQUIRE_TOOLS'] === '1')
-    throw new Error(`PORTWATCH_REQUIRE_TOOLS=1 but ${absent.join(', ')} not found on PATH`);
-  const reason =
-    `skipped: ${absent.join(', ')} not found on PATH ` +
-    '(Debian packages prometheus and prometheus-alertmanager; .ci/run installs them)';
-  if (!printed.has(reason)) process.stderr.write(`${reason}\n`);
-  printed.add(reason);
-  return reason;
+  const packages = 'Debian packages prometheus and prometheus-alertmanager; .ci/run installs them';
+  return `${absent.join(', ')} not found on PATH (${packages})`;
 }
 
 export interface RunResult {

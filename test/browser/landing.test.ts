@@ -5,7 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'puppeteer-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { PortStore, targetId } from '../../src/state/store.js';
 import { ROOT } from '../alerts/stack.js';
 import { pino } from 'pino';
@@ -13,6 +13,7 @@ import { startHttpServer, type HttpServer } from '../../src/http/server.js';
 import { SelfMetrics } from '../../src/metrics/self.js';
 import { monitor, result } from '../metrics/fixture.js';
 import { chromiumMissing, launchChromium, type RunningBrowser } from './chromium.js';
+import { describeOrSkip } from '../helpers/skip.js';
 
 // The part of the DOM the page-side callbacks use, declared here (not globally) so that the
 // type check of this Node.js project needs no DOM library.
@@ -78,7 +79,7 @@ function store(): PortStore {
   return s;
 }
 
-describe.skipIf(skip)('the landing page in chromium, without JavaScript', () => {
+describeOrSkip(skip, 'the landing page in chromium, without JavaScript', () => {
   let server: HttpServer;
   let base = '';
   let chromium: RunningBrowser;

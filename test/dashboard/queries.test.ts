@@ -8,16 +8,17 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Server } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startDaemon, type RunningDaemon } from '../helpers/daemon.js';
 import { closeServer, freePort, listen } from '../helpers/ports.js';
 import { RULES_FILE, missing, startPrometheus, tempDir, waitFor, type RunningPrometheus } from '../alerts/stack.js';
 import { interpolate, type BuiltIns, type Selection } from './dashboard.js';
 import { label, panelExpr, resolveVariables, runPanels } from './evaluate.js';
+import { describeOrSkip } from '../helpers/skip.js';
 
 const skip = missing('prometheus');
 
-describe.skipIf(skip)('every dashboard query returns data from Prometheus scraping portwatch', () => {
+describeOrSkip(skip, 'every dashboard query returns data from Prometheus scraping portwatch', () => {
   let dir: ReturnType<typeof tempDir> | undefined;
   const servers: Server[] = [];
   let daemon: RunningDaemon | undefined;

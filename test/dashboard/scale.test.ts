@@ -7,12 +7,13 @@
 import { writeFileSync } from 'node:fs';
 import type { Server } from 'node:net';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { missing, startPrometheus, tempDir, waitFor, type RunningPrometheus } from '../alerts/stack.js';
 import { startDaemon, type RunningDaemon } from '../helpers/daemon.js';
 import { closeServer, freePort, listen } from '../helpers/ports.js';
 import { interpolate, type BuiltIns, type Selection } from './dashboard.js';
 import { label, panelExpr, resolveVariables, runPanels, type PanelResult } from './evaluate.js';
+import { describeOrSkip } from '../helpers/skip.js';
 
 const skip = missing('prometheus');
 const FLEET_HOSTS = Array.from({ length: 100 }, (_, i) => `127.77.0.${i + 1}`);
@@ -24,7 +25,7 @@ const MAX_SERIES = 200;
 // 60k samples fit a busy machine; the ports that change are checked every 3 s.
 const SCRAPE_SECONDS = 5;
 
-describe.skipIf(skip)('the dashboard at 10,000 ports', () => {
+describeOrSkip(skip, 'the dashboard at 10,000 ports', () => {
   let dir: ReturnType<typeof tempDir> | undefined;
   const servers: Server[] = [];
   let daemon: RunningDaemon | undefined;

@@ -8,6 +8,7 @@ import { DEFAULT_LISTEN_ADDRESS, parseDaemonArgs } from '../../src/cli/flags.js'
 import { loadConfigFile } from '../../src/config/load.js';
 import { parseListenAddress } from '../../src/http/listen-address.js';
 import { exists, findBinary, imageRuntime, missingTool, parseDockerfile, read, readYaml, ROOT } from './files.js';
+import { describeOrSkip } from '../helpers/skip.js';
 
 // deploy/compose/compose.yaml, checked without Docker: valid YAML, every file it mounts is in
 // the repository (the shipped rules, Alertmanager config and dashboard, not copies), and the
@@ -195,7 +196,7 @@ describe('compose.yaml', () => {
     );
   });
 
-  describe.skipIf(missingTool('promtool', 'Debian package prometheus') !== undefined)('with promtool', () => {
+  describeOrSkip(missingTool('promtool', 'Debian package prometheus'), 'with promtool', () => {
     const dir = mkdtempSync(join(tmpdir(), 'portwatch-compose-'));
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

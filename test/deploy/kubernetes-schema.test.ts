@@ -8,8 +8,9 @@ import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPol
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import { Service } from 'kubernetes-models/v1/Service';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { findBinary, missingTool, ROOT, yamlDocuments } from './files.js';
+import { describeOrSkip } from '../helpers/skip.js';
 
 // What `kubectl kustomize` renders of the base and of every overlay, validated against the
 // API's own schemas: Kubernetes' OpenAPI for the core objects (npm kubernetes-models) and the
@@ -61,7 +62,7 @@ function problems(object: Manifest): string | undefined {
   }
 }
 
-describe.skipIf(noKubectl !== undefined)('rendered manifests against the API schemas', () => {
+describeOrSkip(noKubectl, 'rendered manifests against the API schemas', () => {
   it.each(DIRS)('%s: every object is valid', (dir) => {
     const objects = render(dir);
     expect(objects.map((o) => `${o.apiVersion} ${o.kind}`).sort()).toEqual(Object.keys(MODELS).sort());

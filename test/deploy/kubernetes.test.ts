@@ -7,6 +7,7 @@ import { loadConfigFile } from '../../src/config/load.js';
 import { parseListenAddress } from '../../src/http/listen-address.js';
 import { exists, findBinary, imageRuntime, missingTool, parseDockerfile } from './files.js';
 import { read, readYaml, ROOT, yamlDocuments } from './files.js';
+import { describeOrSkip } from '../helpers/skip.js';
 
 // deploy/kubernetes/, checked without a cluster: every file the kustomizations name exists,
 // selectors select, named ports and probes meet, the pods are locked down with their state on
@@ -326,14 +327,15 @@ describe('overlay sharded-3', () => {
   });
 });
 
-// kustomize itself, or kubectl's: required in CI (PORTWATCH_REQUIRE_TOOLS=1), skipped elsewhere.
+// kustomize itself, or kubectl's.
+const noKubectl = missingTool('kubectl', 'or kustomize; kubectl kustomize renders the manifests');
 const kustomize = findBinary('kustomize')
   ? ['kustomize', 'build']
-  : missingTool('kubectl', 'or kustomize; kubectl kustomize renders the manifests') === undefined
+  : noKubectl === undefined
     ? ['kubectl', 'kustomize']
     : undefined;
 
-describe.skipIf(kustomize === undefined)('kustomize build', () => {
+describeOrSkip(kustomize === undefined ? noKubectl : undefined, 'kustomize build', () => {
   function build(dir: string): Resource[] {
     const r = spawnSync(findBinary(kustomize![0]!)!, [...kustomize!.slice(1), dir], {
       cwd: ROOT,

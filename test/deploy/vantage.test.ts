@@ -2,10 +2,11 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
 import { isMap, isSeq, parseDocument } from 'yaml';
 import { VANTAGE_RULES_FILE } from '../../deploy/generate.mjs';
 import { findBinary, missingTool, read, ROOT } from './files.js';
+import { describeOrSkip } from '../helpers/skip.js';
 
 // The vantage rules are checked and unit-tested with the real promtool (Debian package
 // prometheus). The unit tests run on a copy without annotations: they test when the two
@@ -17,7 +18,7 @@ function promtool(args: string[]): { code: number | null; out: string } {
   return { code: r.status, out: `${r.stdout}${r.stderr}` };
 }
 
-describe.skipIf(noPromtool !== undefined)('vantage rules with promtool', () => {
+describeOrSkip(noPromtool, 'vantage rules with promtool', () => {
   const dir = mkdtempSync(join(tmpdir(), 'portwatch-vantage-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -1,7 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Namespaces, netnsSkipReason } from '../helpers/netns.js';
 import { find } from '../helpers/scrape.js';
 import { killAll, startNsDaemon, writeConfig, type NsDaemon } from './helpers/ns-daemon.js';
+import { describeOrSkip } from '../helpers/skip.js';
 
 // A /24 given as one host. The server namespace answers for all of 192.0.2.0/24 (a local
 // route on its lo, so every address is its own) and listens on one of them; the daemon
@@ -22,7 +23,7 @@ monitors:
     labels: {team: netops}
 `;
 
-describe.skipIf(skip !== undefined)('an address block checked address by address', () => {
+describeOrSkip(skip, 'an address block checked address by address', () => {
   const spaces = new Namespaces();
   let daemon: NsDaemon | undefined;
   const config = writeConfig(CONFIG);

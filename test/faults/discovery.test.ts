@@ -1,8 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Namespaces, netnsSkipReason } from '../helpers/netns.js';
 import { find } from '../helpers/scrape.js';
 import { killAll, startNsDaemon, writeConfig, type NsDaemon } from './helpers/ns-daemon.js';
 import type { LogLine } from '../helpers/daemon.js';
+import { describeOrSkip } from '../helpers/skip.js';
 
 // Discovery sweeps of 40000-40100 on 192.0.2.10, a test namespace linked to the daemon's
 // (nothing here touches the root namespace's network). Listeners: 40001 (declared),
@@ -29,7 +30,7 @@ monitors:
 
 const isSweep = (l: LogLine): boolean => l.msg === 'discovery sweep complete';
 
-describe.skipIf(skip !== undefined)('discovery of unexpected open ports', () => {
+describeOrSkip(skip, 'discovery of unexpected open ports', () => {
   const spaces = new Namespaces();
   const config = writeConfig(CONFIG);
   let daemon: NsDaemon | undefined;

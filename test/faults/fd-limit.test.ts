@@ -1,7 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Namespaces, netnsSkipReason } from '../helpers/netns.js';
 import { find } from '../helpers/scrape.js';
 import { killAll, startNsDaemon, writeConfig, type NsDaemon } from './helpers/ns-daemon.js';
+import { describeOrSkip } from '../helpers/skip.js';
 
 // 5,000 loopback ports (50 listening, 1,000 dropped by iptables so that each attempt holds
 // its socket for the whole timeout) checked by a daemon whose open-files limit is 256.
@@ -30,7 +31,7 @@ monitors:
     expect_closed: ["${FIRST + OPEN}-${LAST}"]
 `;
 
-describe.skipIf(skip !== undefined)('5,000 ports under ulimit -n 256', () => {
+describeOrSkip(skip, '5,000 ports under ulimit -n 256', () => {
   const spaces = new Namespaces();
   const config = writeConfig(CONFIG);
   let ns = '';

@@ -1,7 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Namespaces, netnsSkipReason } from '../helpers/netns.js';
 import { find, type Sample } from '../helpers/scrape.js';
 import { killAll, startNsDaemon, writeConfig, type NsDaemon } from './helpers/ns-daemon.js';
+import { describeOrSkip } from '../helpers/skip.js';
 
 // A vantage point with IPv4 only (lo's ::1 and the veth's fe80:: are no route out) checking
 // names with A and AAAA records from its /etc/hosts. Then IPv6 is added and a reload sees it.
@@ -39,7 +40,7 @@ function states(samples: Sample[]): Record<string, string> {
   return out;
 }
 
-describe.skipIf(skip !== undefined)('ip_family on a vantage point without IPv6', () => {
+describeOrSkip(skip, 'ip_family on a vantage point without IPv6', () => {
   const spaces = new Namespaces();
   let client = '';
   let server = '';

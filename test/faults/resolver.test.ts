@@ -1,11 +1,12 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Namespaces, netnsSkipReason } from '../helpers/netns.js';
 import { find, type Sample } from '../helpers/scrape.js';
 import { DNS_SERVER, queriesFor, writeControl, type DnsControl } from './helpers/dns-server.js';
 import { killAll, startNsDaemon, writeConfig, type NsDaemon } from './helpers/ns-daemon.js';
+import { describeOrSkip } from '../helpers/skip.js';
 
 // The daemon's resolver against a DNS server of our own inside the namespace (resolv.conf
 // points at it; no query can leave): one name stalls, one is refused then answered again,
@@ -36,7 +37,7 @@ function view(samples: Sample[]): Record<string, string[]> {
   return out;
 }
 
-describe.skipIf(skip !== undefined)('resolver faults', () => {
+describeOrSkip(skip, 'resolver faults', () => {
   const spaces = new Namespaces();
   const dir = mkdtempSync(join(tmpdir(), 'pwfault-dns-'));
   const control = join(dir, 'dns.json');

@@ -1,7 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Namespaces, netnsSkipReason } from '../helpers/netns.js';
 import { find } from '../helpers/scrape.js';
 import { killAll, startNsDaemon, writeConfig, type NsDaemon } from './helpers/ns-daemon.js';
+import { describeOrSkip } from '../helpers/skip.js';
 
 // 30% of SYNs to an open port dropped at random, on the server side of a veth pair.
 // timeout 1400ms is as safe as the default 3s: both see two SYNs (Linux retransmits at 1 s,
@@ -19,7 +20,7 @@ const PORT = 8080;
 const LISTENER = `require('node:net').createServer((s) => s.on('error', () => {}))
   .listen(${PORT}, '0.0.0.0', () => console.log('ready'));`;
 
-describe.skipIf(skip !== undefined)('transient SYN loss', () => {
+describeOrSkip(skip, 'transient SYN loss', () => {
   const spaces = new Namespaces();
   let client = '';
   let server = '';

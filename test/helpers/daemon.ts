@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { READY_MS } from './ready.js';
 
 export const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 
@@ -63,20 +64,29 @@ export async function startDaemon(args: string[], as?: { uid: number; gid: numbe
     }
   });
 
-  const waitForLog = (match: (l: LogLine) => boolean, timeoutMs = 10_000): Promise<LogLine> => {
+  const waitForLog = (match: (l: LogLine) => boolean, timeoutMs = READY_MS): Promise<LogLine> => {
     const seen = logs.find(match);
     if (seen) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {
-      const w = { match, resolve: (l: LogLine) => (clearTimeout(timer), resolve(l)) };
-      const timer = setTimeout(() => {
+      const fail = (why: string): void => {
         waiters.delete(w);
-        reject(
-          new Error(
-            `no matching log line within ${timeoutMs} ms; ` +
-              `logs:\n${logs.map((l) => JSON.stringify(l)).join('\n')}\nstderr: ${stderr}`,
-          ),
-        );
-      }, timeoutMs);
+        clearTimeout(timer);
+        proc.off('exit', onExit);
+        const all = logs.map((l) => JSON.stringify(l)).join('\n');
+        reject(new Error(`no matching log line: ${why}; logs:\n${all}\nstderr: ${stderr}`));
+      };
+      // A daemon that exits will never log the line: say so at once instead of at the bound.
+      const onExit = (code: number | null): void => fail(`the daemon exited with ${String(code)}`);
+      const w = {
+        match,
+        resolve: (l: LogLine): void => {
+          clearTimeout(timer);
+          proc.off('exit', onExit);
+          resolve(l);
+        },
+      };
+      const timer = setTimeout(() => fail(`none within ${timeoutMs} ms`), timeoutMs);
+      proc.once('exit', onExit);
       waiters.add(w);
     });
   };

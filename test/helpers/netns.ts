@@ -1,6 +1,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { READY_MS } from './ready.js';
 
 // Network namespaces for tests. SAFETY: the root namespace's own network uses 192.0.2.0/24,
 // so every address, veth end and route here is created with `ip -n <ns>` or inside
@@ -89,7 +90,7 @@ export class Namespaces {
   }
 
   /** Starts a long-running command inside the namespace and waits for it to print `readyLine`. */
-  async start(ns: string, cmd: string, args: string[], readyLine: string, timeoutMs = 10_000): Promise<ChildProcess> {
+  async start(ns: string, cmd: string, args: string[], readyLine: string, timeoutMs = READY_MS): Promise<ChildProcess> {
     this.#own(ns);
     const child = this.#spawn(ns, cmd, args);
     let stderr = '';

@@ -9,6 +9,7 @@ import { parseResolvConf } from '../../src/probe/resolv-conf.js';
 import type { Resolution, Want } from '../../src/probe/resolve.js';
 import type { SystemView } from '../../src/probe/system-files.js';
 import { netnsSkipReason, type Namespaces } from './netns.js';
+import { READY_MS } from './ready.js';
 
 // A network namespace set up like a pod or a machine for resolver tests: its own
 // resolv.conf, hosts and nsswitch.conf (bind-mounted over /etc by `ip netns exec`), and a
@@ -69,24 +70,15 @@ const GETADDRINFO = `
     console.log(JSON.stringify(out));
   })();`;
 
-const printed = new Set<string>();
 const servers = new Set<ChildProcess>();
 // dnsmasq is started here, not by Namespaces: a test file that dies half-way must not leave it running.
 process.once('exit', () => {
   for (const s of servers) if (s.exitCode === null) s.kill('SIGKILL');
 });
 
-/**
- * Why these tests cannot run here (printed once), or undefined. Under
- * PORTWATCH_REQUIRE_TOOLS=1 (CI) a missing tool fails them instead.
- */
+/** Why these tests cannot run here, or undefined (for describeOrSkip in ./skip.ts). */
 export function labSkipReason(tools: Array<'dnsmasq' | 'myhostname'> = []): string | undefined {
-  const reason = netnsSkipReason() ?? missingTools(tools);
-  if (reason === undefined) return undefined;
-  if (process.env['PORTWATCH_REQUIRE_TOOLS'] === '1') throw new Error(`PORTWATCH_REQUIRE_TOOLS=1 but ${reason}`);
-  if (!printed.has(reason)) process.stderr.write(`skipped resolver namespace tests: ${reason}\n`);
-  printed.add(reason);
-  return reason;
+  return netnsSkipReason() ?? missingTools(tools);
 }
 
 function missingTools(tools: Array<'dnsmasq' | 'myhostname'>): string | undefined {
@@ -189,7 +181,7 @@ export class ResolverLab {
     child.once('exit', () => servers.delete(child));
     let log = '';
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`dnsmasq did not start: ${log}`)), 10_000);
+      const timer = setTimeout(() => reject(new Error(`dnsmasq did not start: ${log}`)), READY_MS);
       child.stderr.on('data', (d: Buffer) => {
         log += d.toString();
         appendFileSync(`${this.#control}.dnsmasq`, d);
@@ -348,13 +340,21 @@ export async function startLoopbackZone(zone: Record<string, ZoneEntry>): Promis
   write(zone);
   const child = spawn(process.execPath, [ZONE_SERVER, control], { stdio: ['ignore', 'pipe', 'pipe'] });
   servers.add(child);
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('zone server did not start')), 10_000);
+    const fail = (why: string): void => {
+      clearTimeout(timer);
+      reject(new Error(`zone server ${why}: ${stderr}`));
+    };
+    const timer = setTimeout(() => fail(`not ready in ${READY_MS} ms`), READY_MS);
+    child.once('exit', (code) => fail(`exited with ${String(code)}`));
     createInterface({ input: child.stdout }).on('line', (line) => {
       const m = /^ready (\d+)$/.exec(line);
-      if (m === null) return;
-      clearTimeout(timer);
-      resolve(Number(m[1]));
+      if (m !== null) {
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      }
     });
   });
   const logLines = (): string[] =>

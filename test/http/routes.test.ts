@@ -1,6 +1,7 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { serve } from './server-fixture.js';
+import { skipOrFail } from '../helpers/skip.js';
 
 describe('lifecycle routes', () => {
   it('GET /-/healthy says Healthy', async () => {
@@ -81,7 +82,7 @@ describe('listening', () => {
       running = await serve({}, '[::1]:0');
     } catch (err) {
       if (['EADDRNOTAVAIL', 'EAFNOSUPPORT'].includes((err as NodeJS.ErrnoException).code ?? ''))
-        return ctx.skip('no IPv6 loopback here');
+        return skipOrFail(ctx, 'no IPv6 loopback here');
       throw err;
     }
     expect(running.server.host).toBe('::1');

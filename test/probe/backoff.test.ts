@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { probeWithBackoff } from '../../src/probe/backoff.js';
 import type { ProbeResult, Reason } from '../../src/types.js';
+import { itOrSkip, notLinux } from '../helpers/skip.js';
 
 const error = (reason: Reason): ProbeResult => ({ state: 'error', reason, durationSeconds: 0 });
 
@@ -59,7 +60,7 @@ describe('probeWithBackoff', () => {
   });
 
   // Real file descriptor exhaustion, in a child process with a low limit so the test runner keeps its own.
-  it.skipIf(process.platform !== 'linux')('rides out a real EMFILE once descriptors are freed', () => {
+  itOrSkip(notLinux(), 'rides out a real EMFILE once descriptors are freed', () => {
     const dist = (file: string): string =>
       JSON.stringify(fileURLToPath(new URL(`../../dist/probe/${file}`, import.meta.url)));
     const script = `

@@ -1,7 +1,8 @@
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { CLI } from '../helpers/daemon.js';
 import { Namespaces, netnsSkipReason, type RunResult } from '../helpers/netns.js';
+import { describeOrSkip } from '../helpers/skip.js';
 
 // The built CLI probing from one namespace ("client") into another ("server") over a veth
 // pair, with iptables and routes making each kind of answer. Nothing here touches the root
@@ -40,7 +41,7 @@ const rowsOf = (r: RunResult): Row[] =>
     .filter(Boolean)
     .map((l) => JSON.parse(l) as Row);
 
-describe.skipIf(skip !== undefined)('probes in network namespaces', () => {
+describeOrSkip(skip, 'probes in network namespaces', () => {
   const spaces = new Namespaces();
   let client = '';
   let cli: RunResult;
@@ -198,7 +199,7 @@ describe.skipIf(skip !== undefined)('probes in network namespaces', () => {
 });
 
 // A namespace whose ephemeral port range is one port makes rare loopback races certain.
-describe.skipIf(skip !== undefined)('with a single ephemeral port', () => {
+describeOrSkip(skip, 'with a single ephemeral port', () => {
   const spaces = new Namespaces();
   let ns = '';
 

@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { CLI } from '../helpers/daemon.js';
 import { Namespaces } from '../helpers/netns.js';
 import { addressesOf, labSkipReason, ResolverLab } from '../helpers/resolver-lab.js';
+import { describeOrSkip } from '../helpers/skip.js';
 
 // Names resolved in a namespace made like a Kubernetes pod of namespace "shop": the
 // resolv.conf kubelet writes (search list, ndots:5) and Debian's dnsmasq as the cluster DNS,
@@ -42,7 +43,7 @@ const NAMES = [
   'nobody.example', // a name nobody knows
 ];
 
-describe.skipIf(skip !== undefined)('resolution in a pod-like namespace', () => {
+describeOrSkip(skip, 'resolution in a pod-like namespace', () => {
   const spaces = new Namespaces();
   let lab: ResolverLab;
 

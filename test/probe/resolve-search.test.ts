@@ -1,6 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Namespaces } from '../helpers/netns.js';
 import { addressesOf, labSkipReason, ResolverLab, type ZoneControl, type ZoneEntry } from '../helpers/resolver-lab.js';
+import { describeOrSkip } from '../helpers/skip.js';
 
 // The search list as glibc walks it (resolv/res_query.c), compared with getent in a
 // namespace of the test's own, names asked of zone-server.mjs. The first part is glibc's
@@ -57,7 +58,7 @@ function expected(fqdn: string): string[] {
   return [...(e.A ?? []), ...(e.AAAA ?? [])].sort();
 }
 
-describe.skipIf(skip !== undefined)('the search list, as glibc tests it', () => {
+describeOrSkip(skip, 'the search list, as glibc tests it', () => {
   const spaces = new Namespaces();
   let lab: ResolverLab;
   const control = (every?: ZoneEntry): ZoneControl => ({
@@ -140,7 +141,7 @@ describe.skipIf(skip !== undefined)('the search list, as glibc tests it', () => 
 });
 
 // How each kind of answer for a search domain moves the search on or ends it.
-describe.skipIf(skip !== undefined)('answers that move the search on or end it', () => {
+describeOrSkip(skip, 'answers that move the search on or end it', () => {
   const spaces = new Namespaces();
   let lab: ResolverLab;
   const ZONE: Record<string, ZoneEntry> = {

@@ -1,6 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Namespaces } from '../helpers/netns.js';
 import { addressesOf, labSkipReason, ResolverLab, type ZoneControl } from '../helpers/resolver-lab.js';
+import { describeOrSkip } from '../helpers/skip.js';
 
 // Name servers and resolver options, compared with getent in a namespace of the test's
 // own: the order of the servers and glibc's limit of three, what makes a server hand over to
@@ -39,7 +40,7 @@ const ZONE: ZoneControl = {
   },
 };
 
-describe.skipIf(skip !== undefined)('name servers and options', () => {
+describeOrSkip(skip, 'name servers and options', () => {
   const spaces = new Namespaces();
   let lab: ResolverLab;
   const files = (options: string, servers = SERVERS): { resolv: string } => ({
@@ -143,7 +144,7 @@ describe.skipIf(skip !== undefined)('name servers and options', () => {
   }, 60_000);
 });
 
-describe.skipIf(skip !== undefined)('nsswitch.conf and files that change', () => {
+describeOrSkip(skip, 'nsswitch.conf and files that change', () => {
   const spaces = new Namespaces();
   let lab: ResolverLab;
   const RESOLV = 'nameserver 127.0.0.1\noptions timeout:1 attempts:1\n';

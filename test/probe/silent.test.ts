@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Namespaces, netnsSkipReason } from '../helpers/netns.js';
+import { describeOrSkip } from '../helpers/skip.js';
 
 // The limiter's round-trip adaptation against a real firewall: inside one namespace of
 // its own, on its loopback only, ports dropped by iptables and a port whose first SYN is
@@ -34,7 +35,7 @@ interface Result {
   durationSeconds: number;
 }
 
-describe.skipIf(skip !== undefined)('ProbeLimiter adapting to a firewalled host', () => {
+describeOrSkip(skip, 'ProbeLimiter adapting to a firewalled host', () => {
   const spaces = new Namespaces();
   let out: { first: Result[]; dropped: Result[]; slow: Result; peak: number; presumedSilent: number };
 

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { dialectOf, parseGroupsBytes, type GroupsResult } from '../../src/sd/parse-groups.js';
 import { findBinary, missingTool } from '../deploy/files.js';
+import { describeOrSkip } from '../helpers/skip.js';
 
 // Service-discovery files as Prometheus reads them: its own test fixtures and cases
 // (discovery/file, discovery/targetgroup), then documents judged both by Debian's promtool
@@ -226,15 +227,14 @@ describe('file_sd documents, as Prometheus and portwatch read them', () => {
     return { refused: output.includes('checking SD file'), output };
   }
 
-  it.skipIf(noPromtool !== undefined).each(CASES.map((c) => [c.name, c] as const))(
-    '%s: promtool agrees',
-    (_name, c) => {
+  describeOrSkip(noPromtool, 'promtool', () => {
+    it.each(CASES.map((c) => [c.name, c] as const))('%s: promtool agrees', (_name, c) => {
       const { refused, output } = promtoolRefuses(c);
       if (c.prometheus3) {
         expect(output).toContain('is not a valid label name');
         return;
       }
       expect({ refused, output }).toEqual({ refused: c.hosts === undefined, output: expect.any(String) as string });
-    },
-  );
+    });
+  });
 });

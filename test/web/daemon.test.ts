@@ -8,6 +8,7 @@ import { startDaemon, type RunningDaemon } from '../helpers/daemon.js';
 import { freePort } from '../helpers/ports.js';
 import { parseExposition } from '../helpers/scrape.js';
 import { basic, httpsRequest, makeCerts, type Certs } from './certs.js';
+import { skipOrFail } from '../helpers/skip.js';
 
 // The built daemon behind TLS and basic auth: scraped with credentials, reloaded with a
 // broken web config (kept running, reload fails), and scraped by a real Prometheus.
@@ -80,7 +81,7 @@ describe('daemon with --web.config.file', () => {
 
   it('Prometheus scrapes it over TLS with basic auth: up == 1', async (ctx) => {
     const why = missing('prometheus');
-    if (why) return ctx.skip(why);
+    skipOrFail(ctx, why);
     const dir = tempDir('portwatch-prometheus-tls-');
     const port = await freePort();
     const config = {

@@ -7,6 +7,7 @@ import { serve } from '../http/server-fixture.js';
 import { httpsRequest, makeCerts, type Certs } from './certs.js';
 import { missingOpenssl, sClient } from './s-client.js';
 import { UPSTREAM_DIR } from './upstream.js';
+import { skipOrFail } from '../helpers/skip.js';
 
 // TLS with certificates made by openssl for this run: HTTPS scrapes, the minimum version,
 // each client-certificate policy, certificates swapped on reload, and the cipher suites and
@@ -175,7 +176,7 @@ describe('TLS', () => {
 
     it("by default TLS 1.2 offers Go's suites: forward secret only, never RSA key exchange", async (ctx) => {
       const why = missingOpenssl();
-      if (why) return ctx.skip(why);
+      skipOrFail(ctx, why);
       const p = await port(rsa);
       const refused = ['AES128-SHA', 'AES128-GCM-SHA256', 'AES256-GCM-SHA384', 'ECDHE-RSA-AES128-SHA256'];
       refused.push('DHE-RSA-AES128-GCM-SHA256');
@@ -199,7 +200,7 @@ describe('TLS', () => {
 
     it('cipher_suites: only the listed TLS 1.2 suites; TLS 1.3 keeps all of its own, as in Go', async (ctx) => {
       const why = missingOpenssl();
-      if (why) return ctx.skip(why);
+      skipOrFail(ctx, why);
       const suites = '  cipher_suites: [TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA, TLS_AES_128_GCM_SHA256]\n';
       const p = await port(`${rsa}${suites}http_server_config:\n  http2: false\n`);
       expect((await sClient(p, ['-tls1_2', '-cipher', 'ECDHE-RSA-AES256-SHA'])).cipher).toBe('ECDHE-RSA-AES256-SHA');
@@ -210,7 +211,7 @@ describe('TLS', () => {
 
     it("a client that prefers ChaCha20 gets it, one that prefers AES gets AES: Go's choice", async (ctx) => {
       const why = missingOpenssl();
-      if (why) return ctx.skip(why);
+      skipOrFail(ctx, why);
       const p = await port(rsa);
       const chachaFirst = 'ECDHE-RSA-CHACHA20-POLY1305:ECDHE-RSA-AES128-GCM-SHA256';
       const chacha = await sClient(p, ['-tls1_2', '-cipher', chachaFirst]);
@@ -222,7 +223,7 @@ describe('TLS', () => {
 
     it("curves: Go's by default (X25519 and the NIST ones, not X448), only the listed ones if given", async (ctx) => {
       const why = missingOpenssl();
-      if (why) return ctx.skip(why);
+      skipOrFail(ctx, why);
       const p = await port(plainTls);
       expect((await sClient(p, ['-groups', 'X25519'])).group).toBe('X25519');
       expect((await sClient(p, ['-groups', 'P-384'])).group).toBe('secp384r1');

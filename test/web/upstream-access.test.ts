@@ -7,6 +7,7 @@ import { serve } from '../http/server-fixture.js';
 import { basic, httpsRequest } from './certs.js';
 import { missingOpenssl, sClient } from './s-client.js';
 import { serveUpstream, upstreamGet, UPSTREAM_DIR } from './upstream.js';
+import { skipOrFail } from '../helpers/skip.js';
 
 // The access cases of exporter-toolkit's tls_config_test.go (TestServerBehaviour, TestUsers,
 // TestConfigReloading) against portwatch serving upstream's own configs and certificates,
@@ -39,7 +40,7 @@ describe("exporter-toolkit's access cases", () => {
 
   it('a TLS 1.1 client is refused with a protocol version alert', async (ctx) => {
     const why = missingOpenssl();
-    if (why) return ctx.skip(why);
+    skipOrFail(ctx, why);
     const { port } = await serveUpstream('web_config_noAuth.good.yml');
     // SECLEVEL=0 lets the client offer TLS 1.1 at all: the refusal is the server's.
     const hs = await sClient(port, ['-tls1_1', '-cipher', 'DEFAULT@SECLEVEL=0']);
@@ -70,7 +71,7 @@ describe("exporter-toolkit's access cases", () => {
 
     it("with two in common the server picks by Go's order, whatever the client or the file prefers", async (ctx) => {
       const why = missingOpenssl();
-      if (why) return ctx.skip(why);
+      skipOrFail(ctx, why);
       for (const file of ['web_config_noAuth_someCiphers.good.yml', 'web_config_noAuth_someCiphers_noOrder.good.yml']) {
         const { port } = await serveUpstream(file);
         const offers = [

@@ -33,13 +33,6 @@ process.once('exit', () => {
   for (const c of live) if (c.exitCode === null) c.kill('SIGKILL');
 });
 
-/** Why a tier test cannot run here; with PORTWATCH_REQUIRE_TOOLS=1 (CI) it throws instead. */
-export function skipOrFail(reason: string | undefined): string | undefined {
-  if (reason !== undefined && process.env['PORTWATCH_REQUIRE_TOOLS'] === '1')
-    throw new Error(`PORTWATCH_REQUIRE_TOOLS=1 but ${reason}`);
-  return reason;
-}
-
 /** Why prlimit cannot raise limits here, if it cannot. */
 export function prlimitMissing(): string | undefined {
   try {

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { CLI, withOwnStorage, type LogLine } from '../../helpers/daemon.js';
 import { parseExposition, type Sample } from '../../helpers/scrape.js';
+import { READY_MS } from '../../helpers/ready.js';
 
 // The built daemon run inside a test namespace with `ip netns exec` (which execs, so the
 // child's pid is the daemon's and signals reach it), and a scraper beside it: /metrics on
@@ -83,7 +84,7 @@ export async function startNsDaemon(ns: string, args: string[], prefix: string[]
     }
   });
   const exited = once(proc, 'exit') as Promise<[number | null]>;
-  const waitForLog = (match: (l: LogLine) => boolean, timeoutMs = 10_000): Promise<LogLine> => {
+  const waitForLog = (match: (l: LogLine) => boolean, timeoutMs = READY_MS): Promise<LogLine> => {
     const seen = logs.find(match);
     if (seen) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {
@@ -103,7 +104,7 @@ export async function startNsDaemon(ns: string, args: string[], prefix: string[]
     });
   };
   const started = await Promise.race([
-    waitForLog((l) => l.msg === 'portwatch started', 30_000),
+    waitForLog((l) => l.msg === 'portwatch started'),
     exited.then(() => Promise.reject(new Error(`daemon exited before starting: ${stderr} ${JSON.stringify(logs)}`))),
   ]);
   const url = `http://127.0.0.1:${String(started['listen']).split(':').pop()}/metrics`;
