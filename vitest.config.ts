@@ -55,6 +55,11 @@ const TIERS: Record<string, string[]> = {
   image: ['test/deploy/image.test.ts'],
 };
 
+// The abuse tier asserts that the daemon answers within 2 s under a flood: it runs after every
+// other tier, one file at a time, so that the rest of the suite does not take the CPUs it measures.
+const alone = (name: string) =>
+  name === 'abuse' ? { sequence: { groupOrder: 1 }, fileParallelism: false } : { sequence: { groupOrder: 0 } };
+
 export default defineConfig({
   test: {
     // Runs once for all projects: the projects below do not extend this config, so it is not repeated.
@@ -64,7 +69,7 @@ export default defineConfig({
       {
         test: { ...timeouts, name: 'quick', include: ['test/**/*.test.ts'], exclude: Object.values(TIERS).flat() },
       },
-      ...Object.entries(TIERS).map(([name, include]) => ({ test: { ...timeouts, name, include } })),
+      ...Object.entries(TIERS).map(([name, include]) => ({ test: { ...timeouts, name, include, ...alone(name) } })),
     ],
   },
 });
