@@ -4,7 +4,7 @@ import { hostProblem } from '../config/hosts.js';
 import { parsePortEntry } from '../config/ports.js';
 import { probeWithBackoff } from '../probe/backoff.js';
 import { defaultGlobalConcurrency, ProbeLimiter } from '../probe/limiter.js';
-import { resolveHost } from '../probe/resolve.js';
+import { resolveHost } from '../resolve/resolve.js';
 import { probeTcp } from '../probe/tcp.js';
 import type { ProbeResult } from '../types.js';
 

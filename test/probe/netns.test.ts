@@ -162,7 +162,7 @@ describe.skipIf(skip !== undefined)('probes in network namespaces', () => {
 
   it('resolves every address of a name, IPv4 first, once each; a failing name is a result', async () => {
     const script = `
-      const { resolveHost } = await import(${dist('probe/resolve.js')});
+      const { resolveHost } = await import(${dist('resolve/resolve.js')});
       const started = performance.now();
       const failed = await resolveHost('nonexistent.invalid');
       const multi = await resolveHost('multi.test');
