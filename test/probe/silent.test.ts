@@ -13,9 +13,10 @@ const SCRIPT = `
   const net = await import('node:net');
   const { ProbeLimiter } = await import(${dist('probe/limiter.js')});
   const { probeTcp } = await import(${dist('probe/tcp.js')});
+  const { probeResultReading: reading } = await import(${dist('probe/result-reading.js')});
   for (const port of [80, 81])
     await new Promise((r) => net.createServer((s) => s.on('error', () => {})).listen(port, '127.0.0.1', r));
-  const limiter = new ProbeLimiter({ global: 100, perAddress: 2 });
+  const limiter = new ProbeLimiter({ global: 100, perAddress: 2, reading });
   const probe = (port) => limiter.run('127.0.0.1', () => probeTcp('127.0.0.1', port, 2500));
   // Answers first, so the address's round-trip time is known.
   const first = [await probe(80), await probe(79)];
