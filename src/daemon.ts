@@ -12,6 +12,7 @@ import type { Config } from './config/types.js';
 import { startHttpServer, type HttpServer } from './http/server.js';
 import { SelfMetrics } from './metrics/self.js';
 import { ProbeCapacity } from './probe/capacity.js';
+import { tcpProbePath } from './probe/tcp.js';
 import { detectRoutable, type Routable } from './resolve/families.js';
 import { Resolver } from './resolve/resolve.js';
 import { Scheduler } from './schedule/scheduler.js';
@@ -62,7 +63,7 @@ export class Daemon {
   constructor(flags: DaemonFlags, log: Logger) {
     this.#flags = flags;
     this.#log = log;
-    this.#self = new SelfMetrics({ version: VERSION, shard: flags.shard });
+    this.#self = new SelfMetrics({ version: VERSION, shard: flags.shard, probePath: tcpProbePath });
     this.#capacity = new ProbeCapacity({
       concurrency: flags.probeConcurrency,
       perAddress: flags.probeConcurrencyPerAddress,
@@ -149,6 +150,7 @@ export class Daemon {
         monitors: config.monitors.length,
         targets: this.#store.targets().size,
         concurrency: this.#capacity.concurrency,
+        probePath: tcpProbePath,
         shard: this.#flags.shard,
       },
       'portwatch started',
