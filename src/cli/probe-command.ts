@@ -152,12 +152,15 @@ function parseTarget(arg: string): Target {
 
 function jsonLine(row: { host: string; ip: string; port: number }, r: ProbeResult): string {
   const { host, ip, port } = row;
-  return `${JSON.stringify({ host, ip, port, state: r.state, reason: r.reason, durationSeconds: r.durationSeconds, ...(r.code === undefined ? {} : { code: r.code }) })}\n`;
+  const { state, reason, durationSeconds, code } = r;
+  const line = { host, ip, port, state, reason, durationSeconds, ...(code === undefined ? {} : { code }) };
+  return `${JSON.stringify(line)}\n`;
 }
 
 function tableLine(row: { host: string; ip: string; port: number }, r: ProbeResult): string {
   const ms = r.durationSeconds * 1000;
   const took = ms < 1000 ? `${ms.toFixed(1)}ms` : `${(ms / 1000).toFixed(2)}s`;
   const name = row.host === row.ip ? '' : `  ${row.host}`;
-  return `${(row.ip || '-').padEnd(15)} ${String(row.port).padStart(5)} ${r.state.padEnd(8)} ${r.reason.padEnd(16)} ${took.padStart(8)}${name}\n`;
+  const columns = [(row.ip || '-').padEnd(15), String(row.port).padStart(5), r.state.padEnd(8), r.reason.padEnd(16)];
+  return `${columns.join(' ')} ${took.padStart(8)}${name}\n`;
 }

@@ -81,7 +81,7 @@ function failed(status: number): HandleOutcome {
   return outcome;
 }
 
-/** Who hears an attempt's outcome: an object with a method rather than a callback, so that a caller needs no closure per attempt. */
+/** Who hears an attempt's outcome: an object with a method rather than a callback, so a caller needs no closure. */
 export interface HandleListener {
   settled(outcome: HandleOutcome): void;
 }
