@@ -68,7 +68,7 @@ export class ProbeCapacity {
   ): Promise<ProbeResult> {
     const prober = probers[protocol];
     const limited = (): Promise<ProbeResult> =>
-      this.#limiter.run(address, () => prober(address, port, timeoutMs, options as ProberOptions[P]));
+      this.#limiter.run(address, () => prober(address, port, timeoutMs, options));
     return probeWithBackoff(limited, this.#backoffFor(timeoutMs));
   }
 
@@ -88,11 +88,13 @@ export class ProbeCapacity {
       this.#backgroundQueued++;
       let started = false;
       const start = (): void => {
-        if (!started) ((started = true), this.#backgroundQueued--);
+        if (started) return;
+        started = true;
+        this.#backgroundQueued--;
       };
       const run = (): Promise<ProbeResult> => {
         start();
-        return prober(address, port, timeoutMs, options as ProberOptions[P]);
+        return prober(address, port, timeoutMs, options);
       };
       return this.#limiter.run(address, run).finally(start);
     };
