@@ -11,15 +11,13 @@ import { loadConfigFile } from './config/load.js';
 import type { Config } from './config/types.js';
 import { startHttpServer, type HttpServer } from './http/server.js';
 import { SelfMetrics } from './metrics/self.js';
-import { probeWithBackoff, type BackoffOptions } from './probe/backoff.js';
-import { defaultGlobalConcurrency, defaultSocketBudget, ProbeLimiter } from './probe/limiter.js';
-import { detectRoutable, type Routable } from './probe/families.js';
-import { Resolver } from './probe/resolve.js';
-import { probeTcp } from './probe/tcp.js';
+import { ProbeCapacity } from './probe/capacity.js';
+import { tcpProbePath } from './probe/tcp.js';
+import { detectRoutable, type Routable } from './resolve/families.js';
+import { Resolver } from './resolve/resolve.js';
 import { Scheduler } from './schedule/scheduler.js';
 import { selectShard } from './shard/assign.js';
 import { PortStore, type StateChange } from './state/store.js';
-import type { ProbeResult } from './types.js';
 import { VERSION } from './version.js';
 import { recheck, type CheckFilter, type CheckOutcome } from './api/recheck.js';
 import { WebServing } from './web/serving.js';
@@ -36,8 +34,7 @@ export class Daemon {
   readonly #log: Logger;
   readonly #store = new PortStore();
   readonly #self: SelfMetrics;
-  readonly #limiter: ProbeLimiter;
-  readonly #concurrency: number;
+  readonly #capacity: ProbeCapacity;
   readonly #scheduler: Scheduler;
   readonly #checker: Checker;
   /** Discovery sweeps: their own scheduler, so they never hold up a check's slot or its first round. */
@@ -66,43 +63,26 @@ export class Daemon {
   constructor(flags: DaemonFlags, log: Logger) {
     this.#flags = flags;
     this.#log = log;
-    this.#self = new SelfMetrics({ version: VERSION, shard: flags.shard });
-    const concurrency = flags.probeConcurrency ?? defaultGlobalConcurrency();
-    this.#concurrency = concurrency;
-    // A --probe.concurrency given is the cap on sockets too; by default silent attempts may use the fd budget.
-    const sockets = flags.probeConcurrency ?? Math.max(concurrency, defaultSocketBudget());
-    this.#limiter = new ProbeLimiter({
-      global: concurrency,
-      sockets,
+    this.#self = new SelfMetrics({ version: VERSION, shard: flags.shard, probePath: tcpProbePath });
+    this.#capacity = new ProbeCapacity({
+      concurrency: flags.probeConcurrency,
       perAddress: flags.probeConcurrencyPerAddress,
       onStart: () => this.#scheduler.poke(),
+      onBackoff: () => this.#self.countBackoff(),
+      onResult: (result) => this.#self.countProbe(result.state),
     });
+    const capacity = this.#capacity;
     const resolver = new Resolver();
-    // Made once per timeout rather than per probe: a round of 100k probes shares a handful.
-    const onBackoff = (): void => this.#self.countBackoff();
-    const backoffs = new Map<number, BackoffOptions>();
-    const onResult = (result: ProbeResult): void => this.#self.countProbe(result.state);
-    const backoffFor = (timeoutMs: number): BackoffOptions => {
-      let opts = backoffs.get(timeoutMs);
-      if (opts === undefined)
-        backoffs.set(timeoutMs, (opts = { tries: triesToOutlast(timeoutMs), onBackoff, onResult }));
-      return opts;
-    };
     this.#checker = new Checker({
       store: this.#store,
       resolve: (host, want) => resolver.resolve(host, want),
       routable: () => this.#routable,
-      attempt: (ip, port, timeoutMs) => {
-        const probe = (): Promise<ProbeResult> => this.#limiter.run(ip, () => probeTcp(ip, port, timeoutMs));
-        return probeWithBackoff(probe, backoffFor(timeoutMs));
-      },
+      attempt: (ip, port, timeoutMs) => capacity.probe('tcp', ip, port, timeoutMs),
     });
     this.#scheduler = new Scheduler({
       run: (id) => this.#runCheck(id),
-      // Checks waiting for a probe slot at most as many as probes under way (at least 256):
-      // enough to keep the limiter busy, few enough that checks finish young (cheap to collect).
-      maxInFlight: 2 * sockets + 256,
-      admit: (inFlight) => inFlight - this.#limiter.inFlight < Math.max(256, this.#limiter.inFlight),
+      maxInFlight: capacity.maxChecksInFlight,
+      admit: (inFlight) => capacity.admitsCheck(inFlight),
       onError: (id, err) => {
         if (!this.#stopping) this.#log.error({ err, target: id }, 'check failed unexpectedly');
       },
@@ -110,14 +90,9 @@ export class Daemon {
     this.#sweeps = new DiscoverySweeps({
       state: this.#store.discovery,
       log,
-      limiter: this.#limiter,
-      concurrency,
+      capacity,
       resolve: (host, want) => resolver.resolve(host, want),
       routable: () => this.#routable,
-      probe: probeTcp,
-      tries: triesToOutlast,
-      onBackoff: () => this.#self.countBackoff(),
-      onProbe: (state) => this.#self.countProbe(state),
     });
     this.#sd = new ServiceDiscovery({
       log,
@@ -128,8 +103,8 @@ export class Daemon {
       sd: () => this.#sd.statuses(),
       store: this.#store,
       intervalsMs: () => this.#intervals,
-      inFlight: () => this.#limiter.inFlight,
-      socketLimit: () => this.#limiter.socketLimit,
+      inFlight: () => capacity.inFlight,
+      socketLimit: () => capacity.socketLimit,
     });
   }
 
@@ -174,7 +149,8 @@ export class Daemon {
         scheme: this.#web.scheme,
         monitors: config.monitors.length,
         targets: this.#store.targets().size,
-        concurrency: this.#concurrency,
+        concurrency: this.#capacity.concurrency,
+        probePath: tcpProbePath,
         shard: this.#flags.shard,
       },
       'portwatch started',
@@ -213,7 +189,7 @@ export class Daemon {
     const sweepsStopped = this.#sweeps.stop(this.#flags.shutdownGraceMs, stopping);
     this.#httpAtStop = this.#sd.savedHttp();
     this.#sd.stop();
-    this.#limiter.close(stopping);
+    this.#capacity.close(stopping);
     await Promise.all([stopped, sweepsStopped]);
     // After the last checks recorded their results; only a daemon that started (and restored) writes.
     await this.#writer?.close();
@@ -352,15 +328,4 @@ function hostChanges(before: HostSets, after: HostSets): { added: number; remove
     return n;
   };
   return { added: count(after, before), removed: count(before, after) };
-}
-
-/**
- * Backoff tries (50 ms doubling, jittered down to half) whose delays add up to at least
- * one timeout: descriptors held by attempts in flight (silent ports above all) come back
- * within one timeout, so a probe that ran out of them waits that long before it is an error.
- */
-function triesToOutlast(timeoutMs: number): number {
-  let tries = 6;
-  while (25 * (2 ** (tries - 1) - 1) < timeoutMs && tries < 20) tries++;
-  return tries;
 }

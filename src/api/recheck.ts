@@ -65,16 +65,16 @@ export function selectTargets(
     if (picked.length === 0)
       return {
         status: 404,
-        message: `host ${quote(host)} is not configured in monitor ${quote(filter.monitor)}; give it exactly as in the config`,
+        message:
+          `host ${quote(host)} is not configured in monitor ${quote(filter.monitor)}; ` +
+          'give it exactly as in the config',
       };
   }
   if (port !== undefined) {
     picked = picked.filter((t) => t.port === port);
+    const forHost = host === undefined ? '' : ` for host ${quote(host)}`;
     if (picked.length === 0)
-      return {
-        status: 404,
-        message: `port ${port} is not configured in monitor ${quote(filter.monitor)}${host === undefined ? '' : ` for host ${quote(host)}`}`,
-      };
+      return { status: 404, message: `port ${port} is not configured in monitor ${quote(filter.monitor)}${forHost}` };
   }
   if (picked.length > max)
     return {

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ALL_ROUTABLE, canRoute, noRouteIfUnroutable, pickAddresses, type Routable } from '../probe/families.js';
+import { ALL_ROUTABLE, canRoute, noRouteIfUnroutable, pickAddresses, type Routable } from '../resolve/families.js';
 import type { IpFamily } from '../config/types.js';
-import { literalAnswer, type Want } from '../probe/resolve.js';
+import { literalAnswer, type Want } from '../resolve/resolve.js';
 import type { PortStore, AddressResult, StateChange } from '../state/store.js';
 import type { PortState, ProbeResult } from '../types.js';
 import { confirmResult, type Confirmation } from './confirm.js';

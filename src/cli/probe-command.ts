@@ -2,10 +2,8 @@ import { isIPv6 } from 'node:net';
 import { parseDuration } from '../config/duration.js';
 import { hostProblem } from '../config/hosts.js';
 import { parsePortEntry } from '../config/ports.js';
-import { probeWithBackoff } from '../probe/backoff.js';
-import { defaultGlobalConcurrency, ProbeLimiter } from '../probe/limiter.js';
-import { resolveHost } from '../probe/resolve.js';
-import { probeTcp } from '../probe/tcp.js';
+import { ProbeCapacity } from '../probe/capacity.js';
+import { resolveHost } from '../resolve/resolve.js';
 import type { ProbeResult } from '../types.js';
 
 const USAGE = `usage: portwatch probe [--timeout DURATION] [--json] HOST:PORTS...
@@ -19,7 +17,6 @@ example: portwatch probe 127.0.0.1:22,80 '[::1]:9000-9010' example.com:443
 
 /** Longer waits are pointless: Linux gives up on an unanswered SYN after about two minutes. */
 const MAX_TIMEOUT_MS = 5 * 60_000;
-const PER_ADDRESS = 64;
 
 interface Target {
   host: string;
@@ -53,7 +50,8 @@ export async function runProbeCommand(
     return 0;
   }
   const { timeoutMs, json } = opts;
-  const limiter = new ProbeLimiter({ global: defaultGlobalConcurrency(), perAddress: PER_ADDRESS });
+  // The daemon's capacity with its defaults: limits, descriptor budget and backoff as in a check.
+  const capacity = new ProbeCapacity({});
   const resolutions = await Promise.all(opts.targets.map((t) => resolveHost(t.host)));
   // Every probe is queued at once; results are printed in the order asked, each as soon as those before it are done.
   const rows: Array<{ host: string; ip: string; port: number; result: Promise<ProbeResult> }> = [];
@@ -67,7 +65,7 @@ export async function runProbeCommand(
     }
     for (const ip of resolution.addresses) {
       for (const port of target.ports) {
-        const result = probeWithBackoff(() => limiter.run(ip, () => probeTcp(ip, port, timeoutMs)));
+        const result = capacity.probe('tcp', ip, port, timeoutMs);
         rows.push({ host: target.host, ip, port, result });
       }
     }
@@ -154,12 +152,15 @@ function parseTarget(arg: string): Target {
 
 function jsonLine(row: { host: string; ip: string; port: number }, r: ProbeResult): string {
   const { host, ip, port } = row;
-  return `${JSON.stringify({ host, ip, port, state: r.state, reason: r.reason, durationSeconds: r.durationSeconds, ...(r.code === undefined ? {} : { code: r.code }) })}\n`;
+  const { state, reason, durationSeconds, code } = r;
+  const line = { host, ip, port, state, reason, durationSeconds, ...(code === undefined ? {} : { code }) };
+  return `${JSON.stringify(line)}\n`;
 }
 
 function tableLine(row: { host: string; ip: string; port: number }, r: ProbeResult): string {
   const ms = r.durationSeconds * 1000;
   const took = ms < 1000 ? `${ms.toFixed(1)}ms` : `${(ms / 1000).toFixed(2)}s`;
   const name = row.host === row.ip ? '' : `  ${row.host}`;
-  return `${(row.ip || '-').padEnd(15)} ${String(row.port).padStart(5)} ${r.state.padEnd(8)} ${r.reason.padEnd(16)} ${took.padStart(8)}${name}\n`;
+  const columns = [(row.ip || '-').padEnd(15), String(row.port).padStart(5), r.state.padEnd(8), r.reason.padEnd(16)];
+  return `${columns.join(' ')} ${took.padStart(8)}${name}\n`;
 }

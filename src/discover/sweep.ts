@@ -1,8 +1,8 @@
 import { confirmResult } from '../check/confirm.js';
 import type { Resolution } from '../check/checker.js';
 import type { MonitorConfig } from '../config/types.js';
-import { noRouteIfUnroutable, pickAddresses, type Routable } from '../probe/families.js';
-import type { Want } from '../probe/resolve.js';
+import { noRouteIfUnroutable, pickAddresses, type Routable } from '../resolve/families.js';
+import type { Want } from '../resolve/resolve.js';
 import type { AddressSweep } from '../state/discovery.js';
 import type { ProbeResult } from '../types.js';
 

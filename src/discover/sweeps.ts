@@ -1,13 +1,12 @@
 import type { Logger } from 'pino';
 import type { Resolution } from '../check/checker.js';
 import type { MonitorConfig } from '../config/types.js';
-import { probeWithBackoff } from '../probe/backoff.js';
-import type { Routable } from '../probe/families.js';
-import type { ProbeLimiter } from '../probe/limiter.js';
-import type { Want } from '../probe/resolve.js';
+import type { ProbeCapacity } from '../probe/capacity.js';
+import type { Routable } from '../resolve/families.js';
+import type { Want } from '../resolve/resolve.js';
 import { Scheduler } from '../schedule/scheduler.js';
 import type { DiscoveryState } from '../state/discovery.js';
-import type { PortState, ProbeResult } from '../types.js';
+import type { ProbeResult } from '../types.js';
 import { SweepGate } from './polite.js';
 import { sweepHost } from './sweep.js';
 
@@ -21,18 +20,10 @@ const SWEEP_PREFIX = 'discover\u0000';
 export interface DiscoverySweepsDeps {
   state: DiscoveryState;
   log: Logger;
-  /** The limiter the checks use: sweep attempts go through it too, behind the gate. */
-  limiter: ProbeLimiter;
-  /** The global concurrency, of which sweeps get SWEEP_SHARE. */
-  concurrency: number;
+  /** The capacity the checks use: sweep attempts go through it too, behind the gate and behind checks. */
+  capacity: ProbeCapacity;
   resolve: (host: string, want: Want) => Promise<Resolution>;
   routable: () => Routable;
-  /** One connect attempt, as checks make it. */
-  probe: (ip: string, port: number, timeoutMs: number) => Promise<ProbeResult>;
-  /** Backoff tries for a timeout, as for checks. */
-  tries: (timeoutMs: number) => number;
-  onBackoff: () => void;
-  onProbe: (state: PortState) => void;
 }
 
 /**
@@ -45,18 +36,16 @@ export class DiscoverySweeps {
   readonly #scheduler: Scheduler;
   readonly #gate: SweepGate;
   readonly #workers: number;
-  /** Sweep attempts waiting inside the limiter (not yet started): the rest of limiter.queued are checks. */
-  #queued = 0;
   #sweeps = new Map<string, { monitor: MonitorConfig; host: string }>();
   #stopping = false;
 
   constructor(deps: DiscoverySweepsDeps) {
     this.#deps = deps;
-    this.#workers = Math.max(1, Math.floor(deps.concurrency * SWEEP_SHARE));
+    this.#workers = Math.max(1, Math.floor(deps.capacity.concurrency * SWEEP_SHARE));
     this.#gate = new SweepGate({
       concurrency: this.#workers,
       perAddressRate: SWEEP_RATE_PER_ADDRESS,
-      checksWaiting: () => deps.limiter.queued - this.#queued > 0,
+      checksWaiting: () => deps.capacity.foregroundWaiting,
     });
     this.#scheduler = new Scheduler({
       run: (id) => this.#run(id),
@@ -125,30 +114,9 @@ export class DiscoverySweeps {
     );
   }
 
-  /** A sweep attempt: through the gate (share, rate, checks first), then the limiter like any check. */
-  async #attempt(ip: string, port: number, timeoutMs: number): Promise<ProbeResult> {
-    const { limiter, probe, tries, onBackoff, onProbe } = this.#deps;
-    const result = await this.#gate.run(ip, () =>
-      probeWithBackoff(
-        () => {
-          this.#queued++;
-          let started = false;
-          const start = (): void => {
-            if (started) return;
-            started = true;
-            this.#queued--;
-          };
-          return limiter
-            .run(ip, () => {
-              start();
-              return probe(ip, port, timeoutMs);
-            })
-            .finally(start);
-        },
-        { tries: tries(timeoutMs), onBackoff },
-      ),
-    );
-    onProbe(result.state);
-    return result;
+  /** A sweep attempt: through the gate (share, rate, checks first), then the capacity like any check. */
+  #attempt(ip: string, port: number, timeoutMs: number): Promise<ProbeResult> {
+    const { capacity } = this.#deps;
+    return this.#gate.run(ip, () => capacity.probeInBackground('tcp', ip, port, timeoutMs));
   }
 }

@@ -47,7 +47,7 @@ export const PORT_PROBE_DURATION = {
 
 export const BUILD_INFO = {
   name: 'portwatch_build_info',
-  help: 'Always 1; the portwatch version and the Node.js version it runs on, as labels.',
+  help: 'Always 1; the portwatch version, the Node.js version it runs on and the TCP probe path, as labels.',
 } as const satisfies MetricName;
 
 export const MONITOR_INTERVAL = {

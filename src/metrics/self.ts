@@ -59,13 +59,14 @@ export class SelfMetrics {
   readonly #storageAt: Gauge;
   #src: SelfMetricsSource | undefined;
 
-  constructor(opts: { version: string; shard?: Shard }) {
+  constructor(opts: { version: string; shard?: Shard; probePath?: string }) {
     const registers = [this.registry];
     // Arrow functions see `this` as the SelfMetrics; prom-client passes the gauge as `this`.
     const source = (): SelfMetricsSource | undefined => this.#src;
 
-    new Gauge({ ...BUILD_INFO, labelNames: ['version', 'node_version'], registers }).set(
-      { version: opts.version, node_version: process.version },
+    const build = { version: opts.version, node_version: process.version };
+    new Gauge({ ...BUILD_INFO, labelNames: ['version', 'node_version', 'probe_path'], registers }).set(
+      opts.probePath === undefined ? build : { ...build, probe_path: opts.probePath },
       1,
     );
 

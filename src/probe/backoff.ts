@@ -7,9 +7,9 @@ export interface BackoffOptions {
   /** Delay before the first retry, doubled for each next one. Default 50 ms, so at most 1.55 s in all. */
   baseDelayMs?: number;
   /** Called before each delay, e.g. to count backoffs in a metric. */
-  onBackoff?: () => void;
+  onBackoff?: (() => void) | undefined;
   /** Called with the result that is returned, e.g. to count probes by state; spares the caller a then of its own. */
-  onResult?: (result: ProbeResult) => void;
+  onResult?: ((result: ProbeResult) => void) | undefined;
 }
 
 /** Errors that say this host ran short of something for a moment, not that the probe is wrong. */
@@ -58,4 +58,15 @@ async function retry(
   }
   opts.onResult?.(result);
   return result;
+}
+
+/**
+ * Backoff tries (50 ms doubling, jittered down to half) whose delays add up to at least
+ * one timeout: descriptors held by attempts in flight (silent ports above all) come back
+ * within one timeout, so a probe that ran out of them waits that long before it is an error.
+ */
+export function triesToOutlast(timeoutMs: number): number {
+  let tries = 6;
+  while (25 * (2 ** (tries - 1) - 1) < timeoutMs && tries < 20) tries++;
+  return tries;
 }

@@ -1,9 +1,16 @@
-import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { Queue } from './queue.js';
-import { answerSeconds, RttEstimate } from './rtt.js';
+import { RttEstimate } from './rtt.js';
 
-export interface ProbeLimiterOptions {
+/** What the limiter learns from an attempt's value; the prober's result shape is its caller's to read. */
+export interface AttemptReading<T> {
+  /** How long the attempt took to be answered, when the value is an answer from the address. */
+  answerSeconds(value: T): number | undefined;
+  /** Whether the attempt failed for want of file descriptors (EMFILE, ENFILE). */
+  outOfDescriptors(value: T): boolean;
+}
+
+export interface ProbeLimiterOptions<T> {
   /** Connect attempts in flight in all that may still be answered: how many SYNs go out at once. */
   global: number;
   /**
@@ -20,7 +27,9 @@ export interface ProbeLimiterOptions {
    */
   silentAfterMinMs?: number;
   /** Called after attempts were started, e.g. so that a scheduler holding work back looks again. */
-  onStart?: () => void;
+  onStart?: (() => void) | undefined;
+  /** Reads answers (round-trip times) and descriptor exhaustion from results; without it, neither is learnt. */
+  reading?: AttemptReading<T>;
 }
 
 /** An attempt under way. A class, not a literal: see AddressCheck in check/checker.ts for why. */
@@ -63,11 +72,6 @@ interface AddressState {
 /** How far a silent address's window may grow past perAddress. */
 const SILENT_WINDOW_GROWTH = 16;
 
-/** Whether an attempt's result says the process had no file descriptor for it (EMFILE, ENFILE). */
-function outOfDescriptors(value: unknown): boolean {
-  return typeof value === 'object' && value !== null && (value as { reason?: unknown }).reason === 'fd-exhausted';
-}
-
 /** The socket budget never drops below this, so checks go on, slowly, whatever happens. */
 const MIN_SOCKET_LIMIT = 8;
 
@@ -91,7 +95,7 @@ const RTT_MEMORY = 65_536;
  * answer doubles the address's window (up to 16 x perAddress), so 10k dropped ports do not
  * trickle out 64 at a time. Before a first answer nothing is presumed.
  */
-export class ProbeLimiter {
+export class ProbeLimiter<T = unknown> {
   readonly #global: number;
   readonly #perAddress: number;
   readonly #silentAfterMinMs: number;
@@ -101,6 +105,7 @@ export class ProbeLimiter {
   #fineSinceLowered = 0;
   #closed: Error | undefined;
   readonly #onStart: (() => void) | undefined;
+  readonly #reading: AttemptReading<T> | undefined;
   readonly #addresses = new Map<string, AddressState>();
   readonly #ring = new Queue<AddressState>();
   readonly #rttMemory = new Map<string, RttEstimate>();
@@ -110,7 +115,7 @@ export class ProbeLimiter {
   /** Attempts under way that are presumed silent: they count against sockets, not global. */
   #silent = 0;
 
-  constructor(opts: ProbeLimiterOptions) {
+  constructor(opts: ProbeLimiterOptions<T>) {
     for (const key of ['global', 'perAddress'] as const) {
       if (!Number.isSafeInteger(opts[key]) || opts[key] < 1)
         throw new RangeError(`ProbeLimiter: ${key} must be a whole number >= 1, got ${opts[key]}`);
@@ -121,6 +126,7 @@ export class ProbeLimiter {
     this.#sockets = Math.max(this.#global, opts.sockets ?? this.#global);
     this.#socketLimit = this.#sockets;
     this.#onStart = opts.onStart;
+    this.#reading = opts.reading;
   }
 
   /**
@@ -178,9 +184,9 @@ export class ProbeLimiter {
     }
   }
 
-  run<T>(address: string, fn: () => Promise<T>): Promise<T> {
+  run<V extends T>(address: string, fn: () => Promise<V>): Promise<V> {
     if (this.#closed !== undefined) return Promise.reject(this.#closed);
-    return new Promise<T>((resolve, reject) => {
+    return new Promise<V>((resolve, reject) => {
       let state = this.#addresses.get(address);
       if (state === undefined) {
         const rtt = this.#rttMemory.get(address) ?? new RttEstimate();
@@ -206,7 +212,7 @@ export class ProbeLimiter {
         }
         const entry = new Running();
         owner.started.push(entry);
-        let promise: Promise<T>;
+        let promise: Promise<V>;
         try {
           promise = fn();
         } catch (err) {
@@ -215,14 +221,7 @@ export class ProbeLimiter {
         // The slot is free before the caller hears back, so sequential callers never queue behind themselves.
         promise.then(
           (value) => {
-            const answered = answerSeconds(value);
-            if (answered !== undefined) {
-              owner.rtt.observe(answered);
-              owner.window = this.#perAddress;
-              owner.silentSinceAnswer = 0;
-            }
-            if (outOfDescriptors(value)) this.reportDescriptorsExhausted();
-            else this.reportDescriptorsFine();
+            this.#learn(owner, value);
             this.#release(address, owner, entry);
             resolve(value);
           },
@@ -233,6 +232,19 @@ export class ProbeLimiter {
       this.#markReady(owner);
       this.#pump();
     });
+  }
+
+  #learn(state: AddressState, value: T): void {
+    const reading = this.#reading;
+    if (reading === undefined) return;
+    const answered = reading.answerSeconds(value);
+    if (answered !== undefined) {
+      state.rtt.observe(answered);
+      state.window = this.#perAddress;
+      state.silentSinceAnswer = 0;
+    }
+    if (reading.outOfDescriptors(value)) this.reportDescriptorsExhausted();
+    else this.reportDescriptorsFine();
   }
 
   #markReady(state: AddressState): void {
@@ -346,56 +358,4 @@ export class ProbeLimiter {
     this.#rttMemory.set(address, rtt);
     if (this.#rttMemory.size > RTT_MEMORY) this.#rttMemory.delete(this.#rttMemory.keys().next().value!);
   }
-}
-
-const FALLBACK_FD_LIMIT = 1024;
-
-/** Sockets are cheap, but thousands of SYNs in one burst are not polite: the cap whatever the fd limit. */
-export const MAX_DEFAULT_CONCURRENCY = 4096;
-
-/**
- * Connect attempts that fit the soft open-files limit with room to spare for the HTTP
- * server, logs and DNS: three quarters of it less 32, at most 4096, at least 1. Attempts
- * to silent (firewalled) ports wait out their timeout holding a socket, so this is what
- * bounds how many of those are waited for at once.
- */
-export function defaultGlobalConcurrency(): number {
-  let limits: string;
-  try {
-    limits = readFileSync('/proc/self/limits', 'utf8');
-  } catch {
-    return concurrencyForFdLimit(FALLBACK_FD_LIMIT);
-  }
-  return concurrencyForFdLimit(softNofile(limits) ?? FALLBACK_FD_LIMIT);
-}
-
-/**
- * The socket budget for attempts presumed silent: the same share of the fd limit, without
- * the politeness cap (those SYNs are already out), at most 32768.
- */
-export function defaultSocketBudget(): number {
-  let limits: string;
-  try {
-    limits = readFileSync('/proc/self/limits', 'utf8');
-  } catch {
-    return socketsForFdLimit(FALLBACK_FD_LIMIT);
-  }
-  return socketsForFdLimit(softNofile(limits) ?? FALLBACK_FD_LIMIT);
-}
-
-export function socketsForFdLimit(limit: number): number {
-  return Math.max(1, Math.min(MAX_SOCKETS, Math.floor(limit * 0.75) - 32));
-}
-
-const MAX_SOCKETS = 32_768;
-
-export function concurrencyForFdLimit(limit: number): number {
-  return Math.max(1, Math.min(MAX_DEFAULT_CONCURRENCY, Math.floor(limit * 0.75) - 32));
-}
-
-/** The soft limit from /proc/self/limits text ("Max open files  1024  4096  files"); unlimited is Infinity. */
-export function softNofile(limits: string): number | undefined {
-  const match = /^Max open files\s+(\d+|unlimited)\s/m.exec(limits);
-  if (match === null) return undefined;
-  return match[1] === 'unlimited' ? Infinity : Number(match[1]);
 }

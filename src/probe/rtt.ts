@@ -32,10 +32,3 @@ export class RttEstimate {
     return Math.max(floorMs, (this.#srtt + 4 * this.#rttvar) * 1000);
   }
 }
-
-/** The time an answer took, for results that are an answer from the host (open or closed). */
-export function answerSeconds(value: unknown): number | undefined {
-  if (typeof value !== 'object' || value === null) return undefined;
-  const { state, durationSeconds } = value as { state?: unknown; durationSeconds?: unknown };
-  return (state === 'open' || state === 'closed') && typeof durationSeconds === 'number' ? durationSeconds : undefined;
-}

@@ -1,9 +1,9 @@
 /**
  * One connect attempt on Node's own TCP handle (the one net.Socket wraps), when this Node
  * still exposes it. A probe needs no stream: skipping net.Socket's streams, its error
- * objects with stack traces and their garbage makes a loopback probe about twice as
- * cheap, which is what a 65535-port sweep is made of. Returns false when the handle is
- * not available, and the caller falls back to net.connect.
+ * objects with stack traces and their garbage makes each probe cheaper (docs/performance.md,
+ * "The TCP probe path"). Returns false when the handle is not available, and the caller
+ * falls back to net.connect.
  */
 import { getSystemErrorName } from 'node:util';
 
@@ -81,7 +81,7 @@ function failed(status: number): HandleOutcome {
   return outcome;
 }
 
-/** Who hears an attempt's outcome: an object with a method rather than a callback, so that a caller needs no closure per attempt. */
+/** Who hears an attempt's outcome: an object with a method rather than a callback, so a caller needs no closure. */
 export interface HandleListener {
   settled(outcome: HandleOutcome): void;
 }

@@ -2,7 +2,13 @@ import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { ProbeResult } from '../types.js';
 import { classifyError, TIMED_OUT, type Classification } from './classify.js';
-import { connectHandle, type HandleListener, type HandleOutcome } from './tcp-handle.js';
+import { connectHandle, handleProbesAvailable, type HandleListener, type HandleOutcome } from './tcp-handle.js';
+
+/**
+ * Which way TCP probes connect: on Node's own TCP handle ("tcp_wrap"), or through
+ * net.connect ("net") when this Node has no such handle or PORTWATCH_PROBE_NET=1 asks for it.
+ */
+export const tcpProbePath: 'tcp_wrap' | 'net' = handleProbesAvailable ? 'tcp_wrap' : 'net';
 
 /** setTimeout fires at once (with a warning) above this. */
 const MAX_TIMER_MS = 2 ** 31 - 1;

@@ -2,7 +2,7 @@
 // small request every few seconds from a handful of Prometheus servers; nothing legitimate
 // comes near them.
 import { readFileSync } from 'node:fs';
-import { softNofile } from '../probe/limiter.js';
+import { softNofile } from '../probe/fd-budget.js';
 
 export interface HttpLimits {
   /** Bytes of request line and headers; more is answered 431. */

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Checker, type Resolution } from '../../src/check/checker.js';
 import { targetsOf } from '../helpers/targets.js';
 import type { Config } from '../../src/config/types.js';
-import { Resolver } from '../../src/probe/resolve.js';
+import { Resolver } from '../../src/resolve/resolve.js';
 import { probeTcp } from '../../src/probe/tcp.js';
 import { PortStore, targetId } from '../../src/state/store.js';
 import { closeServer, freePort, listen } from '../helpers/ports.js';

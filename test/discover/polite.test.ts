@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { SweepGate } from '../../src/discover/polite.js';
 import { sweepHost } from '../../src/discover/sweep.js';
 import { probeTcp } from '../../src/probe/tcp.js';
-import { ALL_ROUTABLE } from '../../src/probe/families.js';
+import { ALL_ROUTABLE } from '../../src/resolve/families.js';
 import type { MonitorConfig } from '../../src/config/types.js';
 import { closeServer, freePort, listen } from '../helpers/ports.js';
 

@@ -98,6 +98,9 @@ describe('the embedded default config', () => {
           .sort(),
       ).toEqual(['closed', 'error', 'filtered', 'open']);
       expect(find(samples, 'portwatch_monitor_interval_seconds', { monitor: 'localhost' })[0]?.value).toBe(3600);
+      // Node 20-24 have the TCP handle, so the probe path is tcp_wrap unless the variable asks for net.
+      const probePath = process.env['PORTWATCH_PROBE_NET'] === '1' ? 'net' : 'tcp_wrap';
+      expect(find(samples, 'portwatch_build_info')[0]?.labels['probe_path']).toBe(probePath);
 
       if (!existsSync('/usr/bin/promtool')) {
         console.warn('SKIPPED promtool check: /usr/bin/promtool missing (install the Debian package prometheus)');

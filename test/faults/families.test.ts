@@ -5,7 +5,7 @@ import {
   ipv6Routes,
   noRouteIfUnroutable,
   pickAddresses,
-} from '../../src/probe/families.js';
+} from '../../src/resolve/families.js';
 
 // /proc/net/ipv6_route of a fresh namespace: the reject "null" entries and ::1 on lo only.
 // Each row of the file: destination, its prefix length, source and its length, next hop, metric, counts, flags, device.

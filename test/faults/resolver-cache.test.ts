@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Resolver } from '../../src/probe/resolve.js';
+import { Resolver } from '../../src/resolve/resolve.js';
 import { startLoopbackZone, type LoopbackZone } from '../helpers/resolver-lab.js';
 
 // The DNS path of the resolver in this process against a DNS server of the test's own on
 // loopback (zone-server.mjs). The Resolver is told that server is its only one and DNS its
 // only source, so nothing here asks the machine's resolver; resolution as a whole, against
-// glibc, is tested inside namespaces (test/probe/resolve-*.test.ts).
+// glibc, is tested inside namespaces (test/resolve/resolve-*.test.ts).
 
 describe('Resolver over DNS', () => {
   let zone: LoopbackZone;

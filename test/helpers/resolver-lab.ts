@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
-import { hostSources } from '../../src/probe/nsswitch.js';
-import { parseResolvConf } from '../../src/probe/resolv-conf.js';
-import type { Resolution, Want } from '../../src/probe/resolve.js';
-import type { SystemView } from '../../src/probe/system-files.js';
+import { hostSources } from '../../src/resolve/nsswitch.js';
+import { parseResolvConf } from '../../src/resolve/resolv-conf.js';
+import type { Resolution, Want } from '../../src/resolve/resolve.js';
+import type { SystemView } from '../../src/resolve/system-files.js';
 import { netnsSkipReason, type Namespaces } from './netns.js';
 import { READY_MS } from './ready.js';
 
@@ -19,7 +19,7 @@ import { READY_MS } from './ready.js';
 // compared on the same files, the same server and the same answers.
 
 const ZONE_SERVER = fileURLToPath(new URL('./zone-server.mjs', import.meta.url));
-const RESOLVE_JS = fileURLToPath(new URL('../../dist/probe/resolve.js', import.meta.url));
+const RESOLVE_JS = fileURLToPath(new URL('../../dist/resolve/resolve.js', import.meta.url));
 
 export interface ZoneEntry {
   A?: string[];

@@ -3,7 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { probeWithBackoff } from '../../src/probe/backoff.js';
 import type { ProbeResult, Reason } from '../../src/types.js';
-import { itOrSkip, notLinux } from '../helpers/skip.js';
+import { describeOrSkip, notLinux } from '../helpers/skip.js';
+import { PROBE_PATHS } from './probe-paths.js';
 
 const error = (reason: Reason): ProbeResult => ({ state: 'error', reason, durationSeconds: 0 });
 
@@ -60,10 +61,11 @@ describe('probeWithBackoff', () => {
   });
 
   // Real file descriptor exhaustion, in a child process with a low limit so the test runner keeps its own.
-  itOrSkip(notLinux(), 'rides out a real EMFILE once descriptors are freed', () => {
-    const dist = (file: string): string =>
-      JSON.stringify(fileURLToPath(new URL(`../../dist/probe/${file}`, import.meta.url)));
-    const script = `
+  describeOrSkip(notLinux(), 'with a real descriptor limit', () => {
+    it.each(PROBE_PATHS)('rides out a real EMFILE once descriptors are freed on the $path path', ({ env }) => {
+      const dist = (file: string): string =>
+        JSON.stringify(fileURLToPath(new URL(`../../dist/probe/${file}`, import.meta.url)));
+      const script = `
       const { probeTcp } = await import(${dist('tcp.js')});
       const { probeWithBackoff } = await import(${dist('backoff.js')});
       const net = await import('node:net');
@@ -87,17 +89,19 @@ describe('probeWithBackoff', () => {
       console.log(JSON.stringify({ exhausted, recovered, backoffs }));
       process.exit(0);
     `;
-    const out = execFileSync('prlimit', ['--nofile=128', process.execPath, '--input-type=module', '-e', script], {
-      encoding: 'utf8',
-      timeout: 15_000,
+      const args = [...env, 'prlimit', '--nofile=128', process.execPath, '--input-type=module', '-e', script];
+      const out = execFileSync('env', args, {
+        encoding: 'utf8',
+        timeout: 15_000,
+      });
+      const { exhausted, recovered, backoffs } = JSON.parse(out) as {
+        exhausted: ProbeResult;
+        recovered: ProbeResult;
+        backoffs: number;
+      };
+      expect(exhausted).toMatchObject({ state: 'error', reason: 'fd-exhausted', code: 'EMFILE' });
+      expect(recovered).toMatchObject({ state: 'open', reason: 'syn-ack' });
+      expect(backoffs).toBeGreaterThanOrEqual(1);
     });
-    const { exhausted, recovered, backoffs } = JSON.parse(out) as {
-      exhausted: ProbeResult;
-      recovered: ProbeResult;
-      backoffs: number;
-    };
-    expect(exhausted).toMatchObject({ state: 'error', reason: 'fd-exhausted', code: 'EMFILE' });
-    expect(recovered).toMatchObject({ state: 'open', reason: 'syn-ack' });
-    expect(backoffs).toBeGreaterThanOrEqual(1);
   });
 });

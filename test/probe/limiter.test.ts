@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { concurrencyForFdLimit, defaultGlobalConcurrency, ProbeLimiter, softNofile } from '../../src/probe/limiter.js';
+import { concurrencyForFdLimit, defaultGlobalConcurrency, softNofile } from '../../src/probe/fd-budget.js';
+import { ProbeLimiter } from '../../src/probe/limiter.js';
 import { itOrSkip, notLinux } from '../helpers/skip.js';
 
 /** A task that finishes when told to. */
@@ -116,7 +117,7 @@ describe('defaultGlobalConcurrency', () => {
 
   // Node raises its soft limit to the hard one at start-up, so both are set here.
   itOrSkip(notLinux(), 'follows the open-files limit the process really has', () => {
-    const limiter = fileURLToPath(new URL('../../dist/probe/limiter.js', import.meta.url));
+    const limiter = fileURLToPath(new URL('../../dist/probe/fd-budget.js', import.meta.url));
     const script = `import(${JSON.stringify(limiter)}).then((m) => console.log(m.defaultGlobalConcurrency()))`;
     const run = (limit: number): number =>
       Number(

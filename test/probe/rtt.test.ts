@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { answerSeconds, RttEstimate } from '../../src/probe/rtt.js';
+import { RttEstimate } from '../../src/probe/rtt.js';
+import { probeResultReading } from '../../src/probe/result-reading.js';
+import type { ProbeResult } from '../../src/types.js';
+
+const answerSeconds = (r: Pick<ProbeResult, 'state' | 'durationSeconds'>): number | undefined =>
+  probeResultReading.answerSeconds({ reason: 'syn-ack', ...r });
 
 describe('RttEstimate', () => {
   it('knows nothing before a first answer', () => {
@@ -29,6 +34,5 @@ describe('RttEstimate', () => {
     expect(answerSeconds({ state: 'closed', durationSeconds: 0.1 })).toBe(0.1);
     expect(answerSeconds({ state: 'filtered', durationSeconds: 3 })).toBeUndefined();
     expect(answerSeconds({ state: 'error', durationSeconds: 0 })).toBeUndefined();
-    expect(answerSeconds('open')).toBeUndefined();
   });
 });

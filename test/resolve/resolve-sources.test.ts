@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { walkSources, type Answer } from '../../src/probe/host-sources.js';
-import type { NssStatus } from '../../src/probe/nsswitch.js';
-import { hostSources } from '../../src/probe/nsswitch.js';
-import { parseResolvConf } from '../../src/probe/resolv-conf.js';
+import { walkSources, type Answer } from '../../src/resolve/host-sources.js';
+import type { NssStatus } from '../../src/resolve/nsswitch.js';
+import { hostSources } from '../../src/resolve/nsswitch.js';
+import { parseResolvConf } from '../../src/resolve/resolv-conf.js';
 
 // Which source answers a name for a given hosts line: the walk of host-sources.ts with its
 // two steps (getaddrinfo, portwatch's DNS) recorded instead of made. Real lookups through

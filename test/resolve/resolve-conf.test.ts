@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { hostSources, sourceClaims } from '../../src/probe/nsswitch.js';
-import { inetAton, parseResolvConf, type ResolvConf, type ResolvInputs } from '../../src/probe/resolv-conf.js';
-import { hostsFileNames } from '../../src/probe/system-files.js';
+import { hostSources, sourceClaims } from '../../src/resolve/nsswitch.js';
+import { inetAton, parseResolvConf, type ResolvConf, type ResolvInputs } from '../../src/resolve/resolv-conf.js';
+import { hostsFileNames } from '../../src/resolve/system-files.js';
 
 // resolv.conf, nsswitch.conf and hosts read as glibc reads them. The resolv.conf cases are
 // those of glibc's own test of res_init (resolv/tst-resolv-res_init-skeleton.c), written

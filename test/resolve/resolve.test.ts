@@ -2,10 +2,10 @@ import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { startLoopbackZone } from '../helpers/resolver-lab.js';
-import { hostSources } from '../../src/probe/nsswitch.js';
-import { parseResolvConf } from '../../src/probe/resolv-conf.js';
-import { resolveHost, Resolver, type Lookup } from '../../src/probe/resolve.js';
-import type { SystemView } from '../../src/probe/system-files.js';
+import { hostSources } from '../../src/resolve/nsswitch.js';
+import { parseResolvConf } from '../../src/resolve/resolv-conf.js';
+import { resolveHost, Resolver, type Lookup } from '../../src/resolve/resolve.js';
+import type { SystemView } from '../../src/resolve/system-files.js';
 import { itOrSkip } from '../helpers/skip.js';
 
 // Only names /etc/hosts answers are looked up for real here: in the root namespace a DNS

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { addressesOf, answersQuery, decodeResponse, DnsNameError, encodeQuery } from '../../src/probe/dns-message.js';
+import { addressesOf, answersQuery, decodeResponse, DnsNameError, encodeQuery } from '../../src/resolve/dns-message.js';
 
 // DNS messages as portwatch writes and reads them (RFC 1035 section 4). Replies from real
 // servers (dnsmasq, zone-server.mjs) are read in the resolve-*.test.ts namespace tests;

@@ -1,0 +1,146 @@
+import type { ProbeResult } from '../types.js';
+import { probeWithBackoff, triesToOutlast, type BackoffOptions } from './backoff.js';
+import { defaultGlobalConcurrency, defaultSocketBudget } from './fd-budget.js';
+import { ProbeLimiter } from './limiter.js';
+import type { ProberOptions, Protocol } from './prober.js';
+import { probers } from './registry.js';
+import { probeResultReading } from './result-reading.js';
+
+/** Attempts in flight to one address by default (--probe.concurrency-per-address). */
+export const DEFAULT_PER_ADDRESS = 64;
+
+export interface ProbeCapacityOptions {
+  /**
+   * Attempts in flight that may still be answered (--probe.concurrency); when given, also
+   * the socket budget. Default: from the open-files limit.
+   */
+  concurrency?: number | undefined;
+  /** Attempts in flight to one address that may still be answered. Default DEFAULT_PER_ADDRESS. */
+  perAddress?: number | undefined;
+  /** Called after attempts were started, so that a scheduler holding checks back looks again. */
+  onStart?: () => void;
+  /** Called before each backoff delay after descriptors or buffers ran short. */
+  onBackoff?: () => void;
+  /** Called with each probe's final result, after its backoff. */
+  onResult?: (result: ProbeResult) => void;
+}
+
+/**
+ * How much probing this process does at once, for every caller (checks, re-checks,
+ * discovery sweeps, the probe command): the socket budget, the per-address limits, the
+ * backoff after descriptor exhaustion and the rule that admits checks to wait for a slot.
+ */
+export class ProbeCapacity {
+  /** Attempts in flight that may still be answered: how many SYNs go out at once. */
+  readonly concurrency: number;
+  /** Attempts in flight in all, those presumed silent included: the file-descriptor budget. */
+  readonly sockets: number;
+  readonly #limiter: ProbeLimiter<ProbeResult>;
+  readonly #onBackoff: (() => void) | undefined;
+  readonly #onResult: ((result: ProbeResult) => void) | undefined;
+  /** One per timeout rather than one per probe: a round shares a handful. */
+  readonly #backoffs = new Map<number, BackoffOptions>();
+  /** Background attempts waiting in the limiter: the rest of its queue are foreground ones. */
+  #backgroundQueued = 0;
+
+  constructor(opts: ProbeCapacityOptions) {
+    this.concurrency = opts.concurrency ?? defaultGlobalConcurrency();
+    // A concurrency given caps sockets too; by default silent attempts may use the fd budget.
+    this.sockets = opts.concurrency ?? Math.max(this.concurrency, defaultSocketBudget());
+    this.#limiter = new ProbeLimiter({
+      global: this.concurrency,
+      sockets: this.sockets,
+      perAddress: opts.perAddress ?? DEFAULT_PER_ADDRESS,
+      reading: probeResultReading,
+      onStart: opts.onStart,
+    });
+    this.#onBackoff = opts.onBackoff;
+    this.#onResult = opts.onResult;
+  }
+
+  /** One probe, limits and backoff applied; never rejects but when the capacity is closed. */
+  probe<P extends Protocol>(
+    protocol: P,
+    address: string,
+    port: number,
+    timeoutMs: number,
+    options?: ProberOptions[P],
+  ): Promise<ProbeResult> {
+    const prober = probers[protocol];
+    const limited = (): Promise<ProbeResult> =>
+      this.#limiter.run(address, () => prober(address, port, timeoutMs, options));
+    return probeWithBackoff(limited, this.#backoffFor(timeoutMs));
+  }
+
+  /**
+   * A probe that yields to the foreground ones (discovery sweeps behind checks): the same
+   * limits, but counted apart, so that foregroundWaiting sees only the others.
+   */
+  probeInBackground<P extends Protocol>(
+    protocol: P,
+    address: string,
+    port: number,
+    timeoutMs: number,
+    options?: ProberOptions[P],
+  ): Promise<ProbeResult> {
+    const prober = probers[protocol];
+    const limited = (): Promise<ProbeResult> => {
+      this.#backgroundQueued++;
+      let started = false;
+      const start = (): void => {
+        if (started) return;
+        started = true;
+        this.#backgroundQueued--;
+      };
+      const run = (): Promise<ProbeResult> => {
+        start();
+        return prober(address, port, timeoutMs, options);
+      };
+      return this.#limiter.run(address, run).finally(start);
+    };
+    return probeWithBackoff(limited, this.#backoffFor(timeoutMs));
+  }
+
+  /** Whether foreground probes (checks) are waiting for a slot: background ones then hold back. */
+  get foregroundWaiting(): boolean {
+    return this.#limiter.queued - this.#backgroundQueued > 0;
+  }
+
+  /**
+   * Checks waiting for a probe slot at most as many as probes under way (at least 256):
+   * enough to keep the limiter busy, few enough that checks finish young (cheap to collect).
+   */
+  admitsCheck(checksInFlight: number): boolean {
+    const probing = this.#limiter.inFlight;
+    return checksInFlight - probing < Math.max(256, probing);
+  }
+
+  /** Checks in flight at most, whatever admitsCheck says. */
+  get maxChecksInFlight(): number {
+    return 2 * this.sockets + 256;
+  }
+
+  /** Attempts under way now. */
+  get inFlight(): number {
+    return this.#limiter.inFlight;
+  }
+
+  /** The socket budget in force: lower than configured after descriptors ran out. */
+  get socketLimit(): number {
+    return this.#limiter.socketLimit;
+  }
+
+  /** Starts no more probes: those waiting for a slot are rejected with `reason`, those under way finish. */
+  close(reason: Error): void {
+    this.#limiter.close(reason);
+  }
+
+  #backoffFor(timeoutMs: number): BackoffOptions {
+    let opts = this.#backoffs.get(timeoutMs);
+    if (opts === undefined) {
+      opts = { tries: triesToOutlast(timeoutMs), onBackoff: this.#onBackoff, onResult: this.#onResult };
+      this.#backoffs.set(timeoutMs, opts);
+    }
+    return opts;
+  }
+}

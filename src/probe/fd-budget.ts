@@ -1,0 +1,53 @@
+import { readFileSync } from 'node:fs';
+
+const FALLBACK_FD_LIMIT = 1024;
+
+/** Sockets are cheap, but thousands of SYNs in one burst are not polite: the cap whatever the fd limit. */
+export const MAX_DEFAULT_CONCURRENCY = 4096;
+
+/**
+ * Connect attempts that fit the soft open-files limit with room to spare for the HTTP
+ * server, logs and DNS: three quarters of it less 32, at most 4096, at least 1. Attempts
+ * to silent (firewalled) ports wait out their timeout holding a socket, so this is what
+ * bounds how many of those are waited for at once.
+ */
+export function defaultGlobalConcurrency(): number {
+  let limits: string;
+  try {
+    limits = readFileSync('/proc/self/limits', 'utf8');
+  } catch {
+    return concurrencyForFdLimit(FALLBACK_FD_LIMIT);
+  }
+  return concurrencyForFdLimit(softNofile(limits) ?? FALLBACK_FD_LIMIT);
+}
+
+/**
+ * The socket budget for attempts presumed silent: the same share of the fd limit, without
+ * the politeness cap (those SYNs are already out), at most 32768.
+ */
+export function defaultSocketBudget(): number {
+  let limits: string;
+  try {
+    limits = readFileSync('/proc/self/limits', 'utf8');
+  } catch {
+    return socketsForFdLimit(FALLBACK_FD_LIMIT);
+  }
+  return socketsForFdLimit(softNofile(limits) ?? FALLBACK_FD_LIMIT);
+}
+
+export function socketsForFdLimit(limit: number): number {
+  return Math.max(1, Math.min(MAX_SOCKETS, Math.floor(limit * 0.75) - 32));
+}
+
+const MAX_SOCKETS = 32_768;
+
+export function concurrencyForFdLimit(limit: number): number {
+  return Math.max(1, Math.min(MAX_DEFAULT_CONCURRENCY, Math.floor(limit * 0.75) - 32));
+}
+
+/** The soft limit from /proc/self/limits text ("Max open files  1024  4096  files"); unlimited is Infinity. */
+export function softNofile(limits: string): number | undefined {
+  const match = /^Max open files\s+(\d+|unlimited)\s/m.exec(limits);
+  if (match === null) return undefined;
+  return match[1] === 'unlimited' ? Infinity : Number(match[1]);
+}
