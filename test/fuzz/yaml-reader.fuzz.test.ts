@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { readYaml } from '../../src/config/document.js';
 import { problemAt } from '../../src/config/positions.js';
 
-// portwatch reads YAML from js-yaml's parser events into its own tree. Here the yaml library,
-// an independent YAML 1.2 reader, reads the same random documents: both must find the same
+// portwatch walks the yaml library's nodes into its own tree (Go's semantics). Here the library's
+// own toJS reads the same random documents: both must find the same
 // data, and the same line and column for every value and key.
 
 const RUNS = 400;
