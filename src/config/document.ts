@@ -15,7 +15,8 @@ export interface YamlSource {
   data: unknown;
 }
 
-export type ReadResult = { ok: true; source: YamlSource } | { ok: false; problems: ConfigProblem[] };
+/** `empty`: the document holds nothing (or only comments); its one problem is the `empty` option's message. */
+export type ReadResult = { ok: true; source: YamlSource } | { ok: false; problems: ConfigProblem[]; empty?: true };
 
 export interface ReadOptions {
   /** What an empty file is told, naming what it should hold. */
@@ -49,7 +50,7 @@ export function readYaml(written: string, { empty = EMPTY, shape }: ReadOptions 
   }
   const syntax = syntaxProblem(doc, text);
   if (syntax !== undefined) return { ok: false, problems: [at(...syntax)] };
-  if (doc.contents === null) return { ok: false, problems: [at(0, empty)] };
+  if (doc.contents === null) return { ok: false, problems: [at(0, empty)], empty: true };
   const tree = buildTree(doc.contents as Node, shape, lines, unresolvedTags(doc));
   if (tree.problems.length > 0)
     return { ok: false, problems: tree.problems.map(([offset, message]) => at(offset, message)) };

@@ -4,7 +4,7 @@ import { describeValue } from './describe.js';
 import type { YamlSource } from './document.js';
 import type { Placed } from './yaml-tree.js';
 import type { ConfigProblem } from './errors.js';
-import { didYouMean } from './suggest.js';
+import { unknownKeyMessage } from './suggest.js';
 
 type Path = readonly PropertyKey[];
 
@@ -15,12 +15,11 @@ export function problemsFromIssues(issues: readonly z.core.$ZodIssue[], source: 
       // One problem per key, at the key itself.
       return issue.keys.map((key) => {
         const path = [...issue.path, key];
-        const hint = didYouMean(key, allowedKeys(issue.message));
         return problem(
           source,
           path,
           keyAt(source, issue.path, key),
-          `unknown key ${JSON.stringify(key)}${hint} (${issue.message})`,
+          unknownKeyMessage(key, allowedKeys(issue.message)),
         );
       });
     }

@@ -93,10 +93,9 @@ function parseJson(text: string): GroupsResult {
 }
 
 function parseYaml(text: string): GroupsResult {
-  const read = readYaml(text, { empty: '', shape: GROUPS_SHAPE });
+  const read = readYaml(text, { shape: GROUPS_SHAPE });
   // An empty file (or one of comments only) is no groups, as in Prometheus.
-  if (!read.ok && read.problems.length === 1 && read.problems[0]!.message === '')
-    return { ok: true, hosts: [], dropped: [], droppedCount: 0 };
+  if (!read.ok && read.empty === true) return { ok: true, hosts: [], dropped: [], droppedCount: 0 };
   if (!read.ok) return read;
   const groups = readTargetGroups(read.source.data, 'yaml');
   const place = placeYaml(read.source);

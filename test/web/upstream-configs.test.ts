@@ -51,7 +51,9 @@ const REFUSED: Record<string, string[]> = {
   'web_config_junk.yml': [
     '1:1: expected a mapping, got string "hWkNKCp3fvIx3jKnsaBI TuEjdwNS8A2vYdFbiKqr ay3RiOtykgt4m6m..."',
   ],
-  'web_config_junk_key.yml': [`2:3: tls_server_config.cert_filse: unknown key "cert_filse" (allowed: ${TLS_KEYS})`],
+  'web_config_junk_key.yml': [
+    `2:3: tls_server_config.cert_filse: unknown key "cert_filse"; did you mean cert_file? (allowed: ${TLS_KEYS})`,
+  ],
   'web_config_noAuth.bad.yml': [`4:19: tls_server_config.client_ca_file: ${NEEDS_POLICY}`],
   'web_config_noAuth_certPath_empty.bad.yml': [`2:3: ${NO_CERT}`],
   'web_config_noAuth_certPath_invalid.bad.yml': [`2:14: tls_server_config.cert_file: cannot read ${D}somefile: ENOENT`],
