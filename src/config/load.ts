@@ -3,7 +3,7 @@ import { readYaml } from './document.js';
 import { ConfigError, type ConfigProblem } from './errors.js';
 import { lineCols } from './line-cols.js';
 import { problemsFromIssues } from './positions.js';
-import { decodeText, readRegularFile, type ReadLimit } from './read-file.js';
+import { cannotRead, decodeText, readRegularFile, type ReadLimit } from './read-file.js';
 import { CONFIG_SHAPE, configSchema } from './schema.js';
 import type { Config } from './types.js';
 import { INLINE_MAX_BYTES, runOnWorker, WorkerFailure, workerEntry } from './worker.js';
@@ -87,19 +87,8 @@ export async function loadConfigFile(path: string, opts: LoadOptions = {}): Prom
   return parseConfigBytes(bytes, path, opts);
 }
 
-/** A file that cannot be read, as a problem of the file as a whole. */
-export function cannotRead(err: unknown): ConfigProblem {
-  return { line: 0, col: 0, path: '', message: `cannot read: ${readFailure(err)}` };
-}
-
 /** Text that is not UTF-8, at the first character that is not: YAML files must be UTF-8, as Go's reader wants them. */
 export function notUtf8(bytes: Uint8Array, offset: number): ConfigProblem {
   const [at] = lineCols(new TextDecoder().decode(bytes), [offset]);
   return { ...at!, path: '', message: 'the file is not UTF-8 text; save it as UTF-8' };
-}
-
-/** "ENOENT: no such file or directory", without the path Node appends. */
-function readFailure(err: unknown): string {
-  const message = err instanceof Error ? err.message : String(err);
-  return message.replace(/, \w+ '.*'$/s, '');
 }

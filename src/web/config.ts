@@ -4,15 +4,15 @@
 // line and column, all at once. Files it names are read here, relative to its own
 // directory, so a missing or broken certificate is a config error at start-up or reload.
 import { dirname } from 'node:path';
-import { cannotRead, CONFIG_LIMIT } from '../config/load.js';
-import { readRegularFile } from '../config/read-file.js';
+import { CONFIG_LIMIT } from '../config/load.js';
+import { cannotRead, readRegularFile } from '../config/read-file.js';
 import { readYaml } from '../config/document.js';
 import { ConfigError, formatProblem } from '../config/errors.js';
 import { bcryptProblem, comparableHash } from './bcrypt-hash.js';
 import { GoYamlReader, type Field } from './go-yaml.js';
 import { headerNameProblem, headerValueProblem, headerWireValue } from './headers.js';
 import { readTls } from './tls-config.js';
-import type { LoadedTls } from './tls-context.js';
+import type { LoadedTls } from './tls.js';
 
 /** exporter-toolkit's rate_limit: one request every interval, `burst` at once, for all clients together. */
 export interface RateLimit {
