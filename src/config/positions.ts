@@ -52,7 +52,10 @@ export function formatPath(path: Path): string {
   return out;
 }
 
-/** A problem at the node at `path` (or its nearest ancestor that exists); `atKey`: at the key of the last step instead. */
+/**
+ * A problem at the node at `path` (or its nearest ancestor that exists); `atKey`: at the key
+ * of the last step instead.
+ */
 export function problemAt(source: YamlSource, path: Path, message: string, atKey = false): ConfigProblem {
   const key = atKey && path.length > 0 ? keyAt(source, path.slice(0, -1), String(path.at(-1))) : undefined;
   return problem(source, path, key, message);

@@ -137,7 +137,7 @@ export class FileSd implements SdSource {
     };
   }
 
-  /** Watches the directory of every pattern; one that cannot be watched yet (missing) is tried again at the next read. */
+  /** Watches the directory of every pattern; one that cannot be watched yet (missing) is tried at the next read. */
   #watch(): void {
     for (const p of this.#patterns) {
       if (this.#watchers.has(p.dir)) continue;

@@ -338,7 +338,8 @@ describe('web config', () => {
     it('a certificate file that cannot be read is a problem at its key', async () => {
       const text = yaml('tls_server_config:', '  cert_file: nope.crt', '  key_file: server.key');
       expect(await problems(text, certs.dir)).toBe(
-        `web.yml:2:14: tls_server_config.cert_file: cannot read ${join(certs.dir, 'nope.crt')}: ENOENT: no such file or directory`,
+        `web.yml:2:14: tls_server_config.cert_file: cannot read ${join(certs.dir, 'nope.crt')}: ` +
+          'ENOENT: no such file or directory',
       );
     });
 
