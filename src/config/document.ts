@@ -1,7 +1,7 @@
 // YAML text to its data and where each part of it was written, or the problems that make
 // it unusable, each at its line and column. The yaml library parses; yaml-tree.ts gives the
 // result Go's YAML semantics.
-import { parseDocument, type Document, type Node, type YAMLError } from 'yaml';
+import { parseDocument, type Document, type YAMLError } from 'yaml';
 import type { ConfigProblem } from './errors.js';
 import { LineIndex } from './line-cols.js';
 import type { Shape } from './scalars.js';
@@ -51,7 +51,7 @@ export function readYaml(written: string, { empty = EMPTY, shape }: ReadOptions 
   const syntax = syntaxProblem(doc, text);
   if (syntax !== undefined) return { ok: false, problems: [at(...syntax)] };
   if (doc.contents === null) return { ok: false, problems: [at(0, empty)], empty: true };
-  const tree = buildTree(doc.contents as Node, shape, lines, unresolvedTags(doc));
+  const tree = buildTree(doc.contents, shape, lines, unresolvedTags(doc));
   if (tree.problems.length > 0)
     return { ok: false, problems: tree.problems.map(([offset, message]) => at(offset, message)) };
   return { ok: true, source: { root: tree.root, lines, data: tree.data } };

@@ -95,8 +95,8 @@ class TreeWalker {
     let built: Built;
     if (isAlias(node)) return this.#alias(node.source, node.range?.[0] ?? 0, shape);
     if (isScalar(node)) built = this.#scalar(node, shape);
-    else if (isMap(node)) built = this.#map(node as YAMLMap<unknown, unknown>, shape);
-    else if (isSeq(node)) built = this.#seq(node as YAMLSeq<unknown>, shape);
+    else if (isMap(node)) built = this.#map(node, shape);
+    else if (isSeq(node)) built = this.#seq(node, shape);
     else built = { value: null, placed: { at: 0 }, shape, size: 1 };
     if (node.anchor !== undefined) this.#anchors.set(node.anchor, built);
     return built;
@@ -109,7 +109,8 @@ class TreeWalker {
 
   #scalar(node: Scalar, shape: Shape | undefined): Built {
     const at = node.range?.[0] ?? 0;
-    const source = typeof node.source === 'string' ? node.source : String(node.value ?? '');
+    // The failsafe schema makes every scalar's value its text.
+    const source = typeof node.source === 'string' ? node.source : typeof node.value === 'string' ? node.value : '';
     const tag = this.#writtenTag(node.tag);
     const written: WrittenScalar = { text: source, plain: node.type === 'PLAIN', tag };
     const go = goText(written);
