@@ -2,7 +2,7 @@
 // it unusable, each at its line and column. The yaml library parses; yaml-tree.ts gives the
 // result Go's YAML semantics.
 import { parseDocument, type Document, type YAMLError } from 'yaml';
-import type { ConfigProblem } from './errors.js';
+import type { Checked, ConfigProblem } from './errors.js';
 import { LineIndex } from './line-cols.js';
 import type { Shape } from './scalars.js';
 import { buildTree, type Placed } from './yaml-tree.js';
@@ -16,7 +16,7 @@ export interface YamlSource {
 }
 
 /** `empty`: the document holds nothing (or only comments); its one problem is the `empty` option's message. */
-export type ReadResult = { ok: true; source: YamlSource } | { ok: false; problems: ConfigProblem[]; empty?: true };
+export type ReadResult = Checked<YamlSource> | { ok: false; problems: ConfigProblem[]; empty: true };
 
 export interface ReadOptions {
   /** What an empty file is told, naming what it should hold. */
@@ -54,7 +54,7 @@ export function readYaml(written: string, { empty = EMPTY, shape }: ReadOptions 
   const tree = buildTree(doc.contents, shape, lines, unresolvedTags(doc));
   if (tree.problems.length > 0)
     return { ok: false, problems: tree.problems.map(([offset, message]) => at(offset, message)) };
-  return { ok: true, source: { root: tree.root, lines, data: tree.data } };
+  return { ok: true, value: { root: tree.root, lines, data: tree.data } };
 }
 
 /** Where the tags the library could not resolve start: the tree reports them, at the tag. */

@@ -53,10 +53,10 @@ const MAX_BURST = 2 ** 31;
 export async function parseWebConfig(text: string, fileName: string, dir: string): Promise<WebConfig> {
   const read = readYaml(text);
   // Empty, comments only: plain HTTP without auth, as in exporter-toolkit.
-  if (!read.ok && read.empty) return NO_WEB_CONFIG;
+  if (!read.ok && 'empty' in read) return NO_WEB_CONFIG;
   if (!read.ok) throw new ConfigError(fileName, read.problems);
-  const reader = new GoYamlReader(read.source.lines);
-  const root = reader.struct({ node: read.source.root, path: [] }, TOP_KEYS);
+  const reader = new GoYamlReader(read.value.lines);
+  const root = reader.struct({ node: read.value.root, path: [] }, TOP_KEYS);
   const field = (key: string): Field => root?.get(key) ?? { node: null, path: [key] };
   const http = readHttp(reader, root?.get('http_server_config'));
   const users = readUsers(reader, field('basic_auth_users'));
