@@ -44,7 +44,9 @@ export function parseBlock(text: string): Parsed {
     const most = 2 ** (bits - MIN_PREFIX[f]);
     return {
       ok: false,
-      message: `${q} is too large: IPv${f} blocks may be at most /${MIN_PREFIX[f]} (${most.toLocaleString('en-US')} addresses)`,
+      message:
+        `${q} is too large: IPv${f} blocks may be at most /${MIN_PREFIX[f]} ` +
+        `(${most.toLocaleString('en-US')} addresses)`,
     };
   }
   const value = f === 4 ? ipv4ToBigInt(address) : ipv6ToBigInt(address);

@@ -80,19 +80,21 @@ function clashMessage(ports: number[], openIndex: number): string {
   return `${subject} also in expect_open[${openIndex}]; a port cannot be expected both open and closed`;
 }
 
+type Timing = (
+  interval: unknown,
+  timeout: unknown,
+  path: Finding['path'],
+  blame: 'interval' | 'timeout',
+  fromDefaults?: typeof NONE,
+) => void;
+
 /** Monitor names used twice, timeouts that do not fit in their interval, literals ip_family excludes. */
 export function configFindings(config: unknown): Finding[] {
   if (!isRecord(config)) return [];
   const defaults = isRecord(config['defaults']) ? config['defaults'] : {};
   const findings: Finding[] = [];
   // A bad duration is NaN here, and NaN compares false: no finding on top of its own.
-  const timing = (
-    interval: unknown,
-    timeout: unknown,
-    path: Finding['path'],
-    blame: 'interval' | 'timeout',
-    fromDefaults = NONE,
-  ): void => {
+  const timing: Timing = (interval, timeout, path, blame, fromDefaults = NONE) => {
     if (!isDuration(interval) || !isDuration(timeout) || !(timeout.ms >= interval.ms)) return;
     const i = named('interval', interval, fromDefaults.interval);
     const t = named('timeout', timeout, fromDefaults.timeout);
@@ -100,16 +102,18 @@ export function configFindings(config: unknown): Finding[] {
     findings.push({ path: [...path, blame], message });
   };
   const defaultTimeout = defaults['timeout'];
-  timing(
-    defaults['interval'],
-    defaultTimeout,
-    ['defaults'],
-    isDuration(defaultTimeout) && !defaultTimeout.written ? 'interval' : 'timeout',
-  );
+  const blame = isDuration(defaultTimeout) && !defaultTimeout.written ? 'interval' : 'timeout';
+  timing(defaults['interval'], defaultTimeout, ['defaults'], blame);
+  findings.push(...acrossMonitors(entries(config['monitors']), defaults, timing));
+  return findings;
+}
 
+/** Names used twice, per-monitor timing and ip_family findings, and the target count of all monitors together. */
+function acrossMonitors(monitors: unknown[], defaults: Record<string, unknown>, timing: Timing): Finding[] {
+  const findings: Finding[] = [];
   const names = new Map<string, number>();
   let targets = 0;
-  entries(config['monitors']).forEach((monitor, i) => {
+  monitors.forEach((monitor, i) => {
     if (!isRecord(monitor)) return;
     targets += targetCount(monitor);
     const name = monitor['name'];
@@ -140,7 +144,9 @@ export function configFindings(config: unknown): Finding[] {
     const n = (v: number): string => v.toLocaleString('en-US');
     findings.push({
       path: ['monitors'],
-      message: `the monitors make ${n(targets)} host:port targets (address blocks expanded); portwatch checks at most ${n(MAX_TARGETS)}: use smaller blocks or fewer ports`,
+      message:
+        `the monitors make ${n(targets)} host:port targets (address blocks expanded); ` +
+        `portwatch checks at most ${n(MAX_TARGETS)}: use smaller blocks or fewer ports`,
     });
   }
   return findings;

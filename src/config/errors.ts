@@ -7,6 +7,9 @@ export interface ConfigProblem {
   message: string;
 }
 
+/** What reading and checking input gives: its value, or every problem found, each with its position. */
+export type Checked<T> = { ok: true; value: T } | { ok: false; problems: ConfigProblem[] };
+
 /** Problems shown in a message; a file with thousands of them says how many more there are. */
 export const MAX_SHOWN_PROBLEMS = 100;
 

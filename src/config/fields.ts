@@ -8,7 +8,7 @@ import { DurationRangeError, parseDuration } from './duration.js';
 import { hostProblem } from './hosts.js';
 import { labelProblems, LABELS_MAX } from './labels.js';
 import { parsePortEntry, PORT_MAX, PORT_MIN } from './ports.js';
-import { WELL_KNOWN_PORTS } from '../discover/well-known.js';
+import { WELL_KNOWN_PORTS } from './well-known-ports.js';
 import { IP_FAMILIES, type IpFamily } from './types.js';
 
 export type Checked<T> = { ok: true; value: T } | { ok: false; message: string };

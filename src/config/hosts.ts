@@ -37,7 +37,10 @@ export function hostProblem(value: unknown): string | undefined {
   return undefined;
 }
 
-/** What two spellings of one host have in common: names compare without case or trailing dot, IPv6 in canonical form. */
+/**
+ * What two spellings of one host have in common: names compare without case or trailing dot,
+ * IPv6 in canonical form.
+ */
 export function hostKey(host: string): string {
   if (host.includes(':') && !host.includes('%') && isIP(host) === 6)
     return new SocketAddress({ address: host, family: 'ipv6' }).address;

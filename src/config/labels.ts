@@ -31,7 +31,10 @@ export function labelNameProblem(name: string): string | undefined {
     return `label name ${q} is a label portwatch sets itself (${BUILT_IN_LABELS.join(', ')})`;
   }
   if ((SCRAPE_LABELS as readonly string[]).includes(name)) {
-    return `label name ${q} is set by Prometheus on every scrape, which would rename this one to "exported_${name}"; choose another name`;
+    return (
+      `label name ${q} is set by Prometheus on every scrape, ` +
+      `which would rename this one to "exported_${name}"; choose another name`
+    );
   }
   return undefined;
 }

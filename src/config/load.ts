@@ -1,9 +1,9 @@
 import { dirname, resolve } from 'node:path';
 import { readYaml } from './document.js';
-import { ConfigError, type ConfigProblem } from './errors.js';
+import { ConfigError, type Checked, type ConfigProblem } from './errors.js';
 import { lineCols } from './line-cols.js';
 import { problemsFromIssues } from './positions.js';
-import { decodeText, readRegularFile, type ReadLimit } from './read-file.js';
+import { cannotRead, decodeText, readRegularFile, type ReadLimit } from './read-file.js';
 import { CONFIG_SHAPE, configSchema } from './schema.js';
 import type { Config } from './types.js';
 import { INLINE_MAX_BYTES, runOnWorker, WorkerFailure, workerEntry } from './worker.js';
@@ -12,14 +12,14 @@ import { INLINE_MAX_BYTES, runOnWorker, WorkerFailure, workerEntry } from './wor
 export const CONFIG_LIMIT: ReadLimit = { maxBytes: 16 * 1024 * 1024, what: 'config files' };
 
 /** What a parse on a worker thread answers. */
-export type ConfigOutcome = { ok: true; config: Config } | { ok: false; problems: ConfigProblem[] };
+export type ConfigOutcome = Checked<Config>;
 
 /** The config in `text`; `fileName` is used as given in messages. Throws ConfigError listing every problem. */
 export function parseConfig(text: string, fileName: string): Config {
   const read = readYaml(text, { shape: CONFIG_SHAPE });
   if (!read.ok) throw new ConfigError(fileName, read.problems);
-  const result = configSchema.safeParse(read.source.data, { reportInput: true });
-  if (!result.success) throw new ConfigError(fileName, problemsFromIssues(result.error.issues, read.source));
+  const result = configSchema.safeParse(read.value.data, { reportInput: true });
+  if (!result.success) throw new ConfigError(fileName, problemsFromIssues(result.error.issues, read.value));
   return withBaseDir(result.data, dirname(resolve(fileName)));
 }
 
@@ -31,7 +31,7 @@ export async function parseConfigBytes(bytes: Uint8Array, fileName: string, opts
   if (opts.offThread !== false && bytes.length > INLINE_MAX_BYTES) return parseOnWorker(bytes, fileName);
   const outcome = configOutcome(bytes, fileName);
   if (!outcome.ok) throw new ConfigError(fileName, outcome.problems);
-  return outcome.config;
+  return outcome.value;
 }
 
 /** parseConfig on bytes, its problems as data (a worker posts them so). */
@@ -39,7 +39,7 @@ export function configOutcome(bytes: Uint8Array, fileName: string): ConfigOutcom
   const decoded = decodeText(bytes, true);
   if (!decoded.ok) return { ok: false, problems: [notUtf8(bytes, decoded.offset)] };
   try {
-    return { ok: true, config: parseConfig(decoded.text, fileName) };
+    return { ok: true, value: parseConfig(decoded.text, fileName) };
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     return { ok: false, problems: [...err.problems] };
@@ -59,7 +59,7 @@ async function parseOnWorker(bytes: Uint8Array, fileName: string): Promise<Confi
     throw new ConfigError(fileName, [{ line: 0, col: 0, path: '', message: `cannot parse: ${err.message}` }]);
   }
   if (!outcome.ok) throw new ConfigError(fileName, outcome.problems);
-  return outcome.config;
+  return outcome.value;
 }
 
 /** file_sd patterns are read relative to the config file, as Prometheus reads them. */
@@ -87,19 +87,8 @@ export async function loadConfigFile(path: string, opts: LoadOptions = {}): Prom
   return parseConfigBytes(bytes, path, opts);
 }
 
-/** A file that cannot be read, as a problem of the file as a whole. */
-export function cannotRead(err: unknown): ConfigProblem {
-  return { line: 0, col: 0, path: '', message: `cannot read: ${readFailure(err)}` };
-}
-
 /** Text that is not UTF-8, at the first character that is not: YAML files must be UTF-8, as Go's reader wants them. */
 export function notUtf8(bytes: Uint8Array, offset: number): ConfigProblem {
   const [at] = lineCols(new TextDecoder().decode(bytes), [offset]);
   return { ...at!, path: '', message: 'the file is not UTF-8 text; save it as UTF-8' };
-}
-
-/** "ENOENT: no such file or directory", without the path Node appends. */
-function readFailure(err: unknown): string {
-  const message = err instanceof Error ? err.message : String(err);
-  return message.replace(/, \w+ '.*'$/s, '');
 }

@@ -4,7 +4,7 @@ import { describeValue } from './describe.js';
 import type { YamlSource } from './document.js';
 import type { Placed } from './yaml-tree.js';
 import type { ConfigProblem } from './errors.js';
-import { didYouMean } from './suggest.js';
+import { unknownKeyMessage } from './suggest.js';
 
 type Path = readonly PropertyKey[];
 
@@ -15,12 +15,11 @@ export function problemsFromIssues(issues: readonly z.core.$ZodIssue[], source: 
       // One problem per key, at the key itself.
       return issue.keys.map((key) => {
         const path = [...issue.path, key];
-        const hint = didYouMean(key, allowedKeys(issue.message));
         return problem(
           source,
           path,
           keyAt(source, issue.path, key),
-          `unknown key ${JSON.stringify(key)}${hint} (${issue.message})`,
+          unknownKeyMessage(key, allowedKeys(issue.message)),
         );
       });
     }
@@ -53,7 +52,10 @@ export function formatPath(path: Path): string {
   return out;
 }
 
-/** A problem at the node at `path` (or its nearest ancestor that exists); `atKey`: at the key of the last step instead. */
+/**
+ * A problem at the node at `path` (or its nearest ancestor that exists); `atKey`: at the key
+ * of the last step instead.
+ */
 export function problemAt(source: YamlSource, path: Path, message: string, atKey = false): ConfigProblem {
   const key = atKey && path.length > 0 ? keyAt(source, path.slice(0, -1), String(path.at(-1))) : undefined;
   return problem(source, path, key, message);

@@ -3,6 +3,7 @@
 // later reload and the exit) until someone writes to it; /dev/zero never ends.
 import { constants, type Stats } from 'node:fs';
 import { open } from 'node:fs/promises';
+import type { ConfigProblem } from './errors.js';
 
 /** How long a read may take before the reload (or the service-discovery read) that wanted it fails. */
 export const READ_DEADLINE_MS = 5_000;
@@ -107,4 +108,20 @@ export function decodeText(
     const text = lenient.decode(bytes);
     return { ok: false, offset: Math.max(0, text.indexOf('\uFFFD')) };
   }
+}
+
+/** A file that cannot be read, as a problem of the file as a whole: `cannot read: <reason>`. */
+export function cannotRead(err: unknown): ConfigProblem {
+  return { line: 0, col: 0, path: '', message: cannotReadMessage(err) };
+}
+
+/** `cannot read: <reason>`, or `cannot read <file>: <reason>` for a file another file names. */
+export function cannotReadMessage(err: unknown, file?: string): string {
+  return `cannot read${file === undefined ? '' : ` ${file}`}: ${readFailure(err)}`;
+}
+
+/** "ENOENT: no such file or directory", without the path Node appends. */
+function readFailure(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  return message.replace(/, \w+ '.*'$/s, '');
 }

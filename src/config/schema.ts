@@ -164,7 +164,7 @@ function discoverConfig(
   return { ports: d.ports.filter((p) => !skip.has(p)), intervalMs: d.interval.ms, allow };
 }
 
-/** No labels key at all when there are none, so a monitor without labels looks as it always did. */
+/** No labels key at all when there are none: a monitor without labels has no empty labels object. */
 function withLabels(labels: Record<string, string>, m: MonitorConfig): MonitorConfig {
   return Object.keys(labels).length === 0 ? m : { ...m, labels };
 }

@@ -1,6 +1,6 @@
 // The values of file_sd_configs, http_sd_configs and sd_labels.
 import { z } from 'zod';
-import { patternProblem } from '../sd/glob.js';
+import { patternProblem } from './file-patterns.js';
 import { describeValue, quote } from './describe.js';
 import { fail, leaf, ok } from './fields.js';
 import { labelNameProblem } from './labels.js';

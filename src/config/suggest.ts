@@ -27,6 +27,11 @@ export function didYouMean(word: string, allowed: readonly string[]): string {
   return found === undefined ? '' : `; did you mean ${found}?`;
 }
 
+/** The message of a key a format does not have, with the keys it has: config and web config word it alike. */
+export function unknownKeyMessage(key: string, allowed: readonly string[]): string {
+  return `unknown key ${JSON.stringify(key)}${didYouMean(key, allowed)} (allowed: ${allowed.join(', ')})`;
+}
+
 /**
  * Edits (insert, delete, replace, swap of neighbours) from a to b, or `limit` when that
  * many or more: words far apart cost no more than their length times the limit.

@@ -1,16 +1,8 @@
-// A YAML document's parser events (js-yaml's parseEvents, which reads a megabyte in tens of
-// milliseconds) to its data, and to where each value and key was written. Keys are text,
-// each once per mapping; merge keys (<<) and aliases are resolved as Go's YAML reader
-// resolves them; scalars are strings or typed as the format's shape says (scalars.ts).
-import {
-  EVENT_ID,
-  getScalarValue,
-  SCALAR_STYLE,
-  type Event,
-  type MappingEvent,
-  type ScalarEvent,
-  type SequenceEvent,
-} from 'js-yaml';
+// The yaml library's nodes to a document's data and to where each value and key was written,
+// with Go's YAML semantics: keys are text, each once per mapping (found with a Map, so a large
+// mapping costs linear time); merge keys (<<) and aliases are resolved as Go's reader resolves
+// them; scalars are strings or typed as the format's shape says (scalars.ts).
+import { isAlias, isMap, isScalar, isSeq, type Node, type Pair, type Scalar, type YAMLMap, type YAMLSeq } from 'yaml';
 import type { LineIndex } from './line-cols.js';
 import { goText, shapeWithin, typedValue, type Shape, type WrittenScalar } from './scalars.js';
 
@@ -19,6 +11,10 @@ export interface Placed {
   readonly at: number;
   /** A scalar's text as Go's reader makes it ("" for null); undefined for a list or mapping. */
   readonly text?: string;
+  /** A scalar whose type comes from its text: written unquoted, not as a block, not tagged !!str. */
+  readonly plain?: boolean;
+  /** A scalar with nothing written: problems about it are better shown at its key. */
+  readonly blank?: boolean;
   readonly items?: Placed[];
   /** A mapping's entries by key text: where the key was written, and its value. */
   readonly entries?: Map<string, { readonly key: number; readonly value: Placed }>;
@@ -26,13 +22,21 @@ export interface Placed {
 
 export interface Tree {
   data: unknown;
-  root: Placed | undefined;
+  root: Placed;
   /** [offset, message]: what makes the document unusable. */
   problems: [number, string][];
 }
 
 /** Values a document may stand for, aliases expanded: far above any config, far below what would hurt. */
 export const MAX_EXPANDED_VALUES = 2_000_000;
+
+/** A walked value: its data, where it was written, the shape it was read for, and how many values it stands for. */
+interface Built {
+  value: unknown;
+  placed: Placed;
+  shape: Shape | undefined;
+  size: number;
+}
 
 interface Key {
   text: string;
@@ -42,221 +46,185 @@ interface Key {
   bad: boolean;
 }
 
-interface Frame {
-  readonly value: Record<string, unknown> | unknown[];
-  readonly placed: Placed;
+interface MapFrame {
+  readonly value: Record<string, unknown>;
+  readonly entries: Map<string, { readonly key: number; readonly value: Placed }>;
   readonly shape: Shape | undefined;
-  readonly anchor: string | undefined;
-  readonly discard: boolean;
-  size: number;
-  key: Key | undefined;
   /** Keys a merge (<<) set and no key of the mapping itself has yet. */
   readonly merged: Set<string>;
 }
 
-interface Anchored {
-  value: unknown;
-  placed: Placed;
-  shape: Shape | undefined;
-  size: number;
+/** Thrown to stop a walk whose aliases stand for too many values; its problem is already recorded. */
+class TooManyValues extends Error {}
+
+const CORE_TAG_PREFIX = 'tag:yaml.org,2002:';
+const STR_TAG = `${CORE_TAG_PREFIX}str`;
+
+/**
+ * `root` walked in document order. `tagStarts`: offsets of the tags the yaml library could not
+ * resolve, in order (its nodes keep no position of their tag).
+ */
+export function buildTree(root: Node, shape: Shape | undefined, lines: LineIndex, tagStarts: number[]): Tree {
+  const walker = new TreeWalker(lines, tagStarts);
+  const built = walker.walk(root, shape);
+  return { data: built?.value, root: built?.placed ?? { at: 0 }, problems: walker.problems };
 }
 
-export function buildTree(text: string, events: readonly Event[], shape: Shape | undefined, lines: LineIndex): Tree {
-  return new TreeBuilder(text, shape, lines).build(events);
-}
-
-class TreeBuilder {
-  readonly #text: string;
-  readonly #shape: Shape | undefined;
+class TreeWalker {
+  readonly problems: [number, string][] = [];
   readonly #lines: LineIndex;
-  readonly #stack: Frame[] = [];
-  readonly #anchors = new Map<string, Anchored>();
-  readonly #problems: [number, string][] = [];
-  #root: { value: unknown; placed: Placed } | undefined;
-  #lastEnd = 0;
+  readonly #tagStarts: number[];
+  readonly #anchors = new Map<string, Built>();
   #expanded = 0;
 
-  constructor(text: string, shape: Shape | undefined, lines: LineIndex) {
-    this.#text = text;
-    this.#shape = shape;
+  constructor(lines: LineIndex, tagStarts: number[]) {
     this.#lines = lines;
+    this.#tagStarts = tagStarts;
   }
 
-  build(events: readonly Event[]): Tree {
-    let documents = 0;
-    for (const ev of events) {
-      if (ev.type === EVENT_ID.DOCUMENT && ++documents > 1) {
-        const at = Math.max(0, this.#text.indexOf('---', this.#lastEnd));
-        this.#problems.push([at, 'the file holds more than one YAML document ("---"); portwatch reads one']);
-        break;
-      }
-      if (ev.type === EVENT_ID.MAPPING || ev.type === EVENT_ID.SEQUENCE) this.#open(ev);
-      else if (ev.type === EVENT_ID.SCALAR) this.#scalar(ev);
-      else if (ev.type === EVENT_ID.ALIAS) this.#alias(ev.anchorStart, ev.anchorEnd);
-      else if (ev.type === EVENT_ID.POP) this.#pop();
-      if (this.#expanded > MAX_EXPANDED_VALUES) {
-        const many = MAX_EXPANDED_VALUES.toLocaleString('en-US');
-        this.#problems.push([
-          this.#lastEnd,
-          `aliases (*) make the document stand for more than ${many} values; write it with fewer aliases`,
-        ]);
-        break;
-      }
-    }
-    return { data: this.#root?.value, root: this.#root?.placed, problems: this.#problems };
-  }
-
-  /** Whether the next node is a mapping's key, and else the shape of the place it fills. */
-  #slot(): { key: boolean; shape: Shape | undefined } {
-    const top = this.#stack.at(-1);
-    if (top === undefined) return { key: false, shape: this.#shape };
-    if (Array.isArray(top.value)) return { key: false, shape: shapeWithin(top.shape, undefined) };
-    if (top.key === undefined) return { key: true, shape: undefined };
-    return { key: false, shape: shapeWithin(top.shape, top.key.text) };
-  }
-
-  #open(ev: MappingEvent | SequenceEvent): void {
-    const map = ev.type === EVENT_ID.MAPPING;
-    const slot = this.#slot();
-    const top = this.#stack.at(-1);
-    this.#lastEnd = ev.start;
-    this.#checkCollectionTag(ev, map);
-    if (slot.key) {
-      this.#problems.push([ev.start, 'a key must be a single value, not a list or a mapping']);
-      top!.key = { text: '', at: ev.start, merge: false, bad: true };
-    }
-    const placed: Placed = map ? { at: ev.start, entries: new Map() } : { at: ev.start, items: [] };
-    this.#stack.push({
-      value: map ? {} : [],
-      placed,
-      shape: slot.key ? undefined : slot.shape,
-      anchor: ev.anchorStart < 0 ? undefined : this.#text.slice(ev.anchorStart, ev.anchorEnd),
-      discard: slot.key || top?.discard === true,
-      size: 1,
-      key: undefined,
-      merged: new Set(),
-    });
-  }
-
-  #checkCollectionTag(ev: MappingEvent | SequenceEvent, map: boolean): void {
-    if (ev.tagStart < 0) return;
-    const tag = this.#text.slice(ev.tagStart, ev.tagEnd);
-    const name = map ? 'map' : 'seq';
-    if (tag !== '!' && tag !== `!!${name}` && tag !== `!<tag:yaml.org,2002:${name}>`) {
-      this.#problems.push([ev.tagStart, `unknown tag ${tag}; portwatch reads plain YAML values`]);
+  walk(root: Node, shape: Shape | undefined): Built | undefined {
+    try {
+      return this.#node(root, shape);
+    } catch (err) {
+      if (err instanceof TooManyValues) return undefined;
+      throw err;
     }
   }
 
-  #scalar(ev: ScalarEvent): void {
-    const written: WrittenScalar = {
-      text: ev.valueStart < 0 ? '' : getScalarValue(this.#text, ev),
-      plain: ev.style === SCALAR_STYLE.PLAIN,
-      tag: ev.tagStart < 0 ? '' : this.#text.slice(ev.tagStart, ev.tagEnd),
-    };
-    const at = this.#scalarStart(ev);
+  #node(node: Node, shape: Shape | undefined): Built {
+    let built: Built;
+    if (isAlias(node)) return this.#alias(node.source, node.range?.[0] ?? 0, shape);
+    if (isScalar(node)) built = this.#scalar(node, shape);
+    else if (isMap(node)) built = this.#map(node, shape);
+    else if (isSeq(node)) built = this.#seq(node, shape);
+    else built = { value: null, placed: { at: 0 }, shape, size: 1 };
+    if (node.anchor !== undefined) this.#anchors.set(node.anchor, built);
+    return built;
+  }
+
+  /** An empty value (a key with no value after it): null, at `at`. */
+  #empty(at: number, shape: Shape | undefined): Built {
+    return { value: shape === 'text' ? '' : null, placed: { at, text: '', plain: true, blank: true }, shape, size: 1 };
+  }
+
+  #scalar(node: Scalar, shape: Shape | undefined): Built {
+    const at = node.range?.[0] ?? 0;
+    // The failsafe schema makes every scalar's value its text.
+    const source = typeof node.source === 'string' ? node.source : typeof node.value === 'string' ? node.value : '';
+    const tag = this.#writtenTag(node.tag);
+    const written: WrittenScalar = { text: source, plain: node.type === 'PLAIN', tag };
     const go = goText(written);
-    const slot = this.#slot();
-    if (slot.key) {
-      if (!go.ok) this.#problems.push([at, go.message]);
-      const merge = written.plain && written.tag === '' && written.text === '<<';
-      this.#stack.at(-1)!.key = { text: go.ok ? String(go.value) : written.text, at, merge, bad: false };
-      return;
-    }
-    const read = slot.shape === 'text' ? go : typedValue(written);
-    if (!read.ok) this.#problems.push([at, read.message]);
-    const value = read.ok ? read.value : written.text;
-    const placed: Placed = { at, text: go.ok ? String(go.value) : written.text };
-    if (ev.anchorStart >= 0)
-      this.#anchors.set(this.#text.slice(ev.anchorStart, ev.anchorEnd), { value, placed, shape: slot.shape, size: 1 });
-    this.#attach(value, placed, 1);
+    const read = shape === 'text' ? go : typedValue(written);
+    if (!read.ok) this.problems.push([tag === '' ? at : this.#tagAt(at), read.message]);
+    const placed: Placed = {
+      at,
+      text: go.ok ? String(go.value) : source,
+      plain: written.plain && node.tag !== STR_TAG,
+      blank: written.plain && tag === '' && source === '',
+    };
+    return { value: read.ok ? read.value : source, placed, shape, size: 1 };
   }
 
-  /** Where a scalar starts: its first character, the quote of a quoted one, the | or > of a block. */
-  #scalarStart(ev: ScalarEvent): number {
-    const t = this.#text;
-    if (ev.valueStart < 0) {
-      // An empty value: just after the ":" or "-" that announced it.
-      let i = this.#lastEnd;
-      while (t[i] === ' ' || t[i] === '\t') i++;
-      if (t[i] === ':' || t[i] === '-' || t[i] === '?') i++;
-      while (t[i] === ' ' || t[i] === '\t') i++;
-      return i;
-    }
-    const quoted = ev.style === SCALAR_STYLE.SINGLE_QUOTED || ev.style === SCALAR_STYLE.DOUBLE_QUOTED;
-    this.#lastEnd = quoted ? ev.valueEnd + 1 : ev.valueEnd;
-    if (quoted) return ev.valueStart - 1;
-    if (ev.style === SCALAR_STYLE.PLAIN) return ev.valueStart;
-    return Math.max(t.lastIndexOf('|', ev.valueStart), t.lastIndexOf('>', ev.valueStart), 0);
+  /** A tag as written, as scalars.ts reads it: '' for none, `!!str` for the yaml library's tag:yaml.org,2002:str. */
+  #writtenTag(tag: string | undefined): string {
+    if (tag === undefined) return '';
+    return tag.startsWith(CORE_TAG_PREFIX) ? `!!${tag.slice(CORE_TAG_PREFIX.length)}` : tag;
   }
 
-  #alias(nameStart: number, nameEnd: number): void {
-    const name = this.#text.slice(nameStart, nameEnd);
-    const at = nameStart - 1;
-    this.#lastEnd = nameEnd;
+  /** Where the tag of a value at `valueAt` starts: the last unresolved tag before it. */
+  #tagAt(valueAt: number): number {
+    const starts = this.#tagStarts;
+    let [lo, hi, found] = [0, starts.length - 1, valueAt];
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (starts[mid]! <= valueAt) [found, lo] = [starts[mid]!, mid + 1];
+      else hi = mid - 1;
+    }
+    return found;
+  }
+
+  #checkCollectionTag(node: YAMLMap<unknown, unknown> | YAMLSeq<unknown>, name: 'map' | 'seq'): void {
+    const tag = this.#writtenTag(node.tag);
+    if (tag === '' || tag === '!' || tag === `!!${name}`) return;
+    const at = this.#tagAt(node.range?.[0] ?? 0);
+    this.problems.push([at, `unknown tag ${tag}; portwatch reads plain YAML values`]);
+  }
+
+  #seq(node: YAMLSeq<unknown>, shape: Shape | undefined): Built {
+    this.#checkCollectionTag(node, 'seq');
+    const value: unknown[] = [];
+    const items: Placed[] = [];
+    const within = shapeWithin(shape, undefined);
+    let size = 1;
+    for (const item of node.items) {
+      const built = item === null ? this.#empty(node.range?.[0] ?? 0, within) : this.#node(item as Node, within);
+      value.push(built.value);
+      items.push(built.placed);
+      size += built.size;
+    }
+    return { value, placed: { at: node.range?.[0] ?? 0, items }, shape, size };
+  }
+
+  #map(node: YAMLMap<unknown, unknown>, shape: Shape | undefined): Built {
+    this.#checkCollectionTag(node, 'map');
+    const frame: MapFrame = { value: {}, entries: new Map(), shape, merged: new Set() };
+    let size = 1;
+    for (const pair of node.items) {
+      const key = this.#key(pair);
+      const at = valueStart(pair, key);
+      const within = key.bad ? undefined : shapeWithin(shape, key.text);
+      const built = pair.value === null ? this.#empty(at, within) : this.#node(pair.value as Node, within);
+      size += built.size;
+      if (key.bad) continue;
+      if (key.merge) this.#merge(frame, built, key.at);
+      else this.#set(frame, key, built);
+    }
+    return { value: frame.value, placed: { at: node.range?.[0] ?? 0, entries: frame.entries }, shape, size };
+  }
+
+  #key(pair: Pair<unknown, unknown>): Key {
+    const node = pair.key as Node | null;
+    if (node === null) return { text: '', at: 0, merge: false, bad: false };
+    const at = node.range?.[0] ?? 0;
+    const unknownAlias = isAlias(node) && !this.#anchors.has(node.source);
+    const built = this.#node(node, 'text');
+    if (unknownAlias) return { text: '', at, merge: false, bad: true };
+    if (built.placed.text === undefined) {
+      this.problems.push([at, 'a key must be a single value, not a list or a mapping']);
+      return { text: '', at, merge: false, bad: true };
+    }
+    const merge = isScalar(node) && node.type === 'PLAIN' && node.tag === undefined && node.source === '<<';
+    return { text: built.placed.text, at, merge, bad: false };
+  }
+
+  #alias(name: string, at: number, shape: Shape | undefined): Built {
     const anchored = this.#anchors.get(name);
-    const slot = this.#slot();
     if (anchored === undefined) {
-      this.#problems.push([
+      this.problems.push([
         at,
         `unknown alias *${name}: its anchor (&${name}) must come before it, outside of what it names`,
       ]);
-      if (slot.key) this.#stack.at(-1)!.key = { text: '', at, merge: false, bad: true };
-      else this.#attach(null, { at }, 1);
-      return;
+      return { value: null, placed: { at }, shape, size: 1 };
     }
     this.#expanded += anchored.size;
-    if (slot.key) {
-      const bad = anchored.placed.text === undefined;
-      if (bad) this.#problems.push([at, 'a key must be a single value, not a list or a mapping']);
-      this.#stack.at(-1)!.key = { text: anchored.placed.text ?? '', at, merge: false, bad };
-      return;
+    if (this.#expanded > MAX_EXPANDED_VALUES) {
+      const many = MAX_EXPANDED_VALUES.toLocaleString('en-US');
+      this.problems.push([
+        at,
+        `aliases (*) make the document stand for more than ${many} values; write it with fewer aliases`,
+      ]);
+      throw new TooManyValues();
     }
     // Another place may want other types (a list of strings where numbers were): read it again for this one.
-    const value = slot.shape === anchored.shape ? anchored.value : reshape(anchored.value, anchored.placed, slot.shape);
-    this.#attach(value, { ...anchored.placed, at }, anchored.size);
+    const value = shape === anchored.shape ? anchored.value : reshape(anchored.value, anchored.placed, shape);
+    return { value, placed: { ...anchored.placed, at }, shape, size: anchored.size };
   }
 
-  #pop(): void {
-    const frame = this.#stack.pop();
-    if (frame === undefined) return; // the end of the document
-    if (frame.anchor !== undefined)
-      this.#anchors.set(frame.anchor, {
-        value: frame.value,
-        placed: frame.placed,
-        shape: frame.shape,
-        size: frame.size,
-      });
-    this.#attach(frame.value, frame.placed, frame.size);
-  }
-
-  #attach(value: unknown, placed: Placed, size: number): void {
-    const top = this.#stack.at(-1);
-    if (top === undefined) {
-      this.#root = { value, placed };
-      return;
-    }
-    top.size += size;
-    if (top.discard) return;
-    if (Array.isArray(top.value)) {
-      top.value.push(value);
-      top.placed.items!.push(placed);
-      return;
-    }
-    const key = top.key;
-    top.key = undefined;
-    if (key === undefined || key.bad) return;
-    if (key.merge) this.#merge(top, value, placed, key.at);
-    else this.#set(top, key, value, placed);
-  }
-
-  #set(frame: Frame, key: Key, value: unknown, placed: Placed): void {
-    const entries = frame.placed.entries!;
-    const before = entries.get(key.text);
+  #set(frame: MapFrame, key: Key, built: Built): void {
+    const before = frame.entries.get(key.text);
     if (before !== undefined && !frame.merged.has(key.text)) {
-      this.#problems.push([
-        key.at,
-        `duplicate key ${JSON.stringify(key.text)}; it is already at line ${this.#lines.linePos(before.key).line}`,
-      ]);
+      const line = this.#lines.linePos(before.key).line;
+      this.problems.push([key.at, `duplicate key ${JSON.stringify(key.text)}; it is already at line ${line}`]);
       return;
     }
     if (before !== undefined) {
@@ -264,40 +232,43 @@ class TreeBuilder {
       // Go's reader refuses a key of a mapping of values (labels) given both ways; a struct field takes the last.
       if (isValues(frame.shape)) this.#mergedAgain(key.at, key.text);
     }
-    define(frame.value as Record<string, unknown>, key.text, value);
-    entries.set(key.text, { key: key.at, value: placed });
+    define(frame.value, key.text, built.value);
+    frame.entries.set(key.text, { key: key.at, value: built.placed });
   }
 
   /** `<<: *anchor` or `<<: [*a, *b]`: the keys of those mappings that the mapping does not have yet. */
-  #merge(frame: Frame, value: unknown, placed: Placed, at: number): void {
+  #merge(frame: MapFrame, built: Built, at: number): void {
+    const { value, placed } = built;
     const sources: [unknown, Placed][] = placed.items
       ? (value as unknown[]).map((v, i) => [v, placed.items![i]!])
       : [[value, placed]];
     for (const [source, where] of sources) {
       if (where.entries === undefined) {
-        this.#problems.push([at, 'a merge ("<<") takes a mapping, or a list of mappings']);
+        this.problems.push([at, 'a merge ("<<") takes a mapping, or a list of mappings']);
         continue;
       }
       for (const [key, entry] of where.entries) {
-        if (frame.placed.entries!.has(key)) {
+        if (frame.entries.has(key)) {
           if (isValues(frame.shape)) this.#mergedAgain(at, key);
           continue;
         }
         const shape = shapeWithin(frame.shape, key);
-        define(
-          frame.value as Record<string, unknown>,
-          key,
-          reshape((source as Record<string, unknown>)[key], entry.value, shape),
-        );
+        define(frame.value, key, reshape((source as Record<string, unknown>)[key], entry.value, shape));
         frame.merged.add(key);
-        frame.placed.entries!.set(key, { key: at, value: entry.value });
+        frame.entries.set(key, { key: at, value: entry.value });
       }
     }
   }
 
   #mergedAgain(at: number, key: string): void {
-    this.#problems.push([at, `key ${JSON.stringify(key)} is set again through a merge ("<<")`]);
+    this.problems.push([at, `key ${JSON.stringify(key)} is set again through a merge ("<<")`]);
   }
+}
+
+/** Where a key's missing value would be: just after the key (the yaml library gives it no node). */
+function valueStart(pair: Pair<unknown, unknown>, key: Key): number {
+  const node = pair.key as Node | null;
+  return node?.range?.[1] ?? key.at;
 }
 
 /** A mapping of values (labels): every key is the user's, not a field of a format. */

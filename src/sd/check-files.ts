@@ -1,8 +1,7 @@
 // What `portwatch check-config` says of the file_sd files a config names: it reads the
 // files the patterns match now, as the daemon would at start.
 import { formatProblem } from '../config/errors.js';
-import { cannotRead } from '../config/load.js';
-import { readRegularFile } from '../config/read-file.js';
+import { cannotRead, readRegularFile } from '../config/read-file.js';
 import type { Config } from '../config/types.js';
 import { filePattern, listMatches } from './glob.js';
 import { dialectOf, parseGroupsBytes, SD_LIMIT } from './parse-groups.js';

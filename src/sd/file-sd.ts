@@ -4,8 +4,7 @@ import { createHash } from 'node:crypto';
 import { watch, type FSWatcher } from 'node:fs';
 import type { Logger } from 'pino';
 import { formatProblem, type ConfigProblem } from '../config/errors.js';
-import { cannotRead } from '../config/load.js';
-import { readRegularFile } from '../config/read-file.js';
+import { cannotRead, readRegularFile } from '../config/read-file.js';
 import type { FileSdConfig } from '../config/types.js';
 import { filePattern, listMatches, type FilePattern } from './glob.js';
 import { dialectOf, parseGroupsBytes, SD_LIMIT } from './parse-groups.js';
@@ -138,7 +137,7 @@ export class FileSd implements SdSource {
     };
   }
 
-  /** Watches the directory of every pattern; one that cannot be watched yet (missing) is tried again at the next read. */
+  /** Watches the directory of every pattern; one that cannot be watched yet (missing) is tried at the next read. */
   #watch(): void {
     for (const p of this.#patterns) {
       if (this.#watchers.has(p.dir)) continue;

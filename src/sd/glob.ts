@@ -1,11 +1,7 @@
-// File patterns of file_sd_configs, as Prometheus takes them: a path whose last element
-// may hold the wildcards `*`, `?` and `[...]`, ending in .json, .yml or .yaml.
+// The files a file_sd_configs pattern matches (config/file-patterns.ts checks its syntax).
 import { readdir } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { quote } from '../config/describe.js';
-
-const WILDCARD = /[*?[]/;
-const EXTENSION = /\.(json|ya?ml)$/i;
+import { fileNameRegExp } from '../config/file-patterns.js';
 
 export interface FilePattern {
   /** The directory the pattern lists, absolute once the config file's directory is known. */
@@ -13,18 +9,6 @@ export interface FilePattern {
   /** The pattern as written, for messages. */
   readonly pattern: string;
   readonly matches: (fileName: string) => boolean;
-}
-
-/** Why `pattern` is not a file_sd pattern, or undefined when it is one. */
-export function patternProblem(pattern: string): string | undefined {
-  const q = quote(pattern);
-  if (pattern === '') return 'file pattern is empty';
-  if (pattern.includes('\0')) return `${q} contains a NUL character`;
-  if (WILDCARD.test(dirname(pattern)))
-    return `${q}: wildcards are allowed only in the file name, not in its directories`;
-  if (!EXTENSION.test(pattern)) return `${q} must end in .json, .yml or .yaml`;
-  if (fileNameRegExp(basename(pattern)) === undefined) return `${q} has a "[" without its closing "]"`;
-  return undefined;
 }
 
 /** A pattern already known to be good (patternProblem), its directory resolved against `baseDir`. */
@@ -45,25 +29,4 @@ export async function listMatches(p: FilePattern): Promise<string[]> {
     .filter(p.matches)
     .sort()
     .map((name) => join(p.dir, name));
-}
-
-/** `*` any run of characters, `?` one, `[abc]`, `[a-z]`, `[!a]` or `[^a]` one of a set; undefined for an unclosed `[`. */
-function fileNameRegExp(glob: string): RegExp | undefined {
-  let re = '';
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i]!;
-    if (c === '*') re += '.*';
-    else if (c === '?') re += '.';
-    else if (c === '[') {
-      const end = glob.indexOf(']', i + 2);
-      if (end < 0) return undefined;
-      let set = glob.slice(i + 1, end);
-      const negated = set.startsWith('!') || set.startsWith('^');
-      if (negated) set = set.slice(1);
-      re += `[${negated ? '^' : ''}${set.replace(/[\\\]^]/g, '\\$&')}]`;
-      i = end;
-    } else re += c.replace(/[.+^${}()|\\\]]/g, '\\$&');
-  }
-  // Hidden files only when asked for by name, as a shell would: editors leave ".x.json.swp" and the like.
-  return new RegExp(`^(?!\\.)${re}$`.replace('^(?!\\.)\\.', '^\\.'), 's');
 }

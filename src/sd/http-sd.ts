@@ -54,7 +54,8 @@ export class HttpSd implements SdSource {
   constructor(config: HttpSdConfig, opts: HttpSdOptions) {
     const url = new URL(config.url);
     if (url.username !== '' || url.password !== '') {
-      this.#authorization = `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')}`;
+      const credentials = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+      this.#authorization = `Basic ${Buffer.from(credentials).toString('base64')}`;
       url.username = '';
       url.password = '';
     }

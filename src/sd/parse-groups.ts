@@ -93,13 +93,12 @@ function parseJson(text: string): GroupsResult {
 }
 
 function parseYaml(text: string): GroupsResult {
-  const read = readYaml(text, { empty: '', shape: GROUPS_SHAPE });
+  const read = readYaml(text, { shape: GROUPS_SHAPE });
   // An empty file (or one of comments only) is no groups, as in Prometheus.
-  if (!read.ok && read.problems.length === 1 && read.problems[0]!.message === '')
-    return { ok: true, hosts: [], dropped: [], droppedCount: 0 };
+  if (!read.ok && 'empty' in read) return { ok: true, hosts: [], dropped: [], droppedCount: 0 };
   if (!read.ok) return read;
-  const groups = readTargetGroups(read.source.data, 'yaml');
-  const place = placeYaml(read.source);
+  const groups = readTargetGroups(read.value.data, 'yaml');
+  const place = placeYaml(read.value);
   if (groups.refused.length > 0) return { ok: false, problems: inOrder(groups.refused.map(place)) };
   return {
     ok: true,

@@ -4,16 +4,15 @@
 // line and column, all at once. Files it names are read here, relative to its own
 // directory, so a missing or broken certificate is a config error at start-up or reload.
 import { dirname } from 'node:path';
-import { parseDocument } from 'yaml';
 import { CONFIG_LIMIT } from '../config/load.js';
-import { readRegularFile } from '../config/read-file.js';
-import { readYamlDocument } from '../config/yaml-document.js';
+import { cannotRead, readRegularFile } from '../config/read-file.js';
+import { readYaml } from '../config/document.js';
 import { ConfigError, formatProblem } from '../config/errors.js';
 import { bcryptProblem, comparableHash } from './bcrypt-hash.js';
 import { GoYamlReader, type Field } from './go-yaml.js';
 import { headerNameProblem, headerValueProblem, headerWireValue } from './headers.js';
 import { readTls } from './tls-config.js';
-import type { LoadedTls } from './tls-context.js';
+import type { LoadedTls } from './tls.js';
 
 /** exporter-toolkit's rate_limit: one request every interval, `burst` at once, for all clients together. */
 export interface RateLimit {
@@ -52,13 +51,12 @@ const MAX_BURST = 2 ** 31;
 // A bad file rejects the promise, as it does for loadWebConfig, which reads the file first.
 // eslint-disable-next-line @typescript-eslint/require-await
 export async function parseWebConfig(text: string, fileName: string, dir: string): Promise<WebConfig> {
-  const doc = parseDocument(text);
+  const read = readYaml(text);
   // Empty, comments only: plain HTTP without auth, as in exporter-toolkit.
-  if (doc.errors.length === 0 && doc.contents === null) return NO_WEB_CONFIG;
-  const read = readYamlDocument(text);
+  if (!read.ok && 'empty' in read) return NO_WEB_CONFIG;
   if (!read.ok) throw new ConfigError(fileName, read.problems);
-  const reader = new GoYamlReader(read.source.doc, read.source.lines);
-  const root = reader.struct({ node: read.source.doc.contents, path: [] }, TOP_KEYS);
+  const reader = new GoYamlReader(read.value.lines);
+  const root = reader.struct({ node: read.value.root, path: [] }, TOP_KEYS);
   const field = (key: string): Field => root?.get(key) ?? { node: null, path: [key] };
   const http = readHttp(reader, root?.get('http_server_config'));
   const users = readUsers(reader, field('basic_auth_users'));
@@ -129,8 +127,7 @@ export async function loadWebConfigFile(path: string): Promise<WebConfig> {
     // As the config file is read: a FIFO here would hold up every later reload, and SIGTERM.
     text = (await readRegularFile(path, CONFIG_LIMIT)).toString('utf8');
   } catch (err) {
-    const message = `cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`;
-    throw new ConfigError(path, [{ line: 0, col: 0, path: '', message }]);
+    throw new ConfigError(path, [cannotRead(err)]);
   }
   return parseWebConfig(text, path, dirname(path));
 }

@@ -3,33 +3,32 @@
 // the field's zero value, a scalar read into a string is its text as written (so
 // `X-XSS-Protection: 1` is "1"), and booleans, integers and durations follow Go's rules
 // (go-scalars.ts, go-duration.ts). Every problem is kept with the node it is about.
-import { isAlias, isMap, isScalar, isSeq, type Document, type LineCounter, type Node, type Scalar } from 'yaml';
 import type { ConfigProblem } from '../config/errors.js';
+import type { LineIndex } from '../config/line-cols.js';
 import { formatPath } from '../config/positions.js';
+import { unknownKeyMessage } from '../config/suggest.js';
+import type { Placed } from '../config/yaml-tree.js';
 import { parseGoDuration } from './go-duration.js';
 import { resolvePlain, type GoScalar } from './go-scalars.js';
 
 export type Path = readonly (string | number)[];
 
-/** A value in the document: its node (null when empty or absent), where it is, and the key that named it. */
+/** A value in the document: where it was written (null when absent), its path, and where its key was. */
 export interface Field {
-  node: Node | null;
+  node: Placed | null;
   path: Path;
-  keyNode?: Node | undefined;
+  keyAt?: number | undefined;
 }
 
-const STR_TAG = 'tag:yaml.org,2002:str';
 const INT64_MAX = 2n ** 63n - 1n;
 
 export class GoYamlReader {
   readonly problems: ConfigProblem[] = [];
   /** What exporter-toolkit accepts and portwatch serves otherwise, or what has no effect. */
   readonly warnings: ConfigProblem[] = [];
-  readonly #doc: Document.Parsed;
-  readonly #lines: LineCounter;
+  readonly #lines: LineIndex;
 
-  constructor(doc: Document.Parsed, lines: LineCounter) {
-    this.#doc = doc;
+  constructor(lines: LineIndex) {
     this.#lines = lines;
   }
 
@@ -44,18 +43,14 @@ export class GoYamlReader {
 
   #at(at: Field, message: string, onKey: boolean): ConfigProblem {
     // An empty value has its place at the end of the line: the key is where to look.
-    const blank = at.node !== null && isScalar(at.node) && at.node.type === 'PLAIN' && at.node.source === '';
-    const node = onKey || blank ? (at.keyNode ?? at.node) : (at.node ?? at.keyNode);
-    return { ...this.#lines.linePos(node?.range?.[0] ?? 0), path: formatPath(at.path), message };
+    const offset = onKey || at.node?.blank === true ? (at.keyAt ?? at.node?.at) : (at.node?.at ?? at.keyAt);
+    return { ...this.#lines.linePos(offset ?? 0), path: formatPath(at.path), message };
   }
 
-  /** The value of a field, aliases followed; null for an empty value. */
-  value(at: Field): Node | null {
-    let node = at.node;
-    for (let hops = 0; node !== null && isAlias(node) && hops < 100; hops++) {
-      node = (node.resolve(this.#doc) as Node | undefined) ?? null;
-    }
-    if (node === null || (isScalar(node) && this.#scalar(node).kind === 'null')) return null;
+  /** The value of a field; null for an empty value. */
+  value(at: Field): Placed | null {
+    const node = at.node;
+    if (node === null || (node.text !== undefined && this.#scalar(node).kind === 'null')) return null;
     return node;
   }
 
@@ -66,7 +61,7 @@ export class GoYamlReader {
     const fields = new Map<string, Field>();
     for (const entry of entries) {
       if (keys.includes(entry.key)) fields.set(entry.key, entry);
-      else this.fail(entry, `unknown key ${JSON.stringify(entry.key)} (allowed: ${keys.join(', ')})`, true);
+      else this.fail(entry, unknownKeyMessage(entry.key, keys), true);
     }
     return fields;
   }
@@ -75,41 +70,34 @@ export class GoYamlReader {
   entries(at: Field, what = 'a mapping'): (Field & { key: string })[] | undefined {
     const node = this.value(at);
     if (node === null) return undefined;
-    if (!isMap(node)) {
+    if (node.entries === undefined) {
       this.fail(at, `expected ${what}, got ${this.describe(node)}`);
       return undefined;
     }
-    const out: (Field & { key: string })[] = [];
-    for (const pair of node.items) {
-      const keyNode = pair.key as Node | null;
-      const keyValue = keyNode === null ? null : this.value({ node: keyNode, path: at.path });
-      if (keyValue !== null && !isScalar(keyValue)) {
-        this.fail({ node: keyNode, path: at.path }, 'a key must be a plain value, not a list or mapping');
-        continue;
-      }
-      const key = keyValue === null ? '' : this.#text(keyValue);
-      const value = (pair.value as Node | null) ?? null;
-      out.push({ key, node: value, path: [...at.path, key], keyNode: keyNode ?? undefined });
-    }
-    return out;
+    return [...node.entries].map(([key, entry]) => ({
+      key,
+      node: entry.value,
+      path: [...at.path, key],
+      keyAt: entry.key,
+    }));
   }
 
   /** The items of a sequence read into a Go slice; undefined (a nil slice) when empty. */
   list(at: Field): Field[] | undefined {
     const node = this.value(at);
     if (node === null) return undefined;
-    if (!isSeq(node)) {
+    if (node.items === undefined) {
       this.fail(at, `expected a list, got ${this.describe(node)}`);
       return undefined;
     }
-    return node.items.map((item, i) => ({ node: (item as Node | null) ?? null, path: [...at.path, i] }));
+    return node.items.map((item, i) => ({ node: item, path: [...at.path, i] }));
   }
 
   /** A Go string: a scalar's text as written; "" when empty. Undefined after a problem. */
   string(at: Field): string | undefined {
     const node = this.value(at);
     if (node === null) return '';
-    if (isScalar(node)) return this.#text(node);
+    if (node.text !== undefined) return node.text;
     this.fail(at, `expected a string, got ${this.describe(node)}`);
     return undefined;
   }
@@ -118,7 +106,7 @@ export class GoYamlReader {
   bool(at: Field): boolean | undefined {
     const node = this.value(at);
     if (node === null) return false;
-    const scalar = isScalar(node) ? this.#scalar(node) : undefined;
+    const scalar = node.text === undefined ? undefined : this.#scalar(node);
     if (scalar?.kind === 'bool') return scalar.value;
     this.fail(at, `expected true or false, got ${this.describe(node)}`);
     return undefined;
@@ -128,7 +116,7 @@ export class GoYamlReader {
   int(at: Field): bigint | undefined {
     const node = this.value(at);
     if (node === null) return 0n;
-    const scalar = isScalar(node) ? this.#scalar(node) : undefined;
+    const scalar = node.text === undefined ? undefined : this.#scalar(node);
     const value = scalar === undefined ? undefined : wholeNumber(scalar);
     if (value !== undefined) return value;
     this.fail(at, `expected a whole number, got ${this.describe(node)}`);
@@ -139,11 +127,11 @@ export class GoYamlReader {
   duration(at: Field): bigint | undefined {
     const node = this.value(at);
     if (node === null) return 0n;
-    const scalar = isScalar(node) ? this.#scalar(node) : undefined;
+    const scalar = node.text === undefined ? undefined : this.#scalar(node);
     const ns = scalar === undefined ? undefined : wholeNumber(scalar);
     if (ns !== undefined) return ns;
     if (scalar?.kind === 'str') {
-      const parsed = parseGoDuration(this.#text(node as Scalar));
+      const parsed = parseGoDuration(node.text!);
       if ('ns' in parsed) return parsed.ns;
       this.fail(at, parsed.problem);
       return undefined;
@@ -153,29 +141,21 @@ export class GoYamlReader {
   }
 
   /** `a list`, `a mapping`, `string "x"`, `number 5`, `boolean true`: for messages. */
-  describe(node: Node): string {
-    if (isSeq(node)) return 'a list';
-    if (isMap(node)) return 'a mapping';
-    if (!isScalar(node)) return 'a value';
+  describe(node: Placed): string {
+    if (node.items !== undefined) return 'a list';
+    if (node.entries !== undefined) return 'a mapping';
+    if (node.text === undefined) return 'a value';
     const scalar = this.#scalar(node);
-    const text = this.#text(node);
+    const text = node.text;
     if (scalar.kind === 'int' || scalar.kind === 'float') return `number ${text}`;
     if (scalar.kind === 'bool') return `boolean ${text}`;
     if (scalar.kind === 'null') return 'an empty value';
     return `string ${JSON.stringify(text.length > 60 ? `${text.slice(0, 57)}...` : text)}`;
   }
 
-  #scalar(node: Scalar): GoScalar {
-    // Quoted and block scalars, and explicit !!str, are strings whatever they hold.
-    if (node.type !== 'PLAIN' || node.tag === STR_TAG) return { kind: 'str' };
-    return resolvePlain(this.#text(node));
-  }
-
-  #text(node: Scalar): string {
-    // yaml's scalars hold primitives only.
-    return typeof node.source === 'string'
-      ? node.source
-      : String((node.value as string | number | boolean | null) ?? '');
+  /** Quoted and block scalars, and explicit !!str, are strings whatever they hold. */
+  #scalar(node: Placed): GoScalar {
+    return node.plain === true ? resolvePlain(node.text ?? '') : { kind: 'str' };
   }
 }
 

@@ -5,12 +5,12 @@
 // does. What portwatch must serve otherwise (TLS 1.0 and 1.1) is a warning.
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
+import { cannotReadMessage } from '../config/read-file.js';
 import { cipherSuiteProblem, curveProblem, HTTP2_REQUIRED_SUITES, tls12Suites } from './cipher-suites.js';
 import type { Field, GoYamlReader } from './go-yaml.js';
 import { systemRootsFrom } from './system-roots.js';
-import type { LoadedTls } from './tls-context.js';
 import { CLIENT_AUTH_TYPES, loadMaterial } from './tls.js';
-import type { ClientAuthType, PemSource, TlsSettings, TlsVersion } from './tls.js';
+import type { ClientAuthType, LoadedTls, PemSource, TlsSettings, TlsVersion } from './tls.js';
 
 const STRINGS = ['cert', 'key', 'client_ca', 'cert_file', 'key_file', 'client_auth_type', 'client_ca_file'] as const;
 const KEYS = [
@@ -154,8 +154,7 @@ function unreadable(reader: GoYamlReader, input: TlsInput, sources: (TlsSettings
     try {
       readFileSync(source.file);
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code ?? String(err);
-      reader.fail(input.fields.get(keys[i]!)!, `cannot read ${source.file}: ${code}`);
+      reader.fail(input.fields.get(keys[i]!)!, cannotReadMessage(err, source.file));
     }
   });
 }

@@ -7,12 +7,7 @@ import type { Server as HttpsServer, ServerOptions } from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
 import { clientCertOptions, clientRefusal, contextOptions, loadMaterial, stampOf } from './tls.js';
-import type { TlsMaterial, TlsSettings } from './tls.js';
-
-export interface LoadedTls {
-  settings: TlsSettings;
-  material: TlsMaterial;
-}
+import type { LoadedTls } from './tls.js';
 
 export class TlsContext {
   readonly #log: Logger | undefined;

@@ -5,6 +5,7 @@
 import { constants, X509Certificate } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { createSecureContext, type SecureContextOptions, type TLSSocket } from 'node:tls';
+import { cannotReadMessage } from '../config/read-file.js';
 import { opensslCiphers, opensslGroups } from './cipher-suites.js';
 import { goSans } from './client-sans.js';
 import { systemRoots } from './system-roots.js';
@@ -40,6 +41,12 @@ export interface TlsSettings {
 }
 
 /** What the files held when read, and how they looked on disk then. */
+/** A TLS section read and its files loaded: what a server starts with. */
+export interface LoadedTls {
+  settings: TlsSettings;
+  material: TlsMaterial;
+}
+
 export interface TlsMaterial {
   cert: string;
   key: string;
@@ -100,8 +107,7 @@ function readPem(source: PemSource, inline: 'cert' | 'key' | 'client_ca'): strin
   try {
     return readFileSync(source.file, 'utf8');
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? String(err);
-    return { key: `${inline}_file`, message: `cannot read ${source.file}: ${code}` };
+    return { key: `${inline}_file`, message: cannotReadMessage(err, source.file) };
   }
 }
 

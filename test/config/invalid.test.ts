@@ -7,7 +7,8 @@ import { loadConfigFile } from '../../src/config/load.js';
 // Each file in invalid/ has exactly one problem; here is its message after "<file>:".
 const EXPECTED: Record<string, string> = {
   // YAML itself
-  'syntax-error.yaml': '1:12: invalid YAML: missed comma between flow collection entries',
+  'syntax-error.yaml':
+    '1:12: invalid YAML: Flow sequence in block collection must be sufficiently indented and end with a ]',
   'duplicate-key.yaml': '3:5: duplicate key "name"; it is already at line 2',
   // Keys compare as text, as Go's YAML reader compares them.
   'duplicate-key-as-text.yaml': '7:7: duplicate key "1"; it is already at line 6',

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import { PORT_GROUPS } from '../../src/config/port-groups.js';
-import { WELL_KNOWN_PORTS } from '../../src/discover/well-known.js';
+import { WELL_KNOWN_PORTS } from '../../src/config/well-known-ports.js';
 
 const discoverOf = (discover: string, rest = '    expect_open: [22]\n    expect_closed: [3306]\n') =>
   parseConfig(`monitors:\n  - name: web\n    hosts: [www.example.com]\n${rest}    discover: ${discover}\n`, 'pw.yaml')

@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { readYaml } from '../../src/config/document.js';
 import { problemAt } from '../../src/config/positions.js';
 
-// portwatch reads YAML from js-yaml's parser events into its own tree. Here the yaml library,
-// an independent YAML 1.2 reader, reads the same random documents: both must find the same
+// portwatch walks the yaml library's nodes into its own tree (Go's semantics). Here the library's
+// own toJS reads the same random documents: both must find the same
 // data, and the same line and column for every value and key.
 
 const RUNS = 400;
@@ -46,13 +46,13 @@ function agree(text: string): void {
     throw new Error(
       `refused what the yaml library reads: ${JSON.stringify(ours.problems)}\ninput: ${JSON.stringify(text)}`,
     );
-  expect(ours.source.data).toEqual(theirs.toJS());
+  expect(ours.value.data).toEqual(theirs.toJS());
   for (const [path, value, key] of paths(theirs.contents, lines)) {
     const steps = JSON.parse(path) as (string | number)[];
-    const got = problemAt(ours.source, steps, '');
+    const got = problemAt(ours.value, steps, '');
     expect(`${got.line}:${got.col}`, `value at ${path} in ${JSON.stringify(text)}`).toBe(value);
     if (key !== '') {
-      const k = problemAt(ours.source, steps, '', true);
+      const k = problemAt(ours.value, steps, '', true);
       expect(`${k.line}:${k.col}`, `key at ${path} in ${JSON.stringify(text)}`).toBe(key);
     }
   }

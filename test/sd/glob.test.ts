@@ -2,7 +2,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { filePattern, listMatches, patternProblem } from '../../src/sd/glob.js';
+import { patternProblem } from '../../src/config/file-patterns.js';
+import { filePattern, listMatches } from '../../src/sd/glob.js';
 
 describe('patternProblem', () => {
   it.each([

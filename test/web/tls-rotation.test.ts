@@ -78,7 +78,7 @@ describe('certificate files changed under a running server', () => {
     rmSync(join(dir, 'tls.key'));
     expect(await scrape()).toBe(serial('server'));
     const problems = logs.filter((l) => l.level === 50).map((l) => l.problem);
-    expect(problems).toEqual([`key_file: cannot read ${join(dir, 'tls.key')}: ENOENT`]);
+    expect(problems).toEqual([`key_file: cannot read ${join(dir, 'tls.key')}: ENOENT: no such file or directory`]);
     put('server2', 'tls');
     expect(await scrape()).toBe(serial('server2'));
   });

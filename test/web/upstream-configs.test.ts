@@ -33,7 +33,7 @@ const D = UPSTREAM_DIR;
 const REFUSED: Record<string, string[]> = {
   'web_config_auth_clientCAs_invalid.bad.yml': [
     `4:19: tls_server_config.client_ca_file: ${NEEDS_POLICY}`,
-    `4:19: tls_server_config.client_ca_file: cannot read ${D}somefile: ENOENT`,
+    `4:19: tls_server_config.client_ca_file: cannot read ${D}somefile: ENOENT: no such file or directory`,
   ],
   'web_config_auth_user_list_invalid.bad.yml': [
     `5:9: basic_auth_users.john: the password of "john" is not a bcrypt hash (too short); ${HASH_HELP}`,
@@ -51,17 +51,21 @@ const REFUSED: Record<string, string[]> = {
   'web_config_junk.yml': [
     '1:1: expected a mapping, got string "hWkNKCp3fvIx3jKnsaBI TuEjdwNS8A2vYdFbiKqr ay3RiOtykgt4m6m..."',
   ],
-  'web_config_junk_key.yml': [`2:3: tls_server_config.cert_filse: unknown key "cert_filse" (allowed: ${TLS_KEYS})`],
+  'web_config_junk_key.yml': [
+    `2:3: tls_server_config.cert_filse: unknown key "cert_filse"; did you mean cert_file? (allowed: ${TLS_KEYS})`,
+  ],
   'web_config_noAuth.bad.yml': [`4:19: tls_server_config.client_ca_file: ${NEEDS_POLICY}`],
   'web_config_noAuth_certPath_empty.bad.yml': [`2:3: ${NO_CERT}`],
-  'web_config_noAuth_certPath_invalid.bad.yml': [`2:14: tls_server_config.cert_file: cannot read ${D}somefile: ENOENT`],
+  'web_config_noAuth_certPath_invalid.bad.yml': [
+    `2:14: tls_server_config.cert_file: cannot read ${D}somefile: ENOENT: no such file or directory`,
+  ],
   'web_config_noAuth_certPath_keyPath_empty.bad.yml': [
     `2:3: ${NO_CERT}`,
     `2:3: ${NO_KEY}`,
     `4:21: tls_server_config.client_auth_type: client_auth_type must be one of ${AUTH_TYPES}, got "x"`,
   ],
   'web_config_noAuth_certPath_keyPath_invalid.bad.yml': [
-    `2:14: tls_server_config.cert_file: cannot read ${D}somefile: ENOENT`,
+    `2:14: tls_server_config.cert_file: cannot read ${D}somefile: ENOENT: no such file or directory`,
   ],
   'web_config_noAuth_cert_empty.bad.yml': [`2:3: ${NO_CERT}`],
   'web_config_noAuth_inventedCiphers.bad.yml': [
@@ -75,7 +79,7 @@ const REFUSED: Record<string, string[]> = {
   ],
   'web_config_noAuth_keyPath_empty.bad.yml': [`2:3: ${NO_KEY}`],
   'web_config_noAuth_keyPath_invalid.bad.yml': [
-    `2:14: tls_server_config.cert_file: cannot read ${D}server.cert: ENOENT`,
+    `2:14: tls_server_config.cert_file: cannot read ${D}server.cert: ENOENT: no such file or directory`,
   ],
   'web_config_noAuth_key_empty.bad.yml': [`2:3: ${NO_KEY}`],
   'web_config_noAuth_noHTTP2Cipher.bad.yml': [`6:5: ${HTTP2}`],

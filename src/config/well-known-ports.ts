@@ -2,7 +2,7 @@
 // networks they should not be, written from the IANA service-name registry and, where
 // IANA has no or an outdated assignment, the product's documented default. Every port of
 // the named groups (port-groups.ts) is included.
-import { PORT_GROUPS } from '../config/port-groups.js';
+import { PORT_GROUPS } from './port-groups.js';
 
 const SERVICES: readonly number[] = [
   7, // echo
