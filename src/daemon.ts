@@ -4,7 +4,6 @@ import type { Logger } from 'pino';
 import { Checker } from './check/checker.js';
 import type { CheckTarget } from './check/target.js';
 import { logChanges } from './check/log-changes.js';
-import type { DaemonFlags } from './cli/flags.js';
 import { MAX_TARGETS } from './config/checks.js';
 import { ConfigError } from './config/errors.js';
 import { loadConfigFile } from './config/load.js';
@@ -17,7 +16,7 @@ import { detectRoutable, type Routable } from './probe/families.js';
 import { Resolver } from './probe/resolve.js';
 import { probeTcp } from './probe/tcp.js';
 import { Scheduler } from './schedule/scheduler.js';
-import { selectShard } from './shard/assign.js';
+import { selectShard, type Shard } from './shard/assign.js';
 import { PortStore, type StateChange } from './state/store.js';
 import type { ProbeResult } from './types.js';
 import { VERSION } from './version.js';
@@ -29,6 +28,27 @@ import { ServiceDiscovery, type SavedHttpSd, type SavedReads } from './sd/servic
 import { loadState, type LoadedState } from './storage/load.js';
 import { lastGoodReads, restoreInto, snapshotOf } from './storage/snapshot.js';
 import { StateWriter } from './storage/writer.js';
+import type { LogFormat, LogLevel } from './log/logger.js';
+
+/** What the daemon runs with, from the command line (src/cli/flags.ts). */
+export interface DaemonFlags {
+  configFile: string;
+  listenAddress: string;
+  /** TLS and basic auth (exporter-toolkit format); undefined: plain HTTP, no auth. */
+  webConfigFile: string | undefined;
+  /** Connections the HTTP server holds open at once. */
+  webMaxConnections: number;
+  logLevel: LogLevel;
+  logFormat: LogFormat;
+  /** undefined: derived from the file-descriptor limit. */
+  probeConcurrency: number | undefined;
+  probeConcurrencyPerAddress: number;
+  /** The part of the targets this process checks; { index: 0, count: 1 } when not sharded. */
+  shard: Shard;
+  /** The directory of the state file kept across restarts. */
+  storagePath: string;
+  shutdownGraceMs: number;
+}
 
 /** Wires config, probing, scheduling, state, metrics and HTTP; owns reload and shutdown. */
 export class Daemon {
