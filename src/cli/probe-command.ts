@@ -7,6 +7,8 @@ import { defaultGlobalConcurrency, ProbeLimiter } from '../probe/limiter.js';
 import { resolveHost } from '../probe/resolve.js';
 import { probeTcp } from '../probe/tcp.js';
 import type { ProbeResult } from '../types.js';
+import { parseCommandLine, UsageError } from './args.js';
+import { DEFAULT_CONCURRENCY_PER_ADDRESS } from './flags.js';
 
 const USAGE = `usage: portwatch probe [--timeout DURATION] [--json] HOST:PORTS...
   HOST    an IPv4 address, an [IPv6] address in brackets, or a name (each of its addresses is probed)
@@ -19,7 +21,6 @@ example: portwatch probe 127.0.0.1:22,80 '[::1]:9000-9010' example.com:443
 
 /** Longer waits are pointless: Linux gives up on an unanswered SYN after about two minutes. */
 const MAX_TIMEOUT_MS = 5 * 60_000;
-const PER_ADDRESS = 64;
 
 interface Target {
   host: string;
@@ -31,8 +32,6 @@ interface Options {
   json: boolean;
   targets: Target[];
 }
-
-class UsageError extends Error {}
 
 /** `portwatch probe`: one-off connect checks from the command line, made as the daemon makes them. */
 export async function runProbeCommand(
@@ -53,7 +52,7 @@ export async function runProbeCommand(
     return 0;
   }
   const { timeoutMs, json } = opts;
-  const limiter = new ProbeLimiter({ global: defaultGlobalConcurrency(), perAddress: PER_ADDRESS });
+  const limiter = new ProbeLimiter({ global: defaultGlobalConcurrency(), perAddress: DEFAULT_CONCURRENCY_PER_ADDRESS });
   const resolutions = await Promise.all(opts.targets.map((t) => resolveHost(t.host)));
   // Every probe is queued at once; results are printed in the order asked, each as soon as those before it are done.
   const rows: Array<{ host: string; ip: string; port: number; result: Promise<ProbeResult> }> = [];
@@ -81,23 +80,19 @@ export async function runProbeCommand(
   return anyError ? 1 : 0;
 }
 
+const PROBE_FLAGS = {
+  timeout: { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
 function parseArgs(args: string[]): Options | 'help' {
-  let timeoutMs = 3000;
-  let json = false;
-  const targets: Target[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    if (arg === '-h' || arg === '--help') return 'help';
-    if (arg === '--json') json = true;
-    else if (arg === '--timeout' || arg.startsWith('--timeout=')) {
-      const value = arg === '--timeout' ? args[++i] : arg.slice('--timeout='.length);
-      if (value === undefined) throw new UsageError('--timeout needs a duration, like 3s');
-      timeoutMs = parseTimeout(value);
-    } else if (arg.startsWith('-')) throw new UsageError(`unknown flag ${arg}`);
-    else targets.push(parseTarget(arg));
-  }
+  const hints = { timeout: 'a duration, like 3s' };
+  const { values, positionals } = parseCommandLine(args, PROBE_FLAGS, { positionals: true, hints });
+  if (values.help) return 'help';
+  const targets = positionals.map(parseTarget);
   if (targets.length === 0) throw new UsageError('nothing to probe: give at least one HOST:PORTS');
-  return { timeoutMs, json, targets };
+  return { timeoutMs: parseTimeout(values.timeout ?? '3s'), json: values.json ?? false, targets };
 }
 
 function parseTimeout(value: string): number {
