@@ -36,7 +36,7 @@ export interface DaemonFlags {
   listenAddress: string;
   /** TLS and basic auth (exporter-toolkit format); undefined: plain HTTP, no auth. */
   webConfigFile: string | undefined;
-  /** Connections the HTTP server holds open at once. */
+  /** Connections that carried an authorized request, kept open at once; untrusted ones have a room of their own. */
   webMaxConnections: number;
   logLevel: LogLevel;
   logFormat: LogFormat;
@@ -144,6 +144,11 @@ export class Daemon {
       onChange: () => this.#discovered(),
       saved: (monitor, url) => this.#savedReads?.(monitor, url),
     });
+    this.#bindSelfMetrics();
+  }
+
+  /** portwatch's own metrics read these at each scrape. */
+  #bindSelfMetrics(): void {
     this.#self.bind({
       sd: () => this.#sd.statuses(),
       store: this.#store,
@@ -312,7 +317,10 @@ export class Daemon {
     this.#applyTargets(config, saved);
   }
 
-  /** Checks this shard's part of `config` and of the hosts service discovery found: every monitor, only the hosts of this shard. */
+  /**
+   * Checks this shard's part of `config` and of the hosts service discovery found: every monitor,
+   * only the hosts of this shard.
+   */
   #applyTargets(config: Config, saved?: LoadedState): void {
     const merged = withDiscoveredHosts(config, (monitor) => this.#sd.hostsOf(monitor));
     for (const [monitor, dropped] of merged.dropped) {
