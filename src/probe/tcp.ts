@@ -1,11 +1,9 @@
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { MAX_TIMER_MS } from '../timers.js';
 import type { ProbeResult } from '../types.js';
 import { classifyError, TIMED_OUT, type Classification } from './classify.js';
 import { connectHandle, type HandleListener, type HandleOutcome } from './tcp-handle.js';
-
-/** setTimeout fires at once (with a warning) above this. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * Connecting to a free loopback port from the same ephemeral port "succeeds" by TCP
