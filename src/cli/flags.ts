@@ -11,8 +11,7 @@ import { parseCommandLine, UsageError } from './args.js';
 export const DEFAULT_LISTEN_ADDRESS = ':9798';
 /** Relative to the working directory, as Prometheus' and Alertmanager's data directories are. */
 export const DEFAULT_STORAGE_PATH = 'data/';
-/** Connect attempts in flight per address, for the daemon and the probe command alike. */
-export const DEFAULT_CONCURRENCY_PER_ADDRESS = 64;
+const DEFAULT_CONCURRENCY_PER_ADDRESS = 64;
 /** The largest count a flag takes: connections, connect attempts. */
 const MAX_COUNT = 65_536;
 

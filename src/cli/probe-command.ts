@@ -8,7 +8,6 @@ import { resolveHost } from '../probe/resolve.js';
 import { probeTcp } from '../probe/tcp.js';
 import type { ProbeResult } from '../types.js';
 import { parseCommandLine, UsageError } from './args.js';
-import { DEFAULT_CONCURRENCY_PER_ADDRESS } from './flags.js';
 
 const USAGE = `usage: portwatch probe [--timeout DURATION] [--json] HOST:PORTS...
   HOST    an IPv4 address, an [IPv6] address in brackets, or a name (each of its addresses is probed)
@@ -21,6 +20,7 @@ example: portwatch probe 127.0.0.1:22,80 '[::1]:9000-9010' example.com:443
 
 /** Longer waits are pointless: Linux gives up on an unanswered SYN after about two minutes. */
 const MAX_TIMEOUT_MS = 5 * 60_000;
+const PER_ADDRESS = 64;
 
 interface Target {
   host: string;
@@ -52,7 +52,7 @@ export async function runProbeCommand(
     return 0;
   }
   const { timeoutMs, json } = opts;
-  const limiter = new ProbeLimiter({ global: defaultGlobalConcurrency(), perAddress: DEFAULT_CONCURRENCY_PER_ADDRESS });
+  const limiter = new ProbeLimiter({ global: defaultGlobalConcurrency(), perAddress: PER_ADDRESS });
   const resolutions = await Promise.all(opts.targets.map((t) => resolveHost(t.host)));
   // Every probe is queued at once; results are printed in the order asked, each as soon as those before it are done.
   const rows: Array<{ host: string; ip: string; port: number; result: Promise<ProbeResult> }> = [];
