@@ -4,7 +4,6 @@ import type { Logger } from 'pino';
 import { Checker } from './check/checker.js';
 import type { CheckTarget } from './check/target.js';
 import { logChanges } from './check/log-changes.js';
-import type { DaemonFlags } from './cli/flags.js';
 import { MAX_TARGETS } from './config/checks.js';
 import { ConfigError } from './config/errors.js';
 import { loadConfigFile } from './config/load.js';
@@ -16,7 +15,7 @@ import { tcpProbePath } from './probe/tcp.js';
 import { detectRoutable, type Routable } from './resolve/families.js';
 import { Resolver } from './resolve/resolve.js';
 import { Scheduler } from './schedule/scheduler.js';
-import { selectShard } from './shard/assign.js';
+import { selectShard, type Shard } from './shard/assign.js';
 import { PortStore, type StateChange } from './state/store.js';
 import { VERSION } from './version.js';
 import { recheck, type CheckFilter, type CheckOutcome } from './api/recheck.js';
@@ -27,6 +26,27 @@ import { ServiceDiscovery, type SavedHttpSd, type SavedReads } from './sd/servic
 import { loadState, type LoadedState } from './storage/load.js';
 import { lastGoodReads, restoreInto, snapshotOf } from './storage/snapshot.js';
 import { StateWriter } from './storage/writer.js';
+import type { LogFormat, LogLevel } from './log/logger.js';
+
+/** What the daemon runs with, from the command line (src/cli/flags.ts). */
+export interface DaemonFlags {
+  configFile: string;
+  listenAddress: string;
+  /** TLS and basic auth (exporter-toolkit format); undefined: plain HTTP, no auth. */
+  webConfigFile: string | undefined;
+  /** Connections that carried an authorized request, kept open at once; untrusted ones have a room of their own. */
+  webMaxConnections: number;
+  logLevel: LogLevel;
+  logFormat: LogFormat;
+  /** undefined: derived from the file-descriptor limit. */
+  probeConcurrency: number | undefined;
+  probeConcurrencyPerAddress: number;
+  /** The part of the targets this process checks; { index: 0, count: 1 } when not sharded. */
+  shard: Shard;
+  /** The directory of the state file kept across restarts. */
+  storagePath: string;
+  shutdownGraceMs: number;
+}
 
 /** Wires config, probing, scheduling, state, metrics and HTTP; owns reload and shutdown. */
 export class Daemon {
@@ -99,12 +119,17 @@ export class Daemon {
       onChange: () => this.#discovered(),
       saved: (monitor, url) => this.#savedReads?.(monitor, url),
     });
+    this.#bindSelfMetrics();
+  }
+
+  /** portwatch's own metrics read these at each scrape. */
+  #bindSelfMetrics(): void {
     this.#self.bind({
       sd: () => this.#sd.statuses(),
       store: this.#store,
       intervalsMs: () => this.#intervals,
-      inFlight: () => capacity.inFlight,
-      socketLimit: () => capacity.socketLimit,
+      inFlight: () => this.#capacity.inFlight,
+      socketLimit: () => this.#capacity.socketLimit,
     });
   }
 
@@ -268,7 +293,10 @@ export class Daemon {
     this.#applyTargets(config, saved);
   }
 
-  /** Checks this shard's part of `config` and of the hosts service discovery found: every monitor, only the hosts of this shard. */
+  /**
+   * Checks this shard's part of `config` and of the hosts service discovery found: every monitor,
+   * only the hosts of this shard.
+   */
   #applyTargets(config: Config, saved?: LoadedState): void {
     const merged = withDiscoveredHosts(config, (monitor) => this.#sd.hostsOf(monitor));
     for (const [monitor, dropped] of merged.dropped) {

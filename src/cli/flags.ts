@@ -1,36 +1,19 @@
 import { hostname as osHostname } from 'node:os';
-import { parseArgs } from 'node:util';
-import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '../log/logger.js';
+import type { DaemonFlags } from '../daemon.js';
+import { LOG_FORMATS, LOG_LEVELS } from '../log/logger.js';
 import { MAX_SHARDS, type Shard } from '../shard/assign.js';
 import { chooseShard } from '../shard/ordinal.js';
 import { DEFAULT_MAX_CONNECTIONS } from '../web/limits.js';
 import { DEFAULT_CONFIG_FILE } from '../version.js';
+import { parseCommandLine, UsageError } from './args.js';
+import { DEFAULT_PER_ADDRESS } from '../probe/capacity.js';
 
 /** Not in the Prometheus exporters' default port allocations we could check (see README). */
 export const DEFAULT_LISTEN_ADDRESS = ':9798';
 /** Relative to the working directory, as Prometheus' and Alertmanager's data directories are. */
 export const DEFAULT_STORAGE_PATH = 'data/';
-
-export interface DaemonFlags {
-  configFile: string;
-  listenAddress: string;
-  /** TLS and basic auth (exporter-toolkit format); undefined: plain HTTP, no auth. */
-  webConfigFile: string | undefined;
-  /** Connections the HTTP server holds open at once. */
-  webMaxConnections: number;
-  logLevel: LogLevel;
-  logFormat: LogFormat;
-  /** undefined: derived from the file-descriptor limit. */
-  probeConcurrency: number | undefined;
-  probeConcurrencyPerAddress: number;
-  /** The part of the targets this process checks; { index: 0, count: 1 } when not sharded. */
-  shard: Shard;
-  /** The directory of the state file kept across restarts. */
-  storagePath: string;
-  shutdownGraceMs: number;
-}
-
-export class UsageError extends Error {}
+/** The largest count a flag takes: connections, connect attempts. */
+const MAX_COUNT = 65_536;
 
 export const DAEMON_USAGE = `usage: portwatch [flags]
        portwatch check-config [--web.config.file=FILE] [FILE...]
@@ -40,11 +23,12 @@ flags:
   --config.file=FILE                 config file (default: the embedded config/portwatch.yaml)
   --web.listen-address=ADDR          where to serve /metrics (default ${DEFAULT_LISTEN_ADDRESS})
   --web.config.file=FILE             TLS and basic auth, in the exporter-toolkit format (default: none)
-  --web.max-connections=N            HTTP connections open at once (default ${DEFAULT_MAX_CONNECTIONS})
+  --web.max-connections=N            connections kept open at once that carried an authorized request
+                                     (default ${DEFAULT_MAX_CONNECTIONS}; untrusted ones have a room of their own)
   --log.level=LEVEL                  ${LOG_LEVELS.join('|')} (default info)
   --log.format=FORMAT                ${LOG_FORMATS.join('|')} (default json)
   --probe.concurrency=N              connect attempts in flight at most (default: from the fd limit, <= 4096)
-  --probe.concurrency-per-address=N  connect attempts in flight per address (default 64)
+  --probe.concurrency-per-address=N  connect attempts in flight per address (default ${DEFAULT_PER_ADDRESS})
   --shard.count=N                    split the hosts into N shards, one portwatch each (default 1)
   --shard.index=I                    the shard this process checks, 0 to N-1 (default: the
                                      StatefulSet pod ordinal at the end of the host name)
@@ -76,67 +60,64 @@ function defaultHostname(): string {
 
 export type DaemonArgs = { kind: 'run'; flags: DaemonFlags } | { kind: 'help' } | { kind: 'version' };
 
+const DAEMON_FLAGS = {
+  'config.file': { type: 'string' },
+  'web.listen-address': { type: 'string' },
+  'web.config.file': { type: 'string' },
+  'web.max-connections': { type: 'string' },
+  'log.level': { type: 'string' },
+  'log.format': { type: 'string' },
+  'probe.concurrency': { type: 'string' },
+  'probe.concurrency-per-address': { type: 'string' },
+  'shard.count': { type: 'string' },
+  'shard.index': { type: 'string' },
+  'storage.path': { type: 'string' },
+  version: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+type DaemonValues = ReturnType<typeof parseCommandLine<typeof DAEMON_FLAGS>>['values'];
+
 /** `hostname` is read only when --shard.count > 1 and --shard.index is not given. */
 export function parseDaemonArgs(argv: readonly string[], hostname: () => string = defaultHostname): DaemonArgs {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: false,
-      options: {
-        'config.file': { type: 'string' },
-        'web.listen-address': { type: 'string' },
-        'web.config.file': { type: 'string' },
-        'web.max-connections': { type: 'string' },
-        'log.level': { type: 'string' },
-        'log.format': { type: 'string' },
-        'probe.concurrency': { type: 'string' },
-        'probe.concurrency-per-address': { type: 'string' },
-        'shard.count': { type: 'string' },
-        'shard.index': { type: 'string' },
-        'storage.path': { type: 'string' },
-        version: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const { values } = parseCommandLine(argv, DAEMON_FLAGS);
   if (values.help) return { kind: 'help' };
   if (values.version) return { kind: 'version' };
+  return { kind: 'run', flags: daemonFlags(values, hostname) };
+}
+
+function daemonFlags(values: DaemonValues, hostname: () => string): DaemonFlags {
+  const shard = shardOf(values, hostname);
+  const storagePath = values['storage.path'] ?? DEFAULT_STORAGE_PATH;
+  if (storagePath === '') throw new UsageError('--storage.path: give a directory (the default is data/)');
   const concurrency = values['probe.concurrency'];
-  const shardIndex = values['shard.index'];
+  const perAddress = values['probe.concurrency-per-address'] ?? String(DEFAULT_PER_ADDRESS);
+  return {
+    configFile: values['config.file'] ?? DEFAULT_CONFIG_FILE,
+    listenAddress: values['web.listen-address'] ?? DEFAULT_LISTEN_ADDRESS,
+    webConfigFile: values['web.config.file'],
+    webMaxConnections: positiveInt(
+      'web.max-connections',
+      values['web.max-connections'] ?? String(DEFAULT_MAX_CONNECTIONS),
+      MAX_COUNT,
+    ),
+    logLevel: oneOf('log.level', values['log.level'] ?? 'info', LOG_LEVELS),
+    logFormat: oneOf('log.format', values['log.format'] ?? 'json', LOG_FORMATS),
+    probeConcurrency: concurrency === undefined ? undefined : positiveInt('probe.concurrency', concurrency, MAX_COUNT),
+    probeConcurrencyPerAddress: positiveInt('probe.concurrency-per-address', perAddress, MAX_COUNT),
+    shard,
+    storagePath,
+    shutdownGraceMs: 10_000,
+  };
+}
+
+function shardOf(values: DaemonValues, hostname: () => string): Shard {
+  const index = values['shard.index'];
   const choice = chooseShard(
     positiveInt('shard.count', values['shard.count'] ?? '1', MAX_SHARDS),
-    shardIndex === undefined ? undefined : wholeNumber('shard.index', shardIndex, 0, MAX_SHARDS - 1),
+    index === undefined ? undefined : wholeNumber('shard.index', index, 0, MAX_SHARDS - 1),
     hostname,
   );
   if ('problem' in choice) throw new UsageError(choice.problem);
-  const storagePath = values['storage.path'] ?? DEFAULT_STORAGE_PATH;
-  if (storagePath === '') throw new UsageError('--storage.path: give a directory (the default is data/)');
-  return {
-    kind: 'run',
-    flags: {
-      configFile: values['config.file'] ?? DEFAULT_CONFIG_FILE,
-      listenAddress: values['web.listen-address'] ?? DEFAULT_LISTEN_ADDRESS,
-      webConfigFile: values['web.config.file'],
-      webMaxConnections: positiveInt(
-        'web.max-connections',
-        values['web.max-connections'] ?? String(DEFAULT_MAX_CONNECTIONS),
-        65_536,
-      ),
-      logLevel: oneOf('log.level', values['log.level'] ?? 'info', LOG_LEVELS),
-      logFormat: oneOf('log.format', values['log.format'] ?? 'json', LOG_FORMATS),
-      probeConcurrency: concurrency === undefined ? undefined : positiveInt('probe.concurrency', concurrency, 65_536),
-      probeConcurrencyPerAddress: positiveInt(
-        'probe.concurrency-per-address',
-        values['probe.concurrency-per-address'] ?? '64',
-        65_536,
-      ),
-      shard: choice.shard,
-      storagePath,
-      shutdownGraceMs: 10_000,
-    },
-  };
+  return choice.shard;
 }

@@ -3,23 +3,12 @@
 // GENTLE_BELOW, loading goes through load-hooks.ts, which reads a few files at a time; below
 // MIN_OPEN_FILES Node's own loader threads fail in ways no hook can help (hangs, packages
 // "not found"), so portwatch says which limit to raise instead of trying.
-// Imports only Node's built-ins: it runs before anything else is loaded.
-import { readFileSync } from 'node:fs';
+// Imports only Node's built-ins and one small file: it runs before anything else is loaded.
 import * as nodeModule from 'node:module';
+import { openFilesLimit } from '../open-files.js';
 
 const GENTLE_BELOW = 1024;
 export const MIN_OPEN_FILES = 64;
-
-/** The soft open-files limit, or undefined when it cannot be read (not Linux). */
-export function openFilesLimit(): number | undefined {
-  try {
-    const m = /^Max open files\s+(\d+|unlimited)\s/m.exec(readFileSync('/proc/self/limits', 'utf8'));
-    if (m === null) return undefined;
-    return m[1] === 'unlimited' ? Infinity : Number(m[1]);
-  } catch {
-    return undefined;
-  }
-}
 
 /** Makes the imports that follow read a few files at a time when the open-files limit is low. */
 export function loadGentlyIfFewFiles(): void {

@@ -5,6 +5,7 @@ import { parsePortEntry } from '../config/ports.js';
 import { ProbeCapacity } from '../probe/capacity.js';
 import { resolveHost } from '../resolve/resolve.js';
 import type { ProbeResult } from '../types.js';
+import { parseCommandLine, UsageError } from './args.js';
 
 const USAGE = `usage: portwatch probe [--timeout DURATION] [--json] HOST:PORTS...
   HOST    an IPv4 address, an [IPv6] address in brackets, or a name (each of its addresses is probed)
@@ -28,8 +29,6 @@ interface Options {
   json: boolean;
   targets: Target[];
 }
-
-class UsageError extends Error {}
 
 /** `portwatch probe`: one-off connect checks from the command line, made as the daemon makes them. */
 export async function runProbeCommand(
@@ -79,23 +78,19 @@ export async function runProbeCommand(
   return anyError ? 1 : 0;
 }
 
+const PROBE_FLAGS = {
+  timeout: { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
 function parseArgs(args: string[]): Options | 'help' {
-  let timeoutMs = 3000;
-  let json = false;
-  const targets: Target[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    if (arg === '-h' || arg === '--help') return 'help';
-    if (arg === '--json') json = true;
-    else if (arg === '--timeout' || arg.startsWith('--timeout=')) {
-      const value = arg === '--timeout' ? args[++i] : arg.slice('--timeout='.length);
-      if (value === undefined) throw new UsageError('--timeout needs a duration, like 3s');
-      timeoutMs = parseTimeout(value);
-    } else if (arg.startsWith('-')) throw new UsageError(`unknown flag ${arg}`);
-    else targets.push(parseTarget(arg));
-  }
+  const hints = { timeout: 'a duration, like 3s' };
+  const { values, positionals } = parseCommandLine(args, PROBE_FLAGS, { positionals: true, hints });
+  if (values.help) return 'help';
+  const targets = positionals.map(parseTarget);
   if (targets.length === 0) throw new UsageError('nothing to probe: give at least one HOST:PORTS');
-  return { timeoutMs, json, targets };
+  return { timeoutMs: parseTimeout(values.timeout ?? '3s'), json: values.json ?? false, targets };
 }
 
 function parseTimeout(value: string): number {

@@ -2,10 +2,12 @@ import { ConfigError } from '../config/errors.js';
 import { Daemon } from '../daemon.js';
 import { createLogger } from '../log/logger.js';
 import { VERSION } from '../version.js';
-import { DAEMON_USAGE, parseDaemonArgs, UsageError } from './flags.js';
+import { UsageError } from './args.js';
+import { DAEMON_USAGE, parseDaemonArgs } from './flags.js';
 import type { Hangups } from './hangups.js';
 import { listenFailure } from './listen-failure.js';
-import { isOutOfFiles, openFilesLimit } from './module-loading.js';
+import { openFilesLimit } from '../open-files.js';
+import { isOutOfFiles } from './module-loading.js';
 
 /** No-op hangups, for callers that took no SIGHUP over: the daemon takes it from its start. */
 const SIGHUP_FROM_NOW: Hangups = {

@@ -2,7 +2,7 @@
 // links and a GET form write them; anything else is refused with the parameter and why.
 import type { PortState } from '../types.js';
 
-/** Rows of ports per page: a page stays small on a phone and far under 1 MB at any size. */
+/** Rows of ports per page: a page stays small enough for a phone, however many ports there are. */
 export const PAGE_SIZE = 100;
 /** Monitors and service-discovery sources listed at most; those with problems come first. */
 export const MAX_LISTED = 200;

@@ -1,8 +1,8 @@
 // The routes a browser asks for: the landing page with its query parameters, and the icon
 // every browser requests on its own, answered without a body and without a log line.
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { FastifyBaseLogger, FastifyInstance, RawServerDefault } from 'fastify';
+import type { FastifyBaseLogger } from 'fastify';
 import type { PortStore } from '../state/store.js';
+import type { App } from './app.js';
 import { escapeHtml } from './html.js';
 import { renderLanding, type LandingInfo } from './landing.js';
 import { LandingQueryError, parseLandingQuery } from './landing-query.js';
@@ -27,8 +27,6 @@ ${FAVICON_LINK}
 </html>
 `;
 }
-
-type App<L extends FastifyBaseLogger> = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, L>;
 
 export interface LandingDeps {
   store: PortStore;

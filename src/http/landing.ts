@@ -2,7 +2,7 @@
  * The landing page: what this exporter is, how many ports of each monitor are in which
  * state, and the ports themselves, those not as expected first, a page at a time and
  * filtered by monitor, host and state through plain links and a GET form. No script and
- * nothing fetched: it works in any browser, on a phone, and with 100k targets. A pure
+ * nothing fetched: it works in any browser, on a phone, and at any number of targets. A pure
  * function of the store, so it is tested without a server.
  */
 import type { MonitorSourceStatus } from '../sd/service-discovery.js';

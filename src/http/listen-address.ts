@@ -19,7 +19,8 @@ const HOST_NAME = /^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z
 export function parseListenAddress(value: string): ListenAddress {
   const fail = (why: string): never => {
     throw new Error(
-      `invalid --web.listen-address "${value}": ${why} (expected [HOST]:PORT, e.g. ":9798", "127.0.0.1:9798" or "[::1]:9798")`,
+      `invalid --web.listen-address "${value}": ${why} ` +
+        '(expected [HOST]:PORT, e.g. ":9798", "127.0.0.1:9798" or "[::1]:9798")',
     );
   };
   const colon = value.lastIndexOf(':');

@@ -4,14 +4,14 @@
  */
 import { fastify, LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import { createGzip } from 'node:zlib';
-import { metricsStream, PROMETHEUS_CONTENT_TYPE } from '../metrics/render.js';
 import type { SelfMetrics } from '../metrics/self.js';
 import type { PortStore } from '../state/store.js';
-import { acceptsGzip } from './compress.js';
+import { TEXT } from './app.js';
 import type { LandingInfo } from './landing.js';
 import { registerLandingRoutes } from './landing-route.js';
+import { registerLifecycleRoutes } from './lifecycle-routes.js';
 import { parseListenAddress } from './listen-address.js';
+import { METRICS_PATH, registerMetricsRoute } from './metrics-route.js';
 import { registerCheckRoute } from '../api/check-route.js';
 import type { CheckFilter, CheckOutcome } from '../api/recheck.js';
 import { WebServing } from '../web/serving.js';
@@ -37,9 +37,6 @@ export interface HttpServer {
   readonly host: string;
 }
 
-const METRICS_PATH = '/metrics';
-const TEXT = 'text/plain; charset=utf-8';
-
 /**
  * Request lines at debug, and none at all for scrapes, which come every few seconds
  * and say nothing. Errors keep fastify's default handling and levels.
@@ -59,8 +56,30 @@ class QuietLogController extends LogController {
 export async function startHttpServer(listenAddress: string, deps: HttpDeps): Promise<HttpServer> {
   const addr = parseListenAddress(listenAddress);
   const web = deps.web ?? new WebServing();
+  const app = createApp(deps.logger, web);
+  registerMetricsRoute(app, deps);
+  registerLandingRoutes(app, { store: deps.store, info: deps.info });
+  registerLifecycleRoutes(app, deps);
+  if (deps.checkNow) registerCheckRoute(app, { checkNow: deps.checkNow });
+
+  // A queue as long as the untrusted room: connections that arrive while the server is busy wait
+  // in it rather than have their SYNs dropped (and resent only a second later).
+  const backlog = Math.max(511, web.limits.maxUntrustedConnections);
+  await listen(app, { host: addr.host, port: addr.port, backlog }, addr.allInterfaces);
+  const bound = app.server.address();
+  if (bound === null || typeof bound === 'string') throw new Error(`listening on ${listenAddress} gave no TCP address`);
+
+  return {
+    port: bound.port,
+    host: bound.address,
+    close: () => app.close(),
+  };
+}
+
+/** The server with its limits, TLS, auth and cross-origin refusal in place, and no routes yet. */
+function createApp(logger: Logger, web: WebServing) {
   const app = fastify({
-    loggerInstance: deps.logger,
+    loggerInstance: logger,
     logController: new QuietLogController(),
     // Only /-/reload and /api/v1/check take a body.
     bodyLimit: web.limits.maxBodyBytes,
@@ -78,71 +97,11 @@ export async function startHttpServer(listenAddress: string, deps: HttpDeps): Pr
     if (refusal === undefined) return undefined;
     return reply.code(403).type(TEXT).send(refusal);
   });
-
   // `curl -X POST -d ...` sends a form content type; accept any body and ignore it
   // rather than answer 415.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, _body, done) => done(null, undefined));
-
-  app.get(METRICS_PATH, async (request, reply) => {
-    // Streamed, written in pieces between which probes run: see metricsStream.
-    const body = metricsStream(deps.store, deps.self);
-    reply.header('Content-Type', PROMETHEUS_CONTENT_TYPE).header('Vary', 'Accept-Encoding');
-    if (!acceptsGzip(request.headers['accept-encoding'])) return reply.send(body);
-    reply.header('Content-Encoding', 'gzip');
-    // Level 1: most of the size gain for a fraction of the CPU; zlib runs off the main thread.
-    return reply.send(body.pipe(createGzip({ level: 1 })));
-  });
-
-  registerLandingRoutes(app, { store: deps.store, info: deps.info });
-
-  app.get('/-/healthy', async (_request, reply) => {
-    reply.type(TEXT);
-    return 'Healthy';
-  });
-
-  app.get('/-/ready', async (_request, reply) => {
-    reply.type(TEXT);
-    if (deps.ready()) return 'Ready';
-    reply.code(503);
-    return 'Not ready';
-  });
-
-  app.route({
-    method: ['POST', 'PUT'],
-    url: '/-/reload',
-    handler: async (_request, reply) => {
-      reply.type(TEXT);
-      try {
-        await deps.reload();
-      } catch (err) {
-        // The daemon logs the failure; the caller gets the reason.
-        reply.code(500);
-        return `failed to reload config: ${err instanceof Error ? err.message : String(err)}`;
-      }
-      return 'Reloaded';
-    },
-  });
-
-  app.get('/-/reload', async (_request, reply) => {
-    reply.code(405).header('Allow', 'POST, PUT').type(TEXT);
-    return 'Only POST or PUT requests allowed';
-  });
-
-  if (deps.checkNow) registerCheckRoute(app, { checkNow: deps.checkNow });
-
-  // A queue as long as the untrusted room: connections that arrive while the server is busy wait
-  // in it rather than have their SYNs dropped (and resent only a second later).
-  const backlog = Math.max(511, web.limits.maxUntrustedConnections);
-  await listen(app, { host: addr.host, port: addr.port, backlog }, addr.allInterfaces);
-  const bound = app.server.address();
-  if (bound === null || typeof bound === 'string') throw new Error(`listening on ${listenAddress} gave no TCP address`);
-
-  return {
-    port: bound.port,
-    host: bound.address,
-    close: () => app.close(),
-  };
+  return app;
 }
 
 function one(value: string | string[] | undefined): string | undefined {

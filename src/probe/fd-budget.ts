@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { openFilesLimit } from '../open-files.js';
 
 const FALLBACK_FD_LIMIT = 1024;
 
@@ -12,13 +12,7 @@ export const MAX_DEFAULT_CONCURRENCY = 4096;
  * bounds how many of those are waited for at once.
  */
 export function defaultGlobalConcurrency(): number {
-  let limits: string;
-  try {
-    limits = readFileSync('/proc/self/limits', 'utf8');
-  } catch {
-    return concurrencyForFdLimit(FALLBACK_FD_LIMIT);
-  }
-  return concurrencyForFdLimit(softNofile(limits) ?? FALLBACK_FD_LIMIT);
+  return concurrencyForFdLimit(openFilesLimit() ?? FALLBACK_FD_LIMIT);
 }
 
 /**
@@ -26,13 +20,7 @@ export function defaultGlobalConcurrency(): number {
  * the politeness cap (those SYNs are already out), at most 32768.
  */
 export function defaultSocketBudget(): number {
-  let limits: string;
-  try {
-    limits = readFileSync('/proc/self/limits', 'utf8');
-  } catch {
-    return socketsForFdLimit(FALLBACK_FD_LIMIT);
-  }
-  return socketsForFdLimit(softNofile(limits) ?? FALLBACK_FD_LIMIT);
+  return socketsForFdLimit(openFilesLimit() ?? FALLBACK_FD_LIMIT);
 }
 
 export function socketsForFdLimit(limit: number): number {
@@ -43,11 +31,4 @@ const MAX_SOCKETS = 32_768;
 
 export function concurrencyForFdLimit(limit: number): number {
   return Math.max(1, Math.min(MAX_DEFAULT_CONCURRENCY, Math.floor(limit * 0.75) - 32));
-}
-
-/** The soft limit from /proc/self/limits text ("Max open files  1024  4096  files"); unlimited is Infinity. */
-export function softNofile(limits: string): number | undefined {
-  const match = /^Max open files\s+(\d+|unlimited)\s/m.exec(limits);
-  if (match === null) return undefined;
-  return match[1] === 'unlimited' ? Infinity : Number(match[1]);
 }

@@ -1,5 +1,6 @@
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { MAX_TIMER_MS } from '../timers.js';
 import type { ProbeResult } from '../types.js';
 import { classifyError, TIMED_OUT, type Classification } from './classify.js';
 import { connectHandle, handleProbesAvailable, type HandleListener, type HandleOutcome } from './tcp-handle.js';
@@ -9,9 +10,6 @@ import { connectHandle, handleProbesAvailable, type HandleListener, type HandleO
  * net.connect ("net") when this Node has no such handle or PORTWATCH_PROBE_NET=1 asks for it.
  */
 export const tcpProbePath: 'tcp_wrap' | 'net' = handleProbesAvailable ? 'tcp_wrap' : 'net';
-
-/** setTimeout fires at once (with a warning) above this. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * Connecting to a free loopback port from the same ephemeral port "succeeds" by TCP

@@ -1,3 +1,4 @@
+import { MAX_TIMER_MS } from '../timers.js';
 import { IndexedMinHeap } from './heap.js';
 import { nextRunAt, phaseOf } from './phase.js';
 
@@ -65,8 +66,8 @@ interface RoundWaiter {
   readonly resolve: () => void;
 }
 
-/** A cap well below setTimeout's 2^31-1 ms: longer waits are re-checked on wake-up, which is cheap. */
-const MAX_TIMER_MS = 3_600_000;
+/** The scheduler wakes at least this often; a longer wait is re-checked on wake-up, which is cheap. */
+const LONGEST_SLEEP_MS = 3_600_000;
 /** Dispatches per event-loop turn, so 100k jobs due at once do not starve I/O. */
 const DISPATCH_BATCH = 256;
 
@@ -198,7 +199,7 @@ export class Scheduler {
     await Promise.race([
       new Promise<void>((resolve) => this.#idleWaiters.push(resolve)),
       new Promise<void>((resolve) => {
-        grace = setTimeout(resolve, Math.min(Math.max(graceMs, 0), 2 ** 31 - 1)).unref();
+        grace = setTimeout(resolve, Math.min(Math.max(graceMs, 0), MAX_TIMER_MS)).unref();
       }),
     ]);
     clearTimeout(grace);
@@ -259,7 +260,7 @@ export class Scheduler {
     this.#timer = undefined;
     this.#timerAt = at;
     if (at === Infinity) return;
-    const delay = Math.min(Math.max(at - now, 0), MAX_TIMER_MS);
+    const delay = Math.min(Math.max(at - now, 0), LONGEST_SLEEP_MS);
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       this.#timerAt = Infinity;

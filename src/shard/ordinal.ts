@@ -29,12 +29,16 @@ export function chooseShard(count: number, index: number | undefined, hostname: 
   const ordinal = statefulSetOrdinal(name);
   if (ordinal === undefined) {
     return {
-      problem: `--shard.count is ${count} but --shard.index is not set, and the host name "${name}" does not end in a StatefulSet ordinal (-0, -1, ...) to take it from; set --shard.index`,
+      problem:
+        `--shard.count is ${count} but --shard.index is not set, and the host name "${name}" ` +
+        'does not end in a StatefulSet ordinal (-0, -1, ...) to take it from; set --shard.index',
     };
   }
   if (ordinal >= count) {
     return {
-      problem: `--shard.index defaults to ${ordinal}, the StatefulSet ordinal of "${name}", which is not below --shard.count (${count}); run as many replicas as shards`,
+      problem:
+        `--shard.index defaults to ${ordinal}, the StatefulSet ordinal of "${name}", ` +
+        `which is not below --shard.count (${count}); run as many replicas as shards`,
     };
   }
   return { shard: { index: ordinal, count } };

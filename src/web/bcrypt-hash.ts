@@ -1,20 +1,20 @@
 // Password hashes as exporter-toolkit takes them: it checks each with Go's bcrypt.Cost, which
 // wants at least 59 characters, "$", a major version up to 2, an optional minor letter, "$",
 // a two-digit cost from 4 to 31, then salt and hash. Go then compares without regard to the
-// version letters and reads 22 characters of salt and 31 of hash, so the form handed to
-// bcryptjs is rewritten to the one bcryptjs compares the same way.
+// version letters and reads 22 characters of salt and 31 of hash, so each hash is rewritten to
+// the one form bcryptMatches (bcrypt.ts) compares the same way.
 
 export const HASH_HELP = `generate one with: htpasswd -nBC 10 "" | tr -d ':\\n'`;
 
 const MIN_LENGTH = 59;
 
-/** Why Go's bcrypt.Cost would refuse `hash`, or undefined. Never quotes the hash: it may be a password in clear. */
+/** Why Go's bcrypt.Cost would refuse `hash`, or undefined. Never quotes it: it may be a password in clear. */
 export function bcryptProblem(hash: string): string | undefined {
   const parsed = parse(hash);
   return typeof parsed === 'string' ? `${parsed}; ${HASH_HELP}` : undefined;
 }
 
-/** `hash` as "$2b$CC$" + salt and hash, so bcryptjs compares it as Go would; unchanged when Go would refuse it. */
+/** `hash` as "$2b$CC$" + salt and hash, compared then as Go would; unchanged when Go would refuse it. */
 export function comparableHash(hash: string): string {
   const parsed = parse(hash);
   if (typeof parsed === 'string') return hash;

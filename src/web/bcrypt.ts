@@ -1,6 +1,6 @@
 // bcrypt over the password's bytes, as Go's golang.org/x/crypto/bcrypt and OpenBSD compare them:
-// bcryptjs takes JavaScript strings and hashes their UTF-8, so a password that is not valid
-// UTF-8 (a Latin-1 one, say) could never match. The algorithm is Provos and Mazières'
+// JavaScript libraries such as bcryptjs take strings and hash their UTF-8, so a password that is
+// not valid UTF-8 (a Latin-1 one, say) could never match. The algorithm is Provos and Mazières'
 // EksBlowfish; Blowfish's initial state is the hexadecimal fraction of pi, computed here.
 //
 // These functions run on the bcrypt worker thread as text (see bcrypt-worker.ts): each may use

@@ -1,8 +1,7 @@
 // Limits of the HTTP server against slow, stalled, silent or greedy clients. A scrape is one
 // small request every few seconds from a handful of Prometheus servers; nothing legitimate
 // comes near them.
-import { readFileSync } from 'node:fs';
-import { softNofile } from '../probe/fd-budget.js';
+import { openFilesLimit } from '../open-files.js';
 
 export interface HttpLimits {
   /** Bytes of request line and headers; more is answered 431. */
@@ -45,14 +44,6 @@ export function untrustedForFdLimit(limit: number): number {
   return Math.max(32, Math.min(4096, Math.floor(limit / 4)));
 }
 
-function openFilesLimit(): number {
-  try {
-    return softNofile(readFileSync('/proc/self/limits', 'utf8')) ?? 1024;
-  } catch {
-    return 1024;
-  }
-}
-
 export const DEFAULT_HTTP_LIMITS: HttpLimits = {
   maxHeaderSize: 8 * 1024,
   headersTimeoutMs: 10_000,
@@ -61,7 +52,7 @@ export const DEFAULT_HTTP_LIMITS: HttpLimits = {
   idleTimeoutMs: 60_000,
   firstRequestTimeoutMs: 5_000,
   maxConnections: DEFAULT_MAX_CONNECTIONS,
-  maxUntrustedConnections: untrustedForFdLimit(openFilesLimit()),
+  maxUntrustedConnections: untrustedForFdLimit(openFilesLimit() ?? 1024),
   untrustedIdleTimeoutMs: 10_000,
   maxBodyBytes: 1024,
 };

@@ -96,7 +96,10 @@ export class WebServing {
     return next;
   }
 
-  /** Makes a prepared config the running one: new connections get the new certificates, every request the new users and headers. */
+  /**
+   * Makes a prepared config the running one: new connections get the new certificates, every
+   * request the new users and headers.
+   */
   apply(next: WebConfig): void {
     if (next.tls !== undefined) this.#tls?.replace(next.tls);
     if (!sameUsers(next.users, this.#config.users)) this.#auth = this.#auth.withUsers(next.users);

@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { concurrencyForFdLimit, defaultGlobalConcurrency, softNofile } from '../../src/probe/fd-budget.js';
+import { softNofile } from '../../src/open-files.js';
+import { concurrencyForFdLimit, defaultGlobalConcurrency } from '../../src/probe/fd-budget.js';
 import { ProbeLimiter } from '../../src/probe/limiter.js';
 import { itOrSkip, notLinux } from '../helpers/skip.js';
 

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { DAEMON_USAGE, parseDaemonArgs, UsageError, type DaemonFlags } from '../../src/cli/flags.js';
+import { UsageError } from '../../src/cli/args.js';
+import { DAEMON_USAGE, parseDaemonArgs } from '../../src/cli/flags.js';
+import type { DaemonFlags } from '../../src/daemon.js';
 import { statefulSetOrdinal } from '../../src/shard/ordinal.js';
 
 function flags(

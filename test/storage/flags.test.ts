@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DAEMON_USAGE, parseDaemonArgs, UsageError } from '../../src/cli/flags.js';
+import { UsageError } from '../../src/cli/args.js';
+import { DAEMON_USAGE, parseDaemonArgs } from '../../src/cli/flags.js';
 
 const parsed = (argv: string[]) => {
   const args = parseDaemonArgs(argv, () => 'portwatch-0');
