@@ -3,7 +3,7 @@
  * are few (unexpected ports and one series per monitor), so plain strings suffice.
  */
 import type { DiscoveryState } from '../state/discovery.js';
-import type { Labels } from '../state/target-entry.js';
+import type { Labels } from '../state/labels.js';
 import {
   DISCOVERY_LAST_SWEEP_TIMESTAMP,
   DISCOVERY_SWEEP_DURATION,

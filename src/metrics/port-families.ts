@@ -5,7 +5,8 @@
  * prom-client's registry takes for the same series).
  */
 import type { PortStore, ViolationCounts } from '../state/store.js';
-import type { Labels, PortRecord } from '../state/target-entry.js';
+import type { Labels } from '../state/labels.js';
+import type { PortRecord } from '../state/port-record.js';
 import type { PortState, Reason } from '../types.js';
 import { isViolation, STATE_VALUE } from '../types.js';
 import { ByteWriter } from './byte-writer.js';
