@@ -1,6 +1,7 @@
 import type { MonitorConfig } from '../config/types.js';
 import type { Expectation, PortState, ProbeResult } from '../types.js';
 import { isViolation } from '../types.js';
+import { findRecord, forEachRecordIn, heldAs, listOf, type AddressRecords } from './address-records.js';
 import { DiscoveryState } from './discovery.js';
 import { NO_LABELS, sameLabels, type Labels } from './labels.js';
 import { newRecord, type PortRecord } from './port-record.js';
@@ -43,7 +44,7 @@ export class PortStore {
   readonly discovery = new DiscoveryState();
   readonly #targets = new Map<string, Target>();
   /** The records of each target that has a result, one per address, in the order the addresses came. */
-  readonly #records = new Map<string, PortRecord[]>();
+  readonly #records = new Map<string, AddressRecords>();
   #monitors: string[] = [];
   #labels = new Map<string, Labels>();
   #revision = 0;
@@ -86,7 +87,7 @@ export class PortStore {
       if (updated !== existing) this.#targets.set(id, updated);
       return id;
     }
-    this.#targets.set(id, newTarget(settings, host, port, expected, labels));
+    this.#targets.set(id, newTarget(settings, host, port, expected, labels, id));
     this.#records.delete(id);
     return id;
   }
@@ -106,9 +107,9 @@ export class PortStore {
   *saved(): Generator<SavedTarget, void, undefined> {
     const targets = [...this.#targets.values()];
     for (const t of targets) {
-      const records = this.#records.get(t.id);
-      if (records === undefined) continue;
-      const addresses = records.map(({ ip, state, reason, changedAt, checkedAt, durationSeconds }) => {
+      const held = this.#records.get(t.id);
+      if (held === undefined) continue;
+      const addresses = listOf(held).map(({ ip, state, reason, changedAt, checkedAt, durationSeconds }) => {
         return { ip, state, reason, changedAt, checkedAt, durationSeconds };
       });
       yield { monitor: t.monitor, host: t.host, port: t.port, expected: t.expected, labels: t.labels, addresses };
@@ -128,11 +129,12 @@ export class PortStore {
         counts.dropped++;
         continue;
       }
-      const held = this.recordsOf(target.id);
+      const held = this.#records.get(target.id);
       const fresh = s.addresses
         .filter((a) => findRecord(held, a.ip) === undefined)
         .map((a) => newRecord(target, a.ip, a.state, a.reason, a.changedAt, a.checkedAt, a.durationSeconds));
-      if (fresh.length > 0) this.#records.set(target.id, held.length === 0 ? fresh : [...held, ...fresh]);
+      const all = held === undefined ? fresh : [...listOf(held), ...fresh];
+      if (fresh.length > 0) this.#records.set(target.id, heldAs(all)!);
       counts.restored++;
     }
     this.#revision++;
@@ -155,12 +157,13 @@ export class PortStore {
 
   /** What is believed for a target, one record per address; none before its first result. */
   recordsOf(id: string): readonly PortRecord[] {
-    return this.#records.get(id) ?? NO_RECORDS;
+    const held = this.#records.get(id);
+    return held === undefined ? NO_RECORDS : listOf(held);
   }
 
   /** The state last believed for this address, the baseline a new result is compared with. */
   confirmedState(id: string, ip: string): PortState | undefined {
-    return findRecord(this.recordsOf(id), ip)?.state;
+    return findRecord(this.#records.get(id), ip)?.state;
   }
 
   /**
@@ -171,24 +174,24 @@ export class PortStore {
     const target = this.#targets.get(id);
     if (!target) return []; // removed by a reload while its check was running
     const held = this.#records.get(id);
-    const changes = held === undefined ? this.#first(target, results, now) : update(target, held, results, now);
-    if (held !== undefined && held.length > results.length) {
+    const only = results.length === 1 ? results[0]! : undefined;
+    let changes: StateChange[];
+    if (held !== undefined && !Array.isArray(held) && held.ip === only?.ip) {
+      // Nearly every check: one address, the one already held.
+      const change = updateRecord(held, only.result, now);
+      changes = change === undefined ? [] : [change];
+    } else {
+      const list = held === undefined ? [] : listOf(held);
+      changes = update(target, list, results, now);
       // The addresses left over are the ones this check no longer found.
-      const kept = held.filter((r) => results.some((x) => x.ip === r.ip));
-      this.#revision += held.length - kept.length;
-      if (kept.length > 0) this.#records.set(id, kept);
-      else this.#records.delete(id);
+      const kept = list.length > results.length ? list.filter((r) => results.some((x) => x.ip === r.ip)) : list;
+      this.#revision += list.length - kept.length;
+      const next = heldAs(kept);
+      if (next === undefined) this.#records.delete(id);
+      else this.#records.set(id, next);
     }
     if (changes.length > 0) this.#revision++;
     return changes;
-  }
-
-  #first(target: Target, results: readonly AddressResult[], now: number): StateChange[] {
-    const records = results.map(({ ip, result }) =>
-      newRecord(target, ip, result.state, result.reason, now, now, result.durationSeconds),
-    );
-    if (records.length > 0) this.#records.set(target.id, records);
-    return records.map((record) => ({ record, from: undefined, to: record.state }));
   }
 
   monitors(): readonly string[] {
@@ -213,8 +216,8 @@ export class PortStore {
    */
   forEachRecord(visit: (record: PortRecord) => void): void {
     for (const id of this.#targets.keys()) {
-      const records = this.#records.get(id);
-      if (records !== undefined) for (const r of records) visit(r);
+      const held = this.#records.get(id);
+      if (held !== undefined) forEachRecordIn(held, visit);
     }
   }
 
@@ -231,11 +234,6 @@ export class PortStore {
   }
 }
 
-function findRecord(records: readonly PortRecord[], ip: string): PortRecord | undefined {
-  for (const r of records) if (r.ip === ip) return r;
-  return undefined;
-}
-
 /**
  * Writes the results of a check into the records a target holds: known addresses in place,
  * new ones appended. Leaves the records of addresses not among the results for the caller to drop.
@@ -247,13 +245,8 @@ function update(target: Target, held: PortRecord[], results: readonly AddressRes
   for (const { ip, result } of results) {
     const prev = findRecord(held, ip);
     if (prev !== undefined) {
-      prev.reason = result.reason;
-      prev.checkedAt = now;
-      prev.durationSeconds = result.durationSeconds;
-      if (prev.state === result.state) continue;
-      changes.push({ record: prev, from: prev.state, to: result.state });
-      prev.state = result.state;
-      prev.changedAt = now;
+      const change = updateRecord(prev, result, now);
+      if (change !== undefined) changes.push(change);
       continue;
     }
     if (replaced === null) replaced = replacedBy(held, results);
@@ -270,4 +263,16 @@ function replacedBy(held: readonly PortRecord[], results: readonly AddressResult
   let out: Array<{ ip: string; state: PortState }> | undefined;
   for (const r of held) if (!results.some((x) => x.ip === r.ip)) (out ??= []).push({ ip: r.ip, state: r.state });
   return out;
+}
+
+/** Writes one result into the record of its address; returns the change of state, if any. */
+function updateRecord(record: PortRecord, result: ProbeResult, now: number): StateChange | undefined {
+  record.reason = result.reason;
+  record.checkedAt = now;
+  record.durationSeconds = result.durationSeconds;
+  if (record.state === result.state) return undefined;
+  const change = { record, from: record.state, to: result.state };
+  record.state = result.state;
+  record.changedAt = now;
+  return change;
 }

@@ -44,10 +44,11 @@ export function newTarget(
   port: number,
   expected: Expectation,
   labels: Labels,
+  id = targetId(settings.monitor, host, port),
 ): Target {
   // Every target is made here, so all of them share one shape.
   return {
-    id: targetId(settings.monitor, host, port),
+    id,
     monitor: settings.monitor,
     host,
     port,
@@ -67,5 +68,5 @@ export function withSettings(target: Target, settings: MonitorSettings): Target 
     target.timeoutMs === settings.timeoutMs &&
     target.retries === settings.retries &&
     target.ipFamily === settings.ipFamily;
-  return same ? target : newTarget(settings, target.host, target.port, target.expected, target.labels);
+  return same ? target : newTarget(settings, target.host, target.port, target.expected, target.labels, target.id);
 }
