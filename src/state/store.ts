@@ -180,6 +180,12 @@ export class PortStore {
       // Nearly every check: one address, the one already held.
       const change = updateRecord(held, only.result, now);
       changes = change === undefined ? [] : [change];
+    } else if (held === undefined && only !== undefined) {
+      // A first result of one address, as each target's first check: no list to make and drop.
+      const { state, reason, durationSeconds } = only.result;
+      const record = newRecord(target, only.ip, state, reason, now, now, durationSeconds);
+      this.#records.set(id, record);
+      changes = [{ record, from: undefined, to: state }];
     } else {
       const list = held === undefined ? [] : listOf(held);
       changes = update(target, list, results, now);
