@@ -204,7 +204,7 @@ export async function fullRange(o: BenchOptions): Promise<ScenarioOutcome> {
             ]
           : []),
         ...(pw.rss > 150
-          ? ['RSS held back by a ~80 MB base process, ~450 bytes of state per port and the GC headroom over it']
+          ? ['RSS held back by a ~80 MB base process, ~510 bytes of state per port and the GC headroom over it']
           : []),
       ],
     }),

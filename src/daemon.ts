@@ -200,7 +200,7 @@ export class Daemon {
       return changes;
     };
     return recheck(
-      { targets: this.#store.targets().values(), check, records: (id) => this.#store.get(id)?.values() ?? [] },
+      { targets: this.#store.targets().values(), check, records: (id) => this.#store.recordsOf(id) },
       filter,
     );
   }

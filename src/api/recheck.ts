@@ -5,7 +5,7 @@
 import type { CheckTarget } from '../check/target.js';
 import { quote } from '../config/describe.js';
 import type { StateChange } from '../state/store.js';
-import type { PortRecord } from '../state/target-entry.js';
+import type { PortRecord } from '../state/port-record.js';
 import type { Expectation, PortState, Reason } from '../types.js';
 
 export interface CheckFilter {

@@ -106,9 +106,9 @@ function picks(
 /**
  * One address of a check, as confirmResult asks for it. A class rather than an object
  * literal with closures: one is made per check and lives as long as the check, and V8
- * pretenures object-literal sites whose objects mostly survive a scavenge (as they do when a
- * round starts with a burst of checks); every later one is then old-generation garbage,
- * 20+ MB over a 65535-port round.
+ * pretenures object-literal sites whose objects mostly survive a scavenge (as they do when
+ * a round starts with a burst of checks), making every later one old-generation garbage.
+ * Kept for scenario 1's memory goal (docs/performance.md).
  */
 class AddressCheck implements Confirmation {
   readonly expected: CheckTarget['expected'];

@@ -17,7 +17,10 @@ export interface ConfirmOptions {
   retries: number;
   /** Pause before each re-attempt, so a burst of loss is not sampled twice. */
   retryDelayMs: number;
-  /** What an attempt's result means here (e.g. net-unreach without a route is no-route), applied to each before it is judged. */
+  /**
+   * What an attempt's result means here (e.g. net-unreach without a route is no-route),
+   * applied to each before it is judged.
+   */
   read?(result: ProbeResult): ProbeResult;
 }
 

@@ -1,8 +1,7 @@
 /**
- * A growable byte buffer for the exposition. Building it as bytes rather than strings
- * matters at 100k+ series: V8 string ropes of 600k pieces cost more to build and
- * flatten than copying cached label bytes with TypedArray.set, and writing numbers
- * digit by digit spares the garbage collector 200k short strings per scrape.
+ * A growable byte buffer for the exposition. Bytes rather than strings: copying cached
+ * label bytes with TypedArray.set is cheaper than building and flattening a string of
+ * a piece per sample, and numbers written digit by digit leave no short string per sample.
  */
 const CLOSE_BRACE = 0x7d;
 const SPACE = 0x20;

@@ -3,7 +3,7 @@
  * are few (unexpected ports and one series per monitor), so plain strings suffice.
  */
 import type { DiscoveryState } from '../state/discovery.js';
-import type { Labels } from '../state/target-entry.js';
+import type { Labels } from '../state/labels.js';
 import {
   DISCOVERY_LAST_SWEEP_TIMESTAMP,
   DISCOVERY_SWEEP_DURATION,
@@ -26,7 +26,9 @@ export function renderDiscoveryFamilies(state: DiscoveryState): string {
   const m = (monitor: string): string => `monitor="${escapeLabelValue(monitor)}"${own.get(monitor) ?? ''}`;
   let out = familyHeader(PORT_UNEXPECTED_OPEN, 'gauge');
   for (const u of state.unexpected()) {
-    out += `${PORT_UNEXPECTED_OPEN.name}{monitor="${escapeLabelValue(u.monitor)}",host="${escapeLabelValue(u.host)}",ip="${escapeLabelValue(u.ip)}",port="${u.port}"${extra(state.labelsOf(u.monitor, u.host))}} 1\n`;
+    const [monitor, host, ip] = [u.monitor, u.host, u.ip].map(escapeLabelValue);
+    const labels = `monitor="${monitor}",host="${host}",ip="${ip}",port="${u.port}"`;
+    out += `${PORT_UNEXPECTED_OPEN.name}{${labels}${extra(state.labelsOf(u.monitor, u.host))}} 1\n`;
   }
   out += familyHeader(PORT_UNEXPECTED_OPEN_PORTS, 'gauge');
   for (const [monitor, n] of state.counts()) out += `${PORT_UNEXPECTED_OPEN_PORTS.name}{${m(monitor)}} ${n}\n`;

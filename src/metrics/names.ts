@@ -12,7 +12,9 @@ export const PORT_LABELS = ['monitor', 'host', 'ip', 'port', 'expected'] as cons
 
 export const PORT_STATE = {
   name: 'port_state',
-  help: 'State of the port at the last check: 1 open, 0 closed, -1 filtered, -2 error (not checked). ip is empty when the host did not resolve.',
+  help:
+    'State of the port at the last check: 1 open, 0 closed, -1 filtered, -2 error (not checked). ip is ' +
+    'empty when the host did not resolve.',
 } as const satisfies MetricName;
 
 export const PORT_STATE_INFO = {
@@ -22,7 +24,9 @@ export const PORT_STATE_INFO = {
 
 export const PORT_VIOLATION = {
   name: 'port_violation',
-  help: '1 when the port is not in its expected state (expected open: anything but open; expected closed: open), else 0.',
+  help:
+    '1 when the port is not in its expected state (expected open: anything but open; expected closed: ' +
+    'open), else 0.',
 } as const satisfies MetricName;
 
 export const PORT_VIOLATIONS = {
@@ -67,7 +71,9 @@ export const PROBES = {
 
 export const PROBE_BACKOFFS = {
   name: 'portwatch_probe_backoffs_total',
-  help: 'Connect attempts postponed and retried because the local system was short of file descriptors, local ports or buffers.',
+  help:
+    'Connect attempts postponed and retried because the local system was short of file descriptors, ' +
+    'local ports or buffers.',
 } as const satisfies MetricName;
 
 export const PROBES_IN_FLIGHT = {
@@ -77,7 +83,9 @@ export const PROBES_IN_FLIGHT = {
 
 export const PROBE_SOCKET_LIMIT = {
   name: 'portwatch_probe_socket_limit',
-  help: 'Connect attempts that may hold a socket at once; below its configured value after the process ran out of file descriptors.',
+  help:
+    'Connect attempts that may hold a socket at once; below its configured value after the process ran ' +
+    'out of file descriptors.',
 } as const satisfies MetricName;
 
 export const SHARD_INDEX = {
@@ -115,12 +123,16 @@ export const UNEXPECTED_LABELS = ['monitor', 'host', 'ip', 'port'] as const;
 
 export const PORT_UNEXPECTED_OPEN = {
   name: 'port_unexpected_open',
-  help: 'Always 1: the port was found open by two discovery sweeps in a row, and the monitor neither expects it open nor allows it. The series is gone when it is not so.',
+  help:
+    'Always 1: the port was found open by two discovery sweeps in a row, and the monitor neither expects ' +
+    'it open nor allows it. The series is gone when it is not so.',
 } as const satisfies MetricName;
 
 export const PORT_UNEXPECTED_OPEN_PORTS = {
   name: 'port_unexpected_open_ports',
-  help: 'Number of ports of the monitor found unexpectedly open by discovery sweeps; 0 for every monitor with discovery.',
+  help:
+    'Number of ports of the monitor found unexpectedly open by discovery sweeps; 0 for every monitor ' +
+    'with discovery.',
 } as const satisfies MetricName;
 
 export const DISCOVERY_SWEEP_DURATION = {
@@ -133,7 +145,10 @@ export const DISCOVERY_LAST_SWEEP_TIMESTAMP = {
   help: 'Unix time at which the last discovery sweep of a host of the monitor completed.',
 } as const satisfies MetricName;
 
-/** Labels of the service-discovery families: `sd` is file or http, `source` the file path or the URL without credentials. */
+/**
+ * Labels of the service-discovery families: `sd` is file or http, `source` the file path or the URL
+ * without credentials.
+ */
 export const SD_LABELS = ['monitor', 'sd', 'source'] as const;
 
 export const SD_HOSTS = {
@@ -143,7 +158,9 @@ export const SD_HOSTS = {
 
 export const SD_LAST_REFRESH_SUCCESSFUL = {
   name: 'portwatch_sd_last_refresh_successful',
-  help: 'Whether the last read of the service-discovery file or endpoint succeeded; when not, its last good hosts are kept.',
+  help:
+    'Whether the last read of the service-discovery file or endpoint succeeded; when not, its last good ' +
+    'hosts are kept.',
 } as const satisfies MetricName;
 
 export const SD_LAST_REFRESH_SUCCESS_TIMESTAMP = {
@@ -153,5 +170,7 @@ export const SD_LAST_REFRESH_SUCCESS_TIMESTAMP = {
 
 export const SD_REFRESH_FAILURES = {
   name: 'portwatch_sd_refresh_failures_total',
-  help: 'Reads of the service-discovery file or endpoint that failed: unreadable, not answering, or not valid target groups.',
+  help:
+    'Reads of the service-discovery file or endpoint that failed: unreadable, not answering, or not ' +
+    'valid target groups.',
 } as const satisfies MetricName;

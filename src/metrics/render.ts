@@ -8,7 +8,7 @@ import type { SelfMetrics } from './self.js';
 
 export { PROMETHEUS_CONTENT_TYPE } from './text-format.js';
 
-/** Samples written between two yields to the event loop: about 1-2 ms of work. */
+/** Samples written between two yields to the event loop: short enough not to delay probes and scrapes. */
 const SAMPLES_PER_PIECE = 4096;
 const PIECE_BYTES = 1 << 19;
 /** Pieces a render may be ahead of its fastest scrape. */

@@ -42,14 +42,15 @@ export interface SelfMetricsSource {
 }
 
 type SdLabel = (typeof SD_LABELS)[number];
+type Registers = Registry[];
+/** The daemon's sources once bound; undefined before (a scrape then reads nothing). */
+type Source = () => SelfMetricsSource | undefined;
 
 export class SelfMetrics {
   readonly registry = new Registry();
-  readonly #probes: Counter<'result'>;
   /**
    * Probes counted since the last scrape, per result, added to the counter when it is
-   * collected: a labelled inc() hashes its labels on every call, and a round is 100k+
-   * probes, where a scrape is one call.
+   * collected: a labelled inc() hashes its labels, and a round makes far more probes than scrapes.
    */
   readonly #probesSince: Record<PortState, number> = { open: 0, closed: 0, filtered: 0, error: 0 };
   readonly #backoffs: Counter;
@@ -61,123 +62,21 @@ export class SelfMetrics {
 
   constructor(opts: { version: string; shard?: Shard; probePath?: string }) {
     const registers = [this.registry];
-    // Arrow functions see `this` as the SelfMetrics; prom-client passes the gauge as `this`.
-    const source = (): SelfMetricsSource | undefined => this.#src;
-
-    const build = { version: opts.version, node_version: process.version };
-    new Gauge({ ...BUILD_INFO, labelNames: ['version', 'node_version', 'probe_path'], registers }).set(
-      opts.probePath === undefined ? build : { ...build, probe_path: opts.probePath },
-      1,
-    );
-
-    // Fixed for the life of the process; exported unsharded too, so that rules can count
-    // the shards reporting against portwatch_shards whatever the deployment.
-    const shard = opts.shard ?? UNSHARDED;
-    new Gauge({ ...SHARD_INDEX, registers }).set(shard.index);
-    new Gauge({ ...SHARDS, registers }).set(shard.count);
-
-    new Gauge({
-      ...MONITOR_INTERVAL,
-      labelNames: ['monitor'],
-      registers,
-      // Reset first: monitors removed by a reload must lose their series.
-      collect(this: Gauge<'monitor'>) {
-        this.reset();
-        for (const [monitor, ms] of source()?.intervalsMs() ?? []) this.set({ monitor }, ms / 1000);
-      },
-    });
-
-    new Gauge({
-      ...TARGETS,
-      labelNames: ['monitor'],
-      registers,
-      collect(this: Gauge<'monitor'>) {
-        this.reset();
-        for (const [monitor, n] of source()?.store.targetCounts() ?? []) this.set({ monitor }, n);
-      },
-    });
-
-    new Gauge({
-      ...PROBES_IN_FLIGHT,
-      registers,
-      collect(this: Gauge) {
-        this.set(source()?.inFlight() ?? 0);
-      },
-    });
-
-    new Gauge({
-      ...PROBE_SOCKET_LIMIT,
-      registers,
-      collect(this: Gauge) {
-        const limit = source()?.socketLimit;
-        if (limit) this.set(limit());
-      },
-    });
-
-    // One family per fact about each source, all read from the sources at scrape time and
-    // reset first, so that files gone and sources no longer configured lose their series.
-    const sdFamily = (
-      make: typeof Gauge | typeof Counter,
-      name: { name: string; help: string },
-      value: (s: MonitorSourceStatus) => number | undefined,
-    ): void => {
-      new make({
-        ...name,
-        labelNames: SD_LABELS,
-        registers,
-        collect(this: Gauge<SdLabel> | Counter<SdLabel>) {
-          this.reset();
-          for (const s of source()?.sd?.() ?? []) {
-            const v = value(s);
-            const labels = { monitor: s.monitor, sd: s.mechanism, source: s.source };
-            if (v === undefined) continue;
-            if (this instanceof Counter) this.inc(labels, v);
-            else this.set(labels, v);
-          }
-        },
-      });
-    };
-    sdFamily(Gauge, SD_HOSTS, (s) => s.hosts);
-    sdFamily(Gauge, SD_LAST_REFRESH_SUCCESSFUL, (s) => (s.ok ? 1 : 0));
-    sdFamily(Gauge, SD_LAST_REFRESH_SUCCESS_TIMESTAMP, (s) =>
-      s.lastSuccessMs === undefined ? undefined : s.lastSuccessMs / 1000,
-    );
-    sdFamily(Counter, SD_REFRESH_FAILURES, (s) => s.failures);
-
-    const probesSince = this.#probesSince;
-    this.#probes = new Counter({
-      ...PROBES,
-      labelNames: ['result'],
-      registers,
-      collect(this: Counter<'result'>) {
-        for (const result of PROBE_RESULTS) {
-          if (probesSince[result] === 0) continue;
-          this.inc({ result }, probesSince[result]);
-          probesSince[result] = 0;
-        }
-      },
-    });
-    // Present from the start, so rate() and absent-based alerts work before the first of each.
-    for (const result of PROBE_RESULTS) this.#probes.inc({ result }, 0);
+    const source: Source = () => this.#src;
+    registerBuildInfo(registers, opts.version, opts.probePath);
+    registerShard(registers, opts.shard ?? UNSHARDED);
+    registerTargetGauges(registers, source);
+    registerProbeGauges(registers, source);
+    registerSdFamilies(registers, source);
+    registerProbes(registers, this.#probesSince);
     this.#backoffs = new Counter({ ...PROBE_BACKOFFS, registers });
-
     this.#reloadOk = new Gauge({ ...CONFIG_LAST_RELOAD_SUCCESSFUL, registers });
     this.#reloadAt = new Gauge({ ...CONFIG_LAST_RELOAD_SUCCESS_TIMESTAMP, registers });
     this.#storageOk = new Gauge({ ...STORAGE_LAST_WRITE_SUCCESSFUL, registers });
     // Nothing has failed before the first write, which follows start-up at once.
     this.#storageOk.set(1);
     this.#storageAt = new Gauge({ ...STORAGE_LAST_WRITE_SUCCESS_TIMESTAMP, registers });
-
-    collectDefaultMetrics({ register: this.registry });
-    // Gauges named like counters, which promtool rejects; the per-type
-    // nodejs_active_{handles,requests,resources} gauges carry the same numbers.
-    for (const name of [
-      'nodejs_active_handles_total',
-      'nodejs_active_requests_total',
-      'nodejs_active_resources_total',
-    ]) {
-      this.registry.removeSingleMetric(name);
-    }
+    registerProcessMetrics(this.registry);
   }
 
   bind(src: SelfMetricsSource): void {
@@ -202,5 +101,122 @@ export class SelfMetrics {
   setStorageWrite(ok: boolean, atMs: number): void {
     this.#storageOk.set(ok ? 1 : 0);
     if (ok) this.#storageAt.set(atMs / 1000);
+  }
+}
+
+function registerBuildInfo(registers: Registers, version: string, probePath: string | undefined): void {
+  const info = new Gauge({ ...BUILD_INFO, labelNames: ['version', 'node_version', 'probe_path'], registers });
+  const build = { version, node_version: process.version };
+  info.set(probePath === undefined ? build : { ...build, probe_path: probePath }, 1);
+}
+
+/**
+ * Fixed for the life of the process; exported unsharded too, so that rules can count
+ * the shards reporting against portwatch_shards whatever the deployment.
+ */
+function registerShard(registers: Registers, shard: Shard): void {
+  new Gauge({ ...SHARD_INDEX, registers }).set(shard.index);
+  new Gauge({ ...SHARDS, registers }).set(shard.count);
+}
+
+/** Per monitor, read at scrape time and reset first: monitors removed by a reload must lose their series. */
+function registerTargetGauges(registers: Registers, source: Source): void {
+  // prom-client calls collect with the gauge as `this`.
+  new Gauge({
+    ...MONITOR_INTERVAL,
+    labelNames: ['monitor'],
+    registers,
+    collect(this: Gauge<'monitor'>) {
+      this.reset();
+      for (const [monitor, ms] of source()?.intervalsMs() ?? []) this.set({ monitor }, ms / 1000);
+    },
+  });
+  new Gauge({
+    ...TARGETS,
+    labelNames: ['monitor'],
+    registers,
+    collect(this: Gauge<'monitor'>) {
+      this.reset();
+      for (const [monitor, n] of source()?.store.targetCounts() ?? []) this.set({ monitor }, n);
+    },
+  });
+}
+
+function registerProbeGauges(registers: Registers, source: Source): void {
+  new Gauge({
+    ...PROBES_IN_FLIGHT,
+    registers,
+    collect(this: Gauge) {
+      this.set(source()?.inFlight() ?? 0);
+    },
+  });
+  new Gauge({
+    ...PROBE_SOCKET_LIMIT,
+    registers,
+    collect(this: Gauge) {
+      const limit = source()?.socketLimit;
+      if (limit) this.set(limit());
+    },
+  });
+}
+
+/**
+ * One family per fact about each service-discovery source, read from the sources at scrape
+ * time and reset first, so that files gone and sources no longer configured lose their series.
+ */
+function registerSdFamilies(registers: Registers, source: Source): void {
+  const family = (
+    make: typeof Gauge | typeof Counter,
+    name: { name: string; help: string },
+    value: (s: MonitorSourceStatus) => number | undefined,
+  ): void => {
+    new make({
+      ...name,
+      labelNames: SD_LABELS,
+      registers,
+      collect(this: Gauge<SdLabel> | Counter<SdLabel>) {
+        this.reset();
+        for (const s of source()?.sd?.() ?? []) {
+          const v = value(s);
+          const labels = { monitor: s.monitor, sd: s.mechanism, source: s.source };
+          if (v === undefined) continue;
+          if (this instanceof Counter) this.inc(labels, v);
+          else this.set(labels, v);
+        }
+      },
+    });
+  };
+  family(Gauge, SD_HOSTS, (s) => s.hosts);
+  family(Gauge, SD_LAST_REFRESH_SUCCESSFUL, (s) => (s.ok ? 1 : 0));
+  family(Gauge, SD_LAST_REFRESH_SUCCESS_TIMESTAMP, (s) =>
+    s.lastSuccessMs === undefined ? undefined : s.lastSuccessMs / 1000,
+  );
+  family(Counter, SD_REFRESH_FAILURES, (s) => s.failures);
+}
+
+/** The probes counter, fed at collect time from the counts kept since the last scrape. */
+function registerProbes(registers: Registers, since: Record<PortState, number>): void {
+  const probes = new Counter({
+    ...PROBES,
+    labelNames: ['result'],
+    registers,
+    collect(this: Counter<'result'>) {
+      for (const result of PROBE_RESULTS) {
+        if (since[result] === 0) continue;
+        this.inc({ result }, since[result]);
+        since[result] = 0;
+      }
+    },
+  });
+  // Present from the start, so rate() and absent-based alerts work before the first of each.
+  for (const result of PROBE_RESULTS) probes.inc({ result }, 0);
+}
+
+/** Node.js process metrics, without the ones promtool rejects. */
+function registerProcessMetrics(registry: Registry): void {
+  collectDefaultMetrics({ register: registry });
+  // Gauges named like counters; the per-type nodejs_active_{handles,requests,resources} gauges carry the same numbers.
+  for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) {
+    registry.removeSingleMetric(name);
   }
 }

@@ -9,7 +9,10 @@ function assertInterval(intervalMs: number): void {
   }
 }
 
-/** The high 32 bits of the 64-bit product of two unsigned 32-bit numbers, from 16-bit halves (each product exact in a double). */
+/**
+ * The high 32 bits of the 64-bit product of two unsigned 32-bit numbers, from 16-bit halves
+ * (each product exact in a double).
+ */
 function mulHigh(a: number, b: number): number {
   const a0 = a & 0xffff;
   const a1 = a >>> 16;
@@ -41,8 +44,8 @@ function fold(): void {
  * FNV-1a's multiplier is odd, so its low k bits depend only on the low k bits of each
  * byte; the phase is taken modulo intervals like 60000 = 2^5 * 1875, and the finalizer
  * mixes the high bits down so such intervals see the whole hash (ids differing only in
- * letter case, say). In 32-bit halves rather than BigInt: a BigInt per byte made hashing
- * 100k ids tens of MB of garbage.
+ * letter case, say). In 32-bit halves rather than BigInt, which would allocate for each byte
+ * of every id hashed (docs/performance.md).
  */
 function hash64(id: string): void {
   if (bytes.length < id.length * 3) bytes = new Uint8Array(id.length * 3);

@@ -2,7 +2,7 @@
 // saw open and, of those, the ones seen open by two sweeps in a row: the unexpected ones.
 import type { MonitorConfig } from '../config/types.js';
 import type { RestoreCounts, SavedDiscovery } from './saved.js';
-import type { Labels } from './target-entry.js';
+import type { Labels } from './labels.js';
 
 /** One port found open by two sweeps in a row that nobody declared or allowed. */
 export interface UnexpectedPort {

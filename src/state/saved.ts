@@ -1,7 +1,7 @@
 // What the state keeps across a restart, as plain data: what the store and the discovery
 // state give to be saved and take back at start. Nothing here knows about files.
 import type { Expectation, PortState, Reason } from '../types.js';
-import type { Labels } from './target-entry.js';
+import type { Labels } from './labels.js';
 
 /** One address's believed state of a target. */
 export interface SavedAddress {

@@ -1,35 +1,14 @@
 import type { MonitorConfig } from '../config/types.js';
 import type { Expectation, PortState, ProbeResult } from '../types.js';
 import { isViolation } from '../types.js';
+import { findRecord, forEachRecordIn, heldAs, listOf, type AddressRecords } from './address-records.js';
 import { DiscoveryState } from './discovery.js';
+import { NO_LABELS, sameLabels, type Labels } from './labels.js';
+import { newRecord, type PortRecord } from './port-record.js';
 import type { RestoreCounts, SavedTarget } from './saved.js';
-import {
-  AddressRecord,
-  settingsOf,
-  TargetEntry,
-  type Labels,
-  type MonitorSettings,
-  type PortRecord,
-} from './target-entry.js';
+import { newTarget, settingsOf, targetId, withSettings, type MonitorSettings, type Target } from './target.js';
 
-const NO_LABELS: Labels = Object.freeze({});
-
-/** Label sets compared so far, by object: most targets share a few sets, each written out once. */
-const keys = new WeakMap<Labels, string>();
-
-/** Equal for the same labels in the same order (names are sorted at config load). */
-function sameLabels(a: Labels, b: Labels): boolean {
-  return a === b || keyOf(a) === keyOf(b);
-}
-
-function keyOf(labels: Labels): string {
-  let key = keys.get(labels);
-  if (key === undefined) {
-    key = JSON.stringify(labels);
-    keys.set(labels, key);
-  }
-  return key;
-}
+export { targetId } from './target.js';
 
 export interface StateChange {
   readonly record: PortRecord;
@@ -54,19 +33,7 @@ export interface ViolationCounts {
   closed: number;
 }
 
-export function targetId(monitor: string, host: string, port: number): string {
-  // join() makes a flat string; a template literal makes a rope that each Map lookup flattens into a second copy.
-  return [monitor, host, port].join('\u0000');
-}
-
-/** The records not among `results`, or undefined when there are none (the usual case: same addresses). */
-function replacedBy(target: TargetEntry, results: readonly AddressResult[]): StateChange['replaced'] {
-  let out: Array<{ ip: string; state: PortState }> | undefined;
-  target.forEach((r) => {
-    if (!results.some((x) => x.ip === r.ip)) (out ??= []).push({ ip: r.ip, state: r.state });
-  });
-  return out;
-}
+const NO_RECORDS: readonly PortRecord[] = Object.freeze([]);
 
 /**
  * Believed port states, keyed by configured target. Checks write into it, metrics and
@@ -75,7 +42,9 @@ function replacedBy(target: TargetEntry, results: readonly AddressResult[]): Sta
 export class PortStore {
   /** What discovery sweeps found: read by the same scrapes and pages as the port records. */
   readonly discovery = new DiscoveryState();
-  readonly #targets = new Map<string, TargetEntry>();
+  readonly #targets = new Map<string, Target>();
+  /** The records of each target that has a result, one per address, in the order the addresses came. */
+  readonly #records = new Map<string, AddressRecords>();
   #monitors: string[] = [];
   #labels = new Map<string, Labels>();
   #revision = 0;
@@ -86,42 +55,41 @@ export class PortStore {
    * labels start the target afresh, since its series carry them as labels.
    */
   setTargets(monitors: readonly MonitorConfig[]): void {
-    // Ids only, and entries made in place: 100k interim objects would be garbage the heap keeps until its next full collection.
     const wanted = new Set<string>();
     const newLabels = new Map<string, Labels>();
-    const wantTarget = (
-      settings: MonitorSettings,
-      host: string,
-      port: number,
-      expected: Expectation,
-      labels: Labels,
-    ): void => {
-      const id = targetId(settings.monitor, host, port);
-      wanted.add(id);
-      const existing = this.#targets.get(id);
-      if (existing && existing.expected === expected && sameLabels(existing.labels, labels)) {
-        existing.settings = settings;
-        return;
-      }
-      this.#targets.set(id, new TargetEntry(id, host, port, expected, labels, settings));
-    };
     for (const m of monitors) {
       const labels = m.labels ?? NO_LABELS;
       newLabels.set(m.name, labels);
       const settings = settingsOf(m);
       for (const host of m.hosts) {
         const own = m.hostLabels?.get(host) ?? labels;
-        for (const port of m.expectOpen) wantTarget(settings, host, port, 'open', own);
-        for (const port of m.expectClosed) wantTarget(settings, host, port, 'closed', own);
+        for (const port of m.expectOpen) wanted.add(this.#want(settings, host, port, 'open', own));
+        for (const port of m.expectClosed) wanted.add(this.#want(settings, host, port, 'closed', own));
       }
     }
     for (const id of this.#targets.keys()) {
-      if (!wanted.has(id)) this.#targets.delete(id);
+      if (wanted.has(id)) continue;
+      this.#targets.delete(id);
+      this.#records.delete(id);
     }
     this.#monitors = monitors.map((m) => m.name);
     this.#labels = newLabels;
     this.discovery.setMonitors(monitors);
     this.#revision++;
+  }
+
+  /** Keeps or makes one configured target; returns its id. */
+  #want(settings: MonitorSettings, host: string, port: number, expected: Expectation, labels: Labels): string {
+    const id = targetId(settings.monitor, host, port);
+    const existing = this.#targets.get(id);
+    if (existing && existing.expected === expected && sameLabels(existing.labels, labels)) {
+      const updated = withSettings(existing, settings);
+      if (updated !== existing) this.#targets.set(id, updated);
+      return id;
+    }
+    this.#targets.set(id, newTarget(settings, host, port, expected, labels, id));
+    this.#records.delete(id);
+    return id;
   }
 
   /**
@@ -137,14 +105,13 @@ export class PortStore {
    * them across turns of the event loop (the list of targets is copied at the first).
    */
   *saved(): Generator<SavedTarget, void, undefined> {
-    const entries = [...this.#targets.values()];
-    for (const t of entries) {
-      if (t.size === 0) continue;
-      const addresses = [];
-      for (const r of t.values()) {
-        const { ip, state, reason, changedAt, checkedAt, durationSeconds } = r;
-        addresses.push({ ip, state, reason, changedAt, checkedAt, durationSeconds });
-      }
+    const targets = [...this.#targets.values()];
+    for (const t of targets) {
+      const held = this.#records.get(t.id);
+      if (held === undefined) continue;
+      const addresses = listOf(held).map(({ ip, state, reason, changedAt, checkedAt, durationSeconds }) => {
+        return { ip, state, reason, changedAt, checkedAt, durationSeconds };
+      });
       yield { monitor: t.monitor, host: t.host, port: t.port, expected: t.expected, labels: t.labels, addresses };
     }
   }
@@ -162,11 +129,12 @@ export class PortStore {
         counts.dropped++;
         continue;
       }
-      for (const a of s.addresses) {
-        if (target.get(a.ip)) continue;
-        const record = new AddressRecord(target, a.ip, a.state, a.reason, a.changedAt, a.checkedAt, a.durationSeconds);
-        target.set(a.ip, record);
-      }
+      const held = this.#records.get(target.id);
+      const fresh = s.addresses
+        .filter((a) => findRecord(held, a.ip) === undefined)
+        .map((a) => newRecord(target, a.ip, a.state, a.reason, a.changedAt, a.checkedAt, a.durationSeconds));
+      const all = held === undefined ? fresh : [...listOf(held), ...fresh];
+      if (fresh.length > 0) this.#records.set(target.id, heldAs(all)!);
       counts.restored++;
     }
     this.#revision++;
@@ -174,7 +142,7 @@ export class PortStore {
   }
 
   /** Every configured target by id: those kept by reloads first, in the order they came, then the new ones. */
-  targets(): ReadonlyMap<string, TargetEntry> {
+  targets(): ReadonlyMap<string, Target> {
     return this.#targets;
   }
 
@@ -183,13 +151,19 @@ export class PortStore {
     return this.#labels.get(monitor) ?? NO_LABELS;
   }
 
-  get(id: string): TargetEntry | undefined {
+  get(id: string): Target | undefined {
     return this.#targets.get(id);
+  }
+
+  /** What is believed for a target, one record per address; none before its first result. */
+  recordsOf(id: string): readonly PortRecord[] {
+    const held = this.#records.get(id);
+    return held === undefined ? NO_RECORDS : listOf(held);
   }
 
   /** The state last believed for this address, the baseline a new result is compared with. */
   confirmedState(id: string, ip: string): PortState | undefined {
-    return this.#targets.get(id)?.get(ip)?.state;
+    return findRecord(this.#records.get(id), ip)?.state;
   }
 
   /**
@@ -199,37 +173,28 @@ export class PortStore {
   record(id: string, results: readonly AddressResult[], now: number): StateChange[] {
     const target = this.#targets.get(id);
     if (!target) return []; // removed by a reload while its check was running
-    // One result for a target of one address is nearly every call: no set of seen addresses then.
-    const seen = results.length === 1 && target.size <= 1 ? undefined : new Set<string>();
-    const changes: StateChange[] = [];
-    // The records this result leaves behind, read when its first new address comes (before it is added).
-    let replaced: StateChange['replaced'] | null = null;
-    for (const { ip, result } of results) {
-      seen?.add(ip);
-      const prev = target.get(ip);
-      if (prev) {
-        prev.reason = result.reason;
-        prev.checkedAt = now;
-        prev.durationSeconds = result.durationSeconds;
-        if (prev.state !== result.state) {
-          changes.push({ record: prev, from: prev.state, to: result.state });
-          prev.state = result.state;
-          prev.changedAt = now;
-        }
-        continue;
-      }
-      if (replaced === null) replaced = replacedBy(target, results);
-      const rec = new AddressRecord(target, ip, result.state, result.reason, now, now, result.durationSeconds);
-      target.set(ip, rec);
-      const change: StateChange = { record: rec, from: undefined, to: result.state };
-      changes.push(replaced === undefined ? change : { ...change, replaced });
-    }
-    if (seen === undefined) {
-      const only = results[0]!.ip;
-      // It holds `only` now; anything more is an address gone.
-      if (target.size > 1) for (const ip of [...target.keys()]) if (ip !== only && target.delete(ip)) this.#revision++;
+    const held = this.#records.get(id);
+    const only = results.length === 1 ? results[0]! : undefined;
+    let changes: StateChange[];
+    if (held !== undefined && !Array.isArray(held) && held.ip === only?.ip) {
+      // Nearly every check: one address, the one already held.
+      const change = updateRecord(held, only.result, now);
+      changes = change === undefined ? [] : [change];
+    } else if (held === undefined && only !== undefined) {
+      // A first result of one address, as each target's first check: no list to make and drop.
+      const { state, reason, durationSeconds } = only.result;
+      const record = newRecord(target, only.ip, state, reason, now, now, durationSeconds);
+      this.#records.set(id, record);
+      changes = [{ record, from: undefined, to: state }];
     } else {
-      for (const ip of [...target.keys()]) if (!seen.has(ip) && target.delete(ip)) this.#revision++;
+      const list = held === undefined ? [] : listOf(held);
+      changes = update(target, list, results, now);
+      // The addresses left over are the ones this check no longer found.
+      const kept = list.length > results.length ? list.filter((r) => results.some((x) => x.ip === r.ip)) : list;
+      this.#revision += list.length - kept.length;
+      const next = heldAs(kept);
+      if (next === undefined) this.#records.delete(id);
+      else this.#records.set(id, next);
     }
     if (changes.length > 0) this.#revision++;
     return changes;
@@ -246,17 +211,20 @@ export class PortStore {
     return counts;
   }
 
+  /** Every record, target by target in the order of targets(). */
   *records(): IterableIterator<PortRecord> {
-    for (const t of this.#targets.values()) yield* t.values();
+    for (const id of this.#targets.keys()) yield* this.recordsOf(id);
   }
 
   /**
-   * Each record, in the order of records(), in one synchronous pass: several times
-   * cheaper than the generator (no iterator per target), which matters where a scrape
-   * copies 100k+ records in one turn of the event loop.
+   * Each record, in the order of records(), in one synchronous pass without an iterator
+   * per target: a scrape copies every record in one turn of the event loop.
    */
   forEachRecord(visit: (record: PortRecord) => void): void {
-    for (const t of this.#targets.values()) t.forEach(visit);
+    for (const id of this.#targets.keys()) {
+      const held = this.#records.get(id);
+      if (held !== undefined) forEachRecordIn(held, visit);
+    }
   }
 
   /** Per monitor, how many addresses violate now; every configured monitor is present. */
@@ -270,4 +238,47 @@ export class PortStore {
     });
     return counts;
   }
+}
+
+/**
+ * Writes the results of a check into the records a target holds: known addresses in place,
+ * new ones appended. Leaves the records of addresses not among the results for the caller to drop.
+ */
+function update(target: Target, held: PortRecord[], results: readonly AddressResult[], now: number): StateChange[] {
+  const changes: StateChange[] = [];
+  // The records this check leaves behind, read when its first new address comes (before it is added).
+  let replaced: StateChange['replaced'] | null = null;
+  for (const { ip, result } of results) {
+    const prev = findRecord(held, ip);
+    if (prev !== undefined) {
+      const change = updateRecord(prev, result, now);
+      if (change !== undefined) changes.push(change);
+      continue;
+    }
+    if (replaced === null) replaced = replacedBy(held, results);
+    const record = newRecord(target, ip, result.state, result.reason, now, now, result.durationSeconds);
+    held.push(record);
+    const change: StateChange = { record, from: undefined, to: result.state };
+    changes.push(replaced === undefined ? change : { ...change, replaced });
+  }
+  return changes;
+}
+
+/** The records not among `results`, or undefined when there are none (the usual case: same addresses). */
+function replacedBy(held: readonly PortRecord[], results: readonly AddressResult[]): StateChange['replaced'] {
+  let out: Array<{ ip: string; state: PortState }> | undefined;
+  for (const r of held) if (!results.some((x) => x.ip === r.ip)) (out ??= []).push({ ip: r.ip, state: r.state });
+  return out;
+}
+
+/** Writes one result into the record of its address; returns the change of state, if any. */
+function updateRecord(record: PortRecord, result: ProbeResult, now: number): StateChange | undefined {
+  record.reason = result.reason;
+  record.checkedAt = now;
+  record.durationSeconds = result.durationSeconds;
+  if (record.state === result.state) return undefined;
+  const change = { record, from: record.state, to: result.state };
+  record.state = result.state;
+  record.changedAt = now;
+  return change;
 }

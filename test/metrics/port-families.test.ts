@@ -10,6 +10,8 @@ import { escapeHelp, escapeLabelValue, formatValue } from '../../src/metrics/tex
 import { PortStore, targetId } from '../../src/state/store.js';
 import { filledStore, monitor, MONITORS, NOW, result, samples } from './fixture.js';
 
+/** `text` as a regular expression that matches it literally (backslashes and quotes escaped). */
+const escaped = (text: string): string => text.replace(/[\\"]/g, (c) => `\\${c}`);
 const L = (host: string, ip: string, port: number, expected: string, monitor = 'web') =>
   `{monitor="${monitor}",host="${host}",ip="${ip}",port="${port}",expected="${expected}"}`;
 
@@ -239,10 +241,7 @@ describe('monitor labels', () => {
       for (const line of pay) {
         if (family === 'port_violations')
           expect(line).toMatch(
-            new RegExp(
-              '^port_violations\\{monitor="pay",expected="(open|closed)"' +
-                `${own.replace(/[\\"]/g, (c) => `\\${c}`)}\\} 0$`,
-            ),
+            new RegExp(`^port_violations\\{monitor="pay",expected="(open|closed)"${escaped(own)}\\} 0$`),
           );
         else if (family === 'port_state_info')
           expect(line).toContain(`expected="open"${own},state="open",reason="syn-ack"} 1`);

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { MonitorConfig } from '../../src/config/types.js';
 import { PortStore, targetId } from '../../src/state/store.js';
-import { AddressRecords, type PortRecord } from '../../src/state/target-entry.js';
 import type { PortState, ProbeResult } from '../../src/types.js';
 
 const monitor = (over: Partial<MonitorConfig> = {}): MonitorConfig => ({
@@ -137,42 +136,52 @@ describe('PortStore labels per host', () => {
       store.record(id(host, 443), [{ ip: '192.0.2.1', result: result('open') }], 1);
     // Equal labels in a new object: kept.
     store.setTargets([withHosts(new Map([['b.example', { env: 'prod', team: 'payments' }]]))]);
-    expect(store.get(id('a.example', 443))?.size).toBe(1);
-    expect(store.get(id('b.example', 443))?.size).toBe(1);
+    expect(store.recordsOf(id('a.example', 443)).length).toBe(1);
+    expect(store.recordsOf(id('b.example', 443)).length).toBe(1);
     // b.example moves to another team: its series start again with the new label; a.example keeps its record.
     store.setTargets([withHosts(new Map([['b.example', { env: 'prod', team: 'ops' }]]))]);
-    expect(store.get(id('a.example', 443))?.size).toBe(1);
-    expect(store.get(id('b.example', 443))?.size).toBe(0);
+    expect(store.recordsOf(id('a.example', 443)).length).toBe(1);
+    expect(store.recordsOf(id('b.example', 443)).length).toBe(0);
     expect(store.get(id('b.example', 443))?.labels).toEqual({ env: 'prod', team: 'ops' });
   });
 });
 
-describe('AddressRecords', () => {
-  const rec = (ip: string): PortRecord => ({
-    monitor: 'm',
-    host: 'h',
-    ip,
-    port: 1,
-    expected: 'open',
-    labels: {},
-    state: 'open',
-    reason: 'syn-ack',
-    changedAt: 0,
-    checkedAt: 0,
-    durationSeconds: 0,
+describe('PortStore records of one target', () => {
+  const id = targetId('web', 'www.example.com', 443);
+  const at = (ip: string, state: PortState = 'open') => ({ ip, result: result(state) });
+
+  it('goes from one address to many and back, keeping what each address believed', () => {
+    const store = new PortStore();
+    store.setTargets([monitor()]);
+    expect([store.recordsOf(id), store.confirmedState(id, '203.0.113.1')]).toEqual([[], undefined]);
+    store.record(id, [at('203.0.113.1')], 1);
+    store.record(id, [at('203.0.113.1')], 2);
+    expect(store.recordsOf(id).length).toBe(1);
+    const more = store.record(id, [at('203.0.113.1'), at('::1', 'closed')], 3);
+    expect(more.map((c) => [c.record.ip, c.from, c.to, c.replaced])).toEqual([['::1', undefined, 'closed', undefined]]);
+    expect(store.recordsOf(id).map((r) => r.ip)).toEqual(['203.0.113.1', '::1']);
+    store.record(id, [at('::1', 'closed')], 4);
+    expect(store.recordsOf(id).map((r) => [r.ip, r.changedAt, r.checkedAt])).toEqual([['::1', 3, 4]]);
+    expect(store.confirmedState(id, '203.0.113.1')).toBeUndefined();
   });
 
-  it('behaves as a Map from one address to many and back', () => {
-    const a = new AddressRecords();
-    expect([a.size, a.get('x')]).toEqual([0, undefined]);
-    a.set('203.0.113.1', rec('203.0.113.1'));
-    a.set('203.0.113.1', rec('203.0.113.1'));
-    expect(a.size).toBe(1);
-    a.set('::1', rec('::1'));
-    expect([...a.keys()]).toEqual(['203.0.113.1', '::1']);
-    expect(a.delete('203.0.113.1')).toBe(true);
-    expect(a.delete('203.0.113.1')).toBe(false);
-    expect([...a.values()].map((r) => r.ip)).toEqual(['::1']);
-    expect(a.get('::1')?.ip).toBe('::1');
+  it('names what a new address replaces', () => {
+    const store = new PortStore();
+    store.setTargets([monitor()]);
+    store.record(id, [at('203.0.113.1')], 1);
+    const moved = store.record(id, [at('203.0.113.2', 'closed')], 2);
+    expect(moved.map((c) => [c.record.ip, c.from, c.to, c.replaced])).toEqual([
+      ['203.0.113.2', undefined, 'closed', [{ ip: '203.0.113.1', state: 'open' }]],
+    ]);
+    expect(store.recordsOf(id).map((r) => r.ip)).toEqual(['203.0.113.2']);
+  });
+
+  it('gives a target kept by a reload its new settings and keeps its records', () => {
+    const store = new PortStore();
+    store.setTargets([monitor()]);
+    store.record(id, [at('203.0.113.1')], 1);
+    store.setTargets([monitor({ intervalMs: 60_000, timeoutMs: 1000 })]);
+    expect(store.get(id)).toMatchObject({ intervalMs: 60_000, timeoutMs: 1000, retries: 2 });
+    expect(store.recordsOf(id).map((r) => [r.ip, r.state])).toEqual([['203.0.113.1', 'open']]);
   });
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { MonitorConfig } from '../../src/config/types.js';
 import type { SavedHttpSd } from '../../src/sd/service-discovery.js';
 import { PortStore, targetId } from '../../src/state/store.js';
-import type { PortRecord } from '../../src/state/target-entry.js';
+import type { PortRecord } from '../../src/state/port-record.js';
 import { decodeState } from '../../src/storage/decode.js';
 import { encodeState, type SavedState } from '../../src/storage/format.js';
 import { setAsideName } from '../../src/storage/load.js';
@@ -86,7 +86,10 @@ describe('state file: round trip', () => {
     const id = targetId('web', 'web1.example', 22);
     expect(back.confirmedState(id, '192.0.2.10')).toBe('closed');
     expect(back.record(id, [{ ip: '192.0.2.10', result: closed }], NOW + 5000)).toEqual([]);
-    expect(back.get(id)?.get('192.0.2.10')).toMatchObject({ changedAt: NOW, checkedAt: NOW + 5000 });
+    expect(back.recordsOf(id).find((r) => r.ip === '192.0.2.10')).toMatchObject({
+      changedAt: NOW,
+      checkedAt: NOW + 5000,
+    });
     const changes = back.record(id, [{ ip: '192.0.2.10', result: open }], NOW + 6000);
     expect(changes.map((c) => [c.from, c.to, c.record.changedAt])).toEqual([['closed', 'open', NOW + 6000]]);
   });
