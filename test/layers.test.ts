@@ -15,14 +15,7 @@ const repo = new URL('..', import.meta.url).pathname;
 const rows = parseFolderMap(readFileSync(join(repo, 'CONTRIBUTING.md'), 'utf8'));
 
 /** Up-imports other #15 branches remove; each goes from this list when its fix is on main. */
-const EXCEPTIONS: readonly KnownException[] = [
-  // WELL_KNOWN_PORTS moves down to config (reader).
-  { from: 'config/fields.ts', to: 'discover/well-known.ts', issue: 15 },
-  // The glob matcher moves down to config (reader).
-  { from: 'config/sd-fields.ts', to: 'sd/glob.ts', issue: 15 },
-  // CheckTarget is the store entry's role: it moves to state with the entry's unfusing (store).
-  { from: 'state/target-entry.ts', to: 'check/target.ts', issue: 15 },
-];
+const EXCEPTIONS: readonly KnownException[] = [];
 
 describe('the import graph of src/ follows the folder map of CONTRIBUTING.md', () => {
   const graph = readImportGraph(join(repo, 'src'));
