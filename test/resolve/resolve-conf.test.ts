@@ -197,13 +197,13 @@ describe("parseResolvConf, beyond glibc's cases", () => {
       ns('127.0.0.1', '127.0.0.2', 'fe80::1%eth0'),
     );
     expect([
-      inetAton('010.0.0.1'),
-      inetAton('1.2.65535'),
+      inetAton('0177.0.0.1'),
+      inetAton('127.0.65535'),
       inetAton('4294967295'),
-      inetAton('1.2.3.256'),
-      inetAton('1.2.3.4.5'),
+      inetAton('127.0.0.256'),
+      inetAton('127.0.0.1.5'),
       inetAton(''),
-    ]).toEqual(['8.0.0.1', '1.2.255.255', '255.255.255.255', undefined, undefined, undefined]);
+    ]).toEqual(['127.0.0.1', '127.0.255.255', '255.255.255.255', undefined, undefined, undefined]);
   });
 });
 
