@@ -38,6 +38,29 @@ process.once('exit', () => {
   for (const n of live) n.cleanup();
 });
 
+/**
+ * A test process killed with SIGKILL (a stopped run) cannot clean up: the namespaces of
+ * test processes that no longer exist are removed before this one makes its first.
+ */
+function removeOrphans(): void {
+  const names = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).split('\n');
+  for (const name of names.map((l) => l.split(' ')[0] ?? '')) {
+    const pid = /^pwtest-(\d+)-\d+$/.exec(name)?.[1];
+    if (pid === undefined || isAlive(Number(pid))) continue;
+    execFileSync('ip', ['netns', 'delete', name], { stdio: 'pipe' });
+    rmSync(`/etc/netns/${name}`, { recursive: true, force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
+}
+
 /** Namespaces named pwtest-<pid>-<n>, their processes and files, all removed by cleanup(). */
 export class Namespaces {
   readonly #names: string[] = [];
@@ -49,6 +72,7 @@ export class Namespaces {
 
   /** A new namespace with only lo, up. */
   create(): string {
+    if (created === 0) removeOrphans();
     const name = `pwtest-${process.pid}-${++created}`;
     execFileSync('ip', ['netns', 'add', name], { stdio: 'pipe' });
     this.#names.push(name);
