@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { Checker } from './check/checker.js';
-import type { CheckTarget } from './check/target.js';
+import type { Target } from './state/target.js';
 import { logChanges } from './check/log-changes.js';
 import { MAX_TARGETS } from './config/checks.js';
 import { ConfigError } from './config/errors.js';
@@ -14,7 +14,7 @@ import { ProbeCapacity } from './probe/capacity.js';
 import { tcpProbePath } from './probe/tcp.js';
 import { detectRoutable, type Routable } from './resolve/families.js';
 import { Resolver } from './resolve/resolve.js';
-import { Scheduler } from './schedule/scheduler.js';
+import { Scheduler, type Job } from './schedule/scheduler.js';
 import { selectShard, type Shard } from './shard/assign.js';
 import { PortStore, type StateChange } from './state/store.js';
 import { VERSION } from './version.js';
@@ -194,7 +194,7 @@ export class Daemon {
 
   /** Re-checks configured targets now, as the scheduler would (POST /api/v1/check); never anything not configured. */
   checkNow(filter: CheckFilter): Promise<CheckOutcome> {
-    const check = async (target: CheckTarget) => {
+    const check = async (target: Target) => {
       const changes = await this.#checker.check(target);
       logChanges(this.#log, changes);
       return changes;
@@ -310,7 +310,8 @@ export class Daemon {
     if (saved) this.#restore(saved);
     this.#hosts = new Map(mine.monitors.map((m) => [m.name, new Set(m.hosts)]));
     this.#intervals = new Map(mine.monitors.map((m) => [m.name, m.intervalMs]));
-    this.#scheduler.set(this.#store.targets());
+    const targets = this.#store.targets();
+    this.#scheduler.set({ values: () => checkJobs(targets.values()) });
     this.#sweeps.set(mine.monitors);
   }
 
@@ -356,4 +357,9 @@ function hostChanges(before: HostSets, after: HostSets): { added: number; remove
     return n;
   };
   return { added: count(after, before), removed: count(before, after) };
+}
+
+/** Each target as the scheduler's job: its id and its monitor's interval. */
+function* checkJobs(targets: Iterable<Target>): Generator<Job, void, undefined> {
+  for (const t of targets) yield { id: t.id, intervalMs: t.settings.intervalMs };
 }

@@ -2,7 +2,7 @@
 // operator who just fixed a firewall wants to see it now; nobody may use it to make
 // portwatch connect anywhere else), checks them now through the daemon's checker and
 // waits a bounded time for the results.
-import type { CheckTarget } from '../check/target.js';
+import type { Target } from '../state/target.js';
 import { quote } from '../config/describe.js';
 import type { StateChange } from '../state/store.js';
 import type { PortRecord } from '../state/port-record.js';
@@ -37,9 +37,9 @@ const MARGIN_MS = 5_000;
 const RETRY_PAUSE_MS = 250;
 
 export interface RecheckDeps {
-  targets: Iterable<CheckTarget>;
+  targets: Iterable<Target>;
   /** Checks one target as the scheduler would (store updated, changes logged). */
-  check: (target: CheckTarget) => Promise<StateChange[]>;
+  check: (target: Target) => Promise<StateChange[]>;
   /** What the store believes for a target now, per address. */
   records: (id: string) => Iterable<PortRecord>;
   maxTargets?: number;
@@ -47,11 +47,11 @@ export interface RecheckDeps {
 
 /** The configured targets `filter` names, or why there are none (404) or too many (400). */
 export function selectTargets(
-  all: Iterable<CheckTarget>,
+  all: Iterable<Target>,
   filter: CheckFilter,
   max: number,
-): { targets: CheckTarget[] } | { status: 400 | 404; message: string } {
-  const ofMonitor: CheckTarget[] = [];
+): { targets: Target[] } | { status: 400 | 404; message: string } {
+  const ofMonitor: Target[] = [];
   for (const t of all) if (t.monitor === filter.monitor) ofMonitor.push(t);
   if (ofMonitor.length === 0)
     return {
@@ -85,8 +85,9 @@ export function selectTargets(
 }
 
 /** How long to wait for one target: every attempt timing out, with the pauses between them. */
-export function waitBoundMs(t: CheckTarget): number {
-  return t.timeoutMs * (t.retries + 1) + 2 * RETRY_PAUSE_MS * t.retries + MARGIN_MS;
+export function waitBoundMs(t: Target): number {
+  const { timeoutMs, retries } = t.settings;
+  return timeoutMs * (retries + 1) + 2 * RETRY_PAUSE_MS * retries + MARGIN_MS;
 }
 
 export async function recheck(deps: RecheckDeps, filter: CheckFilter): Promise<CheckOutcome> {
@@ -99,11 +100,11 @@ export async function recheck(deps: RecheckDeps, filter: CheckFilter): Promise<C
       const changed = new Set(changes.map((c) => c.record.ip));
       for (const r of deps.records(t.id)) {
         results.push({
-          monitor: r.monitor,
-          host: r.host,
+          monitor: t.monitor,
+          host: t.host,
           ip: r.ip,
-          port: r.port,
-          expected: r.expected,
+          port: t.port,
+          expected: t.expected,
           state: r.state,
           reason: r.reason,
           changed: changed.has(r.ip),

@@ -5,7 +5,7 @@ import { literalAnswer, type Want } from '../resolve/resolve.js';
 import type { PortStore, AddressResult, StateChange } from '../state/store.js';
 import type { PortState, ProbeResult } from '../types.js';
 import { confirmResult, type Confirmation } from './confirm.js';
-import type { CheckTarget } from './target.js';
+import type { Target } from '../state/target.js';
 
 export type Resolution =
   { addresses: string[] } | { reason: 'dns-failure' | 'no-address' | 'no-route'; message: string };
@@ -34,30 +34,30 @@ export class Checker {
     this.#deps = { now: Date.now, retryDelayMs: 250, routable: () => ALL_ROUTABLE, ...deps };
   }
 
-  check(target: CheckTarget): Promise<StateChange[]> {
+  check(target: Target): Promise<StateChange[]> {
     // An IP literal, nearly every target of a big config, is its own answer: no lookup and
     // no async frame for it, where each check of a round allocates whatever this path does.
     const literal = literalAnswer(target.host);
     return literal === undefined ? this.#checkName(target) : this.#checkAddresses(target, literal);
   }
 
-  async #checkName(target: CheckTarget): Promise<StateChange[]> {
+  async #checkName(target: Target): Promise<StateChange[]> {
     const { resolve, retryDelayMs } = this.#deps;
-    const want = WANT[target.ipFamily ?? 'auto'];
+    const want = WANT[target.settings.ipFamily ?? 'auto'];
     let resolution = await resolve(target.host, want);
     // A resolver failure is confirmed like any other news, so one lost DNS answer is no alarm.
-    for (let i = 0; i < target.retries && 'reason' in resolution; i++) {
+    for (let i = 0; i < target.settings.retries && 'reason' in resolution; i++) {
       await sleep(retryDelayMs);
       resolution = await resolve(target.host, want);
     }
     return this.#checkAddresses(target, resolution);
   }
 
-  #checkAddresses(target: CheckTarget, resolution: Resolution): Promise<StateChange[]> {
+  #checkAddresses(target: Target, resolution: Resolution): Promise<StateChange[]> {
     const { store, now, routable } = this.#deps;
     const routes = routable();
     const picked =
-      'reason' in resolution ? resolution : picks(target.host, resolution, target.ipFamily ?? 'auto', routes);
+      'reason' in resolution ? resolution : picks(target.host, resolution, target.settings.ipFamily ?? 'auto', routes);
     if ('reason' in picked) {
       return Promise.resolve(
         store.record(
@@ -83,7 +83,7 @@ export class Checker {
     ).then((results) => store.record(target.id, results, now()));
   }
 
-  #confirmation(target: CheckTarget, ip: string, routes: Routable): AddressCheck {
+  #confirmation(target: Target, ip: string, routes: Routable): AddressCheck {
     return new AddressCheck(this.#deps.store.confirmedState(target.id, ip), target, ip, routes, this.#deps);
   }
 }
@@ -111,24 +111,24 @@ function picks(
  * Kept for scenario 1's memory goal (docs/performance.md).
  */
 class AddressCheck implements Confirmation {
-  readonly expected: CheckTarget['expected'];
+  readonly expected: Target['expected'];
   readonly retries: number;
   readonly retryDelayMs: number;
 
   constructor(
     readonly baseline: PortState | undefined,
-    readonly target: CheckTarget,
+    readonly target: Target,
     readonly ip: string,
     readonly routes: Routable,
     readonly deps: Required<CheckerDeps>,
   ) {
     this.expected = target.expected;
-    this.retries = target.retries;
+    this.retries = target.settings.retries;
     this.retryDelayMs = deps.retryDelayMs;
   }
 
   attempt(): Promise<ProbeResult> {
-    return this.deps.attempt(this.ip, this.target.port, this.target.timeoutMs);
+    return this.deps.attempt(this.ip, this.target.port, this.target.settings.timeoutMs);
   }
 
   read(result: ProbeResult): ProbeResult {

@@ -14,25 +14,26 @@ import { isViolation, type PortState } from '../types.js';
 export function logChanges(log: Logger, changes: readonly StateChange[]): void {
   for (const change of changes) {
     const { record: r, to } = change;
+    const t = r.target;
     const before = believedBefore(change);
-    const violatesNow = isViolation(r.expected, to);
+    const violatesNow = isViolation(t.expected, to);
     // Every port's first result takes this way at start-up: no fields built for a level that is off.
     if (!violatesNow && before.length === 0 && !log.isLevelEnabled('debug')) continue;
-    const violatedBefore = before.some((s) => isViolation(r.expected, s));
+    const violatedBefore = before.some((s) => isViolation(t.expected, s));
     const from = before.length === 0 ? 'none' : [...new Set(before)].join(',');
     const fields = {
-      monitor: r.monitor,
-      host: r.host,
+      monitor: t.monitor,
+      host: t.host,
       ip: r.ip,
-      port: r.port,
-      expected: r.expected,
+      port: t.port,
+      expected: t.expected,
       from,
       to,
       reason: r.reason,
       ...(change.replaced ? { replaced: change.replaced } : {}),
     };
     if (violatesNow && !violatedBefore) {
-      log.warn(fields, r.expected === 'closed' ? 'port expected closed is open' : 'port expected open is not open');
+      log.warn(fields, t.expected === 'closed' ? 'port expected closed is open' : 'port expected open is not open');
     } else if (before.every((s) => s === to)) {
       log.debug(fields, before.length === 0 ? 'first result' : 'address changed, state as before');
     } else if (violatesNow) {

@@ -89,11 +89,11 @@ export function emptyCounts(targets: number): MonitorCounts {
   return { targets, states: { open: 0, closed: 0, filtered: 0, error: 0 }, notAsExpected: 0, unexpected: 0 };
 }
 
-function matches(q: LandingQuery, row: { monitor: string; host: string; state: PortState }): boolean {
+function matches(q: LandingQuery, monitor: string, host: string, state: PortState): boolean {
   return (
-    (q.monitor === undefined || row.monitor === q.monitor) &&
-    (q.host === undefined || row.host === q.host) &&
-    (q.state === undefined || row.state === q.state)
+    (q.monitor === undefined || monitor === q.monitor) &&
+    (q.host === undefined || host === q.host) &&
+    (q.state === undefined || state === q.state)
   );
 }
 
@@ -102,18 +102,18 @@ function countRows(store: PortStore, q: LandingQuery, unexpected: readonly Unexp
   const monitors = new Map<string, MonitorCounts>();
   for (const [monitor, targets] of store.targetCounts()) monitors.set(monitor, emptyCounts(targets));
   let matched = 0;
-  store.forEachRecord((r) => {
-    const counts = monitors.get(r.monitor);
+  store.forEachRecord(({ target: t, state }) => {
+    const counts = monitors.get(t.monitor);
     if (counts !== undefined) {
-      counts.states[r.state] += 1;
-      if (rankOf(verdictOf(r.expected, r.state)) === 0) counts.notAsExpected += 1;
+      counts.states[state] += 1;
+      if (rankOf(verdictOf(t.expected, state)) === 0) counts.notAsExpected += 1;
     }
-    if (matches(q, r)) matched += 1;
+    if (matches(q, t.monitor, t.host, state)) matched += 1;
   });
   for (const u of unexpected) {
     const counts = monitors.get(u.monitor);
     if (counts !== undefined) counts.unexpected += 1;
-    if (matches(q, { ...u, state: 'open' })) matched += 1;
+    if (matches(q, u.monitor, u.host, 'open')) matched += 1;
   }
   return { monitors, matched };
 }
@@ -135,17 +135,18 @@ function selectRows(
   sign: 1 | -1,
 ): PortRow[] {
   const kept = new Smallest<PortRow>(limit, (a, b) => sign * compareRows(a, b));
-  store.forEachRecord((r) => {
-    if (!matches(q, r)) return;
-    const verdict = verdictOf(r.expected, r.state);
+  store.forEachRecord(({ target, ip, state, reason, changedAt: since, checkedAt }) => {
+    const { monitor, host, port, expected } = target;
+    if (!matches(q, monitor, host, state)) return;
+    const verdict = verdictOf(expected, state);
     const rank = rankOf(verdict);
-    if (!kept.admits((row) => sign * compareKeys(rank, r, rankOf(row.verdict), row))) return;
-    const { monitor, host, ip, port, expected, state, reason, changedAt: since, checkedAt } = r;
+    const key: Keyed = { monitor, host, port, ip };
+    if (!kept.admits((row) => sign * compareKeys(rank, key, rankOf(row.verdict), row))) return;
     kept.add({ verdict, monitor, host, ip, port, expected, state, reason, since, checkedAt });
   });
   for (const u of unexpected) {
     const row: PortRow = { ...u, verdict: 'unexpected', expected: undefined, state: 'open', reason: 'discovery' };
-    if (matches(q, row) && kept.admits((k) => sign * compareRows(row, k))) kept.add(row);
+    if (matches(q, row.monitor, row.host, row.state) && kept.admits((k) => sign * compareRows(row, k))) kept.add(row);
   }
   const rows = kept.sorted();
   return sign === 1 ? rows : rows.reverse();

@@ -25,10 +25,10 @@ import { escapeLabelValue, familyHeader, formatValue } from './text-format.js';
  * `{monitor="…",host="…",ip="…",port="…",expected="…"` (no closing brace), labels in
  * PORT_LABELS order, then the monitor's own labels in name order.
  */
-function portLabels(r: PortRecord): string {
+function portLabels({ target: t, ip }: PortRecord): string {
   return (
-    `{monitor="${escapeLabelValue(r.monitor)}",host="${escapeLabelValue(r.host)}",` +
-    `ip="${escapeLabelValue(r.ip)}",port="${r.port}",expected="${r.expected}"${extraLabels(r.labels)}`
+    `{monitor="${escapeLabelValue(t.monitor)}",host="${escapeLabelValue(t.host)}",` +
+    `ip="${escapeLabelValue(ip)}",port="${t.port}",expected="${t.expected}"${extraLabels(t.labels)}`
   );
 }
 
@@ -146,10 +146,11 @@ export function* snapshotPortsInPieces(store: PortStore, every = 8192): Generato
   };
   for (let i = 0; i < n; i++) {
     const r = records[i]!;
-    const v = isViolation(r.expected, r.state);
+    const { expected, monitor } = r.target;
+    const v = isViolation(expected, r.state);
     if (v) {
-      const c = counts.get(r.monitor);
-      if (c) c[r.expected] += 1;
+      const c = counts.get(monitor);
+      if (c) c[expected] += 1;
     }
     snap.labels[i] = labelsOf(r);
     snap.states[i] = r.state;

@@ -4,9 +4,9 @@ import { isViolation } from '../types.js';
 import { findRecord, forEachRecordIn, heldAs, listOf, type AddressRecords } from './address-records.js';
 import { DiscoveryState } from './discovery.js';
 import { NO_LABELS, sameLabels, type Labels } from './labels.js';
-import { newRecord, type PortRecord } from './port-record.js';
+import { PortRecord } from './port-record.js';
 import type { RestoreCounts, SavedTarget } from './saved.js';
-import { newTarget, settingsOf, targetId, withSettings, type MonitorSettings, type Target } from './target.js';
+import { newTarget, settingsOf, targetId, type MonitorSettings, type Target } from './target.js';
 
 export { targetId } from './target.js';
 
@@ -83,8 +83,7 @@ export class PortStore {
     const id = targetId(settings.monitor, host, port);
     const existing = this.#targets.get(id);
     if (existing && existing.expected === expected && sameLabels(existing.labels, labels)) {
-      const updated = withSettings(existing, settings);
-      if (updated !== existing) this.#targets.set(id, updated);
+      existing.settings = settings;
       return id;
     }
     this.#targets.set(id, newTarget(settings, host, port, expected, labels, id));
@@ -132,7 +131,7 @@ export class PortStore {
       const held = this.#records.get(target.id);
       const fresh = s.addresses
         .filter((a) => findRecord(held, a.ip) === undefined)
-        .map((a) => newRecord(target, a.ip, a.state, a.reason, a.changedAt, a.checkedAt, a.durationSeconds));
+        .map((a) => new PortRecord(target, a.ip, a.state, a.reason, a.changedAt, a.checkedAt, a.durationSeconds));
       const all = held === undefined ? fresh : [...listOf(held), ...fresh];
       if (fresh.length > 0) this.#records.set(target.id, heldAs(all)!);
       counts.restored++;
@@ -183,7 +182,7 @@ export class PortStore {
     } else if (held === undefined && only !== undefined) {
       // A first result of one address, as each target's first check: no list to make and drop.
       const { state, reason, durationSeconds } = only.result;
-      const record = newRecord(target, only.ip, state, reason, now, now, durationSeconds);
+      const record = new PortRecord(target, only.ip, state, reason, now, now, durationSeconds);
       this.#records.set(id, record);
       changes = [{ record, from: undefined, to: state }];
     } else {
@@ -231,10 +230,10 @@ export class PortStore {
   violationCounts(): Map<string, ViolationCounts> {
     const counts = new Map<string, ViolationCounts>();
     for (const m of this.#monitors) counts.set(m, { open: 0, closed: 0 });
-    this.forEachRecord((r) => {
-      if (!isViolation(r.expected, r.state)) return;
-      const c = counts.get(r.monitor);
-      if (c) c[r.expected] += 1;
+    this.forEachRecord(({ target, state }) => {
+      if (!isViolation(target.expected, state)) return;
+      const c = counts.get(target.monitor);
+      if (c) c[target.expected] += 1;
     });
     return counts;
   }
@@ -256,7 +255,7 @@ function update(target: Target, held: PortRecord[], results: readonly AddressRes
       continue;
     }
     if (replaced === null) replaced = replacedBy(held, results);
-    const record = newRecord(target, ip, result.state, result.reason, now, now, result.durationSeconds);
+    const record = new PortRecord(target, ip, result.state, result.reason, now, now, result.durationSeconds);
     held.push(record);
     const change: StateChange = { record, from: undefined, to: result.state };
     changes.push(replaced === undefined ? change : { ...change, replaced });

@@ -2,7 +2,7 @@ import type { IpFamily, MonitorConfig } from '../config/types.js';
 import type { Expectation } from '../types.js';
 import type { Labels } from './labels.js';
 
-/** How a monitor checks each of its targets. */
+/** How a monitor checks its targets: one object per monitor, which its targets share. */
 export interface MonitorSettings {
   readonly monitor: string;
   readonly intervalMs: number;
@@ -13,14 +13,17 @@ export interface MonitorSettings {
 }
 
 /** One configured (monitor, host, port): what it is, what it expects, and how its monitor checks it. */
-export interface Target extends MonitorSettings {
+export interface Target {
   /** targetId(monitor, host, port): the key of the target in the store and the scheduler. */
   readonly id: string;
+  readonly monitor: string;
   readonly host: string;
   readonly port: number;
   readonly expected: Expectation;
   /** The monitor's labels, or its host's from service discovery; shared by the targets that carry the same. */
   readonly labels: Labels;
+  /** Its monitor's; a reload that keeps the target puts the monitor's new settings here. */
+  settings: MonitorSettings;
 }
 
 export function targetId(monitor: string, host: string, port: number): string {
@@ -46,27 +49,5 @@ export function newTarget(
   labels: Labels,
   id = targetId(settings.monitor, host, port),
 ): Target {
-  // Every target is made here, so all of them share one shape.
-  return {
-    id,
-    monitor: settings.monitor,
-    host,
-    port,
-    expected,
-    labels,
-    intervalMs: settings.intervalMs,
-    timeoutMs: settings.timeoutMs,
-    retries: settings.retries,
-    ipFamily: settings.ipFamily,
-  };
-}
-
-/** The same target under its monitor's new settings: itself when they did not change. */
-export function withSettings(target: Target, settings: MonitorSettings): Target {
-  const same =
-    target.intervalMs === settings.intervalMs &&
-    target.timeoutMs === settings.timeoutMs &&
-    target.retries === settings.retries &&
-    target.ipFamily === settings.ipFamily;
-  return same ? target : newTarget(settings, target.host, target.port, target.expected, target.labels, target.id);
+  return { id, monitor: settings.monitor, host, port, expected, labels, settings };
 }

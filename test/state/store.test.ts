@@ -96,7 +96,7 @@ describe('PortStore', () => {
     store.setTargets([monitor()]);
     store.record(https, [{ ip: '192.0.2.7', result: result('open') }], 1);
     store.setTargets([monitor({ expectClosed: [3306, 5432] })]);
-    expect([...store.records()].map((r) => r.port)).toEqual([443]);
+    expect([...store.records()].map((r) => r.target.port)).toEqual([443]);
     expect(store.record(targetId('gone', 'x', 1), [{ ip: '192.0.2.1', result: result('open') }], 1)).toEqual([]);
   });
 });
@@ -118,7 +118,7 @@ describe('PortStore labels per host', () => {
       store.record(id('a.example', port), [{ ip: '192.0.2.1', result: result('closed') }], 1);
       store.record(id('b.example', port), [{ ip: '192.0.2.2', result: result('closed') }], 1);
     }
-    const labels = [...store.records()].map((r) => [r.host, r.port, r.labels]);
+    const labels = [...store.records()].map(({ target: t }) => [t.host, t.port, t.labels]);
     expect(labels).toEqual([
       ['a.example', 443, { env: 'prod', team: 'web' }],
       ['a.example', 3306, { env: 'prod', team: 'web' }],
@@ -181,7 +181,7 @@ describe('PortStore records of one target', () => {
     store.setTargets([monitor()]);
     store.record(id, [at('203.0.113.1')], 1);
     store.setTargets([monitor({ intervalMs: 60_000, timeoutMs: 1000 })]);
-    expect(store.get(id)).toMatchObject({ intervalMs: 60_000, timeoutMs: 1000, retries: 2 });
+    expect(store.get(id)?.settings).toMatchObject({ intervalMs: 60_000, timeoutMs: 1000, retries: 2 });
     expect(store.recordsOf(id).map((r) => [r.ip, r.state])).toEqual([['203.0.113.1', 'open']]);
   });
 });

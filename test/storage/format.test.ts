@@ -23,7 +23,8 @@ const HTTP_SD: SavedHttpSd[] = [
 
 const text = (state: SavedState): string => [...encodeState(state)].join('');
 const fields = (r: PortRecord) => {
-  const { monitor, host, ip, port, expected, labels, state, reason, changedAt, checkedAt, durationSeconds } = r;
+  const { monitor, host, port, expected, labels } = r.target;
+  const { ip, state, reason, changedAt, checkedAt, durationSeconds } = r;
   return { monitor, host, ip, port, expected, labels, state, reason, changedAt, checkedAt, durationSeconds };
 };
 const closed = { state: 'closed', reason: 'conn-refused', durationSeconds: 0.001 } as const;
@@ -102,7 +103,7 @@ describe('state file: round trip', () => {
     // 443 now expected closed would be other series; db is gone.
     back.setTargets([{ ...web!, expectOpen: [], expectClosed: [22, 443] }]);
     expect(back.restore(decoded.state.targets)).toEqual({ restored: 2, dropped: 3 });
-    expect([...back.records()].map((r) => [r.host, r.port])).toEqual([
+    expect([...back.records()].map(({ target: t }) => [t.host, t.port])).toEqual([
       ['web1.example', 22],
       ['2001:db8::1', 22],
     ]);
