@@ -17,6 +17,7 @@ import { Resolver } from './resolve/resolve.js';
 import { Scheduler, type Job } from './schedule/scheduler.js';
 import { selectShard, type Shard } from './shard/assign.js';
 import { PortStore, type StateChange } from './state/store.js';
+import type { PortState } from './types.js';
 import { VERSION } from './version.js';
 import { recheck, type CheckFilter, type CheckOutcome } from './api/recheck.js';
 import { WebServing } from './web/serving.js';
@@ -334,7 +335,7 @@ export class Daemon {
   readonly #logChanges = (changes: StateChange[]): void => logChanges(this.#log, changes);
 
   #logRoundSummary(durationSeconds: number): void {
-    const states = { open: 0, closed: 0, filtered: 0, error: 0 };
+    const states: Record<PortState, number> = { open: 0, closed: 0, filtered: 0, 'open|filtered': 0, error: 0 };
     this.#store.forEachRecord((r) => void (states[r.state] += 1));
     const violations = [...this.#store.violationCounts().values()].reduce((n, c) => n + c.open + c.closed, 0);
     this.#log.info(

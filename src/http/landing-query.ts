@@ -7,7 +7,7 @@ export const PAGE_SIZE = 100;
 /** Monitors and service-discovery sources listed at most; those with problems come first. */
 export const MAX_LISTED = 200;
 
-export const PORT_STATES: readonly PortState[] = ['open', 'closed', 'filtered', 'error'];
+export const PORT_STATES: readonly PortState[] = ['open', 'closed', 'filtered', 'open|filtered', 'error'];
 const PARAMETERS = ['monitor', 'host', 'state', 'page'] as const;
 /** Longer than any host name or monitor name can be: a typo or an attack, not a filter. */
 const MAX_VALUE_LENGTH = 1024;

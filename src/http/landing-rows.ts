@@ -86,7 +86,12 @@ function compareKeys(rankA: number, a: Keyed, rankB: number, b: Keyed): number {
 const compareRows = (a: PortRow, b: PortRow): number => compareKeys(rankOf(a.verdict), a, rankOf(b.verdict), b);
 
 export function emptyCounts(targets: number): MonitorCounts {
-  return { targets, states: { open: 0, closed: 0, filtered: 0, error: 0 }, notAsExpected: 0, unexpected: 0 };
+  return {
+    targets,
+    states: { open: 0, closed: 0, filtered: 0, 'open|filtered': 0, error: 0 },
+    notAsExpected: 0,
+    unexpected: 0,
+  };
 }
 
 function matches(q: LandingQuery, monitor: string, host: string, state: PortState): boolean {

@@ -28,6 +28,7 @@ const STATE_COLUMNS: Readonly<Record<PortState, string>> = {
   open: 'Open',
   closed: 'Closed',
   filtered: 'Filtered',
+  'open|filtered': 'Open|filtered',
   error: 'Error',
 };
 const STATES = Object.values(STATE_COLUMNS);

@@ -28,7 +28,7 @@ import {
 } from './names.js';
 import type { MonitorSourceStatus } from '../sd/service-discovery.js';
 
-const PROBE_RESULTS: readonly PortState[] = ['open', 'closed', 'filtered', 'error'];
+const PROBE_RESULTS: readonly PortState[] = ['open', 'closed', 'filtered', 'open|filtered', 'error'];
 
 /** What the scrape-time gauges read; supplied once the daemon has built them. */
 export interface SelfMetricsSource {
@@ -52,7 +52,7 @@ export class SelfMetrics {
    * Probes counted since the last scrape, per result, added to the counter when it is
    * collected: a labelled inc() hashes its labels, and a round makes far more probes than scrapes.
    */
-  readonly #probesSince: Record<PortState, number> = { open: 0, closed: 0, filtered: 0, error: 0 };
+  readonly #probesSince: Record<PortState, number> = { open: 0, closed: 0, filtered: 0, 'open|filtered': 0, error: 0 };
   readonly #backoffs: Counter;
   readonly #reloadOk: Gauge;
   readonly #reloadAt: Gauge;

@@ -26,12 +26,20 @@ class Invalid extends Error {
   }
 }
 
-const STATES = { open: true, closed: true, filtered: true, error: true } satisfies Record<PortState, true>;
+const STATES = {
+  open: true,
+  closed: true,
+  filtered: true,
+  'open|filtered': true,
+  error: true,
+} satisfies Record<PortState, true>;
 const EXPECTATIONS = { open: true, closed: true } satisfies Record<Expectation, true>;
 // Every reason, so that the compiler says when one is added and not listed here.
 const REASONS = {
   'syn-ack': true,
+  'udp-response': true,
   'conn-refused': true,
+  'port-unreach': true,
   'no-response': true,
   'host-unreach': true,
   'net-unreach': true,

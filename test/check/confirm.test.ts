@@ -1,8 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { confirmResult } from '../../src/check/confirm.js';
-import type { PortState, ProbeResult } from '../../src/types.js';
+import type { PortState, ProbeResult, Reason } from '../../src/types.js';
 
-const REASON = { open: 'syn-ack', closed: 'conn-refused', filtered: 'no-response', error: 'local-error' } as const;
+const REASON: Record<PortState, Reason> = {
+  open: 'syn-ack',
+  closed: 'conn-refused',
+  filtered: 'no-response',
+  'open|filtered': 'no-response',
+  error: 'local-error',
+};
 
 /** Attempts that answer from a script, so the confirmation arithmetic can be checked exactly. */
 function scripted(states: PortState[]): { attempt: () => Promise<ProbeResult>; calls: () => number } {
