@@ -4,6 +4,10 @@
  */
 export type PortState = 'open' | 'closed' | 'filtered' | 'open|filtered' | 'error';
 
+/** The transport a port is checked over: the `protocol` label of every port series. */
+export type Protocol = 'tcp' | 'udp';
+export const PROTOCOLS: readonly Protocol[] = ['tcp', 'udp'];
+
 /** What the operator declared for a port. */
 export type Expectation = 'open' | 'closed';
 
