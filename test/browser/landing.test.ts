@@ -240,7 +240,7 @@ describeOrSkip(skip, 'the landing page in chromium, without JavaScript', () => {
     ]);
     expect(await open('/?state=up', 390)).toBe(400);
     expect(await page.$eval('body', (b: El) => b.innerText)).toContain(
-      'Bad query parameter: state: "up" is not one of open, closed, filtered, error',
+      'Bad query parameter: state: "up" is not one of open, closed, filtered, open|filtered, error',
     );
     await click('a', 'All ports');
     expect(search()).toBe('');

@@ -41,7 +41,7 @@ describe('GET /', () => {
   });
 
   it.each([
-    ['?state=up', 'state: &quot;up&quot; is not one of open, closed, filtered, error'],
+    ['?state=up', 'state: &quot;up&quot; is not one of open, closed, filtered, open|filtered, error'],
     ['?monitor=mail', 'monitor: no monitor named &quot;mail&quot; is configured'],
     ['?page=2', 'page: 2 is past the last page, 1'],
     ['?page=two', 'page: &quot;two&quot; is not a page number (1, 2, 3, ...)'],

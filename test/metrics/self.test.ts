@@ -21,6 +21,7 @@ describe('SelfMetrics', () => {
       'portwatch_probes_total{result="open"} 0',
       'portwatch_probes_total{result="closed"} 0',
       'portwatch_probes_total{result="filtered"} 0',
+      'portwatch_probes_total{result="open|filtered"} 0',
       'portwatch_probes_total{result="error"} 0',
     ]);
     expect(samples(text, 'portwatch_probe_backoffs_total')).toEqual(['portwatch_probe_backoffs_total 0']);

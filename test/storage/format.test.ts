@@ -169,7 +169,8 @@ describe('state file: what is refused', () => {
   };
 
   const REASONS =
-    'syn-ack, conn-refused, no-response, host-unreach, net-unreach, admin-prohibited, proto-unreach, host-down, ' +
+    'syn-ack, udp-response, conn-refused, port-unreach, no-response, host-unreach, net-unreach, ' +
+    'admin-prohibited, proto-unreach, host-down, ' +
     'dns-failure, no-address, no-route, fd-exhausted, addr-unavailable, no-buffers, self-connect, local-error';
   it.each([
     ['garbage', 'garbage\n', /^not valid JSON \(truncated or damaged\): Unexpected token/],
@@ -194,7 +195,7 @@ describe('state file: what is refused', () => {
     [
       'an unknown state',
       edit((d) => (at(d, 'targets', 0, 5, 0)[1] = 'up')),
-      'targets[0].addresses[0].state: "up" is not a port state (open, closed, filtered, error)',
+      'targets[0].addresses[0].state: "up" is not a port state (open, closed, filtered, open|filtered, error)',
     ],
     [
       'an unknown reason',
