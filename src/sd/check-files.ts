@@ -38,13 +38,13 @@ export async function checkSdFiles(config: Config): Promise<SdFileReport> {
             for (const problem of parsed.problems) fail(formatProblem(file, problem));
             continue;
           }
+          const { hosts, dropped, droppedCount } = parsed.value;
           // Targets left out are hosts nobody watches: worth failing the check for.
-          for (const problem of parsed.dropped) fail(`${formatProblem(file, problem)} (left out)`);
-          if (parsed.droppedCount > parsed.dropped.length)
-            fail(`${file}: and ${parsed.droppedCount - parsed.dropped.length} more targets left out`);
-          if (parsed.droppedCount === 0)
-            lines.push({ text: `${file}: OK: ${parsed.hosts.length} hosts`, problem: false });
-          else fail(`${file}: ${parsed.hosts.length} hosts, ${parsed.droppedCount} targets left out`);
+          for (const problem of dropped) fail(`${formatProblem(file, problem)} (left out)`);
+          if (droppedCount > dropped.length)
+            fail(`${file}: and ${droppedCount - dropped.length} more targets left out`);
+          if (droppedCount === 0) lines.push({ text: `${file}: OK: ${hosts.length} hosts`, problem: false });
+          else fail(`${file}: ${hosts.length} hosts, ${droppedCount} targets left out`);
         }
       }
     }

@@ -112,14 +112,15 @@ export class FileSd implements SdSource {
     if (before && before.digest === digest) return before.ok ? { ...before, lastSuccessMs: now } : before;
     const parsed = await parseGroupsBytes(bytes, dialectOf(path));
     if (!parsed.ok) return this.#failed(path, before, digest, parsed.problems);
-    if (parsed.droppedCount > 0) {
-      const err = problem(droppedMessage(path, parsed.dropped, parsed.droppedCount));
+    const read = parsed.value;
+    if (read.droppedCount > 0) {
+      const err = problem(droppedMessage(path, read.dropped, read.droppedCount));
       this.#log.error(
-        { file: path, dropped: parsed.droppedCount, err },
+        { file: path, dropped: read.droppedCount, err },
         'service discovery targets left out: portwatch cannot check them',
       );
     }
-    return { hosts: parsed.hosts, digest, ok: true, failures: before?.failures ?? 0, lastSuccessMs: now };
+    return { hosts: read.hosts, digest, ok: true, failures: before?.failures ?? 0, lastSuccessMs: now };
   }
 
   #failed(path: string, before: FileState | undefined, digest: string, problems: ConfigProblem[]): FileState {

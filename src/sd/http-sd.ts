@@ -131,18 +131,19 @@ export class HttpSd implements SdSource {
     const parsed = await parseGroupsBytes(body, 'json');
     if (this.#stopped) return;
     if (!parsed.ok) return this.#failed(parsed.problems.map((p) => formatProblem('response', p)).join('\n'));
-    if (parsed.droppedCount > 0) {
-      const err = problem(droppedMessage('response', parsed.dropped, parsed.droppedCount));
+    const read = parsed.value;
+    if (read.droppedCount > 0) {
+      const err = problem(droppedMessage('response', read.dropped, read.droppedCount));
       this.#log.error(
-        { url: this.#url, dropped: parsed.droppedCount, err },
+        { url: this.#url, dropped: read.droppedCount, err },
         'service discovery targets left out: portwatch cannot check them',
       );
     }
     this.#lastDigest = digest;
     this.#ok = true;
     this.#lastSuccessMs = now;
-    const changed = !sameHosts(this.#hosts, parsed.hosts);
-    this.#hosts = parsed.hosts;
+    const changed = !sameHosts(this.#hosts, read.hosts);
+    this.#hosts = read.hosts;
     if (changed) this.#onChange();
   }
 

@@ -2,7 +2,7 @@
 // and column: JSON as Go's encoding/json reads it, YAML as Go's YAML reader does.
 import { extname } from 'node:path';
 import { readYaml, type YamlSource } from '../config/document.js';
-import type { ConfigProblem } from '../config/errors.js';
+import type { Checked, ConfigProblem } from '../config/errors.js';
 import { formatPath, problemAt } from '../config/positions.js';
 import { notUtf8 } from '../config/load.js';
 import { decodeText, type ReadLimit } from '../config/read-file.js';
@@ -12,15 +12,15 @@ import { lineCols } from '../config/line-cols.js';
 import { jsonOffsets, jsonSyntaxError } from './json-text.js';
 import { readTargetGroups, type Dialect, type DiscoveredHost, type Finding } from './target-groups.js';
 
-export type GroupsResult =
-  | {
-      ok: true;
-      hosts: DiscoveredHost[];
-      /** Targets left out (at most MAX_FINDINGS of them, placed), and how many there were. */
-      dropped: ConfigProblem[];
-      droppedCount: number;
-    }
-  | { ok: false; problems: ConfigProblem[] };
+/** The hosts of usable target groups, and the targets left out of them. */
+export interface TargetGroupsRead {
+  hosts: DiscoveredHost[];
+  /** Targets left out (at most MAX_FINDINGS of them, placed), and how many there were. */
+  dropped: ConfigProblem[];
+  droppedCount: number;
+}
+
+export type GroupsResult = Checked<TargetGroupsRead>;
 
 /** Where Go's reader puts strings in target groups. */
 const GROUPS_SHAPE: Shape = { items: { fields: { targets: { items: 'text' }, labels: { items: 'text' } } } };
@@ -54,7 +54,7 @@ export async function parseGroupsBytes(bytes: Uint8Array, dialect: Dialect): Pro
     return { ok: false, problems: [{ line: 0, col: 0, path: '', message: `cannot parse: ${err.message}` }] };
   }
   // A group's labels are one object shared by its hosts, across the thread too; frozen again here.
-  if (result.ok) for (const h of result.hosts) Object.freeze(h.labels);
+  if (result.ok) for (const h of result.value.hosts) Object.freeze(h.labels);
   return result;
 }
 
@@ -89,23 +89,19 @@ function parseJson(text: string): GroupsResult {
     return inOrder(findings.map((f, i) => ({ ...at[i]!, path: formatPath(f.path), message: f.message })));
   };
   if (read.refused.length > 0) return { ok: false, problems: place(read.refused) };
-  return { ok: true, hosts: read.hosts, dropped: place(read.dropped), droppedCount: read.droppedCount };
+  return { ok: true, value: { hosts: read.hosts, dropped: place(read.dropped), droppedCount: read.droppedCount } };
 }
 
 function parseYaml(text: string): GroupsResult {
   const read = readYaml(text, { shape: GROUPS_SHAPE });
   // An empty file (or one of comments only) is no groups, as in Prometheus.
-  if (!read.ok && 'empty' in read) return { ok: true, hosts: [], dropped: [], droppedCount: 0 };
+  if (!read.ok && 'empty' in read) return { ok: true, value: { hosts: [], dropped: [], droppedCount: 0 } };
   if (!read.ok) return read;
   const groups = readTargetGroups(read.value.data, 'yaml');
   const place = placeYaml(read.value);
   if (groups.refused.length > 0) return { ok: false, problems: inOrder(groups.refused.map(place)) };
-  return {
-    ok: true,
-    hosts: groups.hosts,
-    dropped: inOrder(groups.dropped.map(place)),
-    droppedCount: groups.droppedCount,
-  };
+  const dropped = inOrder(groups.dropped.map(place));
+  return { ok: true, value: { hosts: groups.hosts, dropped, droppedCount: groups.droppedCount } };
 }
 
 function placeYaml(source: YamlSource): (f: Finding) => ConfigProblem {

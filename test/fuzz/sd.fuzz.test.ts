@@ -38,9 +38,10 @@ function hostsOrProblems(text: string, dialect: Dialect = 'yaml'): void {
     placed(result.problems);
     return;
   }
-  placed(result.dropped);
-  expect(result.dropped.length).toBe(Math.min(result.droppedCount, 20));
-  for (const h of result.hosts) {
+  const { hosts, dropped, droppedCount } = result.value;
+  placed(dropped);
+  expect(dropped.length).toBe(Math.min(droppedCount, 20));
+  for (const h of hosts) {
     if (hostProblem(h.host) !== undefined || isBlock(h.host))
       throw new Error(`bad host ${JSON.stringify(h.host)}: ${hostProblem(h.host)}\ninput: ${JSON.stringify(text)}`);
     for (const [name, v] of Object.entries(h.labels)) {

@@ -20,7 +20,7 @@ async function parseFixture(name: string): Promise<GroupsResult> {
 /** `host {labels}` per host, or `refused line:col: message` per problem. */
 function summary(r: GroupsResult): string[] {
   if (!r.ok) return r.problems.map((p) => `refused ${p.line}:${p.col}: ${p.path}: ${p.message}`);
-  return r.hosts.map((h) => `${h.host} ${JSON.stringify(h.labels)}`);
+  return r.value.hosts.map((h) => `${h.host} ${JSON.stringify(h.labels)}`);
 }
 
 describe("Prometheus' file_sd fixtures", () => {

@@ -9,8 +9,8 @@ const yaml = (text: string) => parseGroups(text, 'yaml');
 function outcome(r: ReturnType<typeof parseGroups>): string[] {
   if (!r.ok) return r.problems.map((p) => `${p.line}:${p.col}: ${p.path}: ${p.message}`);
   return [
-    ...r.hosts.map((h) => `${h.host} ${JSON.stringify(h.labels)}`),
-    ...r.dropped.map((p) => `left out ${p.line}:${p.col}: ${p.path}: ${p.message}`),
+    ...r.value.hosts.map((h) => `${h.host} ${JSON.stringify(h.labels)}`),
+    ...r.value.dropped.map((p) => `left out ${p.line}:${p.col}: ${p.path}: ${p.message}`),
   ];
 }
 
@@ -201,7 +201,7 @@ describe("parseGroups on JSON, read as Go's encoding/json reads it", () => {
   });
 
   it.each([['[]'], ['[]\n'], ['null'], [' null ']])('%j has no hosts', (text) => {
-    expect(json(text)).toEqual({ ok: true, hosts: [], dropped: [], droppedCount: 0 });
+    expect(json(text)).toEqual({ ok: true, value: { hosts: [], dropped: [], droppedCount: 0 } });
   });
 
   // A file being written is refused (its last good hosts are kept), as Prometheus refuses it.
@@ -269,7 +269,7 @@ describe("parseGroups on YAML, read as Go's YAML reader reads it", () => {
   it.each([[''], ['\n\n'], ['# nothing here yet\n'], ['[]'], ['~\n'], ['null'], ['\ufeff[]']])(
     '%j has no hosts',
     (text) => {
-      expect(yaml(text)).toEqual({ ok: true, hosts: [], dropped: [], droppedCount: 0 });
+      expect(yaml(text)).toEqual({ ok: true, value: { hosts: [], dropped: [], droppedCount: 0 } });
     },
   );
 
@@ -328,7 +328,7 @@ describe("parseGroups on YAML, read as Go's YAML reader reads it", () => {
   it('returns only hosts that would pass as a static host', () => {
     const r = yaml('- targets: ["127.0.0.2:1", "[::1]:2", "node-1", "Node-1.Example.:3"]\n');
     if (!r.ok) throw new Error(JSON.stringify(r));
-    expect(r.hosts.map((h) => h.host)).toEqual(['127.0.0.2', '::1', 'node-1', 'Node-1.Example.']);
-    for (const h of r.hosts) expect(hostProblem(h.host)).toBeUndefined();
+    expect(r.value.hosts.map((h) => h.host)).toEqual(['127.0.0.2', '::1', 'node-1', 'Node-1.Example.']);
+    for (const h of r.value.hosts) expect(hostProblem(h.host)).toBeUndefined();
   });
 });
