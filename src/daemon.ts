@@ -46,7 +46,6 @@ export interface DaemonFlags {
   shard: Shard;
   /** The directory of the state file kept across restarts. */
   storagePath: string;
-  shutdownGraceMs: number;
 }
 
 /** Wires config, probing, scheduling, state, metrics and HTTP; owns reload and shutdown. */
@@ -209,10 +208,10 @@ export class Daemon {
   async stop(): Promise<void> {
     this.#ready = false;
     this.#stopping = true;
-    const stopped = this.#scheduler.stop(this.#flags.shutdownGraceMs);
+    const stopped = this.#scheduler.stop(this.#capacity.shutdownGraceMs);
     // Checks waiting for a probe slot end now; only attempts under way get the grace period.
     const stopping = new Error('portwatch is stopping');
-    const sweepsStopped = this.#sweeps.stop(this.#flags.shutdownGraceMs, stopping);
+    const sweepsStopped = this.#sweeps.stop(this.#capacity.shutdownGraceMs, stopping);
     this.#httpAtStop = this.#sd.savedHttp();
     this.#sd.stop();
     this.#capacity.close(stopping);

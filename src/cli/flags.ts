@@ -107,7 +107,6 @@ function daemonFlags(values: DaemonValues, hostname: () => string): DaemonFlags 
     probeConcurrencyPerAddress: positiveInt('probe.concurrency-per-address', perAddress, MAX_COUNT),
     shard,
     storagePath,
-    shutdownGraceMs: 10_000,
   };
 }
 

@@ -35,6 +35,8 @@ export class ProbeCapacity {
   readonly concurrency: number;
   /** Attempts in flight in all, those presumed silent included: the file-descriptor budget. */
   readonly sockets: number;
+  /** How long checks under way may go on at shutdown: a check at the default timeout and retries fits. */
+  readonly shutdownGraceMs = 10_000;
   readonly #limiter: ProbeLimiter<ProbeResult>;
   readonly #onBackoff: (() => void) | undefined;
   readonly #onResult: ((result: ProbeResult) => void) | undefined;
