@@ -1,8 +1,8 @@
-import { parseArgs } from 'node:util';
 import { ConfigError } from '../config/errors.js';
 import { loadConfigFile } from '../config/load.js';
 import { checkSdFiles } from '../sd/check-files.js';
 import { loadWebConfigFile, type WebConfig } from '../web/config.js';
+import { parseCommandLine, UsageError } from './args.js';
 
 const USAGE = 'usage: portwatch check-config [--web.config.file=FILE] [FILE...]\n';
 
@@ -10,16 +10,24 @@ const USAGE = 'usage: portwatch check-config [--web.config.file=FILE] [FILE...]\
 export async function runCheckConfig(args: string[]): Promise<number> {
   let parsed;
   try {
-    const options = { 'web.config.file': { type: 'string' } } as const;
-    parsed = parseArgs({ args, strict: true, allowPositionals: true, options });
+    parsed = parseCommandLine(
+      args,
+      { 'web.config.file': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      { positionals: true, hints: { 'web.config.file': 'a file name' } },
+    );
   } catch (err) {
-    process.stderr.write(`portwatch check-config: ${(err as Error).message}\n${USAGE}`);
+    if (!(err instanceof UsageError)) throw err;
+    process.stderr.write(`portwatch check-config: ${err.message}\n${USAGE}`);
     return 2;
+  }
+  if (parsed.values.help === true) {
+    process.stdout.write(USAGE);
+    return 0;
   }
   const webFile = parsed.values['web.config.file'];
   const files = parsed.positionals;
   if (files.length === 0 && webFile === undefined) {
-    process.stderr.write(USAGE);
+    process.stderr.write(`portwatch check-config: nothing to check: give a config FILE or --web.config.file\n${USAGE}`);
     return 2;
   }
   let ok = webFile === undefined || (await checkWebConfig(webFile));

@@ -59,11 +59,17 @@ describe('portwatch check-config --web.config.file', () => {
     expect(r.stdout).toMatch(/^config\/portwatch\.yaml: OK/);
   });
 
-  it('misuse: nothing to check, or an unknown flag, is exit 2 with the usage', () => {
-    for (const args of [[], ['--web.config']]) {
-      const r = cli(args);
-      const usage = 'usage: portwatch check-config [--web.config.file=FILE] [FILE...]';
-      expect([r.code, r.stderr], args.join(' ')).toEqual([2, expect.stringContaining(usage)]);
+  it('misuse (nothing to check, an unknown flag, a flag without its value) is exit 2, one line and the usage', () => {
+    const usage = 'usage: portwatch check-config [--web.config.file=FILE] [FILE...]\n';
+    for (const [args, line] of [
+      [[], 'nothing to check: give a config FILE or --web.config.file'],
+      [['--web.config'], 'unknown flag --web.config'],
+      [['--config.file=x.yml'], 'unknown flag --config.file'],
+      [['--web.config.file'], '--web.config.file needs a file name'],
+    ] as const) {
+      const r = cli([...args]);
+      expect([r.code, r.stderr], args.join(' ')).toEqual([2, `portwatch check-config: ${line}\n${usage}`]);
     }
+    expect(cli(['--help'])).toMatchObject({ code: 0, stdout: usage });
   });
 });
