@@ -1,15 +1,15 @@
-import type { ProbeResult } from '../types.js';
+import type { ProbeResult, Protocol } from '../types.js';
+
+export type { Protocol } from '../types.js';
 
 /**
- * Options a prober takes beyond address, port and timeout, per protocol. TCP needs none;
- * a protocol that sends a payload (UDP) says here what it takes.
+ * Options a prober takes beyond address, port and timeout, per protocol. Neither needs any:
+ * the UDP prober picks its payload from the port.
  */
 export interface ProberOptions {
   tcp: undefined;
+  udp: undefined;
 }
-
-/** The protocols portwatch can check: the keys of the prober registry. */
-export type Protocol = keyof ProberOptions;
 
 /**
  * One check of one port of one literal address: no DNS, no retries of its own, no limits
