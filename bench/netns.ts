@@ -36,11 +36,18 @@ export function createNamespace(): string {
   return name;
 }
 
+/** The namespace, and the host namespaces a scenario made for it (`<name>-h1`, ...). */
 export function deleteNamespace(name: string): void {
-  try {
-    sh('ip', ['netns', 'del', name], 10_000);
-  } catch {
-    // Already gone.
+  const hosts = sh('ip', ['netns', 'list'])
+    .split('\n')
+    .map((line) => line.split(' ')[0] ?? '')
+    .filter((other) => other.startsWith(`${name}-`));
+  for (const other of [...hosts, name]) {
+    try {
+      sh('ip', ['netns', 'del', other], 10_000);
+    } catch {
+      // Already gone.
+    }
   }
 }
 

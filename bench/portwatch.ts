@@ -162,11 +162,15 @@ export function scrape(url: string, opts: { gzip?: boolean; timeoutMs?: number }
   });
 }
 
-/** `ip:port` to the port_state value, from an exposition. */
+/** `ip:port` (TCP) or `ip:port/udp` to the port_state value, from an exposition. */
 export function portStates(body: string): Map<string, number> {
   const states = new Map<string, number>();
-  const re = /^port_state\{monitor="[^"]*",host="[^"]*",ip="([^"]*)",port="(\d+)",expected="\w+"\} (-?\d+)$/gm;
-  for (let m = re.exec(body); m !== null; m = re.exec(body)) states.set(`${m[1]}:${m[2]}`, Number(m[3]));
+  const labels = 'monitor="[^"]*",host="[^"]*",ip="([^"]*)",port="(\\d+)",(?:protocol="(\\w+)",)?expected="\\w+"';
+  const re = new RegExp(`^port_state\\{${labels}\\} (-?\\d+)$`, 'gm');
+  for (let m = re.exec(body); m !== null; m = re.exec(body)) {
+    const udp = m[3] === 'udp' ? '/udp' : '';
+    states.set(`${m[1]}:${m[2]}${udp}`, Number(m[4]));
+  }
   return states;
 }
 

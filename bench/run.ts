@@ -1,10 +1,10 @@
 /**
  * `npm run bench`: portwatch side by side with nmap, blackbox_exporter and prom-client
  * (issue 5). Run as root after bench/setup.sh. The process re-executes itself inside a
- * network namespace of its own, where all the traffic stays; the outer process only
- * creates and deletes that namespace.
+ * network namespace of its own, where all the traffic stays (scenario 7 adds host
+ * namespaces behind a bridge in it); the outer process only creates and deletes them.
  *
- *   node dist-bench/run.js [--smoke] [--runs N] [--only 1,2,3,5,6]
+ *   node dist-bench/run.js [--smoke] [--runs N] [--only 1,2,3,5,6,7]
  *
  * --smoke: every scenario at a tiny size, once; writes no results; fails only when the
  * harness breaks or a verdict is wrong, never on a missed goal.
@@ -19,7 +19,9 @@ import { assertInsideBenchNamespace, benchSkipReason, createNamespace, deleteNam
 import { killChildren } from './proc.js';
 import { machine, machineLine, refreshReadme, table } from './report.js';
 import type { Row, ScenarioOutcome } from './result.js';
-import { breadthAndScrape, firewalled, fullRange, sameAsBlackbox, type BenchOptions } from './scenarios.js';
+import type { BenchOptions } from './round.js';
+import { breadthAndScrape, firewalled, fullRange, sameAsBlackbox } from './scenarios.js';
+import { udpAmplification } from './udp.js';
 import { stateFile } from './storage.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -75,7 +77,7 @@ async function inner(argv: string[]): Promise<number> {
     args: argv,
     options: { smoke: { type: 'boolean' }, runs: { type: 'string' }, only: { type: 'string' } },
   });
-  const only = new Set((values.only ?? '1,2,3,4,5,6').split(',').map((s) => s.trim()));
+  const only = new Set((values.only ?? '1,2,3,4,5,6,7').split(',').map((s) => s.trim()));
   const tmp = mkdtempSync(join(tmpdir(), 'pwbench-'));
   const o: BenchOptions = {
     smoke: values.smoke === true,
@@ -97,6 +99,7 @@ async function inner(argv: string[]): Promise<number> {
   if (only.has('3') || only.has('4') || only.has('6')) scenarios.push(['3+4+6', breadthAndScrape]);
   if (only.has('5')) scenarios.push(['5', sameAsBlackbox]);
   if (only.has('6')) scenarios.push(['6', stateFile]);
+  if (only.has('7')) scenarios.push(['7', udpAmplification]);
 
   const rows: Row[] = [];
   const extra: Record<string, unknown> = {};

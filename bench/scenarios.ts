@@ -1,81 +1,14 @@
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { iptables } from './netns.js';
-import { logTime, PortwatchProcess, portStates, sampleValue, type Scrape } from './portwatch.js';
-import { runTool, threadTimesBetween, which, type ThreadTimes } from './proc.js';
+import { portStates, sampleValue, type Scrape } from './portwatch.js';
+import { mark, portwatchRound, runsOf, truthFor, type BenchOptions, type PortwatchRun } from './round.js';
+import { runTool, which, type ThreadTimes } from './proc.js';
 import { fmtRatio, median, ratio, row, type Row, type ScenarioOutcome } from './result.js';
-import {
-  CLOSED,
-  FILTERED,
-  judge,
-  OPEN,
-  openListeners,
-  range,
-  writeConfig,
-  type MonitorSpec,
-  type Truth,
-  type Verdicts,
-} from './targets.js';
+import { CLOSED, FILTERED, judge, OPEN, openListeners, range } from './targets.js';
 import { blackboxRound, startBlackbox } from './blackbox.js';
 import { promClientAnchor } from './prom-anchor.js';
 import { landingScenario } from './landing.js';
-
-export interface BenchOptions {
-  smoke: boolean;
-  /** Overrides every scenario's number of runs. */
-  runs: number | undefined;
-  tmp: string;
-}
-
-const runsOf = (o: BenchOptions, full: number): number => o.runs ?? (o.smoke ? 1 : full);
-
-interface PortwatchRun {
-  roundMs: number;
-  startMs: number;
-  rssMb: number;
-  verdicts: Verdicts;
-  scrape: Scrape;
-  daemon: PortwatchProcess;
-  /** CPU of the daemon's threads from its start line to its round-complete line, as read when each arrived (late). */
-  cpu: ThreadTimes | undefined;
-}
-
-/**
- * One daemon from start to its first round: round time from its own log lines (the
- * daemon is long-running; its process start is reported apart), peak RSS when the round
- * completed, verdicts from a scrape. Left running when keep is set.
- */
-async function portwatchRound(
-  o: BenchOptions,
-  name: string,
-  monitors: MonitorSpec[],
-  truth: Truth,
-  roundLimitMs: number,
-  keep = false,
-  lagFromStart = false,
-): Promise<PortwatchRun> {
-  const file = join(o.tmp, `${name}.yaml`);
-  writeConfig(file, monitors);
-  const daemon = new PortwatchProcess(file);
-  try {
-    const started = await daemon.started();
-    const cpuAtStart = daemon.threadTimes();
-    // A scrape collects (and so restarts) prom-client's event-loop histogram: the next one then covers the round alone.
-    if (lagFromStart) await daemon.scrape();
-    const done = await daemon.waitFor('first round complete', roundLimitMs);
-    const cpu = threadTimesBetween(cpuAtStart, daemon.threadTimes());
-    const rssMb = daemon.peakRssMb();
-    const scrape = await daemon.scrape();
-    const verdicts = judge(truth, portStates(scrape.body));
-    // The daemon's own measure of its round when it logs one, else the two log lines' times (ms resolution).
-    const roundMs =
-      typeof done['durationSeconds'] === 'number' ? done['durationSeconds'] * 1000 : logTime(done) - logTime(started);
-    return { roundMs, startMs: logTime(started) - daemon.spawnedAt, rssMb, verdicts, scrape, daemon, cpu };
-  } finally {
-    if (!keep) await daemon.stop();
-  }
-}
 
 /** nmap -oG output as `ip:port` to state, for the ports it was asked about. */
 function nmapStates(out: string, ip: string, ports: readonly number[]): Map<string, number> {
@@ -92,16 +25,6 @@ function nmapStates(out: string, ip: string, ports: readonly number[]): Map<stri
     if (state !== undefined && state in value) seen.set(`${ip}:${port}`, value[state]!);
   }
   return seen;
-}
-
-function truthFor(hosts: readonly string[], states: ReadonlyArray<readonly [readonly number[], number]>): Truth {
-  const truth: Truth = new Map();
-  for (const h of hosts) for (const [ports, v] of states) for (const p of ports) truth.set(`${h}:${p}`, v);
-  return truth;
-}
-
-function mark(ok: boolean): string {
-  return ok ? 'met' : 'NOT met';
 }
 
 /** 1. One host, every port, a handful open. */

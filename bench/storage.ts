@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import pino from 'pino';
 import { median, row, type Row, type ScenarioOutcome } from './result.js';
-import type { BenchOptions } from './scenarios.js';
+import type { BenchOptions } from './round.js';
 
 // Scenario 6: the state file of 100k targets, written by portwatch's own writer (from dist/,
 // in this process) while the event loop's delay is sampled every millisecond, then read

@@ -11,6 +11,8 @@ export interface MonitorSpec {
   hosts: readonly string[];
   open: readonly number[];
   closed: readonly number[];
+  /** Absent: TCP. */
+  protocol?: 'udp';
   timeout?: string;
 }
 
@@ -39,14 +41,19 @@ export function writeConfig(file: string, monitors: readonly MonitorSpec[]): voi
       name: m.name,
       hosts: m.hosts,
       ...(m.timeout === undefined ? {} : { timeout: m.timeout }),
-      ...(m.open.length ? { expect_open: portRanges(m.open) } : {}),
-      ...(m.closed.length ? { expect_closed: portRanges(m.closed) } : {}),
+      ...(m.open.length ? { expect_open: written(m.open, m.protocol) } : {}),
+      ...(m.closed.length ? { expect_closed: written(m.closed, m.protocol) } : {}),
     })),
   };
   writeFileSync(file, JSON.stringify(doc, null, 1));
 }
 
-/** `ip:port` to the state each should be seen in. */
+/** Port list entries as the config notation writes them: `"53/udp"` for UDP. */
+function written(ports: readonly number[], protocol: 'udp' | undefined): string[] {
+  return protocol === undefined ? portRanges(ports) : portRanges(ports).map((p) => `${p}/${protocol}`);
+}
+
+/** `ip:port` (TCP) or `ip:port/udp` to the state each should be seen in. */
 export type Truth = Map<string, number>;
 
 export interface Verdicts {
