@@ -65,9 +65,9 @@ export class PortwatchProcess {
     return this.#proc.pid;
   }
 
-  /** The first log line with this message, waiting at most timeoutMs for it. */
-  async waitFor(msg: string, timeoutMs: number): Promise<LogLine> {
-    const found = (): LogLine | undefined => this.#logs.find((l) => l.msg === msg);
+  /** The nth (first by default) log line with this message, waiting at most timeoutMs for it. */
+  async waitFor(msg: string, timeoutMs: number, nth = 1): Promise<LogLine> {
+    const found = (): LogLine | undefined => this.#logs.filter((l) => l.msg === msg)[nth - 1];
     const seen = found();
     if (seen) return seen;
     return new Promise((resolve, reject) => {
@@ -111,6 +111,16 @@ export class PortwatchProcess {
   /** Any other page of the daemon, timed like a scrape. */
   get(path: string): Promise<Scrape> {
     return scrape(`http://${PORTWATCH_HOST}:${this.port}${path}`);
+  }
+
+  /** How many log lines with this message came so far. */
+  count(msg: string): number {
+    return this.#logs.filter((l) => l.msg === msg).length;
+  }
+
+  /** Sends a signal to the daemon (SIGHUP: reload). */
+  signal(sig: NodeJS.Signals): void {
+    this.#proc.kill(sig);
   }
 
   async stop(): Promise<void> {

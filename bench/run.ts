@@ -4,7 +4,7 @@
  * network namespace of its own, where all the traffic stays (scenario 7 adds host
  * namespaces behind a bridge in it); the outer process only creates and deletes them.
  *
- *   node dist-bench/run.js [--smoke] [--runs N] [--only 1,2,3,5,6,7]
+ *   node dist-bench/run.js [--smoke] [--runs N] [--only 1,2,3,5,6,7,8]
  *
  * --smoke: every scenario at a tiny size, once; writes no results; fails only when the
  * harness breaks or a verdict is wrong, never on a missed goal.
@@ -22,6 +22,7 @@ import type { Row, ScenarioOutcome } from './result.js';
 import type { BenchOptions } from './round.js';
 import { breadthAndScrape, firewalled, fullRange, sameAsBlackbox } from './scenarios.js';
 import { udpAmplification } from './udp.js';
+import { changeStalls } from './change.js';
 import { stateFile } from './storage.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -77,7 +78,7 @@ async function inner(argv: string[]): Promise<number> {
     args: argv,
     options: { smoke: { type: 'boolean' }, runs: { type: 'string' }, only: { type: 'string' } },
   });
-  const only = new Set((values.only ?? '1,2,3,4,5,6,7').split(',').map((s) => s.trim()));
+  const only = new Set((values.only ?? '1,2,3,4,5,6,7,8').split(',').map((s) => s.trim()));
   const tmp = mkdtempSync(join(tmpdir(), 'pwbench-'));
   const o: BenchOptions = {
     smoke: values.smoke === true,
@@ -100,6 +101,7 @@ async function inner(argv: string[]): Promise<number> {
   if (only.has('5')) scenarios.push(['5', sameAsBlackbox]);
   if (only.has('6')) scenarios.push(['6', stateFile]);
   if (only.has('7')) scenarios.push(['7', udpAmplification]);
+  if (only.has('8')) scenarios.push(['8', changeStalls]);
 
   const rows: Row[] = [];
   const extra: Record<string, unknown> = {};

@@ -232,12 +232,12 @@ export async function firewalled(o: BenchOptions): Promise<ScenarioOutcome> {
 }
 
 /** Hosts 127.10.x.y, enough of them for `size` targets at 100 ports each. */
-function breadthHosts(size: number): string[] {
+export function breadthHosts(size: number): string[] {
   return Array.from({ length: Math.ceil(size / 100) }, (_, i) => `127.10.${Math.floor(i / 250)}.${(i % 250) + 1}`);
 }
 
-const BREADTH_OPEN = [1001, 1050];
-const BREADTH_CLOSED = range(1001, 1100).filter((p) => !BREADTH_OPEN.includes(p));
+export const BREADTH_OPEN = [1001, 1050];
+export const BREADTH_CLOSED = range(1001, 1100).filter((p) => !BREADTH_OPEN.includes(p));
 
 /** 3 and 4. Many targets in one round; then scrapes of that many series. */
 export async function breadthAndScrape(o: BenchOptions): Promise<ScenarioOutcome> {
