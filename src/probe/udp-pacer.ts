@@ -5,15 +5,28 @@ import { Queue } from './queue.js';
 export interface UdpPacingOptions {
   /** ICMP errors a target sends at once before its rate limit applies. Default 6, Linux's burst. */
   burst?: number;
-  /** Milliseconds between ICMP errors once the burst is spent. Default 1000, Linux's net.ipv4.icmp_ratelimit. */
+  /** Milliseconds between ICMP errors once the burst is spent. Default 1100: see DEFAULT_UDP_PACING. */
   intervalMs?: number;
+  /**
+   * A probe unanswered this long drew no ICMP answer to its first datagram: its token goes
+   * back. Should an answer to a resend come after all, the token is taken then. Default 300.
+   */
+  answerWithinMs?: number;
 }
 
-/** Linux's defaults (XRLIM_BURST_FACTOR, icmp_ratelimit), the strictest of the common systems. */
-export const DEFAULT_UDP_PACING: Required<UdpPacingOptions> = { burst: 6, intervalMs: 1000 };
+/**
+ * Linux's defaults (XRLIM_BURST_FACTOR 6, net.ipv4.icmp_ratelimit 1000 ms), the strictest
+ * of the common systems, with a tenth added to the interval: the target's bucket fills
+ * from when it answered, a trip and a clock tick after our count starts, and a datagram
+ * that arrives just before its token is dropped, its retry then competing with the next probe.
+ */
+export const DEFAULT_UDP_PACING: Required<UdpPacingOptions> = { burst: 6, intervalMs: 1100, answerWithinMs: 300 };
 
 interface Budget {
-  /** Errors the target may still send us now, as this model counts them (fractions accrue). */
+  /**
+   * Errors the target may still send us now, as this model counts them (fractions accrue);
+   * below zero when answers came that the model had not reserved for, a debt the next probes wait out.
+   */
   tokens: number;
   at: number;
   /** Starters of the probes waiting; called with an error instead when the pacer closes. */
@@ -29,18 +42,22 @@ const KEPT_BUDGETS = 4096;
  * Paces UDP probes per address by a model of the target's ICMP error budget towards us
  * (a token bucket: `burst` at once, then one per `intervalMs`), so that a closed port's
  * port-unreachable is not dropped by the target's rate limit and taken for silence. A
- * probe starts only with a token reserved for its answer; one that ends without an ICMP
- * answer (open, open|filtered, error) gives it back, since the target spent none on it.
+ * probe starts only with a token reserved for its answer. One that ends without an ICMP
+ * answer (open, open|filtered, error) gives it back, since the target spent none on it,
+ * and so does one still unanswered after `answerWithinMs` (silent ports cost no budget),
+ * which takes a token again if an ICMP answer ends it later.
  */
 export class UdpPacer {
   readonly #burst: number;
   readonly #intervalMs: number;
+  readonly #answerWithinMs: number;
   readonly #budgets = new Map<string, Budget>();
   #closed: Error | undefined;
 
   constructor(opts: UdpPacingOptions = {}) {
     this.#burst = opts.burst ?? DEFAULT_UDP_PACING.burst;
     this.#intervalMs = opts.intervalMs ?? DEFAULT_UDP_PACING.intervalMs;
+    this.#answerWithinMs = opts.answerWithinMs ?? DEFAULT_UDP_PACING.answerWithinMs;
     if (!(this.#burst >= 1) || !(this.#intervalMs >= 0))
       throw new RangeError(`UdpPacer: burst must be >= 1 and intervalMs >= 0, got ${this.#burst}, ${this.#intervalMs}`);
   }
@@ -52,15 +69,24 @@ export class UdpPacer {
       budget.waiting.push((cancelled?: Error) => {
         if (cancelled !== undefined) return reject(cancelled);
         budget.active++;
+        let reserved = true;
+        const giveBack = setTimeout(() => {
+          reserved = false;
+          this.#credit(budget, 1);
+        }, this.#answerWithinMs);
         let running: Promise<ProbeResult>;
         try {
           running = probe();
         } catch (err) {
           running = Promise.reject(err);
         }
+        const ended = (icmp: boolean): void => {
+          clearTimeout(giveBack);
+          this.#ended(address, budget, reserved ? (icmp ? 0 : 1) : icmp ? -1 : 0);
+        };
         running.then(
-          (result) => (this.#ended(address, budget, drewIcmp(result)), resolve(result)),
-          (err: unknown) => (this.#ended(address, budget, false), reject(err)),
+          (result) => (ended(drewIcmp(result)), resolve(result)),
+          (err: unknown) => (ended(false), reject(err)),
         );
       });
       this.#pump(budget);
@@ -117,11 +143,16 @@ export class UdpPacer {
     }, delay);
   }
 
-  #ended(address: string, budget: Budget, drewIcmp: boolean): void {
-    budget.active--;
+  /** Tokens back (or, negative, taken) outside a start, and the probes waiting looked at again. */
+  #credit(budget: Budget, tokens: number): void {
     this.#refill(budget);
-    if (!drewIcmp) budget.tokens = Math.min(this.#burst, budget.tokens + 1);
+    budget.tokens = Math.min(this.#burst, budget.tokens + tokens);
     this.#pump(budget);
+  }
+
+  #ended(address: string, budget: Budget, tokens: number): void {
+    budget.active--;
+    this.#credit(budget, tokens);
     if (budget.active === 0 && budget.waiting.length === 0 && budget.tokens >= this.#burst)
       this.#budgets.delete(address);
   }

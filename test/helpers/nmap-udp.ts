@@ -20,16 +20,17 @@ export interface NmapPort {
   reason: string;
 }
 
+export interface NmapScan {
+  ports: Map<number, NmapPort>;
+  /** nmap's own figure for the scan, from <finished elapsed=>. */
+  elapsedSeconds: number;
+}
+
 /**
  * `nmap -sU -Pn -n --reason -oX -` of `ports` on one address, run inside `ns`: its verdict
- * per port, read from the XML's <port><state state= reason=/></port> elements.
+ * per port and its time, read from the XML's <port><state state= reason=/></port> elements.
  */
-export async function nmapUdp(
-  spaces: Namespaces,
-  ns: string,
-  address: string,
-  ports: number[],
-): Promise<Map<number, NmapPort>> {
+export async function nmapUdp(spaces: Namespaces, ns: string, address: string, ports: number[]): Promise<NmapScan> {
   const family = address.includes(':') ? ['-6'] : [];
   const run = await spaces.run(
     ns,
@@ -48,5 +49,6 @@ export async function nmapUdp(
   for (const port of ports) {
     if (!found.has(port) && extra !== null) found.set(port, { port, state: extra[1]!, reason: extra[2]! });
   }
-  return found;
+  const elapsed = /<finished [^>]*elapsed="([\d.]+)"/.exec(xml)?.[1];
+  return { ports: found, elapsedSeconds: Number(elapsed ?? NaN) };
 }

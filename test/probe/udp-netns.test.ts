@@ -1,13 +1,13 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nmapMissing, nmapUdp, type NmapPort } from '../helpers/nmap-udp.js';
 import { Namespaces, netnsSkipReason } from '../helpers/netns.js';
 import { describeOrSkip } from '../helpers/skip.js';
 import { binaryMissing, Daemons } from '../helpers/udp-daemons.js';
+import { runUdpProbes, verdictOf, type ProbeRow } from '../helpers/udp-probes.js';
 
 // UDP probes from one namespace ("client") to another ("server") over a veth pair, so that
 // the server's ICMP rate limit applies (loopback is exempt), against Debian's dnsmasq,
@@ -21,8 +21,6 @@ const skip =
   binaryMissing('snmpd', 'snmpd') ??
   binaryMissing('memcached', 'memcached');
 
-const DIST = fileURLToPath(new URL('../../dist', import.meta.url));
-const RUNNER = fileURLToPath(new URL('../helpers/udp-probe-runner.mjs', import.meta.url));
 const V4 = '198.51.100.10';
 const V6 = '2001:db8:1::10';
 
@@ -62,15 +60,6 @@ const RULES: Array<[string, number, string[]]> = [
   ['ip6tables', 7007, ['REJECT', '--reject-with', 'icmp6-port-unreachable']],
 ];
 
-interface Row {
-  address: string;
-  port: number;
-  state: string;
-  reason?: string;
-  code?: string;
-  elapsedSeconds: number;
-}
-
 /** The ICMP burst a target grants (Linux's): waited out between two probers so they do not share it. */
 const REFILL_MS = 7000;
 
@@ -81,16 +70,9 @@ describeOrSkip(skip, 'UDP probes against nmap -sU and Debian daemons', () => {
   let server = '';
   let confDir = '';
 
-  const probe = async (mode: string, timeoutMs: number, targets: Array<[string, number]>): Promise<Row[]> => {
-    const job = JSON.stringify({ dist: DIST, mode, timeoutMs, targets });
-    const run = await spaces.run(client, process.execPath, [RUNNER, job], 120_000);
-    if (run.code !== 0) throw new Error(`probe runner exited with ${run.code}: ${run.stderr}`);
-    return run.stdout
-      .trim()
-      .split('\n')
-      .map((line) => JSON.parse(line) as Row);
-  };
-  const verdict = (r: { state: string; reason?: string | undefined }): string => `${r.state}/${r.reason}`;
+  const probe = (mode: 'capacity' | 'empty', timeoutMs: number, targets: Array<[string, number]>) =>
+    runUdpProbes(spaces, client, mode, timeoutMs, targets);
+  const verdict = verdictOf;
 
   beforeAll(async () => {
     await spaces.prepare(async () => {
@@ -121,7 +103,7 @@ describeOrSkip(skip, 'UDP probes against nmap -sU and Debian daemons', () => {
     { family: 'IPv4', address: V4, key: 'v4' as const },
     { family: 'IPv6', address: V6, key: 'v6' as const },
   ])('$family', ({ address, key }) => {
-    let ours = new Map<number, Row>();
+    let ours = new Map<number, ProbeRow>();
     let theirs = new Map<number, NmapPort>();
     const ports = [...CASES.map((c) => c.port), SOFT.port];
 
@@ -133,7 +115,7 @@ describeOrSkip(skip, 'UDP probes against nmap -sU and Debian daemons', () => {
       );
       ours = new Map(rows.map((r) => [r.port, r]));
       await sleep(REFILL_MS);
-      theirs = await nmapUdp(spaces, client, address, ports);
+      theirs = (await nmapUdp(spaces, client, address, ports)).ports;
       await sleep(REFILL_MS);
       const table = ports.map((p) => `${address} ${p}/udp: ${verdict(ours.get(p)!)} | nmap ${verdict(theirs.get(p)!)}`);
       process.stdout.write(`portwatch | nmap -sU\n${table.join('\n')}\n`);
