@@ -52,7 +52,9 @@ class UdpProbe {
       this.#socket = socket;
       socket.on('error', (err) => this.#failed(err));
       socket.on('message', () => this.#finish(OPEN));
-      socket.connect(this.port, this.address, () => {
+      // A failed connect() (no route, a broadcast address) comes to this callback, not to 'error'.
+      socket.connect(this.port, this.address, (err?: Error) => {
+        if (err) return this.#failed(err);
         this.#connected = true;
         this.#send();
       });

@@ -60,6 +60,14 @@ const RULES: Array<[string, number, string[]]> = [
   ['ip6tables', 7007, ['REJECT', '--reject-with', 'icmp6-port-unreachable']],
 ];
 
+/** Routes of the client's own table that refuse an address before any datagram leaves. */
+const LOCAL_ROUTES: Array<[string, string, string, string]> = [
+  ['-4', 'prohibit', '198.51.100.99', 'filtered/admin-prohibited'],
+  ['-4', 'unreachable', '198.51.100.98', 'filtered/host-unreach'],
+  ['-6', 'prohibit', '2001:db8:1::99', 'filtered/admin-prohibited'],
+  ['-6', 'unreachable', '2001:db8:1::98', 'filtered/host-unreach'],
+];
+
 /** The ICMP burst a target grants (Linux's): waited out between two probers so they do not share it. */
 const REFILL_MS = 7000;
 
@@ -79,6 +87,7 @@ describeOrSkip(skip, 'UDP probes against nmap -sU and Debian daemons', () => {
       client = spaces.create();
       server = spaces.create();
       spaces.link(client, server, ['198.51.100.1/24', '2001:db8:1::1/64'], [`${V4}/24`, `${V6}/64`]);
+      for (const [family, type, dest] of LOCAL_ROUTES) spaces.ip(client, family, 'route', 'add', type, dest);
       for (const [tool, port, target] of RULES) {
         spaces.exec(server, tool, ['-A', 'INPUT', '-p', 'udp', '--dport', String(port), '-j', ...target]);
       }
@@ -97,6 +106,15 @@ describeOrSkip(skip, 'UDP probes against nmap -sU and Debian daemons', () => {
     daemons.stopAll();
     spaces.cleanup();
     if (confDir !== '') rmSync(confDir, { recursive: true, force: true });
+  });
+
+  it('a route of this host that refuses the address reads as the TCP prober reads it', async () => {
+    const rows = await probe(
+      'capacity',
+      1000,
+      LOCAL_ROUTES.map(([, , dest]) => [dest, 53] as [string, number]),
+    );
+    expect(rows.map(verdict)).toEqual(LOCAL_ROUTES.map(([, , , expected]) => expected));
   });
 
   describe.each([
