@@ -17,6 +17,8 @@ const TIERS: Record<string, string[]> = {
     'test/probe/resolve-pod.test.ts',
     'test/probe/resolve-search.test.ts',
     'test/probe/resolve-servers.test.ts',
+    'test/probe/udp-netns.test.ts',
+    'test/probe/udp-ratelimit.test.ts',
   ],
   // The built portwatch run as a process, daemon or CLI: restarts, reloads, signals, discovery, shards.
   daemon: [

@@ -5,6 +5,7 @@ import { ProbeLimiter } from './limiter.js';
 import type { ProberOptions, Protocol } from './prober.js';
 import { probers } from './registry.js';
 import { probeResultReading } from './result-reading.js';
+import { UdpPacer, type UdpPacingOptions } from './udp-pacer.js';
 
 /** Attempts in flight to one address by default (--probe.concurrency-per-address). */
 export const DEFAULT_PER_ADDRESS = 64;
@@ -17,6 +18,8 @@ export interface ProbeCapacityOptions {
   concurrency?: number | undefined;
   /** Attempts in flight to one address that may still be answered. Default DEFAULT_PER_ADDRESS. */
   perAddress?: number | undefined;
+  /** The target's ICMP error budget UDP probes are paced by. Default: Linux's (DEFAULT_UDP_PACING). */
+  udpPacing?: UdpPacingOptions | undefined;
   /** Called after attempts were started, so that a scheduler holding checks back looks again. */
   onStart?: () => void;
   /** Called before each backoff delay after descriptors or buffers ran short. */
@@ -38,6 +41,7 @@ export class ProbeCapacity {
   /** How long checks under way may go on at shutdown: a check at the default timeout and retries fits. */
   readonly shutdownGraceMs = 10_000;
   readonly #limiter: ProbeLimiter<ProbeResult>;
+  readonly #udpPacer: UdpPacer;
   readonly #onBackoff: (() => void) | undefined;
   readonly #onResult: ((result: ProbeResult) => void) | undefined;
   /** One per timeout rather than one per probe: a round shares a handful. */
@@ -56,6 +60,7 @@ export class ProbeCapacity {
       reading: probeResultReading,
       onStart: opts.onStart,
     });
+    this.#udpPacer = new UdpPacer(opts.udpPacing);
     this.#onBackoff = opts.onBackoff;
     this.#onResult = opts.onResult;
   }
@@ -71,7 +76,7 @@ export class ProbeCapacity {
     const prober = probers[protocol];
     const limited = (): Promise<ProbeResult> =>
       this.#limiter.run(address, () => prober(address, port, timeoutMs, options));
-    return probeWithBackoff(limited, this.#backoffFor(timeoutMs));
+    return probeWithBackoff(this.#paced(protocol, address, limited), this.#backoffFor(timeoutMs));
   }
 
   /**
@@ -100,7 +105,7 @@ export class ProbeCapacity {
       };
       return this.#limiter.run(address, run).finally(start);
     };
-    return probeWithBackoff(limited, this.#backoffFor(timeoutMs));
+    return probeWithBackoff(this.#paced(protocol, address, limited), this.#backoffFor(timeoutMs));
   }
 
   /** Whether foreground probes (checks) are waiting for a slot: background ones then hold back. */
@@ -134,7 +139,13 @@ export class ProbeCapacity {
 
   /** Starts no more probes: those waiting for a slot are rejected with `reason`, those under way finish. */
   close(reason: Error): void {
+    this.#udpPacer.close(reason);
     this.#limiter.close(reason);
+  }
+
+  /** UDP probes wait for their address's ICMP budget before they take a slot, so no slot is held idle. */
+  #paced(protocol: Protocol, address: string, limited: () => Promise<ProbeResult>): () => Promise<ProbeResult> {
+    return protocol === 'udp' ? () => this.#udpPacer.run(address, limited) : limited;
   }
 
   #backoffFor(timeoutMs: number): BackoffOptions {

@@ -9,9 +9,10 @@ import { closeServer, freePort } from '../helpers/ports.js';
 // Real sockets on loopback only: the capacity in front of the registered probers.
 
 describe('the prober registry', () => {
-  it('has a prober for tcp and for nothing else yet', () => {
-    expect(Object.keys(probers)).toEqual(['tcp']);
+  it('has a prober for tcp and for udp', () => {
+    expect(Object.keys(probers)).toEqual(['tcp', 'udp']);
     expect(typeof probers.tcp).toBe('function');
+    expect(typeof probers.udp).toBe('function');
   });
 });
 
