@@ -97,7 +97,11 @@ export class Daemon {
       store: this.#store,
       resolve: (host, want) => resolver.resolve(host, want),
       routable: () => this.#routable,
-      attempt: (ip, port, timeoutMs) => capacity.probe('tcp', ip, port, timeoutMs),
+      // TEMPORARY until the UDP prober lands on main (issue 14): UDP is an error, never a state.
+      attempt: (ip, protocol, port, timeoutMs) =>
+        protocol === 'tcp'
+          ? capacity.probe('tcp', ip, port, timeoutMs)
+          : Promise.resolve({ state: 'error', reason: 'local-error', durationSeconds: 0 }),
     });
     this.#scheduler = new Scheduler({
       run: (id) => this.#runCheck(id),

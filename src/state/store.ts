@@ -1,4 +1,5 @@
 import type { MonitorConfig } from '../config/types.js';
+import { portOfKey, protocolOfKey, type PortKey } from '../config/port-keys.js';
 import type { Expectation, PortState, ProbeResult } from '../types.js';
 import { isViolation } from '../types.js';
 import { findRecord, forEachRecordIn, heldAs, listOf, type AddressRecords } from './address-records.js';
@@ -63,8 +64,8 @@ export class PortStore {
       const settings = settingsOf(m);
       for (const host of m.hosts) {
         const own = m.hostLabels?.get(host) ?? labels;
-        for (const port of m.expectOpen) wanted.add(this.#want(settings, host, port, 'open', own));
-        for (const port of m.expectClosed) wanted.add(this.#want(settings, host, port, 'closed', own));
+        for (const key of m.expectOpen) wanted.add(this.#want(settings, host, key, 'open', own));
+        for (const key of m.expectClosed) wanted.add(this.#want(settings, host, key, 'closed', own));
       }
     }
     for (const id of this.#targets.keys()) {
@@ -79,14 +80,15 @@ export class PortStore {
   }
 
   /** Keeps or makes one configured target; returns its id. */
-  #want(settings: MonitorSettings, host: string, port: number, expected: Expectation, labels: Labels): string {
-    const id = targetId(settings.monitor, host, port);
+  #want(settings: MonitorSettings, host: string, key: PortKey, expected: Expectation, labels: Labels): string {
+    const [port, protocol] = [portOfKey(key), protocolOfKey(key)];
+    const id = targetId(settings.monitor, host, port, protocol);
     const existing = this.#targets.get(id);
     if (existing && existing.expected === expected && sameLabels(existing.labels, labels)) {
       existing.settings = settings;
       return id;
     }
-    this.#targets.set(id, newTarget(settings, host, port, expected, labels, id));
+    this.#targets.set(id, newTarget(settings, host, port, protocol, expected, labels, id));
     this.#records.delete(id);
     return id;
   }
@@ -111,7 +113,8 @@ export class PortStore {
       const addresses = listOf(held).map(({ ip, state, reason, changedAt, checkedAt, durationSeconds }) => {
         return { ip, state, reason, changedAt, checkedAt, durationSeconds };
       });
-      yield { monitor: t.monitor, host: t.host, port: t.port, expected: t.expected, labels: t.labels, addresses };
+      const { monitor, host, port, protocol, expected, labels } = t;
+      yield { monitor, host, port, protocol, expected, labels, addresses };
     }
   }
 
@@ -123,7 +126,7 @@ export class PortStore {
   restore(saved: Iterable<SavedTarget>): RestoreCounts {
     const counts = { restored: 0, dropped: 0 };
     for (const s of saved) {
-      const target = this.#targets.get(targetId(s.monitor, s.host, s.port));
+      const target = this.#targets.get(targetId(s.monitor, s.host, s.port, s.protocol));
       if (!target || target.expected !== s.expected || !sameLabels(target.labels, s.labels)) {
         counts.dropped++;
         continue;
@@ -203,7 +206,7 @@ export class PortStore {
     return this.#monitors;
   }
 
-  /** Configured (host, port) pairs per monitor; every configured monitor is present. */
+  /** Configured (host, port, protocol) targets per monitor; every configured monitor is present. */
   targetCounts(): Map<string, number> {
     const counts = new Map<string, number>(this.#monitors.map((m) => [m, 0]));
     for (const t of this.#targets.values()) counts.set(t.monitor, (counts.get(t.monitor) ?? 0) + 1);

@@ -1,5 +1,5 @@
 import type { IpFamily, MonitorConfig } from '../config/types.js';
-import type { Expectation } from '../types.js';
+import type { Expectation, Protocol } from '../types.js';
 import type { Labels } from './labels.js';
 
 /** How a monitor checks its targets: one object per monitor, which its targets share. */
@@ -12,13 +12,14 @@ export interface MonitorSettings {
   readonly ipFamily: IpFamily | undefined;
 }
 
-/** One configured (monitor, host, port): what it is, what it expects, and how its monitor checks it. */
+/** One configured (monitor, host, port, protocol): what it is, what it expects, and how its monitor checks it. */
 export interface Target {
-  /** targetId(monitor, host, port): the key of the target in the store and the scheduler. */
+  /** targetId(monitor, host, port, protocol): the key of the target in the store and the scheduler. */
   readonly id: string;
   readonly monitor: string;
   readonly host: string;
   readonly port: number;
+  readonly protocol: Protocol;
   readonly expected: Expectation;
   /** The monitor's labels, or its host's from service discovery; shared by the targets that carry the same. */
   readonly labels: Labels;
@@ -26,9 +27,13 @@ export interface Target {
   settings: MonitorSettings;
 }
 
-export function targetId(monitor: string, host: string, port: number): string {
+/**
+ * A TCP target's id has no protocol in it, so that the ids, and with them the schedule
+ * phases and saved states, of TCP targets stay what they were before UDP.
+ */
+export function targetId(monitor: string, host: string, port: number, protocol: Protocol = 'tcp'): string {
   // join() makes a flat string; a template literal makes a rope that each Map lookup flattens into a second copy.
-  return [monitor, host, port].join('\u0000');
+  return protocol === 'tcp' ? [monitor, host, port].join('\u0000') : [monitor, host, port, protocol].join('\u0000');
 }
 
 export function settingsOf(m: MonitorConfig): MonitorSettings {
@@ -45,9 +50,10 @@ export function newTarget(
   settings: MonitorSettings,
   host: string,
   port: number,
+  protocol: Protocol,
   expected: Expectation,
   labels: Labels,
-  id = targetId(settings.monitor, host, port),
+  id = targetId(settings.monitor, host, port, protocol),
 ): Target {
-  return { id, monitor: settings.monitor, host, port, expected, labels, settings };
+  return { id, monitor: settings.monitor, host, port, protocol, expected, labels, settings };
 }

@@ -42,7 +42,10 @@ describe('Checker', () => {
     const checker = new Checker({
       store,
       resolve: (h) => RESOLVED[h] ?? resolver.resolve(h),
-      attempt: probeTcp,
+      attempt: (ip, protocol, port, timeoutMs) => {
+        expect(protocol).toBe('tcp');
+        return probeTcp(ip, port, timeoutMs);
+      },
       retryDelayMs: 10,
     });
     return { store, checker, targets: targetsOf(config) };

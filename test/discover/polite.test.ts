@@ -90,7 +90,7 @@ describe('sweepHost on real sockets', () => {
         workers: 1,
         // Reversed by the shuffle: the ports were listed [open, closed].
         random: () => (calls++ === 0 ? 0 : 0.99),
-        attempt: (ip, port, timeoutMs) => (order.push(port), probeTcp(ip, port, timeoutMs)),
+        attempt: (ip, _protocol, port, timeoutMs) => (order.push(port), probeTcp(ip, port, timeoutMs)),
       });
       expect(order).toEqual([closed, open]);
       expect(result.addresses).toEqual([{ ip: '127.0.0.1', open: [open], errors: [] }]);
