@@ -97,11 +97,7 @@ export class Daemon {
       store: this.#store,
       resolve: (host, want) => resolver.resolve(host, want),
       routable: () => this.#routable,
-      // TEMPORARY until the UDP prober lands on main (issue 14): UDP is an error, never a state.
-      attempt: (ip, protocol, port, timeoutMs) =>
-        protocol === 'tcp'
-          ? capacity.probe('tcp', ip, port, timeoutMs)
-          : Promise.resolve({ state: 'error', reason: 'local-error', durationSeconds: 0 }),
+      attempt: (ip, protocol, port, timeoutMs) => capacity.probe(protocol, ip, port, timeoutMs),
     });
     this.#scheduler = new Scheduler({
       run: (id) => this.#runCheck(id),

@@ -117,8 +117,6 @@ export class DiscoverySweeps {
   /** A sweep attempt: through the gate (share, rate, checks first), then the capacity like any check. */
   #attempt(ip: string, protocol: Protocol, port: number, timeoutMs: number): Promise<ProbeResult> {
     const { capacity } = this.#deps;
-    // TEMPORARY until the UDP prober lands on main (issue 14): UDP is an error, which changes nothing.
-    if (protocol !== 'tcp') return Promise.resolve({ state: 'error', reason: 'local-error', durationSeconds: 0 });
     return this.#gate.run(ip, () => capacity.probeInBackground(protocol, ip, port, timeoutMs));
   }
 }
