@@ -44,7 +44,7 @@ describe('Checker', () => {
     const checker = new Checker({
       store,
       resolve: (h) => RESOLVED[h] ?? resolver.resolve(h),
-      attempt: (ip, protocol, port, timeoutMs) => probers[protocol](ip, port, timeoutMs),
+      attempt: (ip, protocol, port, timeoutMs) => probers[protocol](ip, port, timeoutMs, undefined),
       retryDelayMs: 10,
     });
     return { store, checker, targets: targetsOf(config) };

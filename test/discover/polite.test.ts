@@ -131,7 +131,7 @@ describe('sweepHost on real sockets', () => {
         workers: 2,
         attempt: (ip, protocol, port, timeoutMs) => {
           seen.push(`${port}/${protocol}`);
-          return probers[protocol](ip, port, timeoutMs);
+          return probers[protocol](ip, port, timeoutMs, undefined);
         },
       });
       expect(seen.sort()).toEqual([`${answering}/tcp`, ...keys.map((k) => `${portOfKey(k)}/udp`)].sort());
