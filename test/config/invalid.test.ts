@@ -160,7 +160,7 @@ const EXPECTED: Record<string, string> = {
     'its own use',
   'label-name-built-in.yaml':
     '7:7: monitors[0].labels.host: label name "host" is a label portwatch sets itself (monitor, host, ip, port, ' +
-    'expected, state, reason)',
+    'protocol, expected, state, reason)',
   'label-name-job.yaml':
     '3:5: defaults.labels.job: label name "job" is set by Prometheus on every scrape, which would rename this one to ' +
     '"exported_job"; choose another name',
@@ -211,7 +211,7 @@ const EXPECTED: Record<string, string> = {
     'to take labels from',
   'sd-labels-built-in.yaml':
     '7:7: monitors[0].sd_labels.host: label name "host" is a label portwatch sets itself (monitor, host, ip, port, ' +
-    'expected, state, reason)',
+    'protocol, expected, state, reason)',
   'sd-labels-empty-source.yaml': '6:13: monitors[0].sd_labels.team: the name of the service-discovery label is empty',
 };
 
