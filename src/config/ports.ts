@@ -7,6 +7,8 @@ import { didYouMean } from './suggest.js';
 export const PORT_MIN = 1;
 export const PORT_MAX = 65535;
 
+const GROUP_LIST = PORT_GROUP_NAMES.join(', ');
+
 export type PortEntry = { ok: true; protocol: Protocol; ports: number[] } | { ok: false; message: string };
 
 /**
@@ -55,7 +57,7 @@ function parseBody(body: string, written: string, protocol: Protocol | undefined
     return { ok: true, protocol: group.protocol, ports: [...group.ports] };
   }
   if (/^[A-Za-z][\w-]*$/.test(body))
-    return fail(`unknown port group ${quote(body)}; known groups: ${PORT_GROUP_NAMES.join(', ')}`);
+    return fail(`unknown port group ${quote(body)}${didYouMean(body, PORT_GROUP_NAMES)} (known groups: ${GROUP_LIST})`);
   return fail(`${quote(written)} is not a port, a range "A-B" or a group name`);
 }
 

@@ -95,8 +95,9 @@ const EXPECTED: Record<string, string> = {
   'discover-allow-bad-protocol.yaml':
     '7:15: monitors[0].discover.allow[0]: unknown protocol "ntp" in "123/ntp" (known: tcp, udp)',
   'unknown-group.yaml':
-    '4:21: monitors[0].expect_closed[0]: unknown port group "databse"; known groups: databases, file-sharing, mail, ' +
-    'remote-access, udp-amplification, web',
+    '4:21: monitors[0].expect_closed[0]: unknown port group "databse"; did you mean databases? (known groups: ' +
+    'databases, file-sharing, mail, ' +
+    'remote-access, udp-amplification, web)',
   'range-reversed.yaml': '4:19: monitors[0].expect_open[0]: range "90-80" is reversed; write "80-90"',
   'range-out-of-bounds.yaml': '4:19: monitors[0].expect_open[0]: port 70000 in range "65000-70000" is outside 1-65535',
   'open-and-closed.yaml':
