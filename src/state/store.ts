@@ -61,11 +61,13 @@ export class PortStore {
     for (const m of monitors) {
       const labels = m.labels ?? NO_LABELS;
       newLabels.set(m.name, labels);
-      const settings = settingsOf(m);
+      const settings = { tcp: settingsOf(m, 'tcp'), udp: settingsOf(m, 'udp') };
       for (const host of m.hosts) {
         const own = m.hostLabels?.get(host) ?? labels;
-        for (const key of m.expectOpen) wanted.add(this.#want(settings, host, key, 'open', own));
-        for (const key of m.expectClosed) wanted.add(this.#want(settings, host, key, 'closed', own));
+        for (const key of m.expectOpen) wanted.add(this.#want(settings[protocolOfKey(key)], host, key, 'open', own));
+        for (const key of m.expectClosed) {
+          wanted.add(this.#want(settings[protocolOfKey(key)], host, key, 'closed', own));
+        }
       }
     }
     for (const id of this.#targets.keys()) {
@@ -81,14 +83,14 @@ export class PortStore {
 
   /** Keeps or makes one configured target; returns its id. */
   #want(settings: MonitorSettings, host: string, key: PortKey, expected: Expectation, labels: Labels): string {
-    const [port, protocol] = [portOfKey(key), protocolOfKey(key)];
-    const id = targetId(settings.monitor, host, port, protocol);
+    const port = portOfKey(key);
+    const id = targetId(settings.monitor, host, port, settings.protocol);
     const existing = this.#targets.get(id);
     if (existing && existing.expected === expected && sameLabels(existing.labels, labels)) {
       existing.settings = settings;
       return id;
     }
-    this.#targets.set(id, newTarget(settings, host, port, protocol, expected, labels, id));
+    this.#targets.set(id, newTarget(settings, host, port, expected, labels, id));
     this.#records.delete(id);
     return id;
   }

@@ -2,9 +2,13 @@ import type { IpFamily, MonitorConfig } from '../config/types.js';
 import type { Expectation, Protocol } from '../types.js';
 import type { Labels } from './labels.js';
 
-/** How a monitor checks its targets: one object per monitor, which its targets share. */
+/**
+ * How a monitor checks its targets of one protocol: one object per monitor and protocol,
+ * which those targets share (so that a target's protocol costs it no field of its own).
+ */
 export interface MonitorSettings {
   readonly monitor: string;
+  readonly protocol: Protocol;
   readonly intervalMs: number;
   readonly timeoutMs: number;
   readonly retries: number;
@@ -23,7 +27,7 @@ export interface Target {
   readonly expected: Expectation;
   /** The monitor's labels, or its host's from service discovery; shared by the targets that carry the same. */
   readonly labels: Labels;
-  /** Its monitor's; a reload that keeps the target puts the monitor's new settings here. */
+  /** Its monitor's for its protocol; a reload that keeps the target puts the monitor's new settings here. */
   settings: MonitorSettings;
 }
 
@@ -36,9 +40,10 @@ export function targetId(monitor: string, host: string, port: number, protocol: 
   return protocol === 'tcp' ? [monitor, host, port].join('\u0000') : [monitor, host, port, protocol].join('\u0000');
 }
 
-export function settingsOf(m: MonitorConfig): MonitorSettings {
+export function settingsOf(m: MonitorConfig, protocol: Protocol): MonitorSettings {
   return {
     monitor: m.name,
+    protocol,
     intervalMs: m.intervalMs,
     timeoutMs: m.timeoutMs,
     retries: m.retries,
@@ -46,14 +51,31 @@ export function settingsOf(m: MonitorConfig): MonitorSettings {
   };
 }
 
+/** A Target whose protocol is its settings', read through a getter: 65535 targets hold no protocol each. */
+class ConfiguredTarget implements Target {
+  constructor(
+    readonly id: string,
+    readonly monitor: string,
+    readonly host: string,
+    readonly port: number,
+    readonly expected: Expectation,
+    readonly labels: Labels,
+    public settings: MonitorSettings,
+  ) {}
+
+  get protocol(): Protocol {
+    return this.settings.protocol;
+  }
+}
+
+/** A target checked over its settings' protocol. */
 export function newTarget(
   settings: MonitorSettings,
   host: string,
   port: number,
-  protocol: Protocol,
   expected: Expectation,
   labels: Labels,
-  id = targetId(settings.monitor, host, port, protocol),
+  id = targetId(settings.monitor, host, port, settings.protocol),
 ): Target {
-  return { id, monitor: settings.monitor, host, port, protocol, expected, labels, settings };
+  return new ConfiguredTarget(id, settings.monitor, host, port, expected, labels, settings);
 }
