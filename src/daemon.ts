@@ -97,7 +97,7 @@ export class Daemon {
       store: this.#store,
       resolve: (host, want) => resolver.resolve(host, want),
       routable: () => this.#routable,
-      attempt: (ip, port, timeoutMs) => capacity.probe('tcp', ip, port, timeoutMs),
+      attempt: (ip, protocol, port, timeoutMs) => capacity.probe(protocol, ip, port, timeoutMs),
     });
     this.#scheduler = new Scheduler({
       run: (id) => this.#runCheck(id),

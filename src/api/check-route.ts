@@ -5,6 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, RawServerDefault } from 'fastify';
 import { z } from 'zod';
+import { PROTOCOLS } from '../types.js';
 import type { CheckFilter, CheckOutcome } from './recheck.js';
 import { DEFAULT_RATE_LIMIT, RateLimiter, type RateLimitOptions } from './rate-limit.js';
 
@@ -19,6 +20,7 @@ const bodySchema = z.strictObject({
   monitor: z.string().min(1).max(64),
   host: z.string().min(1).max(255).optional(),
   port: z.number().int().min(1).max(65_535).optional(),
+  protocol: z.enum(PROTOCOLS).optional(),
 });
 
 function problem(reply: FastifyReply, status: number, message: string): FastifyReply {

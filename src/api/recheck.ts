@@ -6,13 +6,15 @@ import type { Target } from '../state/target.js';
 import { quote } from '../config/describe.js';
 import type { StateChange } from '../state/store.js';
 import type { PortRecord } from '../state/port-record.js';
-import type { Expectation, PortState, Reason } from '../types.js';
+import type { Expectation, PortState, Protocol, Reason } from '../types.js';
 
 export interface CheckFilter {
   monitor: string;
   /** Exactly as written in the config. */
   host?: string | undefined;
   port?: number | undefined;
+  /** Only targets of this protocol; undefined: both. */
+  protocol?: Protocol | undefined;
 }
 
 export interface CheckedAddress {
@@ -21,6 +23,7 @@ export interface CheckedAddress {
   /** "" when the host did not resolve. */
   ip: string;
   port: number;
+  protocol: Protocol;
   expected: Expectation;
   state: PortState;
   reason: Reason;
@@ -70,11 +73,14 @@ export function selectTargets(
           'give it exactly as in the config',
       };
   }
-  if (port !== undefined) {
-    picked = picked.filter((t) => t.port === port);
+  const { protocol } = filter;
+  if (port !== undefined || protocol !== undefined) {
+    picked = picked.filter((t) => (port === undefined || t.port === port) && (protocol ?? t.protocol) === t.protocol);
     const forHost = host === undefined ? '' : ` for host ${quote(host)}`;
+    const what =
+      port === undefined ? `no ${protocol!.toUpperCase()} port is` : `port ${written(port, protocol)} is not`;
     if (picked.length === 0)
-      return { status: 404, message: `port ${port} is not configured in monitor ${quote(filter.monitor)}${forHost}` };
+      return { status: 404, message: `${what} configured in monitor ${quote(filter.monitor)}${forHost}` };
   }
   if (picked.length > max)
     return {
@@ -82,6 +88,11 @@ export function selectTargets(
       message: `the request names ${picked.length} targets, more than ${max} at once; narrow it with host and port`,
     };
   return { targets: picked };
+}
+
+/** A port as the config notation writes it: "53/udp", "443/tcp", or "443" when no protocol was asked for. */
+function written(port: number, protocol: Protocol | undefined): string {
+  return protocol === undefined ? String(port) : `${port}/${protocol}`;
 }
 
 /** How long to wait for one target: every attempt timing out, with the pauses between them. */
@@ -104,6 +115,7 @@ export async function recheck(deps: RecheckDeps, filter: CheckFilter): Promise<C
           host: t.host,
           ip: r.ip,
           port: t.port,
+          protocol: t.protocol,
           expected: t.expected,
           state: r.state,
           reason: r.reason,
@@ -135,5 +147,9 @@ export async function recheck(deps: RecheckDeps, filter: CheckFilter): Promise<C
 }
 
 function byTarget(a: CheckedAddress, b: CheckedAddress): number {
-  return a.host < b.host ? -1 : a.host > b.host ? 1 : a.port - b.port || (a.ip < b.ip ? -1 : a.ip > b.ip ? 1 : 0);
+  return compare(a.host, b.host) || a.port - b.port || compare(a.protocol, b.protocol) || compare(a.ip, b.ip);
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

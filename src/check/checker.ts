@@ -3,7 +3,7 @@ import { ALL_ROUTABLE, canRoute, noRouteIfUnroutable, pickAddresses, type Routab
 import type { IpFamily } from '../config/types.js';
 import { literalAnswer, type Want } from '../resolve/resolve.js';
 import type { PortStore, AddressResult, StateChange } from '../state/store.js';
-import type { PortState, ProbeResult } from '../types.js';
+import type { PortState, ProbeResult, Protocol } from '../types.js';
 import { confirmResult, type Confirmation } from './confirm.js';
 import type { Target } from '../state/target.js';
 
@@ -13,8 +13,8 @@ export type Resolution =
 export interface CheckerDeps {
   store: PortStore;
   resolve: (host: string, want: Want) => Promise<Resolution>;
-  /** One connect attempt to one address, with concurrency limits and fd backoff applied. */
-  attempt: (ip: string, port: number, timeoutMs: number) => Promise<ProbeResult>;
+  /** One probe of one address over the target's protocol, with concurrency limits and fd backoff applied. */
+  attempt: (ip: string, protocol: Protocol, port: number, timeoutMs: number) => Promise<ProbeResult>;
   now?: () => number;
   retryDelayMs?: number;
   /** The address families this machine can route now (ip_family auto). Default: both. */
@@ -128,7 +128,7 @@ class AddressCheck implements Confirmation {
   }
 
   attempt(): Promise<ProbeResult> {
-    return this.deps.attempt(this.ip, this.target.port, this.target.settings.timeoutMs);
+    return this.deps.attempt(this.ip, this.target.protocol, this.target.port, this.target.settings.timeoutMs);
   }
 
   read(result: ProbeResult): ProbeResult {

@@ -26,6 +26,7 @@ export function logChanges(log: Logger, changes: readonly StateChange[]): void {
       host: t.host,
       ip: r.ip,
       port: t.port,
+      protocol: t.protocol,
       expected: t.expected,
       from,
       to,

@@ -1,19 +1,21 @@
 import { isIPv6 } from 'node:net';
 import { parseDuration } from '../config/duration.js';
 import { hostProblem } from '../config/hosts.js';
-import { parsePortEntry } from '../config/ports.js';
+import { portOfKey, protocolOfKey, type PortKey } from '../config/port-keys.js';
+import { entryKeys, parsePortEntry } from '../config/ports.js';
 import { ProbeCapacity } from '../probe/capacity.js';
 import { resolveHost } from '../resolve/resolve.js';
-import type { ProbeResult } from '../types.js';
+import type { ProbeResult, Protocol } from '../types.js';
 import { parseCommandLine, UsageError } from './args.js';
 
 const USAGE = `usage: portwatch probe [--timeout DURATION] [--json] HOST:PORTS...
   HOST    an IPv4 address, an [IPv6] address in brackets, or a name (each of its addresses is probed)
-  PORTS   ports, ranges A-B and port group names, comma-separated: 22,80,8000-8010
-  --timeout DURATION   wait this long for an answer to each connect, e.g. 500ms or 3s (default 3s)
+  PORTS   ports, ranges A-B and port group names, comma-separated: 22,80,8000-8010; TCP unless
+          followed by /udp: 53/udp,1000-1010/udp,udp-amplification
+  --timeout DURATION   wait this long for an answer to each probe, e.g. 500ms or 3s (default 3s)
   --json               one JSON object per line instead of a table
 exit status: 0 when every probe was made, whatever it found; 1 when some could not be (state error); 2 on misuse
-example: portwatch probe 127.0.0.1:22,80 '[::1]:9000-9010' example.com:443
+example: portwatch probe 127.0.0.1:22,80,53/udp '[::1]:9000-9010' example.com:443
 `;
 
 /** Longer waits are pointless: Linux gives up on an unanswered SYN after about two minutes. */
@@ -21,7 +23,15 @@ const MAX_TIMEOUT_MS = 5 * 60_000;
 
 interface Target {
   host: string;
-  ports: number[];
+  /** Port keys (config/port-keys.ts), in the order given. */
+  ports: PortKey[];
+}
+
+interface Row {
+  host: string;
+  ip: string;
+  port: number;
+  protocol: Protocol;
 }
 
 interface Options {
@@ -30,7 +40,7 @@ interface Options {
   targets: Target[];
 }
 
-/** `portwatch probe`: one-off connect checks from the command line, made as the daemon makes them. */
+/** `portwatch probe`: one-off checks (TCP or UDP) from the command line, made as the daemon makes them. */
 export async function runProbeCommand(
   args: string[],
   out: NodeJS.WritableStream = process.stdout,
@@ -53,19 +63,25 @@ export async function runProbeCommand(
   const capacity = new ProbeCapacity({});
   const resolutions = await Promise.all(opts.targets.map((t) => resolveHost(t.host)));
   // Every probe is queued at once; results are printed in the order asked, each as soon as those before it are done.
-  const rows: Array<{ host: string; ip: string; port: number; result: Promise<ProbeResult> }> = [];
+  const rows: Array<Row & { result: Promise<ProbeResult> }> = [];
+  const row = (host: string, ip: string, key: PortKey) => ({
+    host,
+    ip,
+    port: portOfKey(key),
+    protocol: protocolOfKey(key),
+  });
   opts.targets.forEach((target, i) => {
     const resolution = resolutions[i]!;
     if ('reason' in resolution) {
       err.write(`portwatch probe: ${resolution.message}\n`);
       const failed: ProbeResult = { state: 'error', reason: resolution.reason, durationSeconds: 0 };
-      for (const port of target.ports) rows.push({ host: target.host, ip: '', port, result: Promise.resolve(failed) });
+      for (const key of target.ports) rows.push({ ...row(target.host, '', key), result: Promise.resolve(failed) });
       return;
     }
     for (const ip of resolution.addresses) {
-      for (const port of target.ports) {
-        const result = capacity.probe('tcp', ip, port, timeoutMs);
-        rows.push({ host: target.host, ip, port, result });
+      for (const key of target.ports) {
+        const r = row(target.host, ip, key);
+        rows.push({ ...r, result: capacity.probe(r.protocol, ip, r.port, timeoutMs) });
       }
     }
   });
@@ -136,26 +152,28 @@ function parseTarget(arg: string): Target {
   const problem = hostProblem(host);
   if (problem !== undefined) throw new UsageError(`${JSON.stringify(arg)}: ${problem}`);
   if (portList === '') throw new UsageError(`${JSON.stringify(arg)}: no ports after the colon`);
-  const ports = new Set<number>();
+  const ports = new Set<PortKey>();
   for (const entry of portList.split(',')) {
     const parsed = parsePortEntry(entry);
     if (!parsed.ok) throw new UsageError(`${JSON.stringify(arg)}: ${parsed.message}`);
-    for (const port of parsed.ports) ports.add(port);
+    for (const key of entryKeys(parsed)) ports.add(key);
   }
   return { host, ports: [...ports] };
 }
 
-function jsonLine(row: { host: string; ip: string; port: number }, r: ProbeResult): string {
-  const { host, ip, port } = row;
+function jsonLine(row: Row, r: ProbeResult): string {
+  const { host, ip, port, protocol } = row;
   const { state, reason, durationSeconds, code } = r;
-  const line = { host, ip, port, state, reason, durationSeconds, ...(code === undefined ? {} : { code }) };
+  const line = { host, ip, port, protocol, state, reason, durationSeconds, ...(code === undefined ? {} : { code }) };
   return `${JSON.stringify(line)}\n`;
 }
 
-function tableLine(row: { host: string; ip: string; port: number }, r: ProbeResult): string {
+/** A port as the config writes it: "53/udp", or the number alone for TCP. */
+function tableLine(row: Row, r: ProbeResult): string {
   const ms = r.durationSeconds * 1000;
   const took = ms < 1000 ? `${ms.toFixed(1)}ms` : `${(ms / 1000).toFixed(2)}s`;
   const name = row.host === row.ip ? '' : `  ${row.host}`;
-  const columns = [(row.ip || '-').padEnd(15), String(row.port).padStart(5), r.state.padEnd(8), r.reason.padEnd(16)];
+  const port = row.protocol === 'udp' ? `${row.port}/udp` : String(row.port);
+  const columns = [(row.ip || '-').padEnd(15), port.padStart(5), r.state.padEnd(8), r.reason.padEnd(16)];
   return `${columns.join(' ')} ${took.padStart(8)}${name}\n`;
 }

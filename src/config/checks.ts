@@ -5,6 +5,7 @@ import { quote } from './describe.js';
 import type { Duration } from './fields.js';
 import { hostCount, hostFamily, isBlock } from './blocks.js';
 import { hostKey } from './hosts.js';
+import { formatPortKey } from './port-keys.js';
 
 export interface Finding {
   path: (string | number)[];
@@ -28,7 +29,7 @@ export function duplicateHosts(hosts: unknown): Finding[] {
   return findings;
 }
 
-/** A monitor that checks nothing, or a port expected both open and closed. */
+/** A monitor that checks nothing, or a port expected both open and closed (on the same protocol). */
 export function monitorFindings(monitor: unknown): Finding[] {
   if (!isRecord(monitor)) return [];
   const fromSd = !isEmptyList(monitor['file_sd_configs']) || !isEmptyList(monitor['http_sd_configs']);
@@ -74,7 +75,7 @@ export function monitorFindings(monitor: unknown): Finding[] {
 }
 
 function clashMessage(ports: number[], openIndex: number): string {
-  const shown = ports.slice(0, LISTED_PORTS).join(', ');
+  const shown = ports.slice(0, LISTED_PORTS).map(formatPortKey).join(', ');
   const more = ports.length > LISTED_PORTS ? ` and ${ports.length - LISTED_PORTS} more` : '';
   const subject = ports.length === 1 ? `port ${shown} is` : `ports ${shown}${more} are`;
   return `${subject} also in expect_open[${openIndex}]; a port cannot be expected both open and closed`;
@@ -152,7 +153,7 @@ function acrossMonitors(monitors: unknown[], defaults: Record<string, unknown>, 
   return findings;
 }
 
-/** Hosts (blocks expanded, overlaps counted twice: an upper bound) times distinct ports. */
+/** Hosts (blocks expanded, overlaps counted twice: an upper bound) times distinct ports of both protocols. */
 function targetCount(monitor: Record<string, unknown>): number {
   const hosts = entries(monitor['hosts']).reduce<number>(
     (sum, h) => sum + (typeof h === 'string' ? hostCount(h) : 0),

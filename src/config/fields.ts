@@ -7,7 +7,8 @@ import { describeValue, quote } from './describe.js';
 import { DurationRangeError, parseDuration } from './duration.js';
 import { hostProblem } from './hosts.js';
 import { labelProblems, LABELS_MAX } from './labels.js';
-import { parsePortEntry, PORT_MAX, PORT_MIN } from './ports.js';
+import { entryKeys, parsePortEntry, PORT_MAX, PORT_MIN } from './ports.js';
+import type { PortKey } from './port-keys.js';
 import { WELL_KNOWN_PORTS } from './well-known-ports.js';
 import { IP_FAMILIES, type IpFamily } from './types.js';
 
@@ -44,11 +45,11 @@ export const hostField = leaf((v) => {
   return problem === undefined ? ok(v as string) : fail(problem);
 }, '');
 
-/** One entry of expect_open or expect_closed, expanded to its ports. */
+/** One entry of a port list, expanded to its port keys (port-keys.ts). */
 export const portEntryField = leaf((v) => {
   const entry = parsePortEntry(v);
-  return entry.ok ? ok(entry.ports) : fail(entry.message);
-}, [] as number[]);
+  return entry.ok ? ok(entryKeys(entry)) : fail(entry.message);
+}, [] as PortKey[]);
 
 export const retriesField = leaf((v) => {
   if (typeof v !== 'number') return fail(`expected a whole number 0-${RETRIES_MAX}, got ${describeValue(v)}`);
@@ -128,10 +129,10 @@ export const labelsField = z.unknown().transform((v, ctx): Record<string, string
 const shown = (v: unknown): string => (typeof v === 'string' ? quote(v) : describeValue(v));
 
 /**
- * `discover.ports`: `all`, `well-known` or a list of entries as in expect_open, expanded
- * to sorted unique ports. Each bad entry is its own issue, at its index.
+ * `discover.ports`: `all`, `well-known` (both TCP) or a list of entries as in expect_open,
+ * expanded to sorted unique port keys. Each bad entry is its own issue, at its index.
  */
-export const discoverPortsField = z.unknown().transform((v, ctx): number[] => {
+export const discoverPortsField = z.unknown().transform((v, ctx): PortKey[] => {
   const issue = (message: string, path: number[] = []): void =>
     ctx.addIssue({ code: 'custom', path, message, continue: true });
   if (v === 'all') return Array.from({ length: PORT_MAX - PORT_MIN + 1 }, (_, i) => PORT_MIN + i);
@@ -148,7 +149,7 @@ export const discoverPortsField = z.unknown().transform((v, ctx): number[] => {
   const ports = new Set<number>();
   v.forEach((item: unknown, i) => {
     const entry = parsePortEntry(item);
-    if (entry.ok) for (const p of entry.ports) ports.add(p);
+    if (entry.ok) for (const p of entryKeys(entry)) ports.add(p);
     else issue(entry.message, [i]);
   });
   return [...ports].sort((a, b) => a - b);

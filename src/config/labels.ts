@@ -8,7 +8,7 @@ export const LABEL_VALUE_MAX = 1024;
 export const LABELS_MAX = 32;
 
 /** Labels portwatch itself writes on port series; a user label of the same name would be a duplicate. */
-export const BUILT_IN_LABELS = ['monitor', 'host', 'ip', 'port', 'expected', 'state', 'reason'] as const;
+export const BUILT_IN_LABELS = ['monitor', 'host', 'ip', 'port', 'protocol', 'expected', 'state', 'reason'] as const;
 /** Labels Prometheus sets on every scraped series: a target label of the same name is renamed exported_<name>. */
 const SCRAPE_LABELS = ['job', 'instance'] as const;
 

@@ -1,5 +1,7 @@
-// Named groups of TCP ports, usable in expect_open and expect_closed. Port numbers are
-// the IANA assignments or, where IANA has none or an outdated one, the product's default.
+// Named groups of ports, usable in expect_open, expect_closed, discover.ports and allow.
+// Port numbers are the IANA assignments or, where IANA has none or an outdated one, the
+// product's default. PORT_GROUPS are TCP ports, UDP_PORT_GROUPS UDP ones.
+import type { Protocol } from '../types.js';
 
 export const PORT_GROUPS: Readonly<Record<string, readonly number[]>> = {
   databases: [
@@ -55,5 +57,42 @@ export const PORT_GROUPS: Readonly<Record<string, readonly number[]>> = {
   ],
 };
 
+/**
+ * UDP services abused as reflectors in amplification DDoS attacks: a small request gets a
+ * much larger answer sent to a spoofed source. Sources: US-CERT/CISA alert TA14-017A,
+ * "UDP-Based Amplification Attacks" (revised 2018: DNS, NTP, CLDAP, CharGEN, SSDP,
+ * SNMPv2, Portmap, QOTD, mDNS, NetBIOS, RIPv1, TFTP, Memcache), and Shadowserver's scan
+ * reports "Open SSDP" and "Accessible WS-Discovery Service" (3702/udp). Protocols of the
+ * alert without a fixed port (BitTorrent, Kad, game servers) are left out.
+ */
+export const UDP_PORT_GROUPS: Readonly<Record<string, readonly number[]>> = {
+  'udp-amplification': [
+    17, // QOTD
+    19, // CharGEN
+    53, // DNS
+    69, // TFTP
+    111, // portmap / rpcbind
+    123, // NTP
+    137, // NetBIOS name service
+    161, // SNMP
+    389, // CLDAP
+    520, // RIPv1
+    1900, // SSDP
+    3702, // WS-Discovery
+    5353, // mDNS
+    11211, // memcached
+  ],
+};
+
 /** The group names, sorted, for messages. */
-export const PORT_GROUP_NAMES: readonly string[] = Object.keys(PORT_GROUPS).sort();
+export const PORT_GROUP_NAMES: readonly string[] = [
+  ...Object.keys(PORT_GROUPS),
+  ...Object.keys(UDP_PORT_GROUPS),
+].sort();
+
+/** A group's protocol and ports, or undefined for a name that is no group. */
+export function portGroup(name: string): { protocol: Protocol; ports: readonly number[] } | undefined {
+  if (Object.hasOwn(PORT_GROUPS, name)) return { protocol: 'tcp', ports: PORT_GROUPS[name]! };
+  if (Object.hasOwn(UDP_PORT_GROUPS, name)) return { protocol: 'udp', ports: UDP_PORT_GROUPS[name]! };
+  return undefined;
+}

@@ -1,3 +1,5 @@
+import type { PortKey } from './port-keys.js';
+
 /** Which address families of a host a monitor checks (the `ip_family` key). */
 export type IpFamily = 'auto' | 'ipv4' | 'ipv6' | 'dual';
 export const IP_FAMILIES: readonly IpFamily[] = ['auto', 'ipv4', 'ipv6', 'dual'];
@@ -13,10 +15,10 @@ export interface MonitorConfig {
   retries: number;
   /** auto (also when absent): the families this machine can route; ipv4, ipv6: that one only; dual: both, always. */
   ipFamily?: IpFamily;
-  /** Sorted, unique. */
-  expectOpen: number[];
-  /** Sorted, unique, disjoint from expectOpen. */
-  expectClosed: number[];
+  /** Port keys (port-keys.ts: TCP ports as themselves, UDP ports after them), sorted, unique. */
+  expectOpen: PortKey[];
+  /** Port keys, sorted, unique, disjoint from expectOpen: a port may be open on TCP and closed on UDP. */
+  expectClosed: PortKey[];
   /** Extra labels of every port series of the monitor (defaults merged in), names sorted; absent or {} when none. */
   labels?: Readonly<Record<string, string>>;
   /**
@@ -36,11 +38,11 @@ export interface MonitorConfig {
 
 /** A monitor's `discover` block, validated. */
 export interface DiscoverConfig {
-  /** The ports each sweep probes: sorted, unique, declared (expect_*) and allowed ports left out. */
-  ports: number[];
+  /** The port keys each sweep probes: sorted, unique, declared (expect_*) and allowed ones left out. */
+  ports: PortKey[];
   intervalMs: number;
-  /** Ports that may be open without being unexpected, sorted, unique. */
-  allow: number[];
+  /** Port keys that may be open without being unexpected, sorted, unique. */
+  allow: PortKey[];
 }
 
 export interface FileSdConfig {

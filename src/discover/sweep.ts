@@ -4,15 +4,16 @@ import type { MonitorConfig } from '../config/types.js';
 import { noRouteIfUnroutable, pickAddresses, type Routable } from '../resolve/families.js';
 import type { Want } from '../resolve/resolve.js';
 import type { AddressSweep } from '../state/discovery.js';
-import type { ProbeResult } from '../types.js';
+import { portOfKey, protocolOfKey, type PortKey } from '../config/port-keys.js';
+import type { ProbeResult, Protocol } from '../types.js';
 
 export interface SweepDeps {
   resolve: (host: string, want: Want) => Promise<Resolution>;
   routable: () => Routable;
-  /** One polite connect attempt (see SweepGate), limits and fd backoff applied. */
-  attempt: (ip: string, port: number, timeoutMs: number) => Promise<ProbeResult>;
-  /** Whether the sweep's last sighting of this port on this address was open. */
-  seenOpen: (ip: string, port: number) => boolean;
+  /** One polite probe (see SweepGate), limits and fd backoff applied. */
+  attempt: (ip: string, protocol: Protocol, port: number, timeoutMs: number) => Promise<ProbeResult>;
+  /** Whether the sweep's last sighting of this port (key) on this address was open. */
+  seenOpen: (ip: string, port: PortKey) => boolean;
   /** Attempts of one sweep in flight at once (the gate caps all sweeps together). */
   workers: number;
   retryDelayMs?: number;
@@ -29,7 +30,8 @@ export interface SweepResult {
  * Probes every discover port on every address of one host, in a random order (so no
  * sweep walks a firewall's port range in sequence). A result that differs from the last
  * sighting is re-attempted `retries` times like a check's, so one lost SYN or one stray
- * answer is no news; the two-sweep rule is applied by DiscoveryState.
+ * answer is no news; the two-sweep rule is applied by DiscoveryState. Only an answer is
+ * open: a UDP port's silence (open|filtered) is no finding.
  */
 export async function sweepHost(monitor: MonitorConfig, host: string, deps: SweepDeps): Promise<SweepResult> {
   const started = performance.now();
@@ -50,16 +52,17 @@ export async function sweepHost(monitor: MonitorConfig, host: string, deps: Swee
     while (next < order.length) {
       const i = order[next++]!;
       const a = Math.floor(i / ports.length);
-      const [ip, port] = [addresses[a]!, ports[i % ports.length]!];
+      const [ip, key] = [addresses[a]!, ports[i % ports.length]!];
+      const [protocol, port] = [protocolOfKey(key), portOfKey(key)];
       const result = await confirmResult({
-        attempt: async () => noRouteIfUnroutable(await deps.attempt(ip, port, monitor.timeoutMs), ip, routes),
-        baseline: deps.seenOpen(ip, port) ? 'open' : undefined,
+        attempt: async () => noRouteIfUnroutable(await deps.attempt(ip, protocol, port, monitor.timeoutMs), ip, routes),
+        baseline: deps.seenOpen(ip, key) ? 'open' : undefined,
         expected: 'closed',
         retries: monitor.retries,
         retryDelayMs: deps.retryDelayMs ?? 250,
       });
-      if (result.state === 'open') found[a]!.open.push(port);
-      else if (result.state === 'error') found[a]!.errors.push(port);
+      if (result.state === 'open') found[a]!.open.push(key);
+      else if (result.state === 'error') found[a]!.errors.push(key);
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(deps.workers, order.length)) }, worker));

@@ -6,7 +6,7 @@ import type { Routable } from '../resolve/families.js';
 import type { Want } from '../resolve/resolve.js';
 import { Scheduler } from '../schedule/scheduler.js';
 import type { DiscoveryState } from '../state/discovery.js';
-import type { ProbeResult } from '../types.js';
+import type { ProbeResult, Protocol } from '../types.js';
 import { SweepGate } from './polite.js';
 import { sweepHost } from './sweep.js';
 
@@ -87,7 +87,7 @@ export class DiscoverySweeps {
       routable: this.#deps.routable,
       seenOpen: (ip, port) => state.seenOpen(monitor.name, host, ip, port),
       workers: this.#workers,
-      attempt: (ip, port, timeoutMs) => this.#attempt(ip, port, timeoutMs),
+      attempt: (ip, protocol, port, timeoutMs) => this.#attempt(ip, protocol, port, timeoutMs),
     });
     if (result.addresses === undefined) {
       log.debug({ monitor: monitor.name, host }, 'discovery sweep skipped: host did not resolve');
@@ -95,7 +95,7 @@ export class DiscoverySweeps {
     }
     const changes = state.recordSweep(monitor.name, host, result.addresses, Date.now(), result.durationSeconds);
     for (const c of changes) {
-      const fields = { monitor: c.monitor, host: c.host, ip: c.ip, port: c.port };
+      const fields = { monitor: c.monitor, host: c.host, ip: c.ip, port: c.port, protocol: c.protocol };
       if (c.unexpected) log.warn(fields, 'unexpected open port');
       else log.info(fields, 'unexpected open port no longer open');
     }
@@ -115,8 +115,8 @@ export class DiscoverySweeps {
   }
 
   /** A sweep attempt: through the gate (share, rate, checks first), then the capacity like any check. */
-  #attempt(ip: string, port: number, timeoutMs: number): Promise<ProbeResult> {
+  #attempt(ip: string, protocol: Protocol, port: number, timeoutMs: number): Promise<ProbeResult> {
     const { capacity } = this.#deps;
-    return this.#gate.run(ip, () => capacity.probeInBackground('tcp', ip, port, timeoutMs));
+    return this.#gate.run(ip, () => capacity.probeInBackground(protocol, ip, port, timeoutMs));
   }
 }

@@ -17,7 +17,7 @@ const COLUMNS = ['Verdict', 'Monitor', 'Host', 'IP', 'Port', 'Expected', 'State'
 
 const LEGEND =
   '<p>EXPOSED: expected closed, found open. ' +
-  'UNREACHABLE: expected open, found closed, filtered or not checkable. ' +
+  'UNREACHABLE: expected open, found closed, filtered, open|filtered (UDP: no answer) or not checkable. ' +
   'UNEXPECTED OPEN: declared by no monitor, found open by two discovery sweeps in a row.</p>\n';
 
 function portRow(r: PortRow, now: number): string {
@@ -31,7 +31,8 @@ function portRow(r: PortRow, now: number): string {
       cell('Monitor', monitor),
       cell('Host', host),
       cell('IP', r.ip === '' ? '(unresolved)' : escapeHtml(r.ip)),
-      cell('Port', String(r.port)),
+      // As the config writes it: a plain number is TCP.
+      cell('Port', r.protocol === 'udp' ? `${r.port}/udp` : String(r.port)),
       cell('Expected', r.expected ?? 'not declared'),
       cell('State', r.state),
       cell('Reason', escapeHtml(r.reason)),

@@ -3,7 +3,7 @@
 // only the rows up to the page asked for are kept, never the whole list sorted.
 import type { UnexpectedPort } from '../state/discovery.js';
 import type { PortStore } from '../state/store.js';
-import type { Expectation, PortState } from '../types.js';
+import type { Expectation, PortState, Protocol } from '../types.js';
 import { LandingQueryError, type LandingQuery } from './landing-query.js';
 import { Smallest } from './smallest.js';
 
@@ -21,6 +21,7 @@ export interface PortRow {
   /** "" when the host did not resolve. */
   readonly ip: string;
   readonly port: number;
+  readonly protocol: Protocol;
   /** Undefined for a port discovery found, which no monitor declares. */
   readonly expected: Expectation | undefined;
   readonly state: PortState;
@@ -32,7 +33,7 @@ export interface PortRow {
 }
 
 export interface MonitorCounts {
-  /** Configured host:port pairs. */
+  /** Configured host:port targets, both protocols. */
   targets: number;
   /** Addresses checked, by state. */
   readonly states: Record<PortState, number>;
@@ -56,6 +57,7 @@ interface Keyed {
   readonly monitor: string;
   readonly host: string;
   readonly port: number;
+  readonly protocol: Protocol;
   readonly ip: string;
 }
 
@@ -79,6 +81,7 @@ function compareKeys(rankA: number, a: Keyed, rankB: number, b: Keyed): number {
     compareText(a.monitor, b.monitor) ||
     compareText(a.host, b.host) ||
     a.port - b.port ||
+    compareText(a.protocol, b.protocol) ||
     compareText(a.ip, b.ip)
   );
 }
@@ -141,13 +144,13 @@ function selectRows(
 ): PortRow[] {
   const kept = new Smallest<PortRow>(limit, (a, b) => sign * compareRows(a, b));
   store.forEachRecord(({ target, ip, state, reason, changedAt: since, checkedAt }) => {
-    const { monitor, host, port, expected } = target;
+    const { monitor, host, port, protocol, expected } = target;
     if (!matches(q, monitor, host, state)) return;
     const verdict = verdictOf(expected, state);
     const rank = rankOf(verdict);
-    const key: Keyed = { monitor, host, port, ip };
+    const key: Keyed = { monitor, host, port, protocol, ip };
     if (!kept.admits((row) => sign * compareKeys(rank, key, rankOf(row.verdict), row))) return;
-    kept.add({ verdict, monitor, host, ip, port, expected, state, reason, since, checkedAt });
+    kept.add({ verdict, monitor, host, ip, port, protocol, expected, state, reason, since, checkedAt });
   });
   for (const u of unexpected) {
     const row: PortRow = { ...u, verdict: 'unexpected', expected: undefined, state: 'open', reason: 'discovery' };

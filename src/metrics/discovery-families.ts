@@ -27,7 +27,7 @@ export function renderDiscoveryFamilies(state: DiscoveryState): string {
   let out = familyHeader(PORT_UNEXPECTED_OPEN, 'gauge');
   for (const u of state.unexpected()) {
     const [monitor, host, ip] = [u.monitor, u.host, u.ip].map(escapeLabelValue);
-    const labels = `monitor="${monitor}",host="${host}",ip="${ip}",port="${u.port}"`;
+    const labels = `monitor="${monitor}",host="${host}",ip="${ip}",port="${u.port}",protocol="${u.protocol}"`;
     out += `${PORT_UNEXPECTED_OPEN.name}{${labels}${extra(state.labelsOf(u.monitor, u.host))}} 1\n`;
   }
   out += familyHeader(PORT_UNEXPECTED_OPEN_PORTS, 'gauge');

@@ -8,13 +8,13 @@ export interface MetricName {
 }
 
 /** Labels of every per-address port family, in the order they are written. */
-export const PORT_LABELS = ['monitor', 'host', 'ip', 'port', 'expected'] as const;
+export const PORT_LABELS = ['monitor', 'host', 'ip', 'port', 'protocol', 'expected'] as const;
 
 export const PORT_STATE = {
   name: 'port_state',
   help:
-    'State of the port at the last check: 1 open, 0 closed, -1 filtered, -2 error (not checked). ip is ' +
-    'empty when the host did not resolve.',
+    'State of the port at the last check: 1 open, 0 closed, -1 filtered or open|filtered (UDP: no answer), ' +
+    '-2 error (not checked). ip is empty when the host did not resolve.',
 } as const satisfies MetricName;
 
 export const PORT_STATE_INFO = {
@@ -46,7 +46,7 @@ export const PORT_LAST_PROBE_TIMESTAMP = {
 
 export const PORT_PROBE_DURATION = {
   name: 'port_probe_duration_seconds',
-  help: 'Duration of the last connect attempt to the port.',
+  help: 'Duration of the last probe of the port (TCP: the connect attempt; UDP: request to answer or timeout).',
 } as const satisfies MetricName;
 
 export const BUILD_INFO = {
@@ -61,7 +61,7 @@ export const MONITOR_INTERVAL = {
 
 export const TARGETS = {
   name: 'portwatch_targets',
-  help: 'Configured (host, port) pairs of the monitor.',
+  help: 'Configured (host, port, protocol) targets of the monitor.',
 } as const satisfies MetricName;
 
 export const PROBES = {
@@ -119,7 +119,7 @@ export const STORAGE_LAST_WRITE_SUCCESS_TIMESTAMP = {
 } as const satisfies MetricName;
 
 /** Labels of port_unexpected_open, in the order they are written (then the monitor's own labels). */
-export const UNEXPECTED_LABELS = ['monitor', 'host', 'ip', 'port'] as const;
+export const UNEXPECTED_LABELS = ['monitor', 'host', 'ip', 'port', 'protocol'] as const;
 
 export const PORT_UNEXPECTED_OPEN = {
   name: 'port_unexpected_open',

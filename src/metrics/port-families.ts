@@ -22,13 +22,14 @@ import {
 import { escapeLabelValue, familyHeader, formatValue } from './text-format.js';
 
 /**
- * `{monitor="…",host="…",ip="…",port="…",expected="…"` (no closing brace), labels in
- * PORT_LABELS order, then the monitor's own labels in name order.
+ * `{monitor="…",host="…",ip="…",port="…",protocol="…",expected="…"` (no closing brace),
+ * labels in PORT_LABELS order, then the monitor's own labels in name order.
  */
 function portLabels({ target: t, ip }: PortRecord): string {
   return (
     `{monitor="${escapeLabelValue(t.monitor)}",host="${escapeLabelValue(t.host)}",` +
-    `ip="${escapeLabelValue(ip)}",port="${t.port}",expected="${t.expected}"${extraLabels(t.labels)}`
+    `ip="${escapeLabelValue(ip)}",port="${t.port}",protocol="${t.protocol}",` +
+    `expected="${t.expected}"${extraLabels(t.labels)}`
   );
 }
 
@@ -40,8 +41,8 @@ function extraLabels(labels: Labels): string {
 }
 
 // A record's labels never change while it lives (a new expectation or new monitor labels
-// make a new record, see PortStore.setTargets), so each is encoded once and its bytes
-// reused by every later scrape; the entry goes with the record.
+// make a new record, see PortStore.setTargets; the protocol is part of the target's id), so
+// each is encoded once and its bytes reused by every later scrape; the entry goes with the record.
 const labelBytes = new WeakMap<PortRecord, Buffer>();
 
 function labelsOf(r: PortRecord): Buffer {

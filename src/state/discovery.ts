@@ -1,6 +1,9 @@
 // What discovery sweeps believe: per (monitor, host, address), the ports the last sweep
 // saw open and, of those, the ones seen open by two sweeps in a row: the unexpected ones.
+// Ports are port keys (config/port-keys.ts), so that one set holds both protocols.
+import { portKey, portOfKey, protocolOfKey, type PortKey } from '../config/port-keys.js';
 import type { MonitorConfig } from '../config/types.js';
+import type { Protocol } from '../types.js';
 import type { RestoreCounts, SavedDiscovery } from './saved.js';
 import type { Labels } from './labels.js';
 
@@ -10,6 +13,7 @@ export interface UnexpectedPort {
   readonly host: string;
   readonly ip: string;
   readonly port: number;
+  readonly protocol: Protocol;
   /** Epoch ms of the sweep that confirmed it. */
   readonly since: number;
 }
@@ -20,6 +24,7 @@ export interface DiscoveryChange {
   readonly host: string;
   readonly ip: string;
   readonly port: number;
+  readonly protocol: Protocol;
   readonly unexpected: boolean;
 }
 
@@ -30,15 +35,15 @@ export interface SweepSummary {
 }
 
 interface AddressFindings {
-  /** Open at the last sweep that got an answer for the port. */
-  readonly seen: Set<number>;
-  /** Port to epoch ms since when it is unexpected; always a subset of seen. */
-  readonly unexpected: Map<number, number>;
+  /** Port keys open at the last sweep that got an answer for the port. */
+  readonly seen: Set<PortKey>;
+  /** Port key to epoch ms since when it is unexpected; always a subset of seen. */
+  readonly unexpected: Map<PortKey, number>;
 }
 
 interface MonitorFindings {
-  /** The ports its sweeps probe: anything else is no longer believed. */
-  sweep: Set<number>;
+  /** The port keys its sweeps probe: anything else is no longer believed. */
+  sweep: Set<PortKey>;
   labels: Labels;
   /** Hosts from service discovery whose labels differ from the monitor's. */
   hostLabels: ReadonlyMap<string, Labels> | undefined;
@@ -49,14 +54,14 @@ interface MonitorFindings {
 }
 
 /**
- * One address's answers of one sweep of every discover port: the ports found open, the
- * ports that could not be probed (state error: they change nothing); all others were
- * closed or filtered.
+ * One address's answers of one sweep of every discover port, as port keys: the ports found
+ * open, the ports that could not be probed (state error: they change nothing); all others
+ * were closed, filtered or (UDP) open|filtered: only an answer counts as open.
  */
 export interface AddressSweep {
   ip: string;
-  open: readonly number[];
-  errors: readonly number[];
+  open: readonly PortKey[];
+  errors: readonly PortKey[];
 }
 
 export class DiscoveryState {
@@ -121,7 +126,7 @@ export class DiscoveryState {
     const before = f.hosts.get(host) ?? new Map<string, AddressFindings>();
     const after = new Map<string, AddressFindings>();
     for (const { ip, open: open_, errors: errors_ } of addresses) {
-      const a = before.get(ip) ?? { seen: new Set<number>(), unexpected: new Map<number, number>() };
+      const a = before.get(ip) ?? { seen: new Set<PortKey>(), unexpected: new Map<PortKey, number>() };
       after.set(ip, a);
       const open = new Set(open_);
       const errors = new Set(errors_);
@@ -129,20 +134,20 @@ export class DiscoveryState {
       for (const port of a.seen) {
         if (open.has(port) || errors.has(port)) continue;
         a.seen.delete(port);
-        if (a.unexpected.delete(port)) changes.push({ monitor, host, ip, port, unexpected: false });
+        if (a.unexpected.delete(port)) changes.push(change(monitor, host, ip, port, false));
       }
       for (const port of open) {
         if (!f.sweep.has(port)) continue; // declared or allowed by a reload while the sweep ran
         if (a.seen.has(port) && !a.unexpected.has(port)) {
           a.unexpected.set(port, endedAt);
-          changes.push({ monitor, host, ip, port, unexpected: true });
+          changes.push(change(monitor, host, ip, port, true));
         }
         a.seen.add(port);
       }
     }
     for (const [ip, a] of before) {
       if (after.has(ip)) continue;
-      for (const port of a.unexpected.keys()) changes.push({ monitor, host, ip, port, unexpected: false });
+      for (const port of a.unexpected.keys()) changes.push(change(monitor, host, ip, port, false));
     }
     f.hosts.set(host, after);
     f.last = { at: endedAt, durationSeconds };
@@ -160,8 +165,13 @@ export class DiscoveryState {
         host,
         addresses: [...byIp].map(([ip, a]) => ({
           ip,
-          seen: [...a.seen],
-          unexpected: [...a.unexpected].map(([port, since]) => ({ port, since })),
+          seen: [...a.seen].filter((k) => protocolOfKey(k) === 'tcp'),
+          seenUdp: [...a.seen].filter((k) => protocolOfKey(k) === 'udp').map(portOfKey),
+          unexpected: [...a.unexpected].map(([k, since]) => ({
+            port: portOfKey(k),
+            protocol: protocolOfKey(k),
+            since,
+          })),
         })),
       })),
     }));
@@ -187,8 +197,13 @@ export class DiscoveryState {
         }
         const byIp = new Map<string, AddressFindings>();
         for (const a of addresses) {
-          const seen = new Set(a.seen.filter((p) => f.sweep.has(p)));
-          const unexpected = new Map(a.unexpected.filter((u) => seen.has(u.port)).map((u) => [u.port, u.since]));
+          const keys = [...a.seen, ...a.seenUdp.map((p) => portKey('udp', p))];
+          const seen = new Set(keys.filter((k) => f.sweep.has(k)));
+          const unexpected = new Map<PortKey, number>();
+          for (const u of a.unexpected) {
+            const key = portKey(u.protocol, u.port);
+            if (seen.has(key)) unexpected.set(key, u.since);
+          }
           byIp.set(a.ip, { seen, unexpected });
         }
         f.hosts.set(host, byIp);
@@ -199,8 +214,8 @@ export class DiscoveryState {
     return counts;
   }
 
-  /** Whether the last sweep that got an answer saw this port open on this address. */
-  seenOpen(monitor: string, host: string, ip: string, port: number): boolean {
+  /** Whether the last sweep that got an answer saw this port (key) open on this address. */
+  seenOpen(monitor: string, host: string, ip: string, port: PortKey): boolean {
     return this.#monitors.get(monitor)?.hosts.get(host)?.get(ip)?.seen.has(port) ?? false;
   }
 
@@ -219,16 +234,22 @@ export class DiscoveryState {
     return this.#monitors.get(monitor)?.last;
   }
 
-  /** Unexpected open ports, by monitor, host, address, port. */
+  /** Unexpected open ports, by monitor, host, address, protocol (TCP first), port. */
   unexpected(): UnexpectedPort[] {
     const out: UnexpectedPort[] = [];
     for (const [monitor, f] of this.#monitors) {
       for (const [host, byIp] of f.hosts) {
         for (const [ip, a] of byIp)
-          for (const [port, since] of a.unexpected) out.push({ monitor, host, ip, port, since });
+          for (const [key, since] of a.unexpected) {
+            out.push({ monitor, host, ip, port: portOfKey(key), protocol: protocolOfKey(key), since });
+          }
       }
     }
-    return out.sort((x, y) => cmp(x.monitor, y.monitor) || cmp(x.host, y.host) || cmp(x.ip, y.ip) || x.port - y.port);
+    // TCP before UDP, each by port.
+    const order = (u: UnexpectedPort): number => (u.protocol === 'udp' ? 0x10000 : 0) + u.port;
+    return out.sort(
+      (x, y) => cmp(x.monitor, y.monitor) || cmp(x.host, y.host) || cmp(x.ip, y.ip) || order(x) - order(y),
+    );
   }
 
   /** Per monitor with discovery, how many ports are unexpectedly open (0 included). */
@@ -241,6 +262,10 @@ export class DiscoveryState {
     }
     return counts;
   }
+}
+
+function change(monitor: string, host: string, ip: string, key: PortKey, unexpected: boolean): DiscoveryChange {
+  return { monitor, host, ip, port: portOfKey(key), protocol: protocolOfKey(key), unexpected };
 }
 
 function cmp(a: string, b: string): number {

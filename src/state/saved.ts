@@ -1,6 +1,6 @@
 // What the state keeps across a restart, as plain data: what the store and the discovery
 // state give to be saved and take back at start. Nothing here knows about files.
-import type { Expectation, PortState, Reason } from '../types.js';
+import type { Expectation, PortState, Protocol, Reason } from '../types.js';
 import type { Labels } from './labels.js';
 
 /** One address's believed state of a target. */
@@ -16,11 +16,12 @@ export interface SavedAddress {
   readonly durationSeconds: number;
 }
 
-/** One configured (monitor, host, port) and what it believed per address. */
+/** One configured (monitor, host, port, protocol) and what it believed per address. */
 export interface SavedTarget {
   readonly monitor: string;
   readonly host: string;
   readonly port: number;
+  readonly protocol: Protocol;
   readonly expected: Expectation;
   /** The extra labels its series carried: a target restored under other labels would be other series. */
   readonly labels: Labels;
@@ -30,13 +31,16 @@ export interface SavedTarget {
 /** A port the discovery sweeps of one address believe unexpectedly open, and since when (epoch ms). */
 export interface SavedUnexpected {
   readonly port: number;
+  readonly protocol: Protocol;
   readonly since: number;
 }
 
 export interface SavedSweptAddress {
   readonly ip: string;
-  /** Open at the last sweep that got an answer. */
+  /** TCP ports open at the last sweep that got an answer. */
   readonly seen: readonly number[];
+  /** UDP ports likewise. */
+  readonly seenUdp: readonly number[];
   /** Of those, the ones seen open by two sweeps in a row. */
   readonly unexpected: readonly SavedUnexpected[];
 }

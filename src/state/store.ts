@@ -1,4 +1,5 @@
 import type { MonitorConfig } from '../config/types.js';
+import { portOfKey, protocolOfKey, type PortKey } from '../config/port-keys.js';
 import type { Expectation, PortState, ProbeResult } from '../types.js';
 import { isViolation } from '../types.js';
 import { findRecord, forEachRecordIn, heldAs, listOf, type AddressRecords } from './address-records.js';
@@ -60,11 +61,13 @@ export class PortStore {
     for (const m of monitors) {
       const labels = m.labels ?? NO_LABELS;
       newLabels.set(m.name, labels);
-      const settings = settingsOf(m);
+      const settings = { tcp: settingsOf(m, 'tcp'), udp: settingsOf(m, 'udp') };
       for (const host of m.hosts) {
         const own = m.hostLabels?.get(host) ?? labels;
-        for (const port of m.expectOpen) wanted.add(this.#want(settings, host, port, 'open', own));
-        for (const port of m.expectClosed) wanted.add(this.#want(settings, host, port, 'closed', own));
+        for (const key of m.expectOpen) wanted.add(this.#want(settings[protocolOfKey(key)], host, key, 'open', own));
+        for (const key of m.expectClosed) {
+          wanted.add(this.#want(settings[protocolOfKey(key)], host, key, 'closed', own));
+        }
       }
     }
     for (const id of this.#targets.keys()) {
@@ -79,8 +82,9 @@ export class PortStore {
   }
 
   /** Keeps or makes one configured target; returns its id. */
-  #want(settings: MonitorSettings, host: string, port: number, expected: Expectation, labels: Labels): string {
-    const id = targetId(settings.monitor, host, port);
+  #want(settings: MonitorSettings, host: string, key: PortKey, expected: Expectation, labels: Labels): string {
+    const port = portOfKey(key);
+    const id = targetId(settings.monitor, host, port, settings.protocol);
     const existing = this.#targets.get(id);
     if (existing && existing.expected === expected && sameLabels(existing.labels, labels)) {
       existing.settings = settings;
@@ -111,7 +115,8 @@ export class PortStore {
       const addresses = listOf(held).map(({ ip, state, reason, changedAt, checkedAt, durationSeconds }) => {
         return { ip, state, reason, changedAt, checkedAt, durationSeconds };
       });
-      yield { monitor: t.monitor, host: t.host, port: t.port, expected: t.expected, labels: t.labels, addresses };
+      const { monitor, host, port, protocol, expected, labels } = t;
+      yield { monitor, host, port, protocol, expected, labels, addresses };
     }
   }
 
@@ -123,7 +128,7 @@ export class PortStore {
   restore(saved: Iterable<SavedTarget>): RestoreCounts {
     const counts = { restored: 0, dropped: 0 };
     for (const s of saved) {
-      const target = this.#targets.get(targetId(s.monitor, s.host, s.port));
+      const target = this.#targets.get(targetId(s.monitor, s.host, s.port, s.protocol));
       if (!target || target.expected !== s.expected || !sameLabels(target.labels, s.labels)) {
         counts.dropped++;
         continue;
@@ -203,7 +208,7 @@ export class PortStore {
     return this.#monitors;
   }
 
-  /** Configured (host, port) pairs per monitor; every configured monitor is present. */
+  /** Configured (host, port, protocol) targets per monitor; every configured monitor is present. */
   targetCounts(): Map<string, number> {
     const counts = new Map<string, number>(this.#monitors.map((m) => [m, 0]));
     for (const t of this.#targets.values()) counts.set(t.monitor, (counts.get(t.monitor) ?? 0) + 1);

@@ -1,10 +1,14 @@
 import type { IpFamily, MonitorConfig } from '../config/types.js';
-import type { Expectation } from '../types.js';
+import type { Expectation, Protocol } from '../types.js';
 import type { Labels } from './labels.js';
 
-/** How a monitor checks its targets: one object per monitor, which its targets share. */
+/**
+ * How a monitor checks its targets of one protocol: one object per monitor and protocol,
+ * which those targets share (so that a target's protocol costs it no field of its own).
+ */
 export interface MonitorSettings {
   readonly monitor: string;
+  readonly protocol: Protocol;
   readonly intervalMs: number;
   readonly timeoutMs: number;
   readonly retries: number;
@@ -12,28 +16,34 @@ export interface MonitorSettings {
   readonly ipFamily: IpFamily | undefined;
 }
 
-/** One configured (monitor, host, port): what it is, what it expects, and how its monitor checks it. */
+/** One configured (monitor, host, port, protocol): what it is, what it expects, and how its monitor checks it. */
 export interface Target {
-  /** targetId(monitor, host, port): the key of the target in the store and the scheduler. */
+  /** targetId(monitor, host, port, protocol): the key of the target in the store and the scheduler. */
   readonly id: string;
   readonly monitor: string;
   readonly host: string;
   readonly port: number;
+  readonly protocol: Protocol;
   readonly expected: Expectation;
   /** The monitor's labels, or its host's from service discovery; shared by the targets that carry the same. */
   readonly labels: Labels;
-  /** Its monitor's; a reload that keeps the target puts the monitor's new settings here. */
+  /** Its monitor's for its protocol; a reload that keeps the target puts the monitor's new settings here. */
   settings: MonitorSettings;
 }
 
-export function targetId(monitor: string, host: string, port: number): string {
+/**
+ * A TCP target's id has no protocol in it, so that the ids, and with them the schedule
+ * phases and saved states, of TCP targets stay what they were before UDP.
+ */
+export function targetId(monitor: string, host: string, port: number, protocol: Protocol = 'tcp'): string {
   // join() makes a flat string; a template literal makes a rope that each Map lookup flattens into a second copy.
-  return [monitor, host, port].join('\u0000');
+  return protocol === 'tcp' ? [monitor, host, port].join('\u0000') : [monitor, host, port, protocol].join('\u0000');
 }
 
-export function settingsOf(m: MonitorConfig): MonitorSettings {
+export function settingsOf(m: MonitorConfig, protocol: Protocol): MonitorSettings {
   return {
     monitor: m.name,
+    protocol,
     intervalMs: m.intervalMs,
     timeoutMs: m.timeoutMs,
     retries: m.retries,
@@ -41,13 +51,31 @@ export function settingsOf(m: MonitorConfig): MonitorSettings {
   };
 }
 
+/** A Target whose protocol is its settings', read through a getter: 65535 targets hold no protocol each. */
+class ConfiguredTarget implements Target {
+  constructor(
+    readonly id: string,
+    readonly monitor: string,
+    readonly host: string,
+    readonly port: number,
+    readonly expected: Expectation,
+    readonly labels: Labels,
+    public settings: MonitorSettings,
+  ) {}
+
+  get protocol(): Protocol {
+    return this.settings.protocol;
+  }
+}
+
+/** A target checked over its settings' protocol. */
 export function newTarget(
   settings: MonitorSettings,
   host: string,
   port: number,
   expected: Expectation,
   labels: Labels,
-  id = targetId(settings.monitor, host, port),
+  id = targetId(settings.monitor, host, port, settings.protocol),
 ): Target {
-  return { id, monitor: settings.monitor, host, port, expected, labels, settings };
+  return new ConfiguredTarget(id, settings.monitor, host, port, expected, labels, settings);
 }

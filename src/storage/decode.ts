@@ -3,8 +3,8 @@
 import type { SavedHttpSd } from '../sd/service-discovery.js';
 import type { DiscoveredHost } from '../sd/target-groups.js';
 import type { SavedAddress, SavedDiscovery, SavedSweptAddress, SavedTarget } from '../state/saved.js';
-import type { Expectation, PortState, Reason } from '../types.js';
-import { FORMAT, VERSION, type SavedState } from './format.js';
+import type { Expectation, PortState, Protocol, Reason } from '../types.js';
+import { FORMAT, OLDEST_VERSION, VERSION, type SavedState } from './format.js';
 
 export type Decoded = { ok: true; state: SavedState & { targets: SavedTarget[] } } | { ok: false; problem: string };
 
@@ -34,6 +34,7 @@ const STATES = {
   error: true,
 } satisfies Record<PortState, true>;
 const EXPECTATIONS = { open: true, closed: true } satisfies Record<Expectation, true>;
+const PROTOCOLS = { tcp: true, udp: true } satisfies Record<Protocol, true>;
 // Every reason, so that the compiler says when one is added and not listed here.
 const REASONS = {
   'syn-ack': true,
@@ -143,12 +144,18 @@ function address(v: unknown): SavedAddress {
   };
 }
 
+/** A protocol, TCP when absent: version 1 wrote none, and every port of it was TCP. */
+function protocol(v: unknown, field: string): Protocol {
+  return v === undefined ? 'tcp' : oneOf(v, field, PROTOCOLS, 'a protocol');
+}
+
 function target(v: unknown, sets: readonly Labels[]): SavedTarget {
   const t = array(v, '', 6);
   return {
     monitor: text(t[0], '.monitor'),
     host: text(t[1], '.host'),
     port: port(t[2], '.port'),
+    protocol: protocol(t[6], '.protocol'),
     expected: oneOf(t[3], '.expected', EXPECTATIONS, 'an expectation'),
     labels: labelsAt(t[4], '.labels', sets),
     addresses: each(t[5], '.addresses', address),
@@ -160,9 +167,11 @@ function sweptAddress(v: unknown): SavedSweptAddress {
   return {
     ip: text(a['ip'], '.ip'),
     seen: each(a['seen'], '.seen', port),
+    seenUdp: a['seen_udp'] === undefined ? [] : each(a['seen_udp'], '.seen_udp', port),
     unexpected: each(a['unexpected'], '.unexpected', (u) => {
       const o = object(u);
-      return { port: port(o['port'], '.port'), since: number(o['since_ms'], '.since_ms') };
+      const since = number(o['since_ms'], '.since_ms');
+      return { port: port(o['port'], '.port'), protocol: protocol(o['protocol'], '.protocol'), since };
     }),
   };
 }
@@ -204,7 +213,7 @@ function foreign(doc: Record<string, unknown>): string | undefined {
   }
   const v = doc['version'];
   if (!Number.isInteger(v) || (v as number) < 1) return `"version" is ${shown(v)}, not a format version`;
-  if (v === VERSION) return undefined;
+  if ((v as number) >= OLDEST_VERSION && (v as number) <= VERSION) return undefined;
   return (v as number) > VERSION
     ? `format version ${v as number}, written by a newer portwatch; this one reads version ${VERSION}`
     : `format version ${v as number}, which this portwatch no longer reads (it reads version ${VERSION})`;

@@ -1,25 +1,29 @@
-// The state file, format version 1: one JSON document (README, "State across restarts"):
+// The state file, format version 2: one JSON document (README, "State across restarts"):
 //
-//   {"format": "portwatch-state", "version": 1, "written_at": "<ISO time>",
+//   {"format": "portwatch-state", "version": 2, "written_at": "<ISO time>",
 //    "targets": [[monitor, host, port, expected, labels,
-//                 [[ip, state, reason, changed_at_ms, checked_at_ms, duration_seconds], ...]], ...],
+//                 [[ip, state, reason, changed_at_ms, checked_at_ms, duration_seconds], ...], protocol], ...],
 //    "discovery": [{"monitor", "last_sweep": {"at_ms", "duration_seconds"} | null,
-//                   "hosts": [{"host", "addresses": [{"ip", "seen": [port, ...],
-//                                                     "unexpected": [{"port", "since_ms"}, ...]}]}]}],
+//                   "hosts": [{"host", "addresses": [{"ip", "seen": [tcp port, ...], "seen_udp": [udp port, ...],
+//                                                     "unexpected": [{"port", "protocol", "since_ms"}, ...]}]}]}],
 //    "http_sd": [{"monitor", "url", "read_at_ms", "hosts": [[host, labels], ...]}],
 //    "labels": [{name: value}, ...]}
 //
 // Targets, the bulk of the file, are arrays (half the size of objects); `labels` are
 // indexes into the label table, written last since it grows while targets are written.
+// Version 1 had no protocols: its targets and ports are TCP ones (decode.ts reads it so).
 import type { SavedHttpSd } from '../sd/service-discovery.js';
 import type { SavedDiscovery, SavedTarget } from '../state/saved.js';
 
 export const FORMAT = 'portwatch-state';
 /**
  * Raised when a reader of the previous version would misread the file; fields added at the
- * end of arrays or to objects do not raise it.
+ * end of arrays or to objects do not raise it. 2: protocols (a version 1 reader would take
+ * a UDP target for the TCP one of the same port).
  */
-export const VERSION = 1;
+export const VERSION = 2;
+/** The oldest version this portwatch reads. */
+export const OLDEST_VERSION = 1;
 export const STATE_FILE = 'state.json';
 
 /** Everything a state file holds. */
@@ -68,7 +72,7 @@ function encodeTarget(t: SavedTarget, labels: number): string {
     const times = `${a.changedAt},${a.checkedAt},${duration}`;
     addresses += `${addresses === '' ? '' : ','}[${q(a.ip)},"${a.state}","${a.reason}",${times}]`;
   }
-  return `[${q(t.monitor)},${q(t.host)},${t.port},"${t.expected}",${labels},[${addresses}]]`;
+  return `[${q(t.monitor)},${q(t.host)},${t.port},"${t.expected}",${labels},[${addresses}],"${t.protocol}"]`;
 }
 
 function encodeDiscovery(d: SavedDiscovery): object {
@@ -81,7 +85,8 @@ function encodeDiscovery(d: SavedDiscovery): object {
       addresses: h.addresses.map((a) => ({
         ip: a.ip,
         seen: a.seen,
-        unexpected: a.unexpected.map((u) => ({ port: u.port, since_ms: u.since })),
+        seen_udp: a.seenUdp,
+        unexpected: a.unexpected.map((u) => ({ port: u.port, protocol: u.protocol, since_ms: u.since })),
       })),
     })),
   };

@@ -188,6 +188,7 @@ monitors:
       host: '127.0.0.1',
       ip: '127.0.0.1',
       port: String(guardedPort),
+      protocol: 'tcp',
       expected: 'closed',
     });
     expect(alert.annotations['summary']).toBe(
@@ -232,6 +233,7 @@ monitors:
         host: '127.0.0.1',
         ip: '127.0.0.1',
         port: String(servicePort),
+        protocol: 'tcp',
         expected: 'open',
       });
       expect(alert.annotations['summary']).toBe(

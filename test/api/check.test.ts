@@ -1,3 +1,4 @@
+import { createSocket } from 'node:dgram';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import type { Server } from 'node:net';
@@ -59,18 +60,26 @@ describe('POST /api/v1/check', () => {
   let guardedPort: number;
   let otherPort: number;
   let clients = 0;
+  // A UDP service that answers any datagram, on a port number whose TCP twin is expected closed.
+  const dns = createSocket('udp4');
+  let udpPort: number;
 
   beforeAll(async () => {
     openServer = await listen(0);
     openPort = (openServer.address() as { port: number }).port;
     guardedPort = await freePort();
     otherPort = await freePort();
+    dns.on('message', (_msg, from) => dns.send('answer', from.port, from.address));
+    await new Promise<void>((resolve) => dns.bind(0, '127.0.0.1', resolve));
+    udpPort = dns.address().port;
     const configFile = join(dir, 'portwatch.yaml');
     writeFileSync(
       configFile,
       'defaults:\n  interval: 1h\n  timeout: 500ms\n  retries: 1\n' +
         `monitors:\n  - name: api\n    hosts: [127.0.0.1, localhost]\n    expect_open: [${openPort}]\n` +
         `    expect_closed: [${guardedPort}]\n` +
+        `  - name: dns\n    hosts: [127.0.0.1]\n    expect_open: ["${udpPort}/udp"]\n` +
+        `    expect_closed: [${udpPort}]\n` +
         `  - name: other\n    hosts: [127.0.0.1]\n    expect_closed: [${otherPort}]\n`,
     );
     daemon = await startDaemon([`--config.file=${configFile}`]);
@@ -80,6 +89,7 @@ describe('POST /api/v1/check', () => {
   afterAll(async () => {
     await daemon?.stop();
     if (openServer) await closeServer(openServer);
+    dns.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -99,6 +109,7 @@ describe('POST /api/v1/check', () => {
           host: '127.0.0.1',
           ip: '127.0.0.1',
           port: guardedPort,
+          protocol: 'tcp',
           expected: 'closed',
           state: 'open',
           reason: 'syn-ack',
@@ -124,6 +135,22 @@ describe('POST /api/v1/check', () => {
       '127.0.0.2',
     );
     expect(again.json.results?.[0]).toMatchObject({ state: 'closed', reason: 'conn-refused', changed: true });
+  });
+
+  it('checks the UDP target of a port apart from its TCP one, and answers with the protocol', async () => {
+    // One request: the global rate limit's burst is shared by every test of this daemon.
+    const res = await post(daemon.port, JSON.stringify({ monitor: 'dns', port: udpPort }), '127.0.0.8');
+    expect(res.status).toBe(200);
+    const at = { monitor: 'dns', host: '127.0.0.1', ip: '127.0.0.1', port: udpPort, changed: false };
+    expect(res.json.results).toEqual([
+      { ...at, protocol: 'tcp', expected: 'closed', state: 'closed', reason: 'conn-refused' },
+      { ...at, protocol: 'udp', expected: 'open', state: 'open', reason: 'udp-response' },
+    ]);
+    const series = find(await scrape(daemon.url('/metrics')), 'port_state', { monitor: 'dns', port: String(udpPort) });
+    expect(series.map((s) => [s.labels['protocol'], s.value]).sort()).toEqual([
+      ['tcp', 0],
+      ['udp', 1],
+    ]);
   });
 
   it('checks every configured host and port of a monitor when only the monitor is given', async () => {
@@ -162,6 +189,7 @@ describe('POST /api/v1/check', () => {
     ['no monitor', '{}'],
     ['a port out of range', '{"monitor": "api", "port": 70000}'],
     ['an unknown key', '{"monitor": "api", "ip": "192.0.2.77"}'],
+    ['an unknown protocol', '{"monitor": "api", "port": 53, "protocol": "sctp"}'],
     ['a list', '[1]'],
     ['empty', ''],
   ])('400 for a body that is %s', async (_what, body) => {

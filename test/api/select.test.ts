@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RateLimiter } from '../../src/api/rate-limit.js';
 import { selectTargets } from '../../src/api/recheck.js';
+import { portKey } from '../../src/config/port-keys.js';
 import { targetsOf } from '../helpers/targets.js';
 import type { MonitorConfig } from '../../src/config/types.js';
 
@@ -34,6 +35,28 @@ describe('selectTargets', () => {
       message: 'port 5432 is not configured in monitor "web"',
     });
     expect(pick({ monitor: 'db', host: '192.0.2.1' })).toMatchObject({ status: 404 });
+  });
+
+  it('narrows by protocol: the same port on TCP and UDP are two targets', () => {
+    const udp = (port: number): number => portKey('udp', port);
+    const dns = [...targetsOf({ monitors: [monitor('dns', ['ns.example'], [53, udp(53)], [udp(161)])] }).values()];
+    const pick = (f: Omit<Parameters<typeof selectTargets>[1], 'monitor'>) => {
+      const r = selectTargets(dns, { monitor: 'dns', ...f }, 1_000);
+      return 'targets' in r ? r.targets.map((t) => `${t.port}/${t.protocol}`) : r;
+    };
+    expect(pick({ port: 53 })).toEqual(['53/tcp', '53/udp']);
+    expect(pick({ port: 53, protocol: 'udp' })).toEqual(['53/udp']);
+    expect(pick({ protocol: 'udp' })).toEqual(['53/udp', '161/udp']);
+    expect(pick({ protocol: 'tcp' })).toEqual(['53/tcp']);
+    expect(pick({ port: 161, protocol: 'tcp' })).toEqual({
+      status: 404,
+      message: 'port 161/tcp is not configured in monitor "dns"',
+    });
+    const tcpOnly = [...targetsOf({ monitors: [monitor('web', ['a.example'], [443], [])] }).values()];
+    expect(selectTargets(tcpOnly, { monitor: 'web', host: 'a.example', protocol: 'udp' }, 1_000)).toEqual({
+      status: 404,
+      message: 'no UDP port is configured in monitor "web" for host "a.example"',
+    });
   });
 
   it('refuses more targets than allowed at once', () => {

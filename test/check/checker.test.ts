@@ -4,7 +4,9 @@ import { Checker, type Resolution } from '../../src/check/checker.js';
 import { targetsOf } from '../helpers/targets.js';
 import type { Config } from '../../src/config/types.js';
 import { Resolver } from '../../src/resolve/resolve.js';
-import { probeTcp } from '../../src/probe/tcp.js';
+import { createSocket } from 'node:dgram';
+import { portKey } from '../../src/config/port-keys.js';
+import { probers } from '../../src/probe/registry.js';
 import { PortStore, targetId } from '../../src/state/store.js';
 import { closeServer, freePort, listen } from '../helpers/ports.js';
 
@@ -42,7 +44,7 @@ describe('Checker', () => {
     const checker = new Checker({
       store,
       resolve: (h) => RESOLVED[h] ?? resolver.resolve(h),
-      attempt: probeTcp,
+      attempt: (ip, protocol, port, timeoutMs) => probers[protocol](ip, port, timeoutMs, undefined),
       retryDelayMs: 10,
     });
     return { store, checker, targets: targetsOf(config) };
@@ -80,5 +82,30 @@ describe('Checker', () => {
     expect((await checker.check(target)).map((c) => [c.from, c.to, c.record.reason])).toEqual([
       ['open', 'closed', 'conn-refused'],
     ]);
+  });
+
+  it('checks a UDP target over UDP: an answer is open, port unreachable closed, beside the TCP target', async () => {
+    const echo = createSocket('udp4');
+    echo.on('message', (_msg, from) => echo.send('here', from.port, from.address));
+    await new Promise<void>((resolve) => echo.bind(0, '127.0.0.1', resolve));
+    const udpPort = echo.address().port;
+    let bound = true;
+    try {
+      // udpPort open on UDP and expected so; the same number on TCP has no listener: closed.
+      const { store, checker, targets } = setup(['127.0.0.1'], [portKey('udp', udpPort)], [udpPort]);
+      const udp = targets.get(targetId('m', '127.0.0.1', udpPort, 'udp'))!;
+      const tcp = targets.get(targetId('m', '127.0.0.1', udpPort))!;
+      expect(udp.protocol).toBe('udp');
+      expect((await checker.check(udp)).map((c) => [c.to, c.record.reason])).toEqual([['open', 'udp-response']]);
+      expect((await checker.check(tcp)).map((c) => [c.to, c.record.reason])).toEqual([['closed', 'conn-refused']]);
+      await new Promise<void>((resolve) => echo.close(resolve));
+      bound = false;
+      // Nothing bound now: the kernel answers port unreachable, confirmed (retries 1) before it is believed.
+      const changes = await checker.check(udp);
+      expect(changes.map((c) => [c.from, c.to, c.record.reason])).toEqual([['open', 'closed', 'port-unreach']]);
+      expect(store.violationCounts().get('m')).toEqual({ open: 1, closed: 0 });
+    } finally {
+      if (bound) echo.close();
+    }
   });
 });

@@ -75,15 +75,38 @@ const EXPECTED: Record<string, string> = {
   'port-fraction.yaml': '4:19: monitors[0].expect_open[0]: port 1.5 is not a whole number',
   'port-boolean.yaml':
     '4:19: monitors[0].expect_open[0]: expected a port, a range "A-B" or a group name, got boolean true',
-  'port-not-a-port.yaml': '4:19: monitors[0].expect_open[0]: "80/tcp" is not a port, a range "A-B" or a group name',
+  'port-not-a-port.yaml': '4:19: monitors[0].expect_open[0]: "80:443" is not a port, a range "A-B" or a group name',
+  // the protocol after a port, a range or a group
+  'protocol-unknown.yaml': '4:23: monitors[0].expect_open[1]: unknown protocol "sctp" in "53/sctp" (known: tcp, udp)',
+  'protocol-misspelt.yaml':
+    '4:21: monitors[0].expect_closed[0]: unknown protocol "upd" in "1000-1010/upd"; did you mean udp? (known: tcp, ' +
+    'udp)',
+  'protocol-missing.yaml':
+    '4:21: monitors[0].expect_closed[0]: "53/" has no protocol after "/": write "53/tcp" or "53/udp"',
+  'protocol-without-port.yaml':
+    '4:21: monitors[0].expect_closed[0]: "/udp" has no port before "/": write a port, a range "A-B" or a group ' +
+    'name, like "53/udp"',
+  'group-other-protocol.yaml':
+    '4:21: monitors[0].expect_closed[0]: group "udp-amplification" is UDP ports, not TCP: write ' +
+    '"udp-amplification" or "udp-amplification/udp"',
+  'group-tcp-as-udp.yaml':
+    '4:21: monitors[0].expect_closed[0]: group "databases" is TCP ports, not UDP: write "databases" or ' +
+    '"databases/tcp"',
+  'discover-allow-bad-protocol.yaml':
+    '7:15: monitors[0].discover.allow[0]: unknown protocol "ntp" in "123/ntp" (known: tcp, udp)',
   'unknown-group.yaml':
-    '4:21: monitors[0].expect_closed[0]: unknown port group "databse"; known groups: databases, file-sharing, mail, ' +
-    'remote-access, web',
+    '4:21: monitors[0].expect_closed[0]: unknown port group "databse"; did you mean databases? (known groups: ' +
+    'databases, file-sharing, mail, ' +
+    'remote-access, udp-amplification, web)',
   'range-reversed.yaml': '4:19: monitors[0].expect_open[0]: range "90-80" is reversed; write "80-90"',
   'range-out-of-bounds.yaml': '4:19: monitors[0].expect_open[0]: port 70000 in range "65000-70000" is outside 1-65535',
   'open-and-closed.yaml':
     '5:21: monitors[0].expect_closed[0]: port 22 is also in expect_open[2]; a port cannot be expected both open and ' +
     'closed',
+  // Disjoint per protocol: TCP 53 open beside the UDP group closed is fine; 53/udp open is not.
+  'open-and-closed-udp.yaml':
+    '5:21: monitors[0].expect_closed[0]: port 53/udp is also in expect_open[0]; a port cannot be expected both ' +
+    'open and closed',
   // durations and retries
   'interval-zero.yaml': '2:13: defaults.interval: invalid duration "0s": must be greater than zero',
   'interval-too-long.yaml': '2:13: defaults.interval: interval "400d" is outside 1s-365d',
@@ -138,7 +161,7 @@ const EXPECTED: Record<string, string> = {
     'its own use',
   'label-name-built-in.yaml':
     '7:7: monitors[0].labels.host: label name "host" is a label portwatch sets itself (monitor, host, ip, port, ' +
-    'expected, state, reason)',
+    'protocol, expected, state, reason)',
   'label-name-job.yaml':
     '3:5: defaults.labels.job: label name "job" is set by Prometheus on every scrape, which would rename this one to ' +
     '"exported_job"; choose another name',
@@ -189,7 +212,7 @@ const EXPECTED: Record<string, string> = {
     'to take labels from',
   'sd-labels-built-in.yaml':
     '7:7: monitors[0].sd_labels.host: label name "host" is a label portwatch sets itself (monitor, host, ip, port, ' +
-    'expected, state, reason)',
+    'protocol, expected, state, reason)',
   'sd-labels-empty-source.yaml': '6:13: monitors[0].sd_labels.team: the name of the service-discovery label is empty',
 };
 

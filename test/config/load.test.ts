@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config/errors.js';
 import { loadConfigFile, parseConfig } from '../../src/config/load.js';
+import { UDP_PORT_GROUPS } from '../../src/config/port-groups.js';
+import { portKey } from '../../src/config/port-keys.js';
 
 function problemsOf(text: string): ConfigError {
   try {
@@ -75,6 +77,30 @@ monitors:
     const [m] = config.monitors;
     expect(m?.expectOpen).toEqual([22, 80, 443, 8000, 8001, 8002, 8003, 8080, 8443]);
     expect(m?.expectClosed).toEqual([23, 512, 513, 514, 3306, 3389, 5900, 5901, 5985, 5986]);
+  });
+
+  it('reads the protocol notation: the same port may be expected open on TCP and closed on UDP', () => {
+    const config = parseConfig(
+      `monitors:
+  - name: dns
+    hosts: [ns.example.com]
+    expect_open: [53, "80/tcp", "1000-1001/udp"]
+    expect_closed: [udp-amplification, "22/tcp", "5353/udp", "8000-8001/tcp"]
+    discover:
+      ports: [22, "1-20/udp", udp-amplification/udp]
+      allow: ["19/udp"]
+`,
+      'pw.yaml',
+    );
+    const [m] = config.monitors;
+    const udp = (...ports: number[]): number[] => ports.map((p) => portKey('udp', p));
+    expect(m?.expectOpen).toEqual([53, 80, ...udp(1000, 1001)]);
+    // 53 on UDP is closed (the group) while 53 on TCP is open.
+    expect(m?.expectClosed).toEqual([22, 8000, 8001, ...udp(...UDP_PORT_GROUPS['udp-amplification']!)]);
+    // Declared and allowed ones left out, per protocol: TCP 22 is declared, UDP 22 is not in the list.
+    const swept = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 18, 20];
+    expect(m?.discover?.ports).toEqual(udp(...swept));
+    expect(m?.discover?.allow).toEqual(udp(19));
   });
 
   it('keeps hosts as written, IPv6 included', () => {

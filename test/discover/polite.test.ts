@@ -2,6 +2,9 @@ import type { Server } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { SweepGate } from '../../src/discover/polite.js';
 import { sweepHost } from '../../src/discover/sweep.js';
+import { createSocket } from 'node:dgram';
+import { portKey, portOfKey } from '../../src/config/port-keys.js';
+import { probers } from '../../src/probe/registry.js';
 import { probeTcp } from '../../src/probe/tcp.js';
 import { ALL_ROUTABLE } from '../../src/resolve/families.js';
 import type { MonitorConfig } from '../../src/config/types.js';
@@ -90,13 +93,52 @@ describe('sweepHost on real sockets', () => {
         workers: 1,
         // Reversed by the shuffle: the ports were listed [open, closed].
         random: () => (calls++ === 0 ? 0 : 0.99),
-        attempt: (ip, port, timeoutMs) => (order.push(port), probeTcp(ip, port, timeoutMs)),
+        attempt: (ip, _protocol, port, timeoutMs) => (order.push(port), probeTcp(ip, port, timeoutMs)),
       });
       expect(order).toEqual([closed, open]);
       expect(result.addresses).toEqual([{ ip: '127.0.0.1', open: [open], errors: [] }]);
       expect(result.durationSeconds).toBeGreaterThan(0);
     } finally {
       await closeServer(server);
+    }
+  });
+
+  it('sweeps UDP ports over UDP: only an answer is open; port unreachable and silence are not', async () => {
+    const echo = createSocket('udp4');
+    echo.on('message', (_msg, from) => echo.send('here', from.port, from.address));
+    const silent = createSocket('udp4');
+    await Promise.all([echo, silent].map((s) => new Promise<void>((resolve) => s.bind(0, '127.0.0.1', resolve))));
+    const [answering, quiet] = [echo.address().port, silent.address().port];
+    const closed = await freePort();
+    const keys = [answering, quiet, closed].map((p) => portKey('udp', p));
+    const m: MonitorConfig = {
+      name: 'lo',
+      hosts: ['127.0.0.1'],
+      intervalMs: 60_000,
+      timeoutMs: 300,
+      retries: 0,
+      expectOpen: [],
+      expectClosed: [],
+      // TCP's port of the answering number too: nothing listens there.
+      discover: { ports: [answering, ...keys], intervalMs: 60_000, allow: [] },
+    };
+    const seen: string[] = [];
+    try {
+      const result = await sweepHost(m, '127.0.0.1', {
+        resolve: () => Promise.resolve({ addresses: ['127.0.0.1'] }),
+        routable: () => ALL_ROUTABLE,
+        seenOpen: () => false,
+        workers: 2,
+        attempt: (ip, protocol, port, timeoutMs) => {
+          seen.push(`${port}/${protocol}`);
+          return probers[protocol](ip, port, timeoutMs, undefined);
+        },
+      });
+      expect(seen.sort()).toEqual([`${answering}/tcp`, ...keys.map((k) => `${portOfKey(k)}/udp`)].sort());
+      expect(result.addresses).toEqual([{ ip: '127.0.0.1', open: [portKey('udp', answering)], errors: [] }]);
+    } finally {
+      echo.close();
+      silent.close();
     }
   });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { MonitorConfig } from '../../src/config/types.js';
+import { portKey } from '../../src/config/port-keys.js';
 import { DiscoveryState } from '../../src/state/discovery.js';
 import type { PortState } from '../../src/types.js';
 
@@ -50,12 +51,39 @@ describe('DiscoveryState: the two-sweep rule', () => {
         [22, 'closed'],
         [9200, 'open'],
       ]),
-    ).toEqual([{ monitor: 'lab', host: 'lab.example', ip: '192.0.2.40', port: 9200, unexpected: true }]);
-    expect(s.unexpected()).toEqual([{ monitor: 'lab', host: 'lab.example', ip: '192.0.2.40', port: 9200, since: 2 }]);
+    ).toEqual([
+      { monitor: 'lab', host: 'lab.example', ip: '192.0.2.40', port: 9200, protocol: 'tcp', unexpected: true },
+    ]);
+    expect(s.unexpected()).toEqual([
+      { monitor: 'lab', host: 'lab.example', ip: '192.0.2.40', port: 9200, protocol: 'tcp', since: 2 },
+    ]);
     // Still open: no news, and since stays.
     expect(sweep(s, 3, [[9200, 'open']])).toEqual([]);
     expect(s.unexpected()[0]?.since).toBe(2);
     expect(s.counts()).toEqual(new Map([['lab', 1]]));
+  });
+
+  it('keeps a UDP port apart from the TCP one of the same number, and an open|filtered UDP port is no finding', () => {
+    const s = new DiscoveryState();
+    const udp53 = portKey('udp', 53);
+    const udp161 = portKey('udp', 161);
+    s.setMonitors([monitor([53, udp53, udp161])]);
+    // TCP 53 closed, UDP 53 answered, UDP 161 silent (open|filtered): only the answer counts.
+    for (const at of [1, 2])
+      sweep(s, at, [
+        [53, 'closed'],
+        [udp53, 'open'],
+        [udp161, 'open|filtered'],
+      ]);
+    expect(s.unexpected()).toEqual([
+      { monitor: 'lab', host: 'lab.example', ip: '192.0.2.40', port: 53, protocol: 'udp', since: 2 },
+    ]);
+    expect(s.seenOpen('lab', 'lab.example', '192.0.2.40', udp53)).toBe(true);
+    expect(s.seenOpen('lab', 'lab.example', '192.0.2.40', 53)).toBe(false);
+    // UDP 53 silent now: no longer open.
+    expect(sweep(s, 3, [[udp53, 'open|filtered']])).toEqual([
+      { monitor: 'lab', host: 'lab.example', ip: '192.0.2.40', port: 53, protocol: 'udp', unexpected: false },
+    ]);
   });
 
   it('raises nothing for one stray answer between closed sweeps', () => {
@@ -74,7 +102,7 @@ describe('DiscoveryState: the two-sweep rule', () => {
       sweep(s, 1, [[9200, 'open']]);
       sweep(s, 2, [[9200, 'open']]);
       expect(sweep(s, 3, [[9200, state]])).toEqual([
-        { monitor: 'lab', host: 'lab.example', ip: '192.0.2.40', port: 9200, unexpected: false },
+        { monitor: 'lab', host: 'lab.example', ip: '192.0.2.40', port: 9200, protocol: 'tcp', unexpected: false },
       ]);
       expect(ports(s)).toEqual([]);
       // And it takes two sweeps again.
@@ -108,7 +136,7 @@ describe('DiscoveryState: the two-sweep rule', () => {
     sweep(s, 1, [[9200, 'open']]);
     sweep(s, 2, [[9200, 'open']]);
     expect(sweep(s, 3, [[9200, 'open']], '192.0.2.41')).toEqual([
-      { monitor: 'lab', host: 'lab.example', ip: '192.0.2.40', port: 9200, unexpected: false },
+      { monitor: 'lab', host: 'lab.example', ip: '192.0.2.40', port: 9200, protocol: 'tcp', unexpected: false },
     ]);
     expect(ports(s)).toEqual([]);
   });

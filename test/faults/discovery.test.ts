@@ -5,15 +5,21 @@ import { killAll, startNsDaemon, writeConfig, type NsDaemon } from './helpers/ns
 import type { LogLine } from '../helpers/daemon.js';
 import { describeOrSkip } from '../helpers/skip.js';
 
-// Discovery sweeps of 40000-40100 on 192.0.2.10, a test namespace linked to the daemon's
-// (nothing here touches the root namespace's network). Listeners: 40001 (declared),
-// 40050 (nobody's), 40070 (allowed). The sweep log lines (debug) say what each sweep
+// Discovery sweeps of 40000-40100 and 40060-40062/udp on 192.0.2.10, a test namespace linked
+// to the daemon's (nothing here touches the root namespace's network). Listeners: 40001
+// (declared), 40050 (nobody's), 40070 (allowed); on UDP, 40060 answers, 40061 is bound and
+// never answers (open|filtered: no finding), 40062 is closed. The sweep log lines (debug) say what each sweep
 // believed, so the two-sweep rule is checked sweep by sweep, not by racing scrapes.
 const skip = netnsSkipReason();
 
 const listener = (port: number): string =>
   `require('node:net').createServer((s) => s.on('error', () => {}))
     .listen(${port}, '192.0.2.10', () => console.log('ready'));`;
+
+const udpListener = (port: number, answers: boolean): string =>
+  `const s = require('node:dgram').createSocket('udp4');
+    ${answers ? "s.on('message', (m, from) => s.send('here', from.port, from.address));" : ''}
+    s.bind(${port}, '192.0.2.10', () => console.log('ready'));`;
 
 const CONFIG = `defaults:
   timeout: 1s
@@ -23,7 +29,7 @@ monitors:
     expect_open: [40001]
     labels: {team: netops}
     discover:
-      ports: ["40000-40100"]
+      ports: ["40000-40100", "40060-40062/udp"]
       interval: 1s
       allow: [40070]
 `;
@@ -57,6 +63,8 @@ describeOrSkip(skip, 'discovery of unexpected open ports', () => {
       await spaces.start(server, process.execPath, ['-e', listener(40001)], 'ready');
       await spaces.start(server, process.execPath, ['-e', listener(40070)], 'ready');
       const stray = await spaces.start(server, process.execPath, ['-e', listener(40050)], 'ready');
+      await spaces.start(server, process.execPath, ['-e', udpListener(40060, true)], 'ready');
+      await spaces.start(server, process.execPath, ['-e', udpListener(40061, false)], 'ready');
       daemon = await startNsDaemon(client, [`--config.file=${config.file}`, '--log.level=debug']);
       const d = daemon;
       const sweepsAfter = async (from: number, n: number): Promise<LogLine[]> => {
@@ -71,18 +79,25 @@ describeOrSkip(skip, 'discovery of unexpected open ports', () => {
       };
 
       const [first, second] = await sweepsAfter(0, 2);
-      // 99 ports swept: 40001 is declared and 40070 allowed, so neither is probed.
-      expect(first).toMatchObject({ monitor: 'lab', host: '192.0.2.10', ports: 99, open: 1, unexpected: 0 });
-      expect(second).toMatchObject({ open: 1, unexpected: 1 });
-      const warn = d.logs.find((l) => l.msg === 'unexpected open port');
-      expect(warn).toMatchObject({ level: 'warn', monitor: 'lab', host: '192.0.2.10', ip: '192.0.2.10', port: 40050 });
-      expect(d.logs.indexOf(warn!)).toBeGreaterThan(d.logs.indexOf(first!));
+      // 99 TCP ports swept (40001 is declared and 40070 allowed, so neither is probed), and 3 UDP ones.
+      expect(first).toMatchObject({ monitor: 'lab', host: '192.0.2.10', ports: 102, open: 2, unexpected: 0 });
+      expect(second).toMatchObject({ open: 2, unexpected: 2 });
+      const warns = d.logs.filter((l) => l.msg === 'unexpected open port');
+      const at = { level: 'warn', monitor: 'lab', host: '192.0.2.10', ip: '192.0.2.10' };
+      expect(warns.map((w) => `${String(w['port'])}/${String(w['protocol'])}`).sort()).toEqual([
+        '40050/tcp',
+        '40060/udp',
+      ]);
+      for (const warn of warns) expect(warn).toMatchObject(at);
+      expect(d.logs.indexOf(warns[0]!)).toBeGreaterThan(d.logs.indexOf(first!));
 
       const s = await d.scrape();
+      const found = { monitor: 'lab', host: '192.0.2.10', ip: '192.0.2.10', team: 'netops' };
       expect(find(s, 'port_unexpected_open').map((x) => x.labels)).toEqual([
-        { monitor: 'lab', host: '192.0.2.10', ip: '192.0.2.10', port: '40050', team: 'netops' },
+        { ...found, port: '40050', protocol: 'tcp' },
+        { ...found, port: '40060', protocol: 'udp' },
       ]);
-      expect(find(s, 'port_unexpected_open_ports').map((x) => x.value)).toEqual([1]);
+      expect(find(s, 'port_unexpected_open_ports').map((x) => x.value)).toEqual([2]);
       expect(find(s, 'portwatch_discovery_last_sweep_timestamp_seconds')[0]?.value).toBeGreaterThan(
         Date.now() / 1000 - 60,
       );
@@ -95,14 +110,17 @@ describeOrSkip(skip, 'discovery of unexpected open ports', () => {
       const closedAt = d.logs.length;
       // The sweep under way may have seen it still open; the one after cannot.
       const after = await sweepsAfter(closedAt, 2);
-      expect(after[1]).toMatchObject({ open: 0, unexpected: 0 });
+      expect(after[1]).toMatchObject({ open: 1, unexpected: 1 });
       expect(d.logs.slice(closedAt).find((l) => l.msg === 'unexpected open port no longer open')).toMatchObject({
         level: 'info',
         port: 40050,
+        protocol: 'tcp',
       });
       const cleared = await d.scrape();
-      expect(find(cleared, 'port_unexpected_open')).toEqual([]);
-      expect(find(cleared, 'port_unexpected_open_ports').map((x) => x.value)).toEqual([0]);
+      expect(find(cleared, 'port_unexpected_open').map((x) => [x.labels['port'], x.labels['protocol']])).toEqual([
+        ['40060', 'udp'],
+      ]);
+      expect(find(cleared, 'port_unexpected_open_ports').map((x) => x.value)).toEqual([1]);
       // The allowed port was never reported, at any sweep.
       expect(d.logs.filter((l) => l['port'] === 40070)).toEqual([]);
     },

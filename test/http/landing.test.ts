@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ago, count, escapeHtml } from '../../src/http/html.js';
 import { renderLanding } from '../../src/http/landing.js';
 import { ALL_PORTS, LandingQueryError, type LandingQuery } from '../../src/http/landing-query.js';
+import { portKey } from '../../src/config/port-keys.js';
 import { PortStore, targetId } from '../../src/state/store.js';
 import { filledStore, monitor, NOW, result } from '../metrics/fixture.js';
 import { hrefs, portRows, section, tableRows } from './landing-html.js';
@@ -84,7 +85,8 @@ describe('renderLanding: the page', () => {
     expect(portRows(html)).toEqual(FILLED);
     expect(tableRows(section(html, 'Ports')).map((r) => r.problem)).toEqual([true, true, false, false, false, false]);
     expect(html).toContain(
-      'EXPOSED: expected closed, found open. UNREACHABLE: expected open, found closed, filtered or not checkable.',
+      'EXPOSED: expected closed, found open. UNREACHABLE: expected open, found closed, filtered, open|filtered ' +
+        '(UDP: no answer) or not checkable.',
     );
   });
 
@@ -195,6 +197,30 @@ describe('renderLanding: discovery and service discovery', () => {
     expect(html).toContain('1 address checked: <strong class="problem">1 unexpected open port</strong>.');
     expect(tableRows(section(html, 'Monitors'))[0]!.cells['Unexpected open']).toBe('1');
     expect(portRows(page(store, { state: 'closed' }))).toEqual([]);
+  });
+
+  it('writes a UDP port as the config does, beside the TCP one of the same port, and filters by open|filtered', () => {
+    const store = new PortStore();
+    const udp = (port: number): number => portKey('udp', port);
+    const m = monitor('dns', ['ns.example'], [53, udp(53)], [udp(161)]);
+    store.setTargets([{ ...m, discover: { ports: [udp(11211)], intervalMs: 3_600_000, allow: [] } }]);
+    store.record(targetId('dns', 'ns.example', 53), [result('192.0.2.53', 'open', 'syn-ack')], NOW);
+    store.record(targetId('dns', 'ns.example', 53, 'udp'), [result('192.0.2.53', 'open|filtered', 'no-response')], NOW);
+    store.record(
+      targetId('dns', 'ns.example', 161, 'udp'),
+      [result('192.0.2.53', 'open|filtered', 'no-response')],
+      NOW,
+    );
+    for (const t of [NOW - 60_000, NOW - 30_000])
+      store.discovery.recordSweep('dns', 'ns.example', [{ ip: '192.0.2.53', open: [udp(11211)], errors: [] }], t, 1);
+    expect(portRows(page(store))).toEqual([
+      // Expected open and silent: unreachable. Expected closed and silent: as expected.
+      ['UNREACHABLE', 'dns', 'ns.example', '192.0.2.53', '53/udp', 'open', 'open|filtered'],
+      ['UNEXPECTED OPEN', 'dns', 'ns.example', '192.0.2.53', '11211/udp', 'not declared', 'open'],
+      ['ok', 'dns', 'ns.example', '192.0.2.53', '53', 'open', 'open'],
+      ['ok', 'dns', 'ns.example', '192.0.2.53', '161/udp', 'closed', 'open|filtered'],
+    ]);
+    expect(portRows(page(store, { state: 'open|filtered' })).map((r) => r[4])).toEqual(['53/udp', '161/udp']);
   });
 
   it('lists service-discovery sources, failing ones first and marked, with plurals', () => {

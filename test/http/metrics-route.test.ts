@@ -168,14 +168,17 @@ describeOrSkip(noPromtool, 'promtool check metrics', () => {
     const { base } = await serve({ store });
     const text = await (await scrape(base)).text();
     expect(text).toContain(
-      'port_unexpected_open{monitor="lab",host="lab.example",ip="192.0.2.40",port="9200",team="netops"} 1',
+      'port_unexpected_open{monitor="lab",host="lab.example",ip="192.0.2.40",' +
+        'port="9200",protocol="tcp",team="netops"} 1',
     );
     expect(text).toContain('port_unexpected_open_ports{monitor="calm"} 0');
     expect(text).toContain(
-      'port_unexpected_open{monitor="fleet",host="a.example",ip="192.0.2.41",port="9200",team="netops"} 1',
+      'port_unexpected_open{monitor="fleet",host="a.example",ip="192.0.2.41",' +
+        'port="9200",protocol="tcp",team="netops"} 1',
     );
     expect(text).toContain(
-      'port_unexpected_open{monitor="fleet",host="b.example",ip="192.0.2.41",port="9200",team="payments"} 1',
+      'port_unexpected_open{monitor="fleet",host="b.example",ip="192.0.2.41",' +
+        'port="9200",protocol="tcp",team="payments"} 1',
     );
     expect(text).toContain('port_unexpected_open_ports{monitor="fleet",team="netops"} 2');
     const { code, output } = await promtoolCheck(text);

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { portKey } from '../../src/config/port-keys.js';
 import { ByteWriter } from '../../src/metrics/byte-writer.js';
+import { renderDiscoveryFamilies } from '../../src/metrics/discovery-families.js';
 import {
   renderPortFamilies,
   snapshotPorts,
@@ -13,7 +15,7 @@ import { filledStore, monitor, MONITORS, NOW, result, samples } from './fixture.
 /** `text` as a regular expression that matches it literally (backslashes and quotes escaped). */
 const escaped = (text: string): string => text.replace(/[\\"]/g, (c) => `\\${c}`);
 const L = (host: string, ip: string, port: number, expected: string, monitor = 'web') =>
-  `{monitor="${monitor}",host="${host}",ip="${ip}",port="${port}",expected="${expected}"}`;
+  `{monitor="${monitor}",host="${host}",ip="${ip}",port="${port}",protocol="tcp",expected="${expected}"}`;
 
 describe('text format escaping', () => {
   it.each([
@@ -117,7 +119,8 @@ describe('renderPortFamilies', () => {
     store.record(targetId('we"ird\\name\nx', 'h.example', 80), [result('192.0.2.1', 'closed', 'conn-refused')], NOW);
     const out = renderPortFamilies(store);
     expect(out).toContain(
-      'port_state{monitor="we\\"ird\\\\name\\nx",host="h.example",ip="192.0.2.1",port="80",expected="open"} 0\n',
+      'port_state{monitor="we\\"ird\\\\name\\nx",host="h.example",ip="192.0.2.1",port="80",protocol="tcp",' +
+        'expected="open"} 0\n',
     );
     expect(out).toContain('port_violations{monitor="we\\"ird\\\\name\\nx",expected="open"} 1\n');
   });
@@ -128,6 +131,46 @@ describe('renderPortFamilies', () => {
     const out = renderPortFamilies(store);
     expect(out).not.toContain('monitor="db"');
     expect(samples(out, 'port_state')).toHaveLength(5);
+  });
+});
+
+describe('renderPortFamilies for UDP targets', () => {
+  it('labels each series with its protocol, after port: the same port on TCP and UDP are two series', () => {
+    const store = new PortStore();
+    store.setTargets([monitor('dns', ['ns.example'], [53, portKey('udp', 53)], [portKey('udp', 161)])]);
+    store.record(targetId('dns', 'ns.example', 53), [result('192.0.2.53', 'open', 'syn-ack')], NOW);
+    store.record(targetId('dns', 'ns.example', 53, 'udp'), [result('192.0.2.53', 'open', 'udp-response')], NOW);
+    const silence = result('192.0.2.53', 'open|filtered', 'no-response', 3);
+    store.record(targetId('dns', 'ns.example', 161, 'udp'), [silence], NOW);
+    const text = renderPortFamilies(store);
+    const at = '{monitor="dns",host="ns.example",ip="192.0.2.53",port=';
+    expect(samples(text, 'port_state')).toEqual([
+      `port_state${at}"53",protocol="tcp",expected="open"} 1`,
+      `port_state${at}"53",protocol="udp",expected="open"} 1`,
+      // open|filtered reads -1, as filtered does; port_state_info tells the two apart.
+      `port_state${at}"161",protocol="udp",expected="closed"} -1`,
+    ]);
+    expect(samples(text, 'port_state_info')).toEqual([
+      `port_state_info${at}"53",protocol="tcp",expected="open",state="open",reason="syn-ack"} 1`,
+      `port_state_info${at}"53",protocol="udp",expected="open",state="open",reason="udp-response"} 1`,
+      `port_state_info${at}"161",protocol="udp",expected="closed",state="open|filtered",reason="no-response"} 1`,
+    ]);
+    // Silence satisfies expected closed.
+    expect(samples(text, 'port_violation').map((line) => line.slice(-1))).toEqual(['0', '0', '0']);
+  });
+
+  it('labels an unexpectedly open UDP port with its protocol', () => {
+    const store = new PortStore();
+    const m = monitor('lab', ['lab.example'], [], []);
+    store.setTargets([{ ...m, discover: { ports: [9200, portKey('udp', 11211)], intervalMs: 60_000, allow: [] } }]);
+    for (const at of [1, 2]) {
+      const open = [9200, portKey('udp', 11211)];
+      store.discovery.recordSweep('lab', 'lab.example', [{ ip: '192.0.2.40', open, errors: [] }], at, 0.1);
+    }
+    expect(samples(renderDiscoveryFamilies(store.discovery), 'port_unexpected_open')).toEqual([
+      'port_unexpected_open{monitor="lab",host="lab.example",ip="192.0.2.40",port="9200",protocol="tcp"} 1',
+      'port_unexpected_open{monitor="lab",host="lab.example",ip="192.0.2.40",port="11211",protocol="udp"} 1',
+    ]);
   });
 });
 
@@ -247,7 +290,7 @@ describe('monitor labels', () => {
           expect(line).toContain(`expected="open"${own},state="open",reason="syn-ack"} 1`);
         else
           expect(line).toContain(
-            `{monitor="pay",host="pay.example",ip="192.0.2.20",port="443",expected="open"${own}} `,
+            `{monitor="pay",host="pay.example",ip="192.0.2.20",port="443",protocol="tcp",expected="open"${own}} `,
           );
       }
       for (const line of lines.filter((l) => !l.includes('monitor="pay"')))
@@ -275,7 +318,7 @@ describe('monitor labels', () => {
     store.record(targetId('pay', 'pay.example', 443), [result('192.0.2.20', 'open', 'syn-ack')], NOW);
     text = renderPortFamilies(store);
     expect(samples(text, 'port_state').filter((l) => l.includes('monitor="pay"'))).toEqual([
-      'port_state{monitor="pay",host="pay.example",ip="192.0.2.20",port="443",expected="open",' +
+      'port_state{monitor="pay",host="pay.example",ip="192.0.2.20",port="443",protocol="tcp",expected="open",' +
         'env="prod",team="billing"} 1',
     ]);
 

@@ -42,7 +42,9 @@ describe('metricsStream', () => {
     );
     const later = await text(metricsStream(store, self));
     expect(later.startsWith(renderPortFamilies(store))).toBe(true);
-    expect(later).toContain('port_state{monitor="m",host="127.0.0.1",ip="127.0.0.1",port="1",expected="closed"} 1\n');
+    expect(later).toContain(
+      'port_state{monitor="m",host="127.0.0.1",ip="127.0.0.1",port="1",protocol="tcp",expected="closed"} 1\n',
+    );
   });
 });
 

@@ -1,3 +1,4 @@
+import { createSocket } from 'node:dgram';
 import type net from 'node:net';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -60,11 +61,31 @@ describe('portwatch probe', () => {
       host: 'localhost',
       ip: '127.0.0.1',
       port: closed,
+      protocol: 'tcp',
       state: 'closed',
       reason: 'conn-refused',
       durationSeconds: expect.any(Number) as number,
       code: 'ECONNREFUSED',
     });
+  });
+
+  it('probes PORT/udp over UDP, beside the TCP port of the same number, and prints the protocol', async () => {
+    const dns = createSocket('udp4');
+    dns.on('message', (_msg, from) => dns.send('answer', from.port, from.address));
+    await new Promise<void>((resolve) => dns.bind(0, '127.0.0.1', resolve));
+    const udp = dns.address().port;
+    try {
+      const table = await probe([`127.0.0.1:${udp}/udp,${udp},${closed}/udp`]);
+      expect(table.code).toBe(0);
+      const lines = table.out.trimEnd().split('\n');
+      expect(lines[0]).toMatch(new RegExp(`^127\\.0\\.0\\.1 +${udp}/udp open +udp-response +\\d+\\.\\dms$`));
+      expect(lines[1]).toMatch(new RegExp(`^127\\.0\\.0\\.1 +${udp} closed +conn-refused +\\d+\\.\\dms$`));
+      expect(lines[2]).toMatch(new RegExp(`^127\\.0\\.0\\.1 +${closed}/udp closed +port-unreach +\\d+\\.\\dms$`));
+      const json = await probe(['--json', `127.0.0.1:${udp}/udp`]);
+      expect(JSON.parse(json.out)).toMatchObject({ port: udp, protocol: 'udp', state: 'open', reason: 'udp-response' });
+    } finally {
+      dns.close();
+    }
   });
 
   it('prints usage on --help and exits 0', async () => {
@@ -80,6 +101,8 @@ describe('portwatch probe', () => {
     [['--timeout', '3', '127.0.0.1:1'], '--timeout: invalid duration "3"'],
     [['--timeout', '10m', '127.0.0.1:1'], '--timeout: 10m is longer than 5m'],
     [['::1:80'], '"::1:80": write IPv6 addresses in brackets, like [::1]:22'],
+    [['127.0.0.1:53/sctp'], '"127.0.0.1:53/sctp": unknown protocol "sctp" in "53/sctp" (known: tcp, udp)'],
+    [['127.0.0.1:53/'], '"127.0.0.1:53/": "53/" has no protocol after "/": write "53/tcp" or "53/udp"'],
     // A URL is said to be one, with what to write instead, as check-config says it of a host.
     [['http://127.0.0.1:80'], `"http://127.0.0.1:80" ${IS_URL}: 127.0.0.1:80\n`],
     [['https://example.com/login'], `"https://example.com/login" ${IS_URL}: example.com:443\n`],

@@ -84,7 +84,8 @@ ${sd}    expect_open: [${openPort}]
       // port_state, port_state_info, port_violation, change and probe timestamps, probe duration: several per port.
       expect(series.length).toBeGreaterThanOrEqual(2 * PORT_STATE_SERIES);
       for (const x of series) {
-        const { monitor, host: h, ip, port, expected: exp, le, state, reason, ...rest } = x.labels;
+        const { monitor, host: h, ip, port, protocol, expected: exp, le, state, reason, ...rest } = x.labels;
+        expect(protocol).toBe('tcp');
         expect({ name: x.name, monitor, host: h, ip, extra: rest }).toEqual({
           name: x.name,
           monitor: 'sd',
@@ -119,11 +120,12 @@ ${sd}    expect_open: [${openPort}]
     // Built-in labels first, then the extra ones sorted by name.
     const text = await (await fetch(metrics())).text();
     expect(text).toContain(
-      `port_state{monitor="sd",host="127.0.0.2",ip="127.0.0.2",port="${closedPort}",expected="closed",` +
+      `port_state{monitor="sd",host="127.0.0.2",ip="127.0.0.2",port="${closedPort}",protocol="tcp",expected="closed",` +
         'env="prod",team="payments"} 0\n',
     );
     expect(text).toContain(
-      `port_state{monitor="sd",host="127.0.0.1",ip="127.0.0.1",port="${openPort}",expected="open",team="none"} 1\n`,
+      `port_state{monitor="sd",host="127.0.0.1",ip="127.0.0.1",port="${openPort}",protocol="tcp",expected="open",` +
+        'team="none"} 1\n',
     );
 
     expect(

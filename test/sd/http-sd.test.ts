@@ -109,11 +109,26 @@ describe('http_sd with the daemon', () => {
     expect(hostsOf(s, 'http')).toEqual(['127.0.0.1', '127.0.0.2', '127.0.0.3']);
     for (const host of ['127.0.0.2', '127.0.0.3']) {
       expect(find(s, 'port_state', { monitor: 'http', host }).map((x) => x.labels)).toEqual([
-        { monitor: 'http', host, ip: host, port: String(closedPort), expected: 'closed', team: 'payments' },
+        {
+          monitor: 'http',
+          host,
+          ip: host,
+          port: String(closedPort),
+          protocol: 'tcp',
+          expected: 'closed',
+          team: 'payments',
+        },
       ]);
     }
     expect(find(s, 'port_state', { monitor: 'http', host: '127.0.0.1' }).map((x) => x.labels)).toEqual([
-      { monitor: 'http', host: '127.0.0.1', ip: '127.0.0.1', port: String(closedPort), expected: 'closed' },
+      {
+        monitor: 'http',
+        host: '127.0.0.1',
+        ip: '127.0.0.1',
+        port: String(closedPort),
+        protocol: 'tcp',
+        expected: 'closed',
+      },
     ]);
     expect(value(s, 'portwatch_sd_hosts', source())).toBe(2);
     expect(value(s, 'portwatch_sd_last_refresh_successful', source())).toBe(1);

@@ -80,6 +80,7 @@ describeOrSkip(noPromtool, 'a scrape with labels from service discovery', () => 
           host: '127.0.0.2',
           ip: '127.0.0.2',
           port: String(intruderPort),
+          protocol: 'tcp',
           env: 'prod',
           team: 'payments',
         },
@@ -89,10 +90,10 @@ describeOrSkip(noPromtool, 'a scrape with labels from service discovery', () => 
     const text = await (await fetch(daemon.url('/metrics'))).text();
     const labelSets = new Set(find(parseExposition(text), 'port_state').map((s) => Object.keys(s.labels).join(',')));
     expect([...labelSets].sort()).toEqual([
-      'monitor,host,ip,port,expected',
-      'monitor,host,ip,port,expected,env,team',
-      'monitor,host,ip,port,expected,owner',
-      'monitor,host,ip,port,expected,team',
+      'monitor,host,ip,port,protocol,expected',
+      'monitor,host,ip,port,protocol,expected,env,team',
+      'monitor,host,ip,port,protocol,expected,owner',
+      'monitor,host,ip,port,protocol,expected,team',
     ]);
     expect(find(parseExposition(text), 'port_state', { host: '127.0.0.5' })[0]?.labels['owner']).toBe(
       'dba "core" team\\ops',

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { MonitorConfig } from '../../src/config/types.js';
+import { portKey } from '../../src/config/port-keys.js';
 import { PortStore, targetId } from '../../src/state/store.js';
 import type { PortState, ProbeResult } from '../../src/types.js';
 
@@ -98,6 +99,35 @@ describe('PortStore', () => {
     store.setTargets([monitor({ expectClosed: [3306, 5432] })]);
     expect([...store.records()].map((r) => r.target.port)).toEqual([443]);
     expect(store.record(targetId('gone', 'x', 1), [{ ip: '192.0.2.1', result: result('open') }], 1)).toEqual([]);
+  });
+});
+
+describe('PortStore targets per protocol', () => {
+  const udp = (port: number): number => portKey('udp', port);
+
+  it('keeps a TCP id as it was before protocols, and gives a UDP target an id of its own', () => {
+    expect(targetId('web', 'www.example.com', 53)).toBe('web\u0000www.example.com\u000053');
+    expect(targetId('web', 'www.example.com', 53, 'tcp')).toBe(targetId('web', 'www.example.com', 53));
+    expect(targetId('web', 'www.example.com', 53, 'udp')).toBe('web\u0000www.example.com\u000053\u0000udp');
+  });
+
+  it('holds the same port open on TCP and closed on UDP as two targets, each with its own records', () => {
+    const store = new PortStore();
+    store.setTargets([monitor({ expectOpen: [53], expectClosed: [udp(53)] })]);
+    const [tcp, dns] = [targetId('web', 'www.example.com', 53), targetId('web', 'www.example.com', 53, 'udp')];
+    expect([...store.targets().values()].map((t) => [t.id, t.port, t.protocol, t.expected])).toEqual([
+      [tcp, 53, 'tcp', 'open'],
+      [dns, 53, 'udp', 'closed'],
+    ]);
+    store.record(tcp, [{ ip: '192.0.2.7', result: result('open') }], 1000);
+    const silence = { state: 'open|filtered', reason: 'no-response', durationSeconds: 3 } as const;
+    store.record(dns, [{ ip: '192.0.2.7', result: silence }], 1000);
+    // open|filtered satisfies expected closed; both are fine.
+    expect(store.violationCounts().get('web')).toEqual({ open: 0, closed: 0 });
+    expect([...store.saved()].map((s) => [s.port, s.protocol, s.addresses[0]?.state])).toEqual([
+      [53, 'tcp', 'open'],
+      [53, 'udp', 'open|filtered'],
+    ]);
   });
 });
 

@@ -54,12 +54,12 @@ monitors:
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const foreign = (): string => JSON.stringify({ ...JSON.parse(good), version: 2 });
+  const foreign = (): string => JSON.stringify({ ...JSON.parse(good), version: 3 });
 
   it.each([
     ['garbage', () => '\u0000\u0001garbage', /^not valid JSON \(truncated or damaged\)/],
     ['a truncated file', () => good.slice(0, Math.floor(good.length / 2)), /^not valid JSON \(truncated or damaged\)/],
-    ['a newer format version', foreign, /^format version 2, written by a newer portwatch; this one reads version 1$/],
+    ['a newer format version', foreign, /^format version 3, written by a newer portwatch; this one reads version 2$/],
   ])('survives %s: warns once, sets it aside, starts fresh and writes a new one', async (_what, content, problem) => {
     const storage = join(dir, `case-${Math.random().toString(36).slice(2)}`);
     mkdirSync(storage);

@@ -3,6 +3,7 @@ import type { MonitorConfig } from '../../src/config/types.js';
 import type { SavedHttpSd } from '../../src/sd/service-discovery.js';
 import { PortStore, targetId } from '../../src/state/store.js';
 import type { PortRecord } from '../../src/state/port-record.js';
+import { portKey } from '../../src/config/port-keys.js';
 import { decodeState } from '../../src/storage/decode.js';
 import { encodeState, type SavedState } from '../../src/storage/format.js';
 import { setAsideName } from '../../src/storage/load.js';
@@ -23,17 +24,22 @@ const HTTP_SD: SavedHttpSd[] = [
 
 const text = (state: SavedState): string => [...encodeState(state)].join('');
 const fields = (r: PortRecord) => {
-  const { monitor, host, port, expected, labels } = r.target;
+  const { monitor, host, port, protocol, expected, labels } = r.target;
   const { ip, state, reason, changedAt, checkedAt, durationSeconds } = r;
-  return { monitor, host, ip, port, expected, labels, state, reason, changedAt, checkedAt, durationSeconds };
+  return { monitor, host, ip, port, protocol, expected, labels, state, reason, changedAt, checkedAt, durationSeconds };
 };
+const UDP_53 = portKey('udp', 53);
+const UDP_161 = portKey('udp', 161);
 const closed = { state: 'closed', reason: 'conn-refused', durationSeconds: 0.001 } as const;
 const open = { state: 'open', reason: 'syn-ack', durationSeconds: 0.001 } as const;
 
 const sweep = (store: PortStore, open: number[], at: number, seconds: number) =>
   store.discovery.recordSweep('lab', 'lab.example', [{ ip: '192.0.2.40', open, errors: [] }], at, seconds);
 
-/** A monitor with discovery whose sweeps saw 9200 open twice (unexpected) and 8080 once. */
+/**
+ * A monitor with discovery whose sweeps saw 9200 and 161/udp open twice (unexpected) and
+ * 8080 once; 53/udp is expected open beside 22 (TCP) and answered.
+ */
 function withDiscovery(store: PortStore): MonitorConfig[] {
   const lab: MonitorConfig = {
     name: 'lab',
@@ -41,14 +47,16 @@ function withDiscovery(store: PortStore): MonitorConfig[] {
     intervalMs: 60_000,
     timeoutMs: 1000,
     retries: 1,
-    expectOpen: [22],
+    expectOpen: [22, UDP_53],
     expectClosed: [],
     labels: { env: 'lab' },
-    discover: { ports: [8080, 9200], intervalMs: 3_600_000, allow: [] },
+    discover: { ports: [8080, 9200, UDP_161], intervalMs: 3_600_000, allow: [] },
   };
   store.setTargets([...MONITORS, lab]);
-  sweep(store, [9200], NOW - 2000, 0.5);
-  sweep(store, [9200, 8080], NOW - 1000, 0.25);
+  const answer = { state: 'open', reason: 'udp-response', durationSeconds: 0.002 } as const;
+  store.record(targetId('lab', 'lab.example', 53, 'udp'), [{ ip: '192.0.2.40', result: answer }], NOW - 500);
+  sweep(store, [9200, UDP_161], NOW - 2000, 0.5);
+  sweep(store, [9200, 8080, UDP_161], NOW - 1000, 0.25);
   return [...MONITORS, lab];
 }
 
@@ -64,18 +72,70 @@ describe('state file: round trip', () => {
     const back = new PortStore();
     back.setTargets(monitors);
     const counts = restoreInto(back, decoded.state);
-    expect(counts).toEqual({ targets: { restored: 5, dropped: 0 }, discovery: { restored: 1, dropped: 0 } });
+    expect(counts).toEqual({ targets: { restored: 6, dropped: 0 }, discovery: { restored: 1, dropped: 0 } });
     expect([...back.records()].map(fields)).toEqual([...store.records()].map(fields));
+    expect(back.recordsOf(targetId('lab', 'lab.example', 53, 'udp'))[0]?.reason).toBe('udp-response');
     expect(back.discovery.unexpected()).toEqual(store.discovery.unexpected());
+    expect(back.discovery.unexpected().map((u) => `${u.port}/${u.protocol}`)).toEqual(['9200/tcp', '161/udp']);
     expect(back.discovery.lastSweep('lab')).toEqual({ at: NOW - 1000, durationSeconds: 0.25 });
     // 8080 was seen once: believed seen, so the next sweep that sees it makes it unexpected.
     expect(back.discovery.seenOpen('lab', 'lab.example', '192.0.2.40', 8080)).toBe(true);
-    expect(sweep(back, [9200, 8080], NOW, 0.1)).toEqual([
-      { monitor: 'lab', host: 'lab.example', ip: '192.0.2.40', port: 8080, unexpected: true },
+    expect(sweep(back, [9200, 8080, UDP_161], NOW, 0.1)).toEqual([
+      { monitor: 'lab', host: 'lab.example', ip: '192.0.2.40', port: 8080, protocol: 'tcp', unexpected: true },
     ]);
     const read = lastGoodReads(decoded.state)('web', 'http://sd.example/targets');
     expect(read).toEqual({ hosts: HTTP_SD[0]!.hosts, atMs: NOW - 60_000 });
     expect(lastGoodReads(decoded.state)('db', 'http://sd.example/targets')).toBeUndefined();
+  });
+
+  it('restores a UDP target onto the UDP target only, never onto the TCP one of the same port', () => {
+    const store = new PortStore();
+    const monitors = withDiscovery(store);
+    const decoded = decodeState(text(snapshotOf({ store, httpSd: () => [] }, NOW)));
+    if (!decoded.ok) throw new Error(decoded.problem);
+    const lab = monitors.at(-1)!;
+    const back = new PortStore();
+    // 53 on TCP now, and no UDP target: the saved 53/udp is dropped.
+    back.setTargets([{ ...lab, expectOpen: [22, 53] }]);
+    expect(back.restore(decoded.state.targets)).toEqual({ restored: 0, dropped: 1 });
+    expect(back.recordsOf(targetId('lab', 'lab.example', 53))).toEqual([]);
+  });
+
+  it('reads a version 1 file, written before protocols, as TCP targets and TCP ports', () => {
+    const v1 = JSON.stringify({
+      format: 'portwatch-state',
+      version: 1,
+      written_at: new Date(NOW).toISOString(),
+      targets: [
+        ['lab', 'lab.example', 22, 'open', 0, [['192.0.2.40', 'open', 'syn-ack', NOW - 9000, NOW - 10, 0.001]]],
+      ],
+      discovery: [
+        {
+          monitor: 'lab',
+          last_sweep: { at_ms: NOW - 1000, duration_seconds: 0.25 },
+          hosts: [
+            {
+              host: 'lab.example',
+              addresses: [{ ip: '192.0.2.40', seen: [9200, 8080], unexpected: [{ port: 9200, since_ms: NOW - 1000 }] }],
+            },
+          ],
+        },
+      ],
+      http_sd: [],
+      labels: [{ env: 'lab' }],
+    });
+    const decoded = decodeState(v1);
+    if (!decoded.ok) throw new Error(decoded.problem);
+    expect(decoded.state.targets.map((t) => [t.port, t.protocol])).toEqual([[22, 'tcp']]);
+    const back = new PortStore();
+    back.setTargets(withDiscovery(new PortStore()));
+    expect(restoreInto(back, decoded.state)).toEqual({
+      targets: { restored: 1, dropped: 0 },
+      discovery: { restored: 1, dropped: 0 },
+    });
+    expect(back.recordsOf(targetId('lab', 'lab.example', 22))[0]?.changedAt).toBe(NOW - 9000);
+    expect(back.discovery.unexpected().map((u) => [u.port, u.protocol, u.since])).toEqual([[9200, 'tcp', NOW - 1000]]);
+    expect(back.discovery.seenOpen('lab', 'lab.example', '192.0.2.40', 8080)).toBe(true);
   });
 
   it('keeps a change time: a first check that agrees changes nothing, one that differs changes at its time', () => {
@@ -184,8 +244,8 @@ describe('state file: what is refused', () => {
     ],
     [
       'a newer version',
-      edit((d) => (d['version'] = 2)),
-      'format version 2, written by a newer portwatch; this one reads version 1',
+      edit((d) => (d['version'] = 3)),
+      'format version 3, written by a newer portwatch; this one reads version 2',
     ],
     ['an older version', edit((d) => (d['version'] = 0)), '"version" is 0, not a format version'],
     ['a version that is not a number', edit((d) => (d['version'] = '1')), '"version" is "1", not a format version'],
@@ -203,6 +263,11 @@ describe('state file: what is refused', () => {
       `targets[0].addresses[1].reason: "timeout" is not a reason (${REASONS})`,
     ],
     ['port 0', edit((d) => (at(d, 'targets', 2)[2] = 0)), 'targets[2].port: expected a port 1-65535, got 0'],
+    [
+      'an unknown protocol',
+      edit((d) => (at(d, 'targets', 2)[6] = 'sctp')),
+      'targets[2].protocol: "sctp" is not a protocol (tcp, udp)',
+    ],
     [
       'an unknown expectation',
       edit((d) => (at(d, 'targets', 2)[3] = 'filtered')),

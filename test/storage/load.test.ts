@@ -49,7 +49,7 @@ describe('loadState', () => {
     [
       'a foreign version',
       '{"format":"portwatch-state","version":9,"written_at":"2026-11-27T00:00:00Z"}',
-      'format version 9, written by a newer portwatch; this one reads version 1',
+      'format version 9, written by a newer portwatch; this one reads version 2',
     ],
   ])('sets %s aside, under a name of its own, with one warning', async (_what, content, problem) => {
     const dir = tempDir();
