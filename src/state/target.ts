@@ -2,10 +2,7 @@ import type { IpFamily, MonitorConfig } from '../config/types.js';
 import type { Expectation, Protocol } from '../types.js';
 import type { Labels } from './labels.js';
 
-/**
- * How a monitor checks its targets of one protocol: one object per monitor and protocol,
- * which those targets share (so that a target's protocol costs it no field of its own).
- */
+/** How a monitor checks its targets of one protocol: one object per monitor and protocol, which they share. */
 export interface MonitorSettings {
   readonly monitor: string;
   readonly protocol: Protocol;
@@ -51,23 +48,6 @@ export function settingsOf(m: MonitorConfig, protocol: Protocol): MonitorSetting
   };
 }
 
-/** A Target whose protocol is its settings', read through a getter: 65535 targets hold no protocol each. */
-class ConfiguredTarget implements Target {
-  constructor(
-    readonly id: string,
-    readonly monitor: string,
-    readonly host: string,
-    readonly port: number,
-    readonly expected: Expectation,
-    readonly labels: Labels,
-    public settings: MonitorSettings,
-  ) {}
-
-  get protocol(): Protocol {
-    return this.settings.protocol;
-  }
-}
-
 /** A target checked over its settings' protocol. */
 export function newTarget(
   settings: MonitorSettings,
@@ -77,5 +57,6 @@ export function newTarget(
   labels: Labels,
   id = targetId(settings.monitor, host, port, settings.protocol),
 ): Target {
-  return new ConfiguredTarget(id, settings.monitor, host, port, expected, labels, settings);
+  const { monitor, protocol } = settings;
+  return { id, monitor, host, port, protocol, expected, labels, settings };
 }
