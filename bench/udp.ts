@@ -65,6 +65,7 @@ export async function udpAmplification(o: BenchOptions): Promise<ScenarioOutcome
   try {
     for (let i = 0; i < runs; i++) {
       if (hasNmap) {
+        await refilled();
         const args = ['-sU', '-Pn', '-n', `-pU:${group.join(',')}`, '-oG', '-', ...hosts.ips];
         const r = await runTool('nmap', args, 600_000);
         if (r.code !== 0) failures.push(`nmap exited ${r.code}: ${r.stderr}`);
@@ -72,6 +73,7 @@ export async function udpAmplification(o: BenchOptions): Promise<ScenarioOutcome
         Object.assign(nm, { rss: Math.max(nm.rss, r.peakRssMb), right: nm.right + v.right, wrong: nm.wrong + v.wrong });
         nm.times.push(r.wallMs);
       }
+      await refilled();
       const monitor = { name: 'udp', hosts: hosts.ips, protocol: 'udp' as const };
       const r = await portwatchRound(
         o,
@@ -93,6 +95,14 @@ export async function udpAmplification(o: BenchOptions): Promise<ScenarioOutcome
     hosts.close();
   }
   return { rows: rowsOf(scenario, runs, pw, nm, hasNmap), extra: {}, failures };
+}
+
+/**
+ * Waits until the hosts' ICMP error budgets (Linux: a burst of 6, one a second) are full
+ * again, so that neither tool starts on what the other one spent.
+ */
+function refilled(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 7000));
 }
 
 function portsExpectedClosed(ports: ReturnType<typeof portsOf>): number[] {
