@@ -192,7 +192,7 @@ monitors:
       expected: 'closed',
     });
     expect(alert.annotations['summary']).toBe(
-      `Port ${guardedPort} of 127.0.0.1 (127.0.0.1) is open, but monitor database expects it closed.`,
+      `Port ${guardedPort}/tcp of 127.0.0.1 (127.0.0.1) is open, but monitor database expects it closed.`,
     );
     expect(alert.annotations['runbook_url']).toBe(
       'https://github.com/portwatch/portwatch/blob/main/docs/runbook.md#portexposed',
@@ -237,7 +237,7 @@ monitors:
         expected: 'open',
       });
       expect(alert.annotations['summary']).toBe(
-        `Port ${servicePort} of 127.0.0.1 (127.0.0.1) is closed, but monitor service expects it open.`,
+        `Port ${servicePort}/tcp of 127.0.0.1 (127.0.0.1) is closed, but monitor service expects it open.`,
       );
       expect(alert.annotations['description']).toContain('state closed, reason conn-refused.');
 
