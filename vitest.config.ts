@@ -50,7 +50,12 @@ const TIERS: Record<string, string[]> = {
   // Floods, huge bodies and low limits against the built daemon.
   abuse: ['test/abuse/**/*.test.ts'],
   // Debian's prometheus and alertmanager scraping and alerting on a running daemon.
-  prometheus: ['test/alerts/e2e.test.ts', 'test/dashboard/queries.test.ts', 'test/dashboard/scale.test.ts'],
+  prometheus: [
+    'test/alerts/e2e.test.ts',
+    'test/alerts/e2e-udp.test.ts',
+    'test/dashboard/queries.test.ts',
+    'test/dashboard/scale.test.ts',
+  ],
   // The landing page in chromium.
   browser: ['test/browser/**/*.test.ts'],
   // The Dockerfile built with podman and run.

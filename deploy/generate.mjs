@@ -69,7 +69,7 @@ export function prometheusRule(rulesText) {
 }
 
 // Per port, whatever portwatch and vantage point reported it: the labels a port is known by.
-const PORT = 'monitor, host, ip, port, expected';
+const PORT = 'monitor, host, ip, port, protocol, expected';
 
 const VANTAGE_UNREACHABLE_EXPR = `(
     count by (${PORT}) (port_violation{expected="open"} == 1)
@@ -92,9 +92,9 @@ const VANTAGE_UNREACHABLE_COMMENT = [
 
 const VANTAGE_UNREACHABLE_ANNOTATIONS = {
   summary:
-    'Port {{ $labels.port }} of {{ $labels.host }}{{ with $labels.ip }} ({{ . }}){{ end }} is unreachable from every vantage point that checks it ({{ $value }}), but monitor {{ $labels.monitor }} expects it open.',
+    'Port {{ $labels.port }}/{{ or $labels.protocol "tcp" }} of {{ $labels.host }}{{ with $labels.ip }} ({{ . }}){{ end }} is unreachable from every vantage point that checks it ({{ $value }}), but monitor {{ $labels.monitor }} expects it open.',
   description:
-    'No portwatch vantage point can connect to port {{ $labels.port }} of {{ $labels.host }}{{ with $labels.ip }} at address {{ . }}{{ end }} (monitor {{ $labels.monitor }}): all {{ $value }} that check it find it not open; one of them saw state {{ $labels.state }}, reason {{ $labels.reason }}. Seen from everywhere, the service itself is down or refuses connections, not one network path to it. Clients of this service are likely failing.',
+    'No portwatch vantage point finds port {{ $labels.port }}/{{ or $labels.protocol "tcp" }} of {{ $labels.host }}{{ with $labels.ip }} at address {{ . }}{{ end }} open (monitor {{ $labels.monitor }}): all {{ $value }} that check it find it not open; one of them saw state {{ $labels.state }}, reason {{ $labels.reason }}. Seen from everywhere, the service itself is down or refuses connections, not one network path to it. Clients of this service are likely failing.',
 };
 
 const VANTAGE_EXPOSED_COMMENT = [

@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse, stringify } from 'yaml';
+import { parse } from 'yaml';
 import { startDaemon, type RunningDaemon } from '../helpers/daemon.js';
 import { closeServer, freePort, listen } from '../helpers/ports.js';
 import {
@@ -27,6 +27,7 @@ import {
   type WebhookMessage,
 } from './stack.js';
 import { describeOrSkip } from '../helpers/skip.js';
+import { testAlertmanagerConfig } from './alertmanager-config.js';
 
 const skip = missing('prometheus', 'alertmanager');
 
@@ -37,42 +38,6 @@ function differences(a: unknown, b: unknown, path = ''): string[] {
   return [...keys].flatMap((k) =>
     differences((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], `${path}/${k}`),
   );
-}
-
-interface Route {
-  group_wait?: string;
-  group_interval?: string;
-  repeat_interval?: string;
-  routes?: Route[];
-  [key: string]: unknown;
-}
-
-interface AlertmanagerConfig {
-  route: Route;
-  receivers: { name: string; webhook_configs?: { url: string; [key: string]: unknown }[] }[];
-  [key: string]: unknown;
-}
-
-/**
- * The shipped Alertmanager config as the test runs it. Only two kinds of change:
- * - every webhook URL points at the test's webhook, path = receiver name;
- * - the timing fields (group_wait, group_interval, repeat_interval) are shortened, since the
- *   production values (10 s to 5 min) would make the suite take many minutes. Routes,
- *   matchers, grouping, receivers and inhibit rules stay as shipped.
- */
-function testAlertmanagerConfig(shipped: string, webhookPort: number): string {
-  const config = parse(shipped) as AlertmanagerConfig;
-  for (const r of config.receivers) {
-    for (const w of r.webhook_configs ?? []) w.url = `http://127.0.0.1:${webhookPort}/${r.name}`;
-  }
-  const shorten = (route: Route) => {
-    if (route.group_wait !== undefined) route.group_wait = '1s';
-    if (route.group_interval !== undefined) route.group_interval = '1s';
-    if (route.repeat_interval !== undefined) route.repeat_interval = '1h';
-    for (const child of route.routes ?? []) shorten(child);
-  };
-  shorten(config.route);
-  return stringify(config);
 }
 
 describe('the Alertmanager config the end-to-end test runs', () => {
@@ -192,7 +157,7 @@ monitors:
       expected: 'closed',
     });
     expect(alert.annotations['summary']).toBe(
-      `Port ${guardedPort} of 127.0.0.1 (127.0.0.1) is open, but monitor database expects it closed.`,
+      `Port ${guardedPort}/tcp of 127.0.0.1 (127.0.0.1) is open, but monitor database expects it closed.`,
     );
     expect(alert.annotations['runbook_url']).toBe(
       'https://github.com/portwatch/portwatch/blob/main/docs/runbook.md#portexposed',
@@ -237,7 +202,7 @@ monitors:
         expected: 'open',
       });
       expect(alert.annotations['summary']).toBe(
-        `Port ${servicePort} of 127.0.0.1 (127.0.0.1) is closed, but monitor service expects it open.`,
+        `Port ${servicePort}/tcp of 127.0.0.1 (127.0.0.1) is closed, but monitor service expects it open.`,
       );
       expect(alert.annotations['description']).toContain('state closed, reason conn-refused.');
 

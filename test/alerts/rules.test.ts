@@ -16,6 +16,7 @@ import {
   run,
 } from './stack.js';
 import { describeOrSkip, itOrSkip } from '../helpers/skip.js';
+import { UDP_PORT_GROUPS } from '../../src/config/port-groups.js';
 
 interface AlertRule {
   alert: string;
@@ -49,7 +50,9 @@ const ALERTS = [
   'PortwatchServiceDiscoveryFailing',
   'PortwatchStorageFailing',
 ];
-const NAMED_LABELS = ['monitor', 'host', 'ip', 'port'];
+const NAMED_LABELS = ['monitor', 'host', 'ip', 'port', 'protocol'];
+/** The ports a template names UDP amplification services by: `match "^(17|19|...)$" $labels.port`. */
+const AMPLIFICATION_MATCH = /match "\^\(([\d|]+)\)\$" \$labels\.port/g;
 
 /** Prometheus durations as used in rule files and tests (1h30m, 5m, 90s) in seconds. */
 function seconds(d: string): number {
@@ -91,13 +94,24 @@ describe('rule file', () => {
     },
   );
 
-  it('names monitor, host, ip and port in the summary of every per-port alert', () => {
+  it('names monitor, host, ip, port and protocol in the summary of every per-port alert', () => {
     for (const rule of rules.filter(
       (r) => (r.alert.startsWith('Port') && !r.alert.startsWith('Portwatch')) || r.alert === 'PortwatchStale',
     )) {
       const text = `${rule.annotations?.['summary']} ${rule.annotations?.['description']}`;
       for (const label of NAMED_LABELS) expect(text, `${rule.alert} ${label}`).toContain(`$labels.${label}`);
     }
+  });
+
+  // The list is written out in four templates; they must not drift apart, nor from the config's group.
+  it('names the ports of the group udp-amplification in the summary and description of both security alerts', () => {
+    const lists = rules
+      .filter((r) => r.labels?.['category'] === 'security')
+      .flatMap((r) => [r.annotations?.['summary'] ?? '', r.annotations?.['description'] ?? ''])
+      .flatMap((text) => [...text.matchAll(AMPLIFICATION_MATCH)].map((m) => m[1]!.split('|').map(Number)));
+    expect(lists).toHaveLength(4);
+    for (const list of lists) expect(list).toEqual(lists[0]);
+    expect(lists[0]).toEqual(UDP_PORT_GROUPS['udp-amplification']);
   });
 
   it('fires PortExposed on the first evaluation (no `for:`), as a critical security alert', () => {

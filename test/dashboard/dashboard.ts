@@ -33,7 +33,7 @@ export interface Variable {
   name: string;
   query: string | { query: string };
   /** The value a custom variable starts with. */
-  current?: { text?: string; value?: string };
+  current?: { text?: string | string[]; value?: string | string[] };
   options?: { text: string; value: string; selected?: boolean }[];
   datasource?: DatasourceRef;
   multi?: boolean;
@@ -65,6 +65,11 @@ export function queryPanels(d: Dashboard = dashboard): Panel[] {
 
 export function variableQuery(v: Variable): string {
   return typeof v.query === 'string' ? v.query : v.query.query;
+}
+
+/** A custom variable's values as Grafana offers them, without its "All". */
+export function customOptions(v: Variable): string[] {
+  return (v.options ?? []).map((o) => o.value).filter((value) => value !== '$__all');
 }
 
 /** Values chosen for the dashboard's variables: a list (one or more values) or "All". */

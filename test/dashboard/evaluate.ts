@@ -3,6 +3,7 @@
 import { expect } from 'vitest';
 import type { PromSeries, RunningPrometheus } from '../alerts/stack.js';
 import {
+  customOptions,
   dashboard,
   formatVariable,
   interpolate,
@@ -30,8 +31,11 @@ export async function resolveVariables(
   const options: Record<string, string[]> = {};
   for (const v of dashboard.templating.list) {
     if (v.type === 'custom') {
-      const chosen = selection[v.name];
-      values[v.name] = Array.isArray(chosen) ? chosen[0]! : (v.current?.value ?? '');
+      const found = customOptions(v);
+      options[v.name] = found;
+      const current = v.current?.value;
+      const chosen = selection[v.name] ?? (v.includeAll ? 'All' : [typeof current === 'string' ? current : '']);
+      values[v.name] = formatVariable(v, chosen, found);
       continue;
     }
     if (v.type !== 'query') continue;

@@ -6,7 +6,15 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { ROOT } from '../alerts/stack.js';
-import { allPanels, dashboard, dashboardText, interpolate, queryPanels, variableQuery } from './dashboard.js';
+import {
+  allPanels,
+  customOptions,
+  dashboard,
+  dashboardText,
+  interpolate,
+  queryPanels,
+  variableQuery,
+} from './dashboard.js';
 
 const DS_REF = { type: 'prometheus', uid: '${datasource}' };
 // Core panel types of Grafana 10; a plugin panel would not render on a fresh install.
@@ -82,6 +90,50 @@ describe('grafana/dashboards/portwatch.json', () => {
       .split(',')
       .map((o) => o.split(' : ').map((x) => x.trim()));
     expect(vars['ports']?.options?.map((o) => [o.text, o.value])).toEqual(fromQuery);
+  });
+
+  // A custom variable rather than label_values(): it offers both protocols before any UDP port
+  // is watched, and its All (.*) also matches series of a portwatch older than the protocol label.
+  it('has a protocol variable offering tcp and udp, All by default, that every port query filters by', () => {
+    const protocol = dashboard.templating.list.find((v) => v.name === 'protocol');
+    expect(protocol).toMatchObject({ type: 'custom', query: 'tcp,udp', multi: true, includeAll: true });
+    expect(protocol?.allValue).toBe('.*');
+    expect(protocol?.current?.value).toEqual(['$__all']);
+    expect(customOptions(protocol!)).toEqual(['tcp', 'udp']);
+    const names = dashboard.templating.list.map((v) => v.name);
+    expect(names.indexOf('protocol')).toBe(names.indexOf('host') + 1);
+    // Every selector of a per-port series (not the per-monitor counts) names the protocol.
+    const selectors = queryPanels()
+      .flatMap((p) => p.targets ?? [])
+      .flatMap((t) => [...t.expr.matchAll(/\b(port_[a-z_]+)\{([^}]*)\}/g)])
+      .filter(([, metric]) => !['port_violations', 'port_unexpected_open_ports'].includes(metric!));
+    expect(selectors.length).toBeGreaterThan(10);
+    for (const [whole, , labels] of selectors) expect(labels, whole).toContain('protocol=~"$protocol"');
+    // A port is joined with its own protocol: 53/tcp and 53/udp are two ports.
+    for (const t of queryPanels().flatMap((p) => p.targets ?? [])) {
+      for (const [on] of t.expr.matchAll(/on\(([^)]*)\)/g)) {
+        if (on.includes('port')) expect(on, t.expr).toContain('protocol');
+      }
+    }
+  });
+
+  it('names open|filtered wherever a state is shown', () => {
+    const byId = Object.fromEntries(queryPanels().map((p) => [p.id, p]));
+    const stateColumn = (id: number) =>
+      (
+        byId[id] as unknown as {
+          fieldConfig: { overrides: { matcher: { options: string }; properties: { id: string; value: unknown }[] }[] };
+        }
+      ).fieldConfig.overrides
+        .find((o) => o.matcher.options === 'state')
+        ?.properties.find((x) => x.id === 'mappings')?.value as { options: Record<string, { text: string }> }[];
+    for (const id of [6, 9])
+      expect(stateColumn(id)[0]?.options['open|filtered']?.text, `panel ${id}`).toBe('open|filtered');
+    const timeline = byId[7] as unknown as {
+      fieldConfig: { defaults: { mappings: { options: Record<string, { text: string }> }[] } };
+    };
+    const texts = Object.entries(timeline.fieldConfig.defaults.mappings[0]!.options).map(([v, m]) => `${v} ${m.text}`);
+    expect(texts.sort()).toEqual(['-1 filtered', '-1.5 open|filtered', '-2 error', '0 closed', '1 open']);
   });
 
   it('uses only defined variables, and Prometheus-only queries', () => {

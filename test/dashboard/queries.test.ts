@@ -1,12 +1,15 @@
 // No panel ships empty: a real portwatch (1 s interval, loopback ports in all four
 // situations: open as expected, closed as expected, exposed, unreachable, and one open
-// port no monitor declares, which the discovery of both monitors finds; a file_sd file) scraped every
+// port no monitor declares, which the discovery of both monitors finds; an expected-open UDP
+// port bound by a socket that never answers, open|filtered; a file_sd file) scraped every
 // second by a real Prometheus (the exposed one opens during the test, so there is a change
 // of state to show); then every variable query and every panel query of the
 // dashboard, with the variables substituted as Grafana does, must return data. Once with
 // "All" selected, once with one monitor and one host.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createSocket, type Socket } from 'node:dgram';
+import { once } from 'node:events';
 import type { Server } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startDaemon, type RunningDaemon } from '../helpers/daemon.js';
@@ -24,7 +27,8 @@ describeOrSkip(skip, 'every dashboard query returns data from Prometheus scrapin
   let daemon: RunningDaemon | undefined;
   let prometheus: RunningPrometheus | undefined;
   let start = 0;
-  const ports = { ok: 0, exposed: 0, closedOk: 0, unreachable: 0, stray: 0 };
+  const ports = { ok: 0, exposed: 0, closedOk: 0, unreachable: 0, stray: 0, silentUdp: 0 };
+  let silent: Socket | undefined;
 
   beforeAll(async () => {
     dir = tempDir('portwatch-dashboard-');
@@ -39,6 +43,9 @@ describeOrSkip(skip, 'every dashboard query returns data from Prometheus scrapin
     ports.exposed = await freePort();
     ports.closedOk = await freePort();
     ports.unreachable = await freePort();
+    silent = createSocket('udp4').bind(0, '127.0.0.1');
+    await once(silent, 'listening');
+    ports.silentUdp = silent.address().port;
     const configFile = join(dir.path, 'portwatch.yaml');
     // Each monitor's host also comes from a file_sd file, for the service-discovery panel.
     writeFileSync(
@@ -52,7 +59,7 @@ monitors:
   - name: web
     hosts: [127.0.0.1]
     file_sd_configs: [{files: [hosts.json]}]
-    expect_open: [${ports.ok}, ${ports.unreachable}]
+    expect_open: [${ports.ok}, ${ports.unreachable}, "${ports.silentUdp}/udp"]
     discover: {ports: [${ports.stray}], interval: 1s}
   - name: db
     hosts: [127.0.0.1]
@@ -74,7 +81,7 @@ monitors:
     // are reported.
     await waitFor('both violations in Prometheus', 30_000, async () => {
       const r = await prometheus!.query(
-        'count(port_violation == 1) == 2 and count(count_over_time(port_state[1m]) >= 6) == 4 ' +
+        'count(port_violation == 1) == 3 and count(count_over_time(port_state[1m]) >= 6) == 5 ' +
           'and count(port_unexpected_open) == 2',
       );
       return r.length === 1 ? true : undefined;
@@ -85,6 +92,7 @@ monitors:
     await prometheus?.stop();
     await daemon?.stop();
     for (const s of servers) await closeServer(s);
+    if (silent) await new Promise<void>((resolve) => silent!.close(() => resolve()));
     dir?.remove();
   });
 
@@ -114,12 +122,18 @@ monitors:
     const instant = (title: string) => prometheus!.query(interpolate(panelExpr(title), values, builtIns));
     // One declared closed and open, and the stray port that the discovery of each monitor finds.
     expect((await instant('Exposed ports')).map((s) => s.value?.[1])).toEqual(['3']);
-    expect((await instant('Unreachable ports')).map((s) => s.value?.[1])).toEqual(['1']);
+    expect((await instant('Unreachable ports')).map((s) => s.value?.[1])).toEqual(['2']);
     const table = await instant('Ports not in their expected state');
-    const rows = table
-      .map((s) => `${s.metric['monitor']} ${s.metric['port']} ${s.metric['expected']} ${s.metric['state']}`)
-      .sort();
-    expect(rows).toEqual([`db ${ports.exposed} closed open`, `web ${ports.unreachable} open closed`].sort());
+    const row = (m: Record<string, string>) =>
+      `${m['monitor']} ${m['port']}/${m['protocol']} ${m['expected']} ${m['state']}`;
+    const rows = table.map((s) => row(s.metric)).sort();
+    expect(rows).toEqual(
+      [
+        `db ${ports.exposed}/tcp closed open`,
+        `web ${ports.unreachable}/tcp open closed`,
+        `web ${ports.silentUdp}/udp open open|filtered`,
+      ].sort(),
+    );
     // The opening of the database port is one change of state in the changes panel.
     const end = Math.floor(Date.now() / 1000);
     const changesExpr = interpolate(panelExpr('State changes'), values, builtIns);
@@ -136,6 +150,12 @@ monitors:
     // Per monitor and state: web has its open and its closed port, db its two (one opened).
     const perState = await instant('Ports per monitor and state');
     const cells = perState.map((s) => `${s.metric['monitor']} ${s.metric['state']} ${s.value?.[1]}`);
-    expect(cells.sort()).toEqual(['db closed 1', 'db open 1', 'web closed 1', 'web open 1']);
+    expect(cells.sort()).toEqual(['db closed 1', 'db open 1', 'web closed 1', 'web open 1', 'web open|filtered 1']);
+    // State per port draws the silent UDP port as open|filtered (-1.5), apart from filtered.
+    const timeline = await instant('State per port');
+    const udp = timeline
+      .filter((s) => s.metric['protocol'] === 'udp')
+      .map((s) => `${s.metric['port']} ${s.value?.[1]}`);
+    expect(udp).toEqual([`${ports.silentUdp} -1.5`]);
   });
 });

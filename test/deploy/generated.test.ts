@@ -47,7 +47,7 @@ describe('files generated from the rule file', () => {
         const b = base[i]!;
         if (v.alert === 'PortUnreachable') {
           expect(v.expr).not.toBe(b.expr);
-          expect(v.expr).toMatch(/count by \(monitor, host, ip, port, expected\)/);
+          expect(v.expr).toMatch(/count by \(monitor, host, ip, port, protocol, expected\)/);
           expect({ ...v.labels, for: v.for, runbook: v.annotations?.['runbook_url'] }).toEqual({
             ...b.labels,
             for: b.for,
