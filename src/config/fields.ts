@@ -12,13 +12,13 @@ import type { PortKey } from './port-keys.js';
 import { WELL_KNOWN_PORTS } from './well-known-ports.js';
 import { IP_FAMILIES, type IpFamily } from './types.js';
 
-export type Checked<T> = { ok: true; value: T } | { ok: false; message: string };
+export type ValueCheck<T> = { ok: true; value: T } | { ok: false; message: string };
 
 const NAME = /^[A-Za-z0-9_.-]+$/;
 const NAME_MAX = 64;
 export const RETRIES_MAX = 10;
 
-export function leaf<T>(check: (v: unknown) => Checked<T>, placeholder: T) {
+export function leaf<T>(check: (v: unknown) => ValueCheck<T>, placeholder: T) {
   return z.unknown().transform((v, ctx): T => {
     const result = check(v);
     if (result.ok) return result.value;
@@ -27,8 +27,8 @@ export function leaf<T>(check: (v: unknown) => Checked<T>, placeholder: T) {
   });
 }
 
-export const ok = <T>(value: T): Checked<T> => ({ ok: true, value });
-export const fail = <T>(message: string): Checked<T> => ({ ok: false, message });
+export const ok = <T>(value: T): ValueCheck<T> => ({ ok: true, value });
+export const fail = <T>(message: string): ValueCheck<T> => ({ ok: false, message });
 
 /** A monitor name: it becomes a Prometheus label value. */
 export const nameField = leaf((v) => {
@@ -58,7 +58,7 @@ export const retriesField = leaf((v) => {
   return ok(v);
 }, Number.NaN);
 
-export const ipFamilyField = leaf((v): Checked<IpFamily> => {
+export const ipFamilyField = leaf((v): ValueCheck<IpFamily> => {
   if (typeof v === 'string' && (IP_FAMILIES as readonly string[]).includes(v)) return ok(v as IpFamily);
   return fail(
     `ip_family must be one of ${IP_FAMILIES.join(', ')}, got ${typeof v === 'string' ? quote(v) : describeValue(v)}`,
@@ -79,9 +79,9 @@ export interface Duration {
  */
 export function durationField(key: string, min: string, max: string, fallback?: string) {
   const [minMs, maxMs] = [parseDuration(min), parseDuration(max)];
-  const outside = (written: string): Checked<Duration> => fail(`${key} ${quote(written)} is outside ${min}-${max}`);
+  const outside = (written: string): ValueCheck<Duration> => fail(`${key} ${quote(written)} is outside ${min}-${max}`);
   const field = leaf(
-    (v): Checked<Duration> => {
+    (v): ValueCheck<Duration> => {
       if (v === ABSENT && fallback !== undefined)
         return ok({ ms: parseDuration(fallback), text: fallback, written: false });
       if (typeof v !== 'string') return fail(`expected a duration like "30s" or "1h30m", got ${describeValue(v)}`);
