@@ -117,6 +117,6 @@ export class DiscoverySweeps {
   /** A sweep attempt: through the gate (share, rate, checks first), then the capacity like any check. */
   #attempt(ip: string, protocol: Protocol, port: number, timeoutMs: number): Promise<ProbeResult> {
     const { capacity } = this.#deps;
-    return this.#gate.run(ip, () => capacity.probeInBackground(protocol, ip, port, timeoutMs));
+    return this.#gate.run(ip, () => capacity.probe(protocol, ip, port, timeoutMs, { background: true }));
   }
 }

@@ -10,6 +10,12 @@ import { UdpPacer, type UdpPacingOptions } from './udp-pacer.js';
 /** Attempts in flight to one address by default (--probe.concurrency-per-address). */
 export const DEFAULT_PER_ADDRESS = 64;
 
+/** How to probe, beyond what: in the background (behind checks), with the prober's options. */
+export interface ProbeHow<P extends Protocol> {
+  background?: boolean;
+  options?: ProberOptions[P];
+}
+
 export interface ProbeCapacityOptions {
   /**
    * Attempts in flight that may still be answered (--probe.concurrency); when given, also
@@ -65,47 +71,39 @@ export class ProbeCapacity {
     this.#onResult = opts.onResult;
   }
 
-  /** One probe, limits and backoff applied; never rejects but when the capacity is closed. */
+  /**
+   * One probe, limits and backoff applied; never rejects but when the capacity is closed. A
+   * background probe (discovery sweeps behind checks) has the same limits but is counted
+   * apart, so that foregroundWaiting sees only the others.
+   */
   probe<P extends Protocol>(
     protocol: P,
     address: string,
     port: number,
     timeoutMs: number,
-    options?: ProberOptions[P],
+    { background = false, options }: ProbeHow<P> = {},
   ): Promise<ProbeResult> {
     const prober = probers[protocol];
-    const limited = (): Promise<ProbeResult> =>
-      this.#limiter.run(address, () => prober(address, port, timeoutMs, options));
+    const attempt = (): Promise<ProbeResult> => prober(address, port, timeoutMs, options);
+    const limited = background
+      ? (): Promise<ProbeResult> => this.#inBackground(address, attempt)
+      : (): Promise<ProbeResult> => this.#limiter.run(address, attempt);
     return probeWithBackoff(this.#paced(protocol, address, limited), this.#backoffFor(timeoutMs));
   }
 
-  /**
-   * A probe that yields to the foreground ones (discovery sweeps behind checks): the same
-   * limits, but counted apart, so that foregroundWaiting sees only the others.
-   */
-  probeInBackground<P extends Protocol>(
-    protocol: P,
-    address: string,
-    port: number,
-    timeoutMs: number,
-    options?: ProberOptions[P],
-  ): Promise<ProbeResult> {
-    const prober = probers[protocol];
-    const limited = (): Promise<ProbeResult> => {
-      this.#backgroundQueued++;
-      let started = false;
-      const start = (): void => {
-        if (started) return;
-        started = true;
-        this.#backgroundQueued--;
-      };
-      const run = (): Promise<ProbeResult> => {
-        start();
-        return prober(address, port, timeoutMs, options);
-      };
-      return this.#limiter.run(address, run).finally(start);
+  #inBackground(address: string, attempt: () => Promise<ProbeResult>): Promise<ProbeResult> {
+    this.#backgroundQueued++;
+    let started = false;
+    const start = (): void => {
+      if (started) return;
+      started = true;
+      this.#backgroundQueued--;
     };
-    return probeWithBackoff(this.#paced(protocol, address, limited), this.#backoffFor(timeoutMs));
+    const run = (): Promise<ProbeResult> => {
+      start();
+      return attempt();
+    };
+    return this.#limiter.run(address, run).finally(start);
   }
 
   /** Whether foreground probes (checks) are waiting for a slot: background ones then hold back. */

@@ -64,8 +64,8 @@ describe('ProbeCapacity on loopback', () => {
 
   it('tells background probes that foreground ones wait, but not of its own', async () => {
     const capacity = new ProbeCapacity({ concurrency: 1, perAddress: 1 });
-    const background = [capacity.probeInBackground('tcp', '127.0.0.1', open, 2000)];
-    background.push(capacity.probeInBackground('tcp', '127.0.0.1', open, 2000));
+    const background = [capacity.probe('tcp', '127.0.0.1', open, 2000, { background: true })];
+    background.push(capacity.probe('tcp', '127.0.0.1', open, 2000, { background: true }));
     expect(capacity.foregroundWaiting).toBe(false);
     const foreground = capacity.probe('tcp', '127.0.0.1', closed, 2000);
     expect(capacity.foregroundWaiting).toBe(true);
