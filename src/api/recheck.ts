@@ -5,8 +5,8 @@
 import type { Target } from '../state/target.js';
 import { quote } from '../config/describe.js';
 import type { StateChange } from '../state/store.js';
-import type { PortRecord } from '../state/port-record.js';
-import type { Expectation, PortState, Protocol, Reason } from '../types.js';
+import { identityOf, type PortIdentity, type PortRecord } from '../state/port-record.js';
+import type { PortState, Protocol, Reason } from '../types.js';
 
 export interface CheckFilter {
   monitor: string;
@@ -17,14 +17,8 @@ export interface CheckFilter {
   protocol?: Protocol | undefined;
 }
 
-export interface CheckedAddress {
-  monitor: string;
-  host: string;
-  /** "" when the host did not resolve. */
-  ip: string;
-  port: number;
-  protocol: Protocol;
-  expected: Expectation;
+/** One address checked: its port (ip "" when the host did not resolve) and what it was found in. */
+export interface CheckedAddress extends PortIdentity {
   state: PortState;
   reason: Reason;
   /** Whether this check changed the believed state (a first result counts as a change). */
@@ -111,12 +105,7 @@ export async function recheck(deps: RecheckDeps, filter: CheckFilter): Promise<C
       const changed = new Set(changes.map((c) => c.record.ip));
       for (const r of deps.records(t.id)) {
         results.push({
-          monitor: t.monitor,
-          host: t.host,
-          ip: r.ip,
-          port: t.port,
-          protocol: t.protocol,
-          expected: t.expected,
+          ...identityOf(r),
           state: r.state,
           reason: r.reason,
           changed: changed.has(r.ip),

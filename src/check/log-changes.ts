@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { identityOf } from '../state/port-record.js';
 import type { StateChange } from '../state/store.js';
 import { isViolation, type PortState } from '../types.js';
 
@@ -22,12 +23,7 @@ export function logChanges(log: Logger, changes: readonly StateChange[]): void {
     const violatedBefore = before.some((s) => isViolation(t.expected, s));
     const from = before.length === 0 ? 'none' : [...new Set(before)].join(',');
     const fields = {
-      monitor: t.monitor,
-      host: t.host,
-      ip: r.ip,
-      port: t.port,
-      protocol: t.protocol,
-      expected: t.expected,
+      ...identityOf(r),
       from,
       to,
       reason: r.reason,

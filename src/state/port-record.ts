@@ -1,4 +1,4 @@
-import type { PortState, Reason } from '../types.js';
+import type { Expectation, PortState, Protocol, Reason } from '../types.js';
 import type { Target } from './target.js';
 
 /**
@@ -20,4 +20,18 @@ export class PortRecord {
     public checkedAt: number,
     public durationSeconds: number,
   ) {}
+}
+
+/** What names a record's port, as its series, its log lines and the check API name it. */
+export interface PortIdentity {
+  monitor: string;
+  host: string;
+  ip: string;
+  port: number;
+  protocol: Protocol;
+  expected: Expectation;
+}
+
+export function identityOf({ target: t, ip }: PortRecord): PortIdentity {
+  return { monitor: t.monitor, host: t.host, ip, port: t.port, protocol: t.protocol, expected: t.expected };
 }
