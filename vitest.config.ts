@@ -7,16 +7,16 @@ const timeouts = { testTimeout: 60_000, hookTimeout: 120_000 };
 // The tiers that take minutes or whole programs of their own. `npm test` (CI) runs every project;
 // `npm run test:quick` runs only `quick`, everything else, for the edit loop; `--project <name>`
 // runs one tier.
-const TIERS: Record<string, string[]> = {
+export const TIERS: Record<string, string[]> = {
   // Packet loss, resolver and address faults inside network namespaces (root).
   faults: ['test/faults/**/*.test.ts'],
   // Probes and the resolver against namespaces with iptables rules, DNS servers and timeouts (root).
   namespaces: [
     'test/probe/netns.test.ts',
     'test/probe/silent.test.ts',
-    'test/probe/resolve-pod.test.ts',
-    'test/probe/resolve-search.test.ts',
-    'test/probe/resolve-servers.test.ts',
+    'test/resolve/resolve-pod.test.ts',
+    'test/resolve/resolve-search.test.ts',
+    'test/resolve/resolve-servers.test.ts',
     'test/probe/udp-netns.test.ts',
     'test/probe/udp-ratelimit.test.ts',
   ],
