@@ -41,6 +41,7 @@ export const TIERS: Record<string, string[]> = {
   tools: [
     'test/sd/promtool.test.ts',
     'test/tiers/require-tools.test.ts',
+    'test/tiers/build-emit.test.ts',
     'test/sd/prometheus-files.test.ts',
     'test/alerts/rules.test.ts',
     'test/web/tls.test.ts',
