@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 // Hang guards, not speed claims: namespace and end-to-end tests wait on real timeouts, and start
@@ -37,8 +38,11 @@ export const TIERS: Record<string, string[]> = {
     'test/web/check-config.test.ts',
     'test/web/daemon.test.ts',
   ],
-  // Other programs on every case: promtool, amtool, openssl s_client, a child vitest; and the fuzzers.
+  // Other programs on every case: promtool, amtool, openssl s_client, npm, actionlint, tsc, a child
+  // vitest; and the fuzzers.
   tools: [
+    'test/deps/engines.test.ts',
+    'test/deploy/workflows.test.ts',
     'test/sd/promtool.test.ts',
     'test/tiers/require-tools.test.ts',
     'test/tiers/build-emit.test.ts',
@@ -63,10 +67,15 @@ export const TIERS: Record<string, string[]> = {
   image: ['test/deploy/image.test.ts'],
 };
 
+// vitest runs a group's files on one worker fewer than the machine has CPUs, which is one on two
+// CPUs: the quick tier is in-process work and loopback sockets, so it takes two there. Projects of
+// one group share their worker count, so the quick tier is a group of its own, run first.
+const quick = { sequence: { groupOrder: 0 }, maxWorkers: Math.max(availableParallelism() - 1, 2) };
+
 // The abuse tier asserts that the daemon answers within 2 s under a flood: it runs after every
 // other tier, one file at a time, so that the rest of the suite does not take the CPUs it measures.
 const alone = (name: string) =>
-  name === 'abuse' ? { sequence: { groupOrder: 1 }, fileParallelism: false } : { sequence: { groupOrder: 0 } };
+  name === 'abuse' ? { sequence: { groupOrder: 2 }, fileParallelism: false } : { sequence: { groupOrder: 1 } };
 
 export default defineConfig({
   test: {
@@ -75,7 +84,13 @@ export default defineConfig({
     reporters: ['default', './test/helpers/summary-reporter.ts'],
     projects: [
       {
-        test: { ...timeouts, name: 'quick', include: ['test/**/*.test.ts'], exclude: Object.values(TIERS).flat() },
+        test: {
+          ...timeouts,
+          ...quick,
+          name: 'quick',
+          include: ['test/**/*.test.ts'],
+          exclude: Object.values(TIERS).flat(),
+        },
       },
       ...Object.entries(TIERS).map(([name, include]) => ({ test: { ...timeouts, name, include, ...alone(name) } })),
     ],
