@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -19,6 +19,9 @@ function filesOf(entry: string): string[] {
   return names.filter((name) => name.endsWith('.test.ts')).map((name) => `${dir}/${name}`);
 }
 
+// What puts a file in a named tier whatever else it does: a network namespace, or the built daemon.
+const TIER_HELPERS = /(?:from|import) '(?:\.\.\/)+helpers\/(?:netns|daemon)\.js'/;
+
 describe('the tier lists of vitest.config.ts', () => {
   const entries = Object.entries(TIERS).flatMap(([tier, list]) => list.map((entry) => ({ tier, entry })));
 
@@ -38,5 +41,13 @@ describe('the tier lists of vitest.config.ts', () => {
       }
     }
     expect(twice).toEqual([]);
+  });
+
+  it('leave no file in quick that makes a network namespace or starts the built daemon', () => {
+    const tiered = new Set(entries.flatMap(({ entry }) => filesOf(entry)));
+    const quick = filesOf('test/**/*.test.ts').filter((file) => !tiered.has(file));
+    expect(quick.length).toBeGreaterThan(0);
+    const misplaced = quick.filter((file) => TIER_HELPERS.test(readFileSync(join(ROOT, file), 'utf8')));
+    expect(misplaced, 'files to name in a tier of vitest.config.ts').toEqual([]);
   });
 });
