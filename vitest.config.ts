@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 // Hang guards, not speed claims: namespace and end-to-end tests wait on real timeouts, and start
@@ -7,16 +8,16 @@ const timeouts = { testTimeout: 60_000, hookTimeout: 120_000 };
 // The tiers that take minutes or whole programs of their own. `npm test` (CI) runs every project;
 // `npm run test:quick` runs only `quick`, everything else, for the edit loop; `--project <name>`
 // runs one tier.
-const TIERS: Record<string, string[]> = {
+export const TIERS: Record<string, string[]> = {
   // Packet loss, resolver and address faults inside network namespaces (root).
   faults: ['test/faults/**/*.test.ts'],
   // Probes and the resolver against namespaces with iptables rules, DNS servers and timeouts (root).
   namespaces: [
     'test/probe/netns.test.ts',
     'test/probe/silent.test.ts',
-    'test/probe/resolve-pod.test.ts',
-    'test/probe/resolve-search.test.ts',
-    'test/probe/resolve-servers.test.ts',
+    'test/resolve/resolve-pod.test.ts',
+    'test/resolve/resolve-search.test.ts',
+    'test/resolve/resolve-servers.test.ts',
     'test/probe/udp-netns.test.ts',
     'test/probe/udp-ratelimit.test.ts',
   ],
@@ -37,10 +38,14 @@ const TIERS: Record<string, string[]> = {
     'test/web/check-config.test.ts',
     'test/web/daemon.test.ts',
   ],
-  // Other programs on every case: promtool, amtool, openssl s_client, a child vitest; and the fuzzers.
+  // Other programs on every case: promtool, amtool, openssl s_client, npm, actionlint, tsc, a child
+  // vitest; and the fuzzers.
   tools: [
+    'test/deps/engines.test.ts',
+    'test/deploy/workflows.test.ts',
     'test/sd/promtool.test.ts',
     'test/tiers/require-tools.test.ts',
+    'test/tiers/build-emit.test.ts',
     'test/sd/prometheus-files.test.ts',
     'test/alerts/rules.test.ts',
     'test/web/tls.test.ts',
@@ -62,10 +67,15 @@ const TIERS: Record<string, string[]> = {
   image: ['test/deploy/image.test.ts'],
 };
 
+// vitest runs a group's files on one worker fewer than the machine has CPUs, which is one on two
+// CPUs: the quick tier is in-process work and loopback sockets, so it takes two there. Projects of
+// one group share their worker count, so the quick tier is a group of its own, run first.
+const quick = { sequence: { groupOrder: 0 }, maxWorkers: Math.max(availableParallelism() - 1, 2) };
+
 // The abuse tier asserts that the daemon answers within 2 s under a flood: it runs after every
 // other tier, one file at a time, so that the rest of the suite does not take the CPUs it measures.
 const alone = (name: string) =>
-  name === 'abuse' ? { sequence: { groupOrder: 1 }, fileParallelism: false } : { sequence: { groupOrder: 0 } };
+  name === 'abuse' ? { sequence: { groupOrder: 2 }, fileParallelism: false } : { sequence: { groupOrder: 1 } };
 
 export default defineConfig({
   test: {
@@ -74,7 +84,13 @@ export default defineConfig({
     reporters: ['default', './test/helpers/summary-reporter.ts'],
     projects: [
       {
-        test: { ...timeouts, name: 'quick', include: ['test/**/*.test.ts'], exclude: Object.values(TIERS).flat() },
+        test: {
+          ...timeouts,
+          ...quick,
+          name: 'quick',
+          include: ['test/**/*.test.ts'],
+          exclude: Object.values(TIERS).flat(),
+        },
       },
       ...Object.entries(TIERS).map(([name, include]) => ({ test: { ...timeouts, name, include, ...alone(name) } })),
     ],
