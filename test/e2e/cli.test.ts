@@ -77,7 +77,7 @@ describe('the embedded default config', () => {
       ]) {
         const one = find(samples, name)[0];
         expect(one, name).toBeDefined();
-        expect(Object.keys(one!.labels).sort()).toEqual(['expected', 'host', 'ip', 'monitor', 'port']);
+        expect(Object.keys(one!.labels).sort()).toEqual(['expected', 'host', 'ip', 'monitor', 'port', 'protocol']);
       }
       for (const expected of ['open', 'closed'])
         expect(find(samples, 'port_violations', { monitor: 'localhost', expected })).toHaveLength(1);
@@ -96,7 +96,7 @@ describe('the embedded default config', () => {
         find(samples, 'portwatch_probes_total')
           .map((s) => s.labels['result'])
           .sort(),
-      ).toEqual(['closed', 'error', 'filtered', 'open']);
+      ).toEqual(['closed', 'error', 'filtered', 'open', 'open|filtered']);
       expect(find(samples, 'portwatch_monitor_interval_seconds', { monitor: 'localhost' })[0]?.value).toBe(3600);
       // Node 20-24 have the TCP handle, so the probe path is tcp_wrap unless the variable asks for net.
       const probePath = process.env['PORTWATCH_PROBE_NET'] === '1' ? 'net' : 'tcp_wrap';
