@@ -81,13 +81,15 @@ export class ProbeCapacity {
     address: string,
     port: number,
     timeoutMs: number,
-    { background = false, options }: ProbeHow<P> = {},
+    how?: ProbeHow<P>,
   ): Promise<ProbeResult> {
     const prober = probers[protocol];
+    const options = how?.options;
     const attempt = (): Promise<ProbeResult> => prober(address, port, timeoutMs, options);
-    const limited = background
-      ? (): Promise<ProbeResult> => this.#inBackground(address, attempt)
-      : (): Promise<ProbeResult> => this.#limiter.run(address, attempt);
+    const limited =
+      how?.background === true
+        ? (): Promise<ProbeResult> => this.#inBackground(address, attempt)
+        : (): Promise<ProbeResult> => this.#limiter.run(address, attempt);
     return probeWithBackoff(this.#paced(protocol, address, limited), this.#backoffFor(timeoutMs));
   }
 
