@@ -56,13 +56,13 @@ describe('client_allowed_sans', () => {
           'DNS:"x\\u002c y"',
           'IP Address:127.0.0.1',
           'IP Address:2001:DB8:0:0:0:0:0:1',
-          'IP Address:0:0:0:0:0:FFFF:102:304',
+          'IP Address:0:0:0:0:0:FFFF:7F00:2',
           'email:me@example.com',
           'URI:spiffe://e.org/a',
           'othername:<unsupported>',
         ].join(', '),
       ),
-    ).toEqual(['a.example', 'x, y', '127.0.0.1', '2001:db8::1', '1.2.3.4', 'me@example.com', 'spiffe://e.org/a']);
+    ).toEqual(['a.example', 'x, y', '127.0.0.1', '2001:db8::1', '127.0.0.2', 'me@example.com', 'spiffe://e.org/a']);
     expect(goSans(undefined)).toEqual([]);
   });
 });
