@@ -3,8 +3,8 @@ import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { CLI, type LogLine } from '../../helpers/daemon.js';
+import { CLI } from '../../helpers/daemon.js';
+import { followLogs, startedPort, type LogLine } from '../../helpers/log-follower.js';
 
 // The built daemon for the abuse tier: on loopback in the root namespace (port 0), or inside
 // a test namespace, optionally behind prlimit to give it (or deny it) file descriptors.
@@ -56,56 +56,18 @@ export function spawnDaemon(opts: DaemonOptions): {
   const proc = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
   live.add(proc);
   proc.once('exit', () => live.delete(proc));
-  const logs: LogLine[] = [];
-  const waiters = new Set<{ match: (l: LogLine) => boolean; resolve: (l: LogLine) => void }>();
-  let stderr = '';
-  proc.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-  createInterface({ input: proc.stdout }).on('line', (text) => {
-    let line: LogLine;
-    try {
-      line = JSON.parse(text) as LogLine;
-    } catch {
-      return;
-    }
-    logs.push(line);
-    for (const w of waiters) {
-      if (!w.match(line)) continue;
-      waiters.delete(w);
-      w.resolve(line);
-    }
-  });
-  const waitForLog = (match: (l: LogLine) => boolean, timeoutMs = 20_000): Promise<LogLine> => {
-    const seen = logs.find(match);
-    if (seen) return Promise.resolve(seen);
-    return new Promise((resolve, reject) => {
-      const w = { match, resolve: (l: LogLine) => (clearTimeout(timer), resolve(l)) };
-      const timer = setTimeout(() => {
-        waiters.delete(w);
-        reject(
-          new Error(
-            `no such log line within ${timeoutMs} ms; stderr: ${stderr}; last logs: ${JSON.stringify(logs.slice(-5))}`,
-          ),
-        );
-      }, timeoutMs);
-      waiters.add(w);
-    });
-  };
-  return { proc, logs, stderr: () => stderr, waitForLog };
+  const { logs, stderr, waitForLog } = followLogs(proc, 20_000);
+  return { proc, logs, stderr, waitForLog };
 }
 
 /** Starts the daemon and waits for "portwatch started". */
 export async function startAbuseDaemon(opts: DaemonOptions): Promise<AbuseDaemon> {
   const { proc, logs, stderr, waitForLog } = spawnDaemon(opts);
   const exited = once(proc, 'exit') as Promise<[number | null]>;
-  const started = await Promise.race([
-    waitForLog((l) => l.msg === 'portwatch started', 30_000),
-    exited.then(([code]) =>
-      Promise.reject(new Error(`daemon exited (${code}) before starting: ${stderr()} ${JSON.stringify(logs)}`)),
-    ),
-  ]);
+  const port = await startedPort({ logs, stderr, waitForLog }, 30_000);
   return {
     proc,
-    port: Number(String(started['listen']).split(':').pop()),
+    port,
     logs,
     stderr,
     waitForLog,

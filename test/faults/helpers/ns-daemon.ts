@@ -4,9 +4,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { CLI, withOwnStorage, type LogLine } from '../../helpers/daemon.js';
+import { CLI, withOwnStorage } from '../../helpers/daemon.js';
+import { followLogs, startedPort, type LogLine } from '../../helpers/log-follower.js';
 import { parseExposition, type Sample } from '../../helpers/scrape.js';
-import { READY_MS } from '../../helpers/ready.js';
 
 // The built daemon run inside a test namespace with `ip netns exec` (which execs, so the
 // child's pid is the daemon's and signals reach it), and a scraper beside it: /metrics on
@@ -65,49 +65,10 @@ export async function startNsDaemon(ns: string, args: string[], prefix: string[]
   const storage = withOwnStorage(args);
   const proc = spawnIn(ns, [...prefix, process.execPath, cli, '--web.listen-address=127.0.0.1:0', ...storage.args]);
   proc.once('exit', storage.remove);
-  const logs: LogLine[] = [];
-  const waiters = new Set<{ match: (l: LogLine) => boolean; resolve: (l: LogLine) => void }>();
-  let stderr = '';
-  proc.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-  createInterface({ input: proc.stdout! }).on('line', (text) => {
-    let line: LogLine;
-    try {
-      line = JSON.parse(text) as LogLine;
-    } catch {
-      return;
-    }
-    logs.push(line);
-    for (const w of waiters) {
-      if (!w.match(line)) continue;
-      waiters.delete(w);
-      w.resolve(line);
-    }
-  });
+  const follower = followLogs(proc);
+  const { logs, waitForLog } = follower;
   const exited = once(proc, 'exit') as Promise<[number | null]>;
-  const waitForLog = (match: (l: LogLine) => boolean, timeoutMs = READY_MS): Promise<LogLine> => {
-    const seen = logs.find(match);
-    if (seen) return Promise.resolve(seen);
-    return new Promise((resolve, reject) => {
-      const w = { match, resolve: (l: LogLine) => (clearTimeout(timer), resolve(l)) };
-      const timer = setTimeout(
-        () => (
-          waiters.delete(w),
-          reject(
-            new Error(
-              `no such log line in ${timeoutMs} ms; stderr: ${stderr}; last logs: ${JSON.stringify(logs.slice(-5))}`,
-            ),
-          )
-        ),
-        timeoutMs,
-      );
-      waiters.add(w);
-    });
-  };
-  const started = await Promise.race([
-    waitForLog((l) => l.msg === 'portwatch started'),
-    exited.then(() => Promise.reject(new Error(`daemon exited before starting: ${stderr} ${JSON.stringify(logs)}`))),
-  ]);
-  const url = `http://127.0.0.1:${String(started['listen']).split(':').pop()}/metrics`;
+  const url = `http://127.0.0.1:${await startedPort(follower)}/metrics`;
 
   const scraper = spawnIn(ns, [process.execPath, '-e', SCRAPER], 'pipe');
   const replies: Array<(line: string) => void> = [];
