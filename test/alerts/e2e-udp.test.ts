@@ -6,26 +6,13 @@
 // is the test's own, on 127.0.0.1 at a port the kernel chose.
 import { createSocket, type Socket } from 'node:dgram';
 import { once } from 'node:events';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startDaemon, type RunningDaemon } from '../helpers/daemon.js';
+import type { RunningDaemon } from '../helpers/daemon.js';
 import { describeOrSkip } from '../helpers/skip.js';
-import { testAlertmanagerConfig } from './alertmanager-config.js';
-import {
-  ALERTMANAGER_CONFIG,
-  RULES_FILE,
-  missing,
-  startAlertmanager,
-  startPrometheus,
-  startWebhook,
-  tempDir,
-  waitFor,
-  type RunningAlertmanager,
-  type RunningPrometheus,
-  type Webhook,
-  type WebhookMessage,
-} from './stack.js';
+import { startNotificationStack, type NotificationStack } from './notification-stack.js';
+import { missing, tempDir, waitFor, type RunningPrometheus, type Webhook, type WebhookMessage } from './stack.js';
 
 /** A UDP socket on 127.0.0.1 that answers every datagram with one of its own, or stays silent. */
 async function udpSocket(port: number, answer: boolean): Promise<Socket> {
@@ -56,7 +43,7 @@ describeOrSkip(missing('prometheus', 'alertmanager'), 'UDP notifications end to 
   let dir: ReturnType<typeof tempDir> | undefined;
   let daemon: RunningDaemon | undefined;
   let prometheus: RunningPrometheus | undefined;
-  let alertmanager: RunningAlertmanager | undefined;
+  let stack: NotificationStack | undefined;
   let webhook: Webhook | undefined;
   let service: Socket | undefined;
   let exposed: Socket | undefined;
@@ -65,10 +52,6 @@ describeOrSkip(missing('prometheus', 'alertmanager'), 'UDP notifications end to 
 
   beforeAll(async () => {
     dir = tempDir('portwatch-alerts-e2e-udp-');
-    webhook = await startWebhook();
-    alertmanager = await startAlertmanager(
-      testAlertmanagerConfig(readFileSync(ALERTMANAGER_CONFIG, 'utf8'), webhook.port),
-    );
     service = await udpSocket(0, true);
     servicePort = service.address().port;
     guardedPort = await freeUdpPort();
@@ -81,12 +64,8 @@ monitors:
   - {name: udp-database, hosts: [127.0.0.1], expect_closed: ["${guardedPort}/udp"]}
 `,
     );
-    daemon = await startDaemon([`--config.file=${configFile}`]);
-    prometheus = await startPrometheus({
-      portwatch: `127.0.0.1:${daemon.port}`,
-      ruleFiles: [RULES_FILE],
-      alertmanager: alertmanager.address,
-    });
+    stack = await startNotificationStack(configFile);
+    ({ webhook, daemon, prometheus } = stack);
     await waitFor('Prometheus to see both UDP ports as expected', 30_000, async () => {
       const ok = await prometheus!.query('port_violation{protocol="udp"} == 0');
       return ok.length === 2 ? true : undefined;
@@ -94,10 +73,7 @@ monitors:
   }, 90_000);
 
   afterAll(async () => {
-    await prometheus?.stop();
-    await alertmanager?.stop();
-    await daemon?.stop();
-    await webhook?.close();
+    await stack?.stop();
     await closeSocket(service);
     await closeSocket(exposed);
     dir?.remove();

@@ -9,16 +9,13 @@ import { join } from 'node:path';
 import type { Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { startDaemon, type RunningDaemon } from '../helpers/daemon.js';
+import type { RunningDaemon } from '../helpers/daemon.js';
 import { closeServer, freePort, listen } from '../helpers/ports.js';
 import {
   ALERTMANAGER_CONFIG,
   RULES_FILE,
   getJson,
   missing,
-  startAlertmanager,
-  startPrometheus,
-  startWebhook,
   tempDir,
   waitFor,
   type RunningAlertmanager,
@@ -28,6 +25,7 @@ import {
 } from './stack.js';
 import { describeOrSkip } from '../helpers/skip.js';
 import { testAlertmanagerConfig } from './alertmanager-config.js';
+import { startNotificationStack, type NotificationStack } from './notification-stack.js';
 
 const skip = missing('prometheus', 'alertmanager');
 
@@ -55,6 +53,7 @@ const SHIPPED_RULES = (parse(readFileSync(RULES_FILE, 'utf8')) as { groups: { ru
 
 describeOrSkip(skip, 'notifications end to end', () => {
   let dir: ReturnType<typeof tempDir> | undefined;
+  let stack: NotificationStack | undefined;
   let daemon: RunningDaemon | undefined;
   let prometheus: RunningPrometheus | undefined;
   let alertmanager: RunningAlertmanager | undefined;
@@ -66,11 +65,6 @@ describeOrSkip(skip, 'notifications end to end', () => {
 
   beforeAll(async () => {
     dir = tempDir('portwatch-alerts-e2e-');
-    webhook = await startWebhook();
-    alertmanager = await startAlertmanager(
-      testAlertmanagerConfig(readFileSync(ALERTMANAGER_CONFIG, 'utf8'), webhook.port),
-    );
-
     serviceServer = await listen(0);
     servicePort = (serviceServer.address() as { port: number }).port;
     guardedPort = await freePort();
@@ -87,12 +81,8 @@ monitors:
     expect_closed: [${guardedPort}]
 `,
     );
-    daemon = await startDaemon([`--config.file=${configFile}`]);
-    prometheus = await startPrometheus({
-      portwatch: `127.0.0.1:${daemon.port}`,
-      ruleFiles: [RULES_FILE],
-      alertmanager: alertmanager.address,
-    });
+    stack = await startNotificationStack(configFile);
+    ({ webhook, alertmanager, daemon, prometheus } = stack);
 
     // Rules loaded, both ports scraped as expected, Alertmanager discovered.
     await waitFor('Prometheus to scrape both ports and know the Alertmanager', 30_000, async () => {
@@ -110,10 +100,7 @@ monitors:
   }, 90_000);
 
   afterAll(async () => {
-    await prometheus?.stop();
-    await alertmanager?.stop();
-    await daemon?.stop();
-    await webhook?.close();
+    await stack?.stop();
     for (const s of [serviceServer, exposedServer]) if (s?.listening) await closeServer(s);
     dir?.remove();
   });
