@@ -1,5 +1,9 @@
-/** Steps run per turn of the event loop: small enough that a turn stays short at 100k targets. */
-const STEPS_PER_SLICE = 2048;
+import { performance } from 'node:perf_hooks';
+
+/** How long one slice runs: a turn of the event loop stays short however many jobs a change touches. */
+const SLICE_MS = 2;
+/** Steps between two looks at the clock. */
+const STEPS_PER_LOOK = 32;
 
 interface Task {
   /** A later task of the same key replaces this one's remaining steps. */
@@ -14,14 +18,15 @@ interface Task {
  * old or its new schedule.
  */
 export class SlicedWork {
-  readonly #stepsPerSlice: number;
+  readonly #sliceMs: number;
   #tasks: Task[] = [];
   #immediate: NodeJS.Immediate | undefined;
   #idle: Array<() => void> = [];
   #stopped = false;
 
-  constructor(stepsPerSlice = STEPS_PER_SLICE) {
-    this.#stepsPerSlice = stepsPerSlice;
+  /** sliceMs: how long a slice runs at most (give or take a few steps); 0 runs one look's worth of steps. */
+  constructor(sliceMs = SLICE_MS) {
+    this.#sliceMs = sliceMs;
   }
 
   /** Tasks not yet finished. */
@@ -65,19 +70,23 @@ export class SlicedWork {
     if (this.#immediate !== undefined || this.#tasks.length === 0) return;
     this.#immediate = setImmediate(() => {
       this.#immediate = undefined;
-      this.#slice(this.#stepsPerSlice);
+      this.#slice(performance.now() + this.#sliceMs);
       this.#settle();
       this.#schedule();
     });
   }
 
-  /** Runs up to `budget` steps of the tasks in order; a finished task leaves the queue. */
-  #slice(budget: number): void {
-    let left = budget;
-    while (left > 0 && this.#tasks.length > 0) {
-      const task = this.#tasks[0]!;
-      while (left > 0 && task.steps.next().done !== true) left--;
-      if (left > 0) this.#tasks.shift();
+  /** Runs steps of the tasks in order until `until` (performance.now() ms); a finished task leaves the queue. */
+  #slice(until: number): void {
+    while (this.#tasks.length > 0) {
+      const steps = this.#tasks[0]!.steps;
+      for (let i = 0; i < STEPS_PER_LOOK; i++) {
+        if (steps.next().done === true) {
+          this.#tasks.shift();
+          break;
+        }
+      }
+      if (performance.now() >= until) return;
     }
   }
 

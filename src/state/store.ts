@@ -108,11 +108,11 @@ export class PortStore {
 
   /**
    * The believed state of every target that has one, made on demand: the caller may take
-   * them across turns of the event loop (the list of targets is copied at the first).
+   * them across turns of the event loop. The targets are walked live, not copied (a copy
+   * of 100k would stall the loop): one removed meanwhile is left out, one added is taken.
    */
   *saved(): Generator<SavedTarget, void, undefined> {
-    const targets = [...this.#targets.values()];
-    for (const t of targets) {
+    for (const t of this.#targets.values()) {
       const held = this.#records.get(t.id);
       if (held === undefined) continue;
       const addresses = listOf(held).map(({ ip, state, reason, changedAt, checkedAt, durationSeconds }) => {
