@@ -14,7 +14,8 @@ import { ProbeCapacity } from './probe/capacity.js';
 import { tcpProbePath } from './probe/tcp.js';
 import { detectRoutable, type Routable } from './resolve/families.js';
 import { Resolver } from './resolve/resolve.js';
-import { Scheduler } from './schedule/scheduler.js';
+import { addSteps, removeSteps, rescheduleSteps } from './schedule/job-steps.js';
+import { Scheduler, type Job } from './schedule/scheduler.js';
 import { SlicedWork } from './schedule/sliced-work.js';
 import { selectShard, type Shard } from './shard/assign.js';
 import { PortStore, type StateChange, type TargetChanges } from './state/store.js';
@@ -327,10 +328,10 @@ export class Daemon {
    */
   #schedule(changes: TargetChanges): void {
     const scheduler = this.#scheduler;
-    if (changes.removed.length > 0) this.#scheduling.enqueue(removeJobs(scheduler, changes.removed));
-    if (changes.added.length > 0) this.#scheduling.enqueue(addJobs(scheduler, changes.added));
+    if (changes.removed.length > 0) this.#scheduling.enqueue(removeSteps(scheduler, changes.removed));
+    if (changes.added.length > 0) this.#scheduling.enqueue(addSteps(scheduler, changes.added, checkJob));
     for (const monitor of changes.rescheduled) {
-      this.#scheduling.enqueue(rescheduleJobs(scheduler, this.#store.targetsOf(monitor)), monitor);
+      this.#scheduling.enqueue(rescheduleSteps(scheduler, this.#store.targetsOf(monitor), checkJob), monitor);
     }
   }
 
@@ -378,17 +379,7 @@ function hostChanges(before: HostSets, after: HostSets): { added: number; remove
   return { added: count(after, before), removed: count(before, after) };
 }
 
-// One step per job, for SlicedWork. Intervals are read when the step runs: a target's
-// settings are its monitor's, updated in place by a reload, so a late step uses the newest.
-
-function* removeJobs(scheduler: Scheduler, ids: readonly string[]): Generator<boolean, void, undefined> {
-  for (const id of ids) yield scheduler.remove(id);
-}
-
-function* addJobs(scheduler: Scheduler, targets: readonly Target[]): Generator<void, void, undefined> {
-  for (const t of targets) yield scheduler.add({ id: t.id, intervalMs: t.settings.intervalMs });
-}
-
-function* rescheduleJobs(scheduler: Scheduler, targets: Iterable<Target>): Generator<boolean, void, undefined> {
-  for (const t of targets) yield scheduler.reschedule(t.id, t.settings.intervalMs);
+/** A target as the scheduler's job: its id and its monitor's interval now. */
+function checkJob(t: Target): Job {
+  return { id: t.id, intervalMs: t.settings.intervalMs };
 }
