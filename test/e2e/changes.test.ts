@@ -43,7 +43,7 @@ monitors:
   const probedAt = (samples: Sample[]): Map<string, number> =>
     new Map(
       find(samples, 'port_last_probe_timestamp_seconds').map((s) => [
-        `${s.labels.monitor} ${s.labels.host} ${s.labels.port}`,
+        `${s.labels['monitor']} ${s.labels['host']} ${s.labels['port']}`,
         s.value,
       ]),
     );
