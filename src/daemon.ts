@@ -14,9 +14,11 @@ import { ProbeCapacity } from './probe/capacity.js';
 import { tcpProbePath } from './probe/tcp.js';
 import { detectRoutable, type Routable } from './resolve/families.js';
 import { Resolver } from './resolve/resolve.js';
+import { addSteps, removeSteps, rescheduleSteps } from './schedule/job-steps.js';
 import { Scheduler, type Job } from './schedule/scheduler.js';
+import { SlicedWork } from './schedule/sliced-work.js';
 import { selectShard, type Shard } from './shard/assign.js';
-import { PortStore, type StateChange } from './state/store.js';
+import { PortStore, type StateChange, type TargetChanges } from './state/store.js';
 import type { PortState } from './types.js';
 import { VERSION } from './version.js';
 import { recheck, type CheckFilter, type CheckOutcome } from './api/recheck.js';
@@ -56,6 +58,8 @@ export class Daemon {
   readonly #self: SelfMetrics;
   readonly #capacity: ProbeCapacity;
   readonly #scheduler: Scheduler;
+  /** The scheduler's share of each change of the targets, a slice per turn of the event loop. */
+  readonly #scheduling = new SlicedWork();
   readonly #checker: Checker;
   /** Discovery sweeps: their own scheduler, so they never hold up a check's slot or its first round. */
   readonly #sweeps: DiscoverySweeps;
@@ -161,6 +165,8 @@ export class Daemon {
     await this.#sd.set(config);
     this.#savedReads = undefined;
     this.#apply(config, saved);
+    // Every job is there before the first round is counted, and before anything is served as ready.
+    this.#scheduling.drain();
     this.#self.setConfigReload(true, Date.now());
     this.#startWriter();
     this.#ready = true;
@@ -208,6 +214,7 @@ export class Daemon {
   async stop(): Promise<void> {
     this.#ready = false;
     this.#stopping = true;
+    this.#scheduling.stop();
     const stopped = this.#scheduler.stop(this.#capacity.shutdownGraceMs);
     // Checks waiting for a probe slot end now; only attempts under way get the grace period.
     const stopping = new Error('portwatch is stopping');
@@ -306,13 +313,26 @@ export class Daemon {
       );
     }
     const mine = selectShard(merged.config, this.#flags.shard);
-    this.#store.setTargets(mine.monitors);
+    const changes = this.#store.setTargets(mine.monitors);
     if (saved) this.#restore(saved);
     this.#hosts = new Map(mine.monitors.map((m) => [m.name, new Set(m.hosts)]));
     this.#intervals = new Map(mine.monitors.map((m) => [m.name, m.intervalMs]));
-    const targets = this.#store.targets();
-    this.#scheduler.set({ values: () => checkJobs(targets.values()) });
+    this.#schedule(changes);
     this.#sweeps.set(mine.monitors);
+  }
+
+  /**
+   * Brings the scheduler to the store's targets, in slices: jobs are removed and added in
+   * the order the changes came; a monitor's new interval is passed to each of its jobs, and
+   * a later change of the same monitor's interval supersedes what is left of that pass.
+   */
+  #schedule(changes: TargetChanges): void {
+    const scheduler = this.#scheduler;
+    if (changes.removed.length > 0) this.#scheduling.enqueue(removeSteps(scheduler, changes.removed));
+    if (changes.added.length > 0) this.#scheduling.enqueue(addSteps(scheduler, changes.added, checkJob));
+    for (const monitor of changes.rescheduled) {
+      this.#scheduling.enqueue(rescheduleSteps(scheduler, this.#store.targetsOf(monitor), checkJob), monitor);
+    }
   }
 
   /** Before any check or sweep: the stored states are then the baselines of the first ones. */
@@ -359,7 +379,7 @@ function hostChanges(before: HostSets, after: HostSets): { added: number; remove
   return { added: count(after, before), removed: count(before, after) };
 }
 
-/** Each target as the scheduler's job: its id and its monitor's interval. */
-function* checkJobs(targets: Iterable<Target>): Generator<Job, void, undefined> {
-  for (const t of targets) yield { id: t.id, intervalMs: t.settings.intervalMs };
+/** A target as the scheduler's job: its id and its monitor's interval now. */
+function checkJob(t: Target): Job {
+  return { id: t.id, intervalMs: t.settings.intervalMs };
 }

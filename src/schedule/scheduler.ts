@@ -22,10 +22,7 @@ export interface SchedulerOptions {
   onError?: (id: string, err: unknown) => void;
 }
 
-/**
- * Jobs that can be gone through twice (set() checks them all before it changes anything):
- * an array, or a Map whose values are the jobs, as the daemon keeps its targets.
- */
+/** Jobs that can be gone through twice (set() checks them all before it changes anything). */
 export interface Jobs {
   values(): Iterable<Job>;
 }
@@ -66,6 +63,14 @@ interface RoundWaiter {
   readonly resolve: () => void;
 }
 
+function assertInterval(job: Job): void {
+  if (!Number.isSafeInteger(job.intervalMs) || job.intervalMs <= 0) {
+    throw new RangeError(
+      `job ${JSON.stringify(job.id)}: intervalMs must be a positive safe integer, got ${job.intervalMs}`,
+    );
+  }
+}
+
 /** The scheduler wakes at least this often; a longer wait is re-checked on wake-up, which is cheap. */
 const LONGEST_SLEEP_MS = 3_600_000;
 /** Dispatches per event-loop turn, so 100k jobs due at once do not starve I/O. */
@@ -84,11 +89,8 @@ export class Scheduler {
   readonly #admit: ((inFlight: number) => boolean) | undefined;
   readonly #now: () => number;
   readonly #onError: ((id: string, err: unknown) => void) | undefined;
-  /**
-   * The job set, as a list: lookups by id are needed only while set() compares, so a
-   * temporary map there saves a permanent one (most of the scheduler's memory at 100k jobs).
-   */
-  #jobs: JobState[] = [];
+  /** The job set by id, in the order the jobs were added. */
+  readonly #jobs = new Map<string, JobState>();
   /** Runs in flight by id, including runs of jobs removed since: an id never runs twice at once. */
   readonly #running = new Map<string, JobState>();
   #added = 0;
@@ -114,7 +116,7 @@ export class Scheduler {
   }
 
   get size(): number {
-    return this.#jobs.length;
+    return this.#jobs.size;
   }
 
   get inFlight(): number {
@@ -122,55 +124,60 @@ export class Scheduler {
   }
 
   /**
-   * Makes the job set equal to `jobs`. New jobs are due at once; jobs that stay keep their
-   * schedule; a changed interval moves the job to the next slot of the new one (a job that
-   * has not run yet stays due at once). Removed jobs are never run again: a run in flight
-   * finishes but is not requeued.
+   * Makes the job set equal to `jobs`: add, reschedule and remove for each difference.
+   * Every job is checked before anything changes.
    */
   set(jobs: Jobs): void {
     const wanted = new Set<string>();
     for (const job of jobs.values()) {
       if (wanted.has(job.id)) throw new RangeError(`duplicate job id ${JSON.stringify(job.id)}`);
-      if (!Number.isSafeInteger(job.intervalMs) || job.intervalMs <= 0) {
-        throw new RangeError(
-          `job ${JSON.stringify(job.id)}: intervalMs must be a positive safe integer, got ${job.intervalMs}`,
-        );
-      }
+      assertInterval(job);
       wanted.add(job.id);
     }
-    const now = this.#now();
-    const kept = new Map<string, JobState>();
-    for (const state of this.#jobs) {
-      if (wanted.has(state.id)) kept.set(state.id, state);
-      else this.#remove(state);
-    }
-    const next: JobState[] = [];
-    for (const job of jobs.values()) {
-      const state = kept.get(job.id);
-      if (!state) {
-        const fresh = new JobState(job.id, job.intervalMs, phaseOf(job.id, job.intervalMs), this.#added++);
-        next.push(fresh);
-        const stillRunning = this.#running.get(job.id);
-        if (stillRunning === undefined) this.#enqueue(fresh, now);
-        else stillRunning.successor = fresh;
-        continue;
-      }
-      next.push(state);
-      if (state.intervalMs !== job.intervalMs) {
-        state.intervalMs = job.intervalMs;
-        state.phase = phaseOf(job.id, job.intervalMs);
-        // A running job is requeued from its new interval when it completes; an unrun one keeps its turn.
-        if (!state.running && state.ranOnce) this.#enqueue(state, nextRunAt(now, state.phase, state.intervalMs));
-      }
-    }
-    this.#jobs = next;
+    for (const id of this.#jobs.keys()) if (!wanted.has(id)) this.remove(id);
+    for (const job of jobs.values()) if (!this.reschedule(job.id, job.intervalMs)) this.add(job);
+  }
+
+  /** A new job, due at once (when a removed job of the same id still runs: once that run ends). */
+  add(job: Job): void {
+    if (this.#jobs.has(job.id)) throw new RangeError(`duplicate job id ${JSON.stringify(job.id)}`);
+    assertInterval(job);
+    const fresh = new JobState(job.id, job.intervalMs, phaseOf(job.id, job.intervalMs), this.#added++);
+    this.#jobs.set(job.id, fresh);
+    const stillRunning = this.#running.get(job.id);
+    if (stillRunning === undefined) this.#enqueue(fresh, this.#now());
+    else stillRunning.successor = fresh;
     this.#requestDispatch();
   }
 
-  #remove(state: JobState): void {
+  /** Takes a job out: it never runs again (a run in flight finishes but is not requeued). False if unknown. */
+  remove(id: string): boolean {
+    const state = this.#jobs.get(id);
+    if (state === undefined) return false;
+    this.#jobs.delete(id);
     state.removed = true;
     this.#queue.remove(state);
     if (!state.ranOnce) this.#settleFirstRun(state);
+    return true;
+  }
+
+  /**
+   * Gives a job a new interval: it moves to the next slot of the new one (one that has not
+   * run yet stays due at once; a running one is requeued from it when it completes). The
+   * same interval changes nothing. False if the job is unknown.
+   */
+  reschedule(id: string, intervalMs: number): boolean {
+    const state = this.#jobs.get(id);
+    if (state === undefined) return false;
+    if (state.intervalMs === intervalMs) return true;
+    assertInterval({ id, intervalMs });
+    state.intervalMs = intervalMs;
+    state.phase = phaseOf(id, intervalMs);
+    if (!state.running && state.ranOnce) {
+      this.#enqueue(state, nextRunAt(this.#now(), state.phase, state.intervalMs));
+      this.#requestDispatch();
+    }
+    return true;
   }
 
   /** Room may have opened for held-back jobs (see admit): dispatch on the next turn. */
@@ -181,7 +188,7 @@ export class Scheduler {
   /** Resolves once every job present now has completed a run since it was added (or was removed). */
   firstRoundDone(): Promise<void> {
     let left = 0;
-    for (const job of this.#jobs) if (!job.ranOnce) left += 1;
+    for (const job of this.#jobs.values()) if (!job.ranOnce) left += 1;
     if (left === 0) return Promise.resolve();
     return new Promise((resolve) => this.#roundWaiters.push({ upTo: this.#added, left, resolve }));
   }

@@ -1,15 +1,16 @@
 import type { MonitorConfig } from '../config/types.js';
-import { portOfKey, protocolOfKey, type PortKey } from '../config/port-keys.js';
-import type { Expectation, PortState, ProbeResult } from '../types.js';
+import type { PortState, ProbeResult } from '../types.js';
 import { isViolation } from '../types.js';
 import { findRecord, forEachRecordIn, heldAs, listOf, type AddressRecords } from './address-records.js';
 import { DiscoveryState } from './discovery.js';
 import { NO_LABELS, sameLabels, type Labels } from './labels.js';
+import { MonitorTargets, type TargetChanges, type TargetIndex } from './monitor-targets.js';
 import { PortRecord } from './port-record.js';
 import type { RestoreCounts, SavedTarget } from './saved.js';
-import { newTarget, settingsOf, targetId, type MonitorSettings, type Target } from './target.js';
+import { targetId, type Target } from './target.js';
 
 export { targetId } from './target.js';
+export type { TargetChanges } from './monitor-targets.js';
 
 export interface StateChange {
   readonly record: PortRecord;
@@ -46,54 +47,56 @@ export class PortStore {
   readonly #targets = new Map<string, Target>();
   /** The records of each target that has a result, one per address, in the order the addresses came. */
   readonly #records = new Map<string, AddressRecords>();
+  /** Each configured monitor's targets, host by host. */
+  readonly #groups = new Map<string, MonitorTargets>();
   #monitors: string[] = [];
   #labels = new Map<string, Labels>();
   #revision = 0;
 
   /**
-   * Make the set of targets equal to the configured one. Targets that stay keep their
-   * records; removed ones vanish with their series. A changed expectation or changed
-   * labels start the target afresh, since its series carry them as labels.
+   * Make the set of targets equal to the configured one, monitor by monitor: a monitor whose
+   * config is the same costs a comparison, one whose hosts changed touches only theirs.
+   * Targets that stay keep their records; removed ones vanish with their series. A changed
+   * expectation or changed labels start the target afresh, since its series carry them as
+   * labels. Returns what changed, for the scheduler.
    */
-  setTargets(monitors: readonly MonitorConfig[]): void {
-    const wanted = new Set<string>();
-    const newLabels = new Map<string, Labels>();
-    for (const m of monitors) {
-      const labels = m.labels ?? NO_LABELS;
-      newLabels.set(m.name, labels);
-      const settings = { tcp: settingsOf(m, 'tcp'), udp: settingsOf(m, 'udp') };
-      for (const host of m.hosts) {
-        const own = m.hostLabels?.get(host) ?? labels;
-        for (const key of m.expectOpen) wanted.add(this.#want(settings[protocolOfKey(key)], host, key, 'open', own));
-        for (const key of m.expectClosed) {
-          wanted.add(this.#want(settings[protocolOfKey(key)], host, key, 'closed', own));
-        }
-      }
+  setTargets(monitors: readonly MonitorConfig[]): TargetChanges {
+    const changes: TargetChanges = { added: [], removed: [], rescheduled: [] };
+    const wanted = new Set(monitors.map((m) => m.name));
+    for (const [name, group] of this.#groups) {
+      if (wanted.has(name)) continue;
+      group.clear(this.#index, changes);
+      this.#groups.delete(name);
     }
-    for (const id of this.#targets.keys()) {
-      if (wanted.has(id)) continue;
-      this.#targets.delete(id);
-      this.#records.delete(id);
+    for (const m of monitors) {
+      const group = this.#groups.get(m.name);
+      if (group === undefined) this.#groups.set(m.name, new MonitorTargets(m, this.#index, changes));
+      else group.apply(m, this.#index, changes);
     }
     this.#monitors = monitors.map((m) => m.name);
-    this.#labels = newLabels;
+    this.#labels = new Map(monitors.map((m) => [m.name, m.labels ?? NO_LABELS]));
     this.discovery.setMonitors(monitors);
     this.#revision++;
+    return changes;
   }
 
-  /** Keeps or makes one configured target; returns its id. */
-  #want(settings: MonitorSettings, host: string, key: PortKey, expected: Expectation, labels: Labels): string {
-    const port = portOfKey(key);
-    const id = targetId(settings.monitor, host, port, settings.protocol);
-    const existing = this.#targets.get(id);
-    if (existing && existing.expected === expected && sameLabels(existing.labels, labels)) {
-      existing.settings = settings;
-      return id;
-    }
-    this.#targets.set(id, newTarget(settings, host, port, expected, labels, id));
-    this.#records.delete(id);
-    return id;
+  /** The targets of one configured monitor, host by host (none for a monitor not configured). */
+  targetsOf(monitor: string): Iterable<Target> {
+    return this.#groups.get(monitor)?.targets() ?? [];
   }
+
+  /** How the monitors' targets reach the maps of this store. */
+  readonly #index: TargetIndex = {
+    get: (id) => this.#targets.get(id),
+    put: (target) => {
+      this.#targets.set(target.id, target);
+      this.#records.delete(target.id);
+    },
+    drop: (id) => {
+      this.#targets.delete(id);
+      this.#records.delete(id);
+    },
+  };
 
   /**
    * Counts changes of what is believed (states, targets; not check times): whoever saves
@@ -105,11 +108,11 @@ export class PortStore {
 
   /**
    * The believed state of every target that has one, made on demand: the caller may take
-   * them across turns of the event loop (the list of targets is copied at the first).
+   * them across turns of the event loop. The targets are walked live, not copied (a copy
+   * of 100k would stall the loop): one removed meanwhile is left out, one added is taken.
    */
   *saved(): Generator<SavedTarget, void, undefined> {
-    const targets = [...this.#targets.values()];
-    for (const t of targets) {
+    for (const t of this.#targets.values()) {
       const held = this.#records.get(t.id);
       if (held === undefined) continue;
       const addresses = listOf(held).map(({ ip, state, reason, changedAt, checkedAt, durationSeconds }) => {

@@ -2,15 +2,19 @@ import type { IpFamily, MonitorConfig } from '../config/types.js';
 import type { Expectation, Protocol } from '../types.js';
 import type { Labels } from './labels.js';
 
-/** How a monitor checks its targets of one protocol: one object per monitor and protocol, which they share. */
+/**
+ * How a monitor checks its targets of one protocol: one object per monitor and protocol,
+ * which they share. The store updates it in place at a reload, so that a changed timeout
+ * reaches every target of the monitor without a pass over them.
+ */
 export interface MonitorSettings {
   readonly monitor: string;
   readonly protocol: Protocol;
-  readonly intervalMs: number;
-  readonly timeoutMs: number;
-  readonly retries: number;
+  intervalMs: number;
+  timeoutMs: number;
+  retries: number;
   /** Absent: auto. */
-  readonly ipFamily: IpFamily | undefined;
+  ipFamily: IpFamily | undefined;
 }
 
 /** One configured (monitor, host, port, protocol): what it is, what it expects, and how its monitor checks it. */
@@ -24,8 +28,8 @@ export interface Target {
   readonly expected: Expectation;
   /** The monitor's labels, or its host's from service discovery; shared by the targets that carry the same. */
   readonly labels: Labels;
-  /** Its monitor's for its protocol; a reload that keeps the target puts the monitor's new settings here. */
-  settings: MonitorSettings;
+  /** Its monitor's for its protocol, shared with the monitor's other targets of that protocol. */
+  readonly settings: MonitorSettings;
 }
 
 /**

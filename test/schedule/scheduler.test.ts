@@ -113,6 +113,26 @@ describe('Scheduler', () => {
     await scheduler.stop(0);
   });
 
+  it('adds, removes and reschedules one job by id, saying whether it knew the job', async () => {
+    const { scheduler, runs } = recorded();
+    scheduler.add({ id: 'a', intervalMs: 30 * SECOND });
+    scheduler.add({ id: 'b', intervalMs: 30 * SECOND });
+    expect(() => scheduler.add({ id: 'a', intervalMs: SECOND })).toThrow(/duplicate job id "a"/);
+    expect(() => scheduler.add({ id: 'c', intervalMs: 0 })).toThrow(/intervalMs must be a positive safe integer/);
+    await vi.advanceTimersByTimeAsync(SECOND);
+    expect(scheduler.reschedule('a', 60 * SECOND)).toBe(true);
+    expect(() => scheduler.reschedule('b', 1.5)).toThrow(/intervalMs must be a positive safe integer/);
+    expect(scheduler.reschedule('unknown', SECOND)).toBe(false);
+    expect(scheduler.remove('b')).toBe(true);
+    expect(scheduler.remove('b')).toBe(false);
+    expect(scheduler.size).toBe(1);
+    await vi.advanceTimersByTimeAsync(120 * SECOND);
+    const next = nextRunAt(T0 + SECOND, phaseOf('a', 60 * SECOND), 60 * SECOND);
+    expect(runs('a')).toEqual([T0, next, next + 60 * SECOND]);
+    expect(runs('b')).toEqual([T0]);
+    await scheduler.stop(0);
+  });
+
   it('keeps the schedule of jobs that stay: set() again does not run them at once', async () => {
     const { scheduler, runs } = recorded();
     const jobs = [{ id: 'a', intervalMs: 30 * SECOND }];
