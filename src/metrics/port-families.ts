@@ -40,18 +40,8 @@ function extraLabels(labels: Labels): string {
   return out;
 }
 
-// A record's labels never change while it lives (a new expectation or new monitor labels
-// make a new record, see PortStore.setTargets; the protocol is part of the target's id), so
-// each is encoded once and its bytes reused by every later scrape; the entry goes with the record.
-const labelBytes = new WeakMap<PortRecord, Buffer>();
-
 function labelsOf(r: PortRecord): Buffer {
-  let encoded = labelBytes.get(r);
-  if (encoded === undefined) {
-    encoded = Buffer.from(portLabels(r));
-    labelBytes.set(r, encoded);
-  }
-  return encoded;
+  return (r.exposedLabels ??= Buffer.from(portLabels(r)));
 }
 
 const bytes = (s: string): Buffer => Buffer.from(s);

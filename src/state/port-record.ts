@@ -20,6 +20,12 @@ export class PortRecord {
     public checkedAt: number,
     public durationSeconds: number,
   ) {}
+
+  /**
+   * The record's labels as /metrics writes them, encoded at its first scrape: they never change
+   * while the record lives (new labels or a new expectation make a new record).
+   */
+  exposedLabels: Buffer | undefined = undefined;
 }
 
 /** What names a record's port, as its series, its log lines and the check API name it. */
