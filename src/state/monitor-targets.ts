@@ -37,6 +37,11 @@ export class MonitorTargets {
     for (const host of m.hosts) this.#byHost.set(host, this.#hostTargets(host, [], index, changes));
   }
 
+  /** The monitor's own labels ({} when none). */
+  get labels(): Labels {
+    return this.#config.labels ?? NO_LABELS;
+  }
+
   /** Every target of the monitor, host by host; hosts added or removed while it is walked are seen or skipped. */
   *targets(): Generator<Target, void, undefined> {
     for (const list of this.#byHost.values()) yield* list;
@@ -50,9 +55,7 @@ export class MonitorTargets {
     const prev = this.#config;
     this.#config = m;
     if (prev.intervalMs !== m.intervalMs) changes.rescheduled.push(m.name);
-    for (const s of Object.values(this.#settings)) {
-      Object.assign(s, { intervalMs: m.intervalMs, timeoutMs: m.timeoutMs, retries: m.retries, ipFamily: m.ipFamily });
-    }
+    for (const s of Object.values(this.#settings)) Object.assign(s, settingsOf(m, s.protocol));
     const wanted = new Set(m.hosts);
     for (const [host, list] of this.#byHost) {
       if (wanted.has(host)) continue;

@@ -50,7 +50,6 @@ export class PortStore {
   /** Each configured monitor's targets, host by host. */
   readonly #groups = new Map<string, MonitorTargets>();
   #monitors: string[] = [];
-  #labels = new Map<string, Labels>();
   #revision = 0;
 
   /**
@@ -74,7 +73,6 @@ export class PortStore {
       else group.apply(m, this.#index, changes);
     }
     this.#monitors = monitors.map((m) => m.name);
-    this.#labels = new Map(monitors.map((m) => [m.name, m.labels ?? NO_LABELS]));
     this.discovery.setMonitors(monitors);
     this.#revision++;
     return changes;
@@ -155,7 +153,7 @@ export class PortStore {
 
   /** The extra labels of a configured monitor, names sorted ({} when none). */
   labelsOf(monitor: string): Labels {
-    return this.#labels.get(monitor) ?? NO_LABELS;
+    return this.#groups.get(monitor)?.labels ?? NO_LABELS;
   }
 
   get(id: string): Target | undefined {
