@@ -9,10 +9,9 @@ import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { RunningDaemon } from '../helpers/daemon.js';
 import { describeOrSkip } from '../helpers/skip.js';
 import { startNotificationStack, type NotificationStack } from './notification-stack.js';
-import { missing, tempDir, waitFor, type RunningPrometheus, type Webhook, type WebhookMessage } from './stack.js';
+import { missing, tempDir, waitFor, type WebhookMessage } from './stack.js';
 
 /** A UDP socket on 127.0.0.1 that answers every datagram with one of its own, or stays silent. */
 async function udpSocket(port: number, answer: boolean): Promise<Socket> {
@@ -41,10 +40,7 @@ const alertIn = (m: WebhookMessage, name: string, status: 'firing' | 'resolved')
 
 describeOrSkip(missing('prometheus', 'alertmanager'), 'UDP notifications end to end', () => {
   let dir: ReturnType<typeof tempDir> | undefined;
-  let daemon: RunningDaemon | undefined;
-  let prometheus: RunningPrometheus | undefined;
   let stack: NotificationStack | undefined;
-  let webhook: Webhook | undefined;
   let service: Socket | undefined;
   let exposed: Socket | undefined;
   let servicePort = 0;
@@ -65,9 +61,8 @@ monitors:
 `,
     );
     stack = await startNotificationStack(configFile);
-    ({ webhook, daemon, prometheus } = stack);
     await waitFor('Prometheus to see both UDP ports as expected', 30_000, async () => {
-      const ok = await prometheus!.query('port_violation{protocol="udp"} == 0');
+      const ok = await stack!.prometheus.query('port_violation{protocol="udp"} == 0');
       return ok.length === 2 ? true : undefined;
     });
   }, 90_000);
@@ -79,7 +74,7 @@ monitors:
     dir?.remove();
   });
 
-  const instance = () => `127.0.0.1:${daemon!.port}`;
+  const instance = () => `127.0.0.1:${stack!.daemon.port}`;
   const labels = (alertname: string, monitor: string, port: number, expected: string) => ({
     alertname,
     severity: alertname === 'PortExposed' ? 'critical' : 'warning',
@@ -96,7 +91,11 @@ monitors:
 
   it('notifies the security receiver when an expected-closed UDP port answers, and when it stops', async () => {
     exposed = await udpSocket(guardedPort, true);
-    const firing = await webhook!.waitFor('a firing PortExposed', 30_000, (m) => !!alertIn(m, 'PortExposed', 'firing'));
+    const firing = await stack!.webhook.waitFor(
+      'a firing PortExposed',
+      30_000,
+      (m) => !!alertIn(m, 'PortExposed', 'firing'),
+    );
     expect(firing.receiver).toBe('portwatch-security');
     const alert = alertIn(firing, 'PortExposed', 'firing')!;
     expect(alert.labels).toEqual(labels('PortExposed', 'udp-database', guardedPort, 'closed'));
@@ -108,20 +107,20 @@ monitors:
     // Bound but silent: open|filtered satisfies "closed", so the alert resolves.
     await closeSocket(exposed);
     exposed = await udpSocket(guardedPort, false);
-    const resolved = await webhook!.waitFor(
+    const resolved = await stack!.webhook.waitFor(
       'a resolved PortExposed',
       30_000,
       (m) => m.status === 'resolved' && !!alertIn(m, 'PortExposed', 'resolved'),
     );
     expect(alertIn(resolved, 'PortExposed', 'resolved')!.labels).toEqual(alert.labels);
-    const state = await prometheus!.query(`port_state_info{port="${guardedPort}", protocol="udp"}`);
+    const state = await stack!.prometheus.query(`port_state_info{port="${guardedPort}", protocol="udp"}`);
     expect(state.map((s) => s.metric['state'])).toEqual(['open|filtered']);
   }, 70_000);
 
   it('notifies the ops receiver when an expected-open UDP port goes silent, then closed, then answers', async () => {
     await closeSocket(service);
     service = await udpSocket(servicePort, false);
-    const silent = await webhook!.waitFor(
+    const silent = await stack!.webhook.waitFor(
       'a firing PortUnreachable',
       30_000,
       (m) => !!alertIn(m, 'PortUnreachable', 'firing'),
@@ -139,13 +138,13 @@ monitors:
     await closeSocket(service);
     service = undefined;
     await waitFor('the alert to say closed', 30_000, async () => {
-      const r = await prometheus!.query(`ALERTS{alertname="PortUnreachable", port="${servicePort}"}`);
-      const info = await prometheus!.query(`port_state_info{port="${servicePort}", protocol="udp"}`);
+      const r = await stack!.prometheus.query(`ALERTS{alertname="PortUnreachable", port="${servicePort}"}`);
+      const info = await stack!.prometheus.query(`port_state_info{port="${servicePort}", protocol="udp"}`);
       return r.length === 1 && info[0]?.metric['reason'] === 'port-unreach' ? true : undefined;
     });
 
     service = await udpSocket(servicePort, true);
-    const resolved = await webhook!.waitFor(
+    const resolved = await stack!.webhook.waitFor(
       'a resolved PortUnreachable',
       30_000,
       (m) => m.status === 'resolved' && !!alertIn(m, 'PortUnreachable', 'resolved'),

@@ -9,20 +9,8 @@ import { join } from 'node:path';
 import type { Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import type { RunningDaemon } from '../helpers/daemon.js';
 import { closeServer, freePort, listen } from '../helpers/ports.js';
-import {
-  ALERTMANAGER_CONFIG,
-  RULES_FILE,
-  getJson,
-  missing,
-  tempDir,
-  waitFor,
-  type RunningAlertmanager,
-  type RunningPrometheus,
-  type Webhook,
-  type WebhookMessage,
-} from './stack.js';
+import { ALERTMANAGER_CONFIG, RULES_FILE, getJson, missing, tempDir, waitFor, type WebhookMessage } from './stack.js';
 import { describeOrSkip } from '../helpers/skip.js';
 import { testAlertmanagerConfig } from './alertmanager-config.js';
 import { startNotificationStack, type NotificationStack } from './notification-stack.js';
@@ -54,10 +42,6 @@ const SHIPPED_RULES = (parse(readFileSync(RULES_FILE, 'utf8')) as { groups: { ru
 describeOrSkip(skip, 'notifications end to end', () => {
   let dir: ReturnType<typeof tempDir> | undefined;
   let stack: NotificationStack | undefined;
-  let daemon: RunningDaemon | undefined;
-  let prometheus: RunningPrometheus | undefined;
-  let alertmanager: RunningAlertmanager | undefined;
-  let webhook: Webhook | undefined;
   let serviceServer: Server | undefined;
   let exposedServer: Server | undefined;
   let servicePort = 0;
@@ -82,15 +66,16 @@ monitors:
 `,
     );
     stack = await startNotificationStack(configFile);
-    ({ webhook, alertmanager, daemon, prometheus } = stack);
 
     // Rules loaded, both ports scraped as expected, Alertmanager discovered.
     await waitFor('Prometheus to scrape both ports and know the Alertmanager', 30_000, async () => {
-      const rules = await getJson<{ data: { groups: { rules: unknown[] }[] } }>(`${prometheus!.url}/api/v1/rules`);
-      const ams = await getJson<{ data: { activeAlertmanagers: unknown[] } }>(
-        `${prometheus!.url}/api/v1/alertmanagers`,
+      const rules = await getJson<{ data: { groups: { rules: unknown[] }[] } }>(
+        `${stack!.prometheus.url}/api/v1/rules`,
       );
-      const violations = await prometheus!.query('port_violation == 0');
+      const ams = await getJson<{ data: { activeAlertmanagers: unknown[] } }>(
+        `${stack!.prometheus.url}/api/v1/alertmanagers`,
+      );
+      const violations = await stack!.prometheus.query('port_violation == 0');
       return rules.data.groups[0]?.rules.length === SHIPPED_RULES &&
         ams.data.activeAlertmanagers.length === 1 &&
         violations.length === 2
@@ -107,13 +92,13 @@ monitors:
 
   const alertIn = (m: WebhookMessage, name: string, status: 'firing' | 'resolved') =>
     m.alerts.find((a) => a.labels['alertname'] === name && a.status === status);
-  const instance = () => `127.0.0.1:${daemon!.port}`;
+  const instance = () => `127.0.0.1:${stack!.daemon.port}`;
 
   it('sends nothing while every port is as expected', async () => {
-    const firing = await prometheus!.query('ALERTS{alertname=~"PortExposed|PortUnreachable"}');
+    const firing = await stack!.prometheus.query('ALERTS{alertname=~"PortExposed|PortUnreachable"}');
     expect(firing).toEqual([]);
     expect(
-      webhook!.messages.filter((m) =>
+      stack!.webhook.messages.filter((m) =>
         m.alerts.some((a) => /PortExposed|PortUnreachable/.test(a.labels['alertname'] ?? '')),
       ),
     ).toEqual([]);
@@ -121,7 +106,7 @@ monitors:
 
   it('notifies the security receiver when an expected-closed port opens, and again when it closes', async () => {
     exposedServer = await listen(guardedPort);
-    const firing = await webhook!.waitFor(
+    const firing = await stack!.webhook.waitFor(
       'a firing PortExposed',
       30_000,
       (m) => alertIn(m, 'PortExposed', 'firing') !== undefined,
@@ -152,7 +137,7 @@ monitors:
 
     await closeServer(exposedServer);
     // The monitor's only violation ended: the whole group is resolved.
-    const resolved = await webhook!.waitFor(
+    const resolved = await stack!.webhook.waitFor(
       'a resolved PortExposed',
       30_000,
       (m) => m.status === 'resolved' && alertIn(m, 'PortExposed', 'resolved') !== undefined,
@@ -166,7 +151,7 @@ monitors:
       'and again when it is back',
     async () => {
       await closeServer(serviceServer!);
-      const firing = await webhook!.waitFor(
+      const firing = await stack!.webhook.waitFor(
         'a firing PortUnreachable',
         30_000,
         (m) => alertIn(m, 'PortUnreachable', 'firing') !== undefined,
@@ -194,7 +179,7 @@ monitors:
       expect(alert.annotations['description']).toContain('state closed, reason conn-refused.');
 
       serviceServer = await listen(servicePort);
-      const resolved = await webhook!.waitFor(
+      const resolved = await stack!.webhook.waitFor(
         'a resolved PortUnreachable',
         30_000,
         (m) => m.status === 'resolved' && alertIn(m, 'PortUnreachable', 'resolved') !== undefined,
@@ -234,7 +219,7 @@ monitors:
       target('gone.invalid:9798', 'PortProbeFailing'),
       target('other.invalid:9798', 'PortUnreachable'),
     ];
-    const res = await fetch(`${alertmanager!.url}/api/v2/alerts`, {
+    const res = await fetch(`${stack!.alertmanager.url}/api/v2/alerts`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(alerts.map((labels) => ({ labels, endsAt }))),
@@ -243,7 +228,9 @@ monitors:
     expect(res.status).toBe(200);
     type AmAlert = { labels: Record<string, string>; status: { state: string; inhibitedBy: string[] } };
     const states = await waitFor('the inhibition to apply', 10_000, async () => {
-      const list = await getJson<AmAlert[]>(`${alertmanager!.url}/api/v2/alerts?filter=monitor%3D%22inhibit-test%22`);
+      const list = await getJson<AmAlert[]>(
+        `${stack!.alertmanager.url}/api/v2/alerts?filter=monitor%3D%22inhibit-test%22`,
+      );
       return list.length === 3 && list.some((a) => a.status.state === 'suppressed') ? list : undefined;
     });
     const stateOf = (inst: string, name: string) =>
