@@ -108,10 +108,13 @@ export function snapshotPorts(store: PortStore): PortSnapshot {
 }
 
 /**
- * The snapshot, pausing (yield) after every `every` records so that a caller can let other
- * work run: the first pass encodes the labels of every record, long enough to delay probes.
+ * The snapshot, pausing (yield) after every `every` targets gathered and every `every`
+ * records copied, so that a caller can let other work run: at 100k targets either pass
+ * in one go is long enough to delay probes and other scrapes.
  */
 export function* snapshotPortsInPieces(store: PortStore, every = 8192): Generator<void, PortSnapshot, void> {
+  // Gathered first, so that the monitors counted below are those of the records' configuration.
+  const records = yield* store.gatherRecords(every);
   // Every configured monitor starts at zero for both expectations, so alerts see 0
   // rather than no series. Counted here to save store.violationCounts() a second pass.
   const counts = new Map<string, ViolationCounts>();
@@ -120,9 +123,6 @@ export function* snapshotPortsInPieces(store: PortStore, every = 8192): Generato
     counts.set(m, { open: 0, closed: 0 });
     monitorLabels.set(m, extraLabels(store.labelsOf(m)));
   }
-  // Records are gathered in one go (cheap: references only), so a reload in between cannot mix two configs.
-  const records: PortRecord[] = [];
-  store.forEachRecord((r) => records.push(r));
   const n = records.length;
   const snap: PortSnapshot = {
     labels: new Array<Buffer>(n),

@@ -51,6 +51,8 @@ export class PortStore {
   readonly #groups = new Map<string, MonitorTargets>();
   #monitors: string[] = [];
   #revision = 0;
+  /** Counts calls of setTargets: a walk across turns (gatherRecords) sees whether the targets changed under it. */
+  #targetSets = 0;
 
   /**
    * Make the set of targets equal to the configured one, monitor by monitor: a monitor whose
@@ -75,6 +77,7 @@ export class PortStore {
     this.#monitors = monitors.map((m) => m.name);
     this.discovery.setMonitors(monitors);
     this.#revision++;
+    this.#targetSets++;
     return changes;
   }
 
@@ -221,15 +224,36 @@ export class PortStore {
     for (const id of this.#targets.keys()) yield* this.recordsOf(id);
   }
 
-  /**
-   * Each record, in the order of records(), in one synchronous pass without an iterator
-   * per target: a scrape copies every record in one turn of the event loop.
-   */
+  /** Each record, in the order of records(), in one synchronous pass without an iterator per target. */
   forEachRecord(visit: (record: PortRecord) => void): void {
     for (const id of this.#targets.keys()) {
       const held = this.#records.get(id);
       if (held !== undefined) forEachRecordIn(held, visit);
     }
+  }
+
+  /**
+   * Every record, in the order of forEachRecord, gathered across turns of the event loop:
+   * pauses (yields) after every `every` targets. Targets set anew during a pause (a reload,
+   * a discovery change) start the gathering over in one go, so that the list never holds
+   * part of two configurations, and a target moved between monitors is in it once.
+   */
+  *gatherRecords(every: number): Generator<void, PortRecord[], void> {
+    const records: PortRecord[] = [];
+    const visit = (r: PortRecord): void => void records.push(r);
+    const targetSets = this.#targetSets;
+    let walked = 0;
+    for (const id of this.#targets.keys()) {
+      const held = this.#records.get(id);
+      if (held !== undefined) forEachRecordIn(held, visit);
+      if (++walked % every !== 0 || walked === this.#targets.size) continue;
+      yield;
+      if (this.#targetSets === targetSets) continue;
+      records.length = 0;
+      this.forEachRecord(visit);
+      return records;
+    }
+    return records;
   }
 
   /** Per monitor, how many addresses violate now; every configured monitor is present. */

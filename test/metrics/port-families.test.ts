@@ -245,13 +245,44 @@ describe('the snapshot taken in pieces', () => {
     let pauses = 0;
     let step = pieces.next();
     for (; step.done !== true; step = pieces.next()) pauses++;
-    expect(pauses).toBe(2);
+    // Two while gathering the 2500 targets' records, two while copying them.
+    expect(pauses).toBe(4);
     const whole = snapshotPorts(store);
     expect(step.value.states).toEqual(whole.states);
     expect(step.value.counts).toEqual(whole.counts);
     const out = new ByteWriter();
     for (const _ of writePortFamiliesInPieces(step.value, out));
     expect(out.result().toString('utf8')).toBe(renderPortFamilies(store));
+  });
+
+  it('holds the records of one configuration when the targets are set anew during a pause', () => {
+    const ports = Array.from({ length: 2500 }, (_, i) => i + 1);
+    const closedOn = (name: string) => ({
+      name,
+      hosts: ['127.0.0.1'],
+      intervalMs: 60_000,
+      timeoutMs: 1000,
+      retries: 0,
+      expectOpen: [],
+      expectClosed: ports,
+    });
+    const store = new PortStore();
+    store.setTargets([closedOn('old')]);
+    for (const p of ports)
+      store.record(targetId('old', '127.0.0.1', p), [result('127.0.0.1', 'closed', 'conn-refused')], NOW);
+    const pieces = snapshotPortsInPieces(store, 1000);
+    expect(pieces.next().done).toBe(false);
+    // The monitor renamed while 1000 of its records are gathered: none of them may be served.
+    store.setTargets([closedOn('new')]);
+    store.record(targetId('new', '127.0.0.1', 7), [result('127.0.0.1', 'open', 'syn-ack')], NOW);
+    let step = pieces.next();
+    while (step.done !== true) step = pieces.next();
+    expect(step.value.states).toEqual(['open']);
+    expect([...step.value.counts.keys()]).toEqual(['new']);
+    const out = new ByteWriter();
+    for (const _ of writePortFamiliesInPieces(step.value, out));
+    expect(out.result().toString('utf8')).toBe(renderPortFamilies(store));
+    expect(out.result().toString('utf8')).not.toContain('monitor="old"');
   });
 });
 
