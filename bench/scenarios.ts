@@ -8,6 +8,7 @@ import { fmtRatio, median, ratio, row, type Row, type ScenarioOutcome } from './
 import { CLOSED, FILTERED, judge, OPEN, openListeners, range } from './targets.js';
 import { blackboxRound, startBlackbox } from './blackbox.js';
 import { promClientAnchor } from './prom-anchor.js';
+import { ProbeFloor } from './floor.js';
 import { landingScenario } from './landing.js';
 
 /** nmap -oG output as `ip:port` to state, for the ports it was asked about. */
@@ -47,6 +48,7 @@ export async function fullRange(o: BenchOptions): Promise<ScenarioOutcome> {
   const pw = { times: [] as number[], starts: [] as number[], cpus: [] as ThreadTimes[], rss: 0, right: 0, wrong: 0 };
   const nm = { times: [] as number[], rss: 0, right: 0, wrong: 0 };
   const hasNmap = which('nmap');
+  const floors = [1, 2].map((threads) => new ProbeFloor(threads, ip, last, open.length));
   try {
     for (let i = 0; i < runs; i++) {
       if (hasNmap) {
@@ -67,6 +69,7 @@ export async function fullRange(o: BenchOptions): Promise<ScenarioOutcome> {
       pw.wrong += r.verdicts.wrong;
       if (r.verdicts.wrong)
         failures.push(`scenario 1 run ${i + 1}: portwatch wrong: ${r.verdicts.examples.join('; ')}`);
+      for (const floor of floors) await floor.run(failures);
     }
   } finally {
     await close();
@@ -131,6 +134,7 @@ export async function fullRange(o: BenchOptions): Promise<ScenarioOutcome> {
       ],
     }),
   );
+  rows.push(...floors.map((f) => f.row(scenario, nmFastest)));
   return { rows, extra: {}, failures };
 }
 
