@@ -1,5 +1,5 @@
-// Saves the state while portwatch runs: soon after what is believed changes, and once more
-// at shutdown. Never on the probe path: checks only count their changes (a revision
+// Saves the state while portwatch runs: soon after what is believed changes (spaced by
+// the writes' own cost), and once more at shutdown. Never on the probe path: checks only count their changes (a revision
 // number), and a timer here compares that count with the one last saved.
 import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -8,10 +8,16 @@ import { writeAtomically } from './atomic-write.js';
 import { encodeState, STATE_FILE, type SavedState } from './format.js';
 import { reason } from './reason.js';
 
-/** How often the revision is compared: a change is saved within this plus a write or two. */
+/** How often the revision is compared: a change is saved within this (or SPACING) plus a write or two. */
 const TICK_MS = 1_000;
 /** After a failed write: a full or read-only disk is not retried every second. */
 const RETRY_MS = 5_000;
+/**
+ * A write's duration times this passes before the next one: saving takes about a twentieth
+ * of the event loop at most, however many targets there are and however busy the loop is
+ * (a first round of 100k changes the revision all the time).
+ */
+const SPACING = 20;
 
 export interface StateWriterOptions {
   dir: string;
@@ -34,6 +40,8 @@ export class StateWriter {
   /** The revision the file holds; NaN until the first write, which is always due. */
   #saved = Number.NaN;
   #retryAt = 0;
+  /** performance.now() before which no write starts: see SPACING. */
+  #spacedUntil = 0;
   #failing = false;
   #closed = false;
 
@@ -58,7 +66,8 @@ export class StateWriter {
   #arm(ms: number): void {
     // Re-armed after each write ends: writes never overlap.
     this.#timer = setTimeout(() => {
-      const due = this.#opts.revision() !== this.#saved && Date.now() >= this.#retryAt;
+      const due =
+        this.#opts.revision() !== this.#saved && Date.now() >= this.#retryAt && performance.now() >= this.#spacedUntil;
       void (due ? this.#write() : Promise.resolve()).then(() => {
         if (!this.#closed) this.#arm(this.#opts.tickMs);
       });
@@ -66,7 +75,12 @@ export class StateWriter {
   }
 
   #write(): Promise<void> {
-    this.#writing = this.#writeNow().finally(() => (this.#writing = undefined));
+    const started = performance.now();
+    this.#writing = this.#writeNow().finally(() => {
+      this.#writing = undefined;
+      const ended = performance.now();
+      this.#spacedUntil = ended + SPACING * (ended - started);
+    });
     return this.#writing;
   }
 

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PortStore, targetId } from '../../src/state/store.js';
 import { snapshotOf } from '../../src/storage/snapshot.js';
@@ -63,6 +64,46 @@ describe('StateWriter', () => {
     expect(writes).toEqual([true, true, true]);
     // Replaced by rename: nothing left beside it.
     expect(filesIn(join(dir, 'data'))).toEqual(['state.json']);
+  });
+
+  it('leaves twenty times the duration of a write before the next, however often the state changes', async () => {
+    const dir = tempDir();
+    const store = filledStore();
+    const { log } = capture();
+    const snapshots: number[] = [];
+    const ends: number[] = [];
+    const w = new StateWriter({
+      dir,
+      log,
+      snapshot: (now) => {
+        snapshots.push(performance.now());
+        // A slow first write, as 100k targets on a busy loop make one.
+        if (snapshots.length === 1) while (performance.now() - snapshots[0]! < 25);
+        return snapshotOf({ store, httpSd: () => [] }, now);
+      },
+      revision: () => store.revision,
+      onWrite: () => void ends.push(performance.now()),
+      tickMs: 10,
+    });
+    const ssh = targetId('web', 'web1.example', 22);
+    let flips = 0;
+    // A change on every tick: without the spacing, a write would follow each.
+    const churn = setInterval(() => {
+      const state = flips++ % 2 === 0 ? 'open' : 'closed';
+      store.record(ssh, [{ ip: '192.0.2.10', result: { state, reason: 'syn-ack', durationSeconds: 0.001 } }], NOW);
+    }, 5);
+    try {
+      w.start();
+      await until(() => snapshots.length >= 3, 10_000, 'three writes');
+    } finally {
+      clearInterval(churn);
+      await w.close();
+    }
+    const first = ends[0]! - snapshots[0]!;
+    expect(first).toBeGreaterThanOrEqual(25);
+    expect(snapshots[1]! - ends[0]!).toBeGreaterThanOrEqual(19 * first);
+    const second = ends[1]! - snapshots[1]!;
+    expect(snapshots[2]! - ends[1]!).toBeGreaterThanOrEqual(19 * second);
   });
 
   it('logs an unwritable path once per streak, reports each failure, retries, says when it works again', async () => {
