@@ -26,6 +26,7 @@ export function runOnWorker<T>(entry: URL, input: unknown, bytes?: Uint8Array): 
     const moves = bytes !== undefined && bytes.buffer.byteLength > Buffer.poolSize;
     const transferList = moves ? [bytes.buffer as ArrayBuffer] : [];
     const worker = new Worker(entry, {
+      execArgv: withoutInputType(process.execArgv),
       workerData: input,
       transferList,
       resourceLimits: { maxOldGenerationSizeMb: HEAP_MB },
@@ -43,6 +44,20 @@ export function runOnWorker<T>(entry: URL, input: unknown, bytes?: Uint8Array): 
       if (!answered) reject(new WorkerFailure(`the parse ended without a result (exit code ${code})`));
     });
   });
+}
+
+/**
+ * The process's Node options less --input-type: a worker inherits them, and one started from
+ * a file refuses that option (ERR_INPUT_TYPE_NOT_ALLOWED), as when portwatch's modules are
+ * imported from `node --input-type=module -e ...`.
+ */
+function withoutInputType(execArgv: readonly string[]): string[] {
+  const kept: string[] = [];
+  for (let i = 0; i < execArgv.length; i++) {
+    if (execArgv[i] === '--input-type') i++;
+    else if (!execArgv[i]!.startsWith('--input-type=')) kept.push(execArgv[i]!);
+  }
+  return kept;
 }
 
 /**
