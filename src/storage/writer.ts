@@ -1,6 +1,7 @@
 // Saves the state while portwatch runs: soon after what is believed changes (spaced by
-// the writes' own cost), and once more at shutdown. Never on the probe path: checks only count their changes (a revision
-// number), and a timer here compares that count with the one last saved.
+// the writes' own cost), and once more at shutdown. Never on the probe path: checks only
+// count their changes (a revision number), and a timer here compares that count with the
+// one last saved.
 import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
