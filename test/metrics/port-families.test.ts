@@ -178,17 +178,7 @@ describe('the exposition written in pieces', () => {
   it('is byte for byte what one pass writes, in more than one piece for a large store', () => {
     const ports = Array.from({ length: 3000 }, (_, i) => i + 1);
     const store = new PortStore();
-    store.setTargets([
-      {
-        name: 'm',
-        hosts: ['127.0.0.1'],
-        intervalMs: 60_000,
-        timeoutMs: 1000,
-        retries: 0,
-        expectOpen: [],
-        expectClosed: ports,
-      },
-    ]);
+    store.setTargets([monitor('m', ['127.0.0.1'], [], ports)]);
     for (const p of ports)
       store.record(
         targetId('m', '127.0.0.1', p),
@@ -219,17 +209,7 @@ describe('the snapshot taken in pieces', () => {
   it('pauses every so many records and copies what one pass copies', () => {
     const ports = Array.from({ length: 2500 }, (_, i) => i + 1);
     const store = new PortStore();
-    store.setTargets([
-      {
-        name: 'm',
-        hosts: ['127.0.0.1'],
-        intervalMs: 60_000,
-        timeoutMs: 1000,
-        retries: 0,
-        expectOpen: [],
-        expectClosed: ports,
-      },
-    ]);
+    store.setTargets([monitor('m', ['127.0.0.1'], [], ports)]);
     for (const p of ports)
       store.record(
         targetId('m', '127.0.0.1', p),
@@ -257,23 +237,14 @@ describe('the snapshot taken in pieces', () => {
 
   it('holds the records of one configuration when the targets are set anew during a pause', () => {
     const ports = Array.from({ length: 2500 }, (_, i) => i + 1);
-    const closedOn = (name: string) => ({
-      name,
-      hosts: ['127.0.0.1'],
-      intervalMs: 60_000,
-      timeoutMs: 1000,
-      retries: 0,
-      expectOpen: [],
-      expectClosed: ports,
-    });
     const store = new PortStore();
-    store.setTargets([closedOn('old')]);
+    store.setTargets([monitor('old', ['127.0.0.1'], [], ports)]);
     for (const p of ports)
       store.record(targetId('old', '127.0.0.1', p), [result('127.0.0.1', 'closed', 'conn-refused')], NOW);
     const pieces = snapshotPortsInPieces(store, 1000);
     expect(pieces.next().done).toBe(false);
     // The monitor renamed while 1000 of its records are gathered: none of them may be served.
-    store.setTargets([closedOn('new')]);
+    store.setTargets([monitor('new', ['127.0.0.1'], [], ports)]);
     store.record(targetId('new', '127.0.0.1', 7), [result('127.0.0.1', 'open', 'syn-ack')], NOW);
     let step = pieces.next();
     while (step.done !== true) step = pieces.next();

@@ -3,6 +3,7 @@ import { metricsStream } from '../../src/metrics/render.js';
 import { SelfMetrics } from '../../src/metrics/self.js';
 import { renderPortFamilies } from '../../src/metrics/port-families.js';
 import { PortStore, targetId } from '../../src/state/store.js';
+import { monitor } from './fixture.js';
 
 async function text(stream: NodeJS.ReadableStream): Promise<string> {
   const chunks: Buffer[] = [];
@@ -14,17 +15,7 @@ describe('metricsStream', () => {
   it('serves concurrent scrapes the same port families, and a later scrape fresh ones', async () => {
     const ports = Array.from({ length: 20_000 }, (_, i) => i + 1);
     const store = new PortStore();
-    store.setTargets([
-      {
-        name: 'm',
-        hosts: ['127.0.0.1'],
-        intervalMs: 60_000,
-        timeoutMs: 1000,
-        retries: 0,
-        expectOpen: [],
-        expectClosed: ports,
-      },
-    ]);
+    store.setTargets([monitor('m', ['127.0.0.1'], [], ports)]);
     for (const p of ports)
       store.record(
         targetId('m', '127.0.0.1', p),
@@ -52,17 +43,7 @@ describe('metricsStream with a scrape that goes away', () => {
   it('still serves the scrapes that stay, and the next one', async () => {
     const ports = Array.from({ length: 30_000 }, (_, i) => i + 1);
     const store = new PortStore();
-    store.setTargets([
-      {
-        name: 'm',
-        hosts: ['127.0.0.1'],
-        intervalMs: 60_000,
-        timeoutMs: 1000,
-        retries: 0,
-        expectOpen: [],
-        expectClosed: ports,
-      },
-    ]);
+    store.setTargets([monitor('m', ['127.0.0.1'], [], ports)]);
     for (const p of ports)
       store.record(
         targetId('m', '127.0.0.1', p),
