@@ -91,8 +91,12 @@ export class Scheduler {
   readonly #onError: ((id: string, err: unknown) => void) | undefined;
   /** The job set by id, in the order the jobs were added. */
   readonly #jobs = new Map<string, JobState>();
-  /** Runs in flight by id, including runs of jobs removed since: an id never runs twice at once. */
-  readonly #running = new Map<string, JobState>();
+  /**
+   * Removed jobs whose run is still in flight, by id: a job of the same id added meanwhile
+   * waits for that run, so an id never runs twice at once. Runs of jobs in the set are
+   * found through their JobState: no map entry per run.
+   */
+  readonly #removedRunning = new Map<string, JobState>();
   #added = 0;
   readonly #queue = new IndexedMinHeap<JobState>((a, b) => a.at < b.at || (a.at === b.at && a.seq < b.seq));
   #seq = 0;
@@ -144,7 +148,7 @@ export class Scheduler {
     assertInterval(job);
     const fresh = new JobState(job.id, job.intervalMs, phaseOf(job.id, job.intervalMs), this.#added++);
     this.#jobs.set(job.id, fresh);
-    const stillRunning = this.#running.get(job.id);
+    const stillRunning = this.#removedRunning.get(job.id);
     if (stillRunning === undefined) this.#enqueue(fresh, this.#now());
     else stillRunning.successor = fresh;
     this.#requestDispatch();
@@ -156,6 +160,7 @@ export class Scheduler {
     if (state === undefined) return false;
     this.#jobs.delete(id);
     state.removed = true;
+    if (state.running) this.#removedRunning.set(id, state);
     this.#queue.remove(state);
     if (!state.ranOnce) this.#settleFirstRun(state);
     return true;
@@ -277,7 +282,6 @@ export class Scheduler {
 
   #start(job: JobState): void {
     job.running = true;
-    this.#running.set(job.id, job);
     this.#inFlight += 1;
     // A run that throws synchronously is reported like one that rejects, and never finishes within #start.
     let running: Promise<void>;
@@ -305,7 +309,7 @@ export class Scheduler {
 
   #finish(job: JobState): void {
     job.running = false;
-    this.#running.delete(job.id);
+    if (job.removed && this.#removedRunning.get(job.id) === job) this.#removedRunning.delete(job.id);
     this.#inFlight -= 1;
     if (!job.removed) {
       if (!job.ranOnce) {
