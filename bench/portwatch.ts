@@ -9,6 +9,10 @@ import { gunzipSync } from 'node:zlib';
 import { children, peakRssMb, threadTimes, type ThreadTimes } from './proc.js';
 
 const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+/** The daemon runs as the image and npm start run it, with the same Node.js flags. */
+const { DAEMON_NODE_FLAGS } = (await import(new URL('../dist/cli/node-flags.js', import.meta.url).href)) as {
+  DAEMON_NODE_FLAGS: readonly string[];
+};
 /** portwatch serves on an address of its own, apart from every address the scenarios scan. */
 export const PORTWATCH_HOST = '127.1.0.1';
 
@@ -41,7 +45,7 @@ export class PortwatchProcess {
     // A state directory of its own beside the config (the bench's temporary directory): every run starts fresh.
     const storage = `--storage.path=${mkdtempSync(join(dirname(configFile), 'state-'))}`;
     const flags = [`--config.file=${configFile}`, `--web.listen-address=${PORTWATCH_HOST}:0`, storage, ...extraFlags];
-    this.#proc = spawn(process.execPath, [CLI, ...flags], {
+    this.#proc = spawn(process.execPath, [...DAEMON_NODE_FLAGS, CLI, ...flags], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     children.add(this.#proc);

@@ -7,6 +7,7 @@ import { DEFAULT_MAX_CONNECTIONS } from '../web/limits.js';
 import { DEFAULT_CONFIG_FILE } from '../version.js';
 import { parseCommandLine, UsageError } from './args.js';
 import { DEFAULT_PER_ADDRESS } from '../probe/capacity.js';
+import { DAEMON_NODE_FLAGS } from './node-flags.js';
 
 /** Not in the Prometheus exporters' default port allocations we could check (see README). */
 export const DEFAULT_LISTEN_ADDRESS = ':9798';
@@ -35,6 +36,10 @@ flags:
   --storage.path=DIR                 where the state kept across restarts is written (default ${DEFAULT_STORAGE_PATH})
   --version                          print the version and exit
   --help                             print this and exit
+
+The image starts the daemon with \`node ${DAEMON_NODE_FLAGS.join(' ')}\`: V8's young generation
+capped, whatever the host's memory. Started otherwise, NODE_OPTIONS="${DAEMON_NODE_FLAGS.join(' ')}"
+does the same (README, Performance).
 `;
 
 function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { basename, join, posix } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_LISTEN_ADDRESS, parseDaemonArgs } from '../../src/cli/flags.js';
+import { DAEMON_NODE_FLAGS } from '../../src/cli/node-flags.js';
 import { loadConfigFile } from '../../src/config/load.js';
 import { parseListenAddress } from '../../src/http/listen-address.js';
 import { startDaemon, type RunningDaemon } from '../helpers/daemon.js';
@@ -230,13 +231,19 @@ describe('Dockerfile', () => {
     expect(build, 'a stage that prunes the dev dependencies').toBeDefined();
   });
 
-  it('runs the CLI of package.json as ENTRYPOINT', () => {
+  it("runs the CLI of package.json as ENTRYPOINT, with the daemon's Node.js flags", () => {
     const entrypoint = execForm(last('ENTRYPOINT')!.args)!;
-    expect(entrypoint).toEqual(['node', posix.join(appDir, pkg.bin['portwatch']!)]);
-    expect(known(final, entrypoint[1]!)).toBe(true);
+    const cli = posix.join(appDir, pkg.bin['portwatch']!);
+    expect(entrypoint).toEqual(['node', ...DAEMON_NODE_FLAGS, cli]);
+    expect(known(final, cli)).toBe(true);
     const packageJson = posix.join(appDir, 'package.json');
     expect(final.paths.has(packageJson), 'package.json next to dist/, for the version').toBe(true);
     expect(final.paths.has(posix.join(appDir, 'node_modules'))).toBe(true);
+  });
+
+  it('starts the daemon with the same Node.js flags in npm start', () => {
+    const start = pkg.scripts['start']!.split(' ');
+    expect(start.slice(0, DAEMON_NODE_FLAGS.length + 2)).toEqual(['node', ...DAEMON_NODE_FLAGS, pkg.bin['portwatch']]);
   });
 
   it('passes in CMD only flags the daemon accepts, with the config it copied to /etc/portwatch', async () => {
