@@ -93,8 +93,8 @@ export class Scheduler {
   readonly #jobs = new Map<string, JobState>();
   /**
    * Removed jobs whose run is still in flight, by id: a job of the same id added meanwhile
-   * waits for that run, so an id never runs twice at once. Runs of jobs in the set are
-   * found through their JobState: no map entry per run.
+   * waits for that run, so an id never runs twice at once. Other runs are marked on their
+   * JobState alone, so a run's start and end touch no map.
    */
   readonly #removedRunning = new Map<string, JobState>();
   #added = 0;

@@ -25,10 +25,17 @@ function largestNewSpaceMiB(args: readonly string[], env: NodeJS.ProcessEnv = pr
   return Number(r.stdout.trim());
 }
 
-// With 16 MiB semi-spaces the new space V8 reports is at most two of them.
-const BOUND_MIB = 32;
+// The new space V8 reports is at most two semi-spaces of the size the flags allow.
+const SEMI_SPACE_MIB = Number(
+  DAEMON_NODE_FLAGS.map((flag) => /^--max-semi-space-size=(\d+)$/.exec(flag)?.[1]).find((mib) => mib !== undefined),
+);
+const BOUND_MIB = 2 * SEMI_SPACE_MIB;
 
 describe("the daemon's Node.js flags (image ENTRYPOINT, npm start, bench)", () => {
+  it('cap the semi-spaces', () => {
+    expect(SEMI_SPACE_MIB).toBeGreaterThan(0);
+  });
+
   it('bound the young generation on this Node.js, given on the command line', () => {
     expect(largestNewSpaceMiB(DAEMON_NODE_FLAGS)).toBeLessThanOrEqual(BOUND_MIB);
   });
