@@ -309,7 +309,6 @@ export class Scheduler {
 
   #finish(job: JobState): void {
     job.running = false;
-    if (job.removed && this.#removedRunning.get(job.id) === job) this.#removedRunning.delete(job.id);
     this.#inFlight -= 1;
     if (!job.removed) {
       if (!job.ranOnce) {
@@ -317,10 +316,12 @@ export class Scheduler {
         this.#settleFirstRun(job);
       }
       if (!this.#stopped) this.#enqueue(job, nextRunAt(this.#now(), job.phase, job.intervalMs));
-    } else if (job.successor !== undefined) {
+    } else {
+      // Removed while it ran, so remove() kept it by id (an id runs once at a time): that run is over.
+      this.#removedRunning.delete(job.id);
       const next = job.successor;
       job.successor = undefined;
-      if (!next.removed) this.#enqueue(next, this.#now());
+      if (next !== undefined && !next.removed) this.#enqueue(next, this.#now());
     }
     if (this.#inFlight === 0) for (const resolve of this.#idleWaiters.splice(0)) resolve();
     this.#requestDispatch();

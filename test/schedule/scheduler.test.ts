@@ -113,6 +113,19 @@ describe('Scheduler', () => {
     await scheduler.stop(0);
   });
 
+  it('starts a job added after the run of its removed namesake ended, at once', async () => {
+    const { scheduler, runs } = recorded({ durationMs: () => 5 * SECOND });
+    scheduler.set([{ id: 'a', intervalMs: 60 * SECOND }]);
+    await vi.advanceTimersByTimeAsync(SECOND);
+    scheduler.set([]);
+    await vi.advanceTimersByTimeAsync(10 * SECOND);
+    // The removed run is over: nothing is left to wait for.
+    scheduler.set([{ id: 'a', intervalMs: 60 * SECOND }]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(runs('a')).toEqual([T0, T0 + 11 * SECOND]);
+    await scheduler.stop(0);
+  });
+
   it('adds, removes and reschedules one job by id, saying whether it knew the job', async () => {
     const { scheduler, runs } = recorded();
     scheduler.add({ id: 'a', intervalMs: 30 * SECOND });
