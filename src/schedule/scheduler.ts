@@ -1,5 +1,6 @@
 import { MAX_TIMER_MS } from '../timers.js';
-import { IndexedMinHeap } from './heap.js';
+import { DueQueue } from './due-queue.js';
+import { JobTable } from './job-table.js';
 import { nextRunAt, phaseOf } from './phase.js';
 
 export interface Job {
@@ -25,33 +26,6 @@ export interface SchedulerOptions {
 /** Jobs that can be gone through twice (set() checks them all before it changes anything). */
 export interface Jobs {
   values(): Iterable<Job>;
-}
-
-/**
- * A job and, while it is queued, its place in the queue: the job is its own queue entry.
- * A class, so that 100k+ of them share one shape with every field inside the object.
- */
-class JobState {
-  /** When it is due next; meaningful while queued. */
-  at = 0;
-  /** Breaks ties in queueing order, so jobs due together run in the order they were added. */
-  seq = 0;
-  /** Its position in the queue, -1 when not queued (running, or removed). */
-  heapIndex = -1;
-  running = false;
-  ranOnce = false;
-  /** Taken out of the job set; a run in flight finishes but is not requeued. */
-  removed = false;
-  /** The job of the same id added while this removed one still ran: queued when this run ends. */
-  successor: JobState | undefined = undefined;
-
-  constructor(
-    readonly id: string,
-    public intervalMs: number,
-    public phase: number,
-    /** Order of creation, so a round waiter counts only the jobs present when it began. */
-    readonly addedSeq: number,
-  ) {}
 }
 
 /** Jobs are counted rather than listed: a set of 100k ids would live through the whole first round. */
@@ -89,17 +63,18 @@ export class Scheduler {
   readonly #admit: ((inFlight: number) => boolean) | undefined;
   readonly #now: () => number;
   readonly #onError: ((id: string, err: unknown) => void) | undefined;
-  /** The job set by id, in the order the jobs were added. */
-  readonly #jobs = new Map<string, JobState>();
+  /** Each job's state, by job number. */
+  readonly #table = new JobTable();
+  /** The job set: id to job number, in the order the jobs were added. */
+  readonly #jobs = new Map<string, number>();
   /**
    * Removed jobs whose run is still in flight, by id: a job of the same id added meanwhile
-   * waits for that run, so an id never runs twice at once. Other runs are marked on their
-   * JobState alone, so a run's start and end touch no map.
+   * waits for that run, so an id never runs twice at once. Other runs are marked in the
+   * job table alone, so a run's start and end touch no map.
    */
-  readonly #removedRunning = new Map<string, JobState>();
-  #added = 0;
-  readonly #queue = new IndexedMinHeap<JobState>((a, b) => a.at < b.at || (a.at === b.at && a.seq < b.seq));
-  #seq = 0;
+  readonly #removedRunning = new Map<string, number>();
+  /** Queued jobs by due time. */
+  readonly #queue = new DueQueue();
   #inFlight = 0;
   #timer: NodeJS.Timeout | undefined;
   #timerAt = Infinity;
@@ -146,23 +121,31 @@ export class Scheduler {
   add(job: Job): void {
     if (this.#jobs.has(job.id)) throw new RangeError(`duplicate job id ${JSON.stringify(job.id)}`);
     assertInterval(job);
-    const fresh = new JobState(job.id, job.intervalMs, phaseOf(job.id, job.intervalMs), this.#added++);
+    const fresh = this.#table.create(job.id, job.intervalMs, phaseOf(job.id, job.intervalMs));
     this.#jobs.set(job.id, fresh);
     const stillRunning = this.#removedRunning.get(job.id);
-    if (stillRunning === undefined) this.#enqueue(fresh, this.#now());
-    else stillRunning.successor = fresh;
+    if (stillRunning === undefined) this.#queue.set(fresh, this.#now());
+    else this.#table.setSuccessor(stillRunning, fresh);
     this.#requestDispatch();
   }
 
   /** Takes a job out: it never runs again (a run in flight finishes but is not requeued). False if unknown. */
   remove(id: string): boolean {
-    const state = this.#jobs.get(id);
-    if (state === undefined) return false;
+    const job = this.#jobs.get(id);
+    if (job === undefined) return false;
+    const table = this.#table;
     this.#jobs.delete(id);
-    state.removed = true;
-    if (state.running) this.#removedRunning.set(id, state);
-    this.#queue.remove(state);
-    if (!state.ranOnce) this.#settleFirstRun(state);
+    table.setRemoved(job);
+    this.#queue.remove(job);
+    if (!table.ranOnce(job)) this.#settleFirstRun(job);
+    if (table.running(job)) {
+      this.#removedRunning.set(id, job);
+      return true;
+    }
+    // Waiting for its removed namesake's run to end: that run must not queue it then.
+    const predecessor = this.#removedRunning.get(id);
+    if (predecessor !== undefined && table.successor(predecessor) === job) table.setSuccessor(predecessor, -1);
+    table.release(job);
     return true;
   }
 
@@ -172,14 +155,15 @@ export class Scheduler {
    * same interval changes nothing. False if the job is unknown.
    */
   reschedule(id: string, intervalMs: number): boolean {
-    const state = this.#jobs.get(id);
-    if (state === undefined) return false;
-    if (state.intervalMs === intervalMs) return true;
+    const job = this.#jobs.get(id);
+    if (job === undefined) return false;
+    const table = this.#table;
+    if (table.intervalMs(job) === intervalMs) return true;
     assertInterval({ id, intervalMs });
-    state.intervalMs = intervalMs;
-    state.phase = phaseOf(id, intervalMs);
-    if (!state.running && state.ranOnce) {
-      this.#enqueue(state, nextRunAt(this.#now(), state.phase, state.intervalMs));
+    const phase = phaseOf(id, intervalMs);
+    table.setTiming(job, intervalMs, phase);
+    if (!table.running(job) && table.ranOnce(job)) {
+      this.#queue.set(job, nextRunAt(this.#now(), phase, intervalMs));
       this.#requestDispatch();
     }
     return true;
@@ -193,9 +177,9 @@ export class Scheduler {
   /** Resolves once every job present now has completed a run since it was added (or was removed). */
   firstRoundDone(): Promise<void> {
     let left = 0;
-    for (const job of this.#jobs.values()) if (!job.ranOnce) left += 1;
+    for (const job of this.#jobs.values()) if (!this.#table.ranOnce(job)) left += 1;
     if (left === 0) return Promise.resolve();
-    return new Promise((resolve) => this.#roundWaiters.push({ upTo: this.#added, left, resolve }));
+    return new Promise((resolve) => this.#roundWaiters.push({ upTo: this.#table.creations, left, resolve }));
   }
 
   /** Stops dispatching and clears the timers; resolves when runs in flight finish or after graceMs. */
@@ -217,17 +201,6 @@ export class Scheduler {
     clearTimeout(grace);
   }
 
-  /** Queues the job at `at`, or moves it there when it is queued already. */
-  #enqueue(job: JobState, at: number): void {
-    job.at = at;
-    job.seq = this.#seq++;
-    this.#queue.update(job);
-  }
-
-  #peek(): JobState | undefined {
-    return this.#queue.peek();
-  }
-
   /**
    * Dispatch on the next turn of the event loop; many requests in one turn make one dispatch.
    * Not unref()'d: an unref'd immediate does not wake a waiting loop, so it would run only
@@ -246,14 +219,12 @@ export class Scheduler {
     const now = this.#now();
     let started = 0;
     while (this.#canStart()) {
-      const top = this.#peek();
-      if (!top || top.at > now) break;
+      if (this.#queue.peekAt() > now) break;
       if (started === DISPATCH_BATCH) {
         this.#requestDispatch();
         return;
       }
-      this.#queue.pop();
-      this.#start(top);
+      this.#start(this.#queue.pop());
       started += 1;
     }
     this.#arm(now);
@@ -264,9 +235,9 @@ export class Scheduler {
   }
 
   #arm(now: number): void {
-    const top = this.#peek();
+    const due = this.#queue.peekAt();
     // Due jobs waiting for a free slot are picked up when a run completes (or on poke), not by the timer.
-    const at = !top || (top.at <= now && !this.#canStart()) ? Infinity : top.at;
+    const at = due <= now && !this.#canStart() ? Infinity : due;
     if (at === this.#timerAt && this.#timer) return;
     clearTimeout(this.#timer);
     this.#timer = undefined;
@@ -280,20 +251,21 @@ export class Scheduler {
     }, delay).unref();
   }
 
-  #start(job: JobState): void {
-    job.running = true;
+  #start(job: number): void {
+    this.#table.setRunning(job, true);
     this.#inFlight += 1;
+    const id = this.#table.id(job);
     // A run that throws synchronously is reported like one that rejects, and never finishes within #start.
     let running: Promise<void>;
     try {
-      running = Promise.resolve(this.#run(job.id));
+      running = Promise.resolve(this.#run(id));
     } catch (err) {
       running = Promise.reject(err);
     }
     running.then(
       () => this.#finish(job),
       (err: unknown) => {
-        this.#report(job.id, err);
+        this.#report(id, err);
         this.#finish(job);
       },
     );
@@ -307,32 +279,35 @@ export class Scheduler {
     }
   }
 
-  #finish(job: JobState): void {
-    job.running = false;
+  #finish(job: number): void {
+    const table = this.#table;
+    table.setRunning(job, false);
     this.#inFlight -= 1;
-    if (!job.removed) {
-      if (!job.ranOnce) {
-        job.ranOnce = true;
+    if (!table.removed(job)) {
+      if (!table.ranOnce(job)) {
+        table.setRanOnce(job);
         this.#settleFirstRun(job);
       }
-      if (!this.#stopped) this.#enqueue(job, nextRunAt(this.#now(), job.phase, job.intervalMs));
+      if (!this.#stopped) this.#queue.set(job, nextRunAt(this.#now(), table.phase(job), table.intervalMs(job)));
     } else {
       // Removed while it ran, so remove() kept it by id (an id runs once at a time): that run is over.
-      this.#removedRunning.delete(job.id);
-      const next = job.successor;
-      job.successor = undefined;
-      if (next !== undefined && !next.removed) this.#enqueue(next, this.#now());
+      this.#removedRunning.delete(table.id(job));
+      // A successor removed meanwhile unlinked itself (see remove), so one here is in the job set.
+      const next = table.successor(job);
+      table.release(job);
+      if (next >= 0) this.#queue.set(next, this.#now());
     }
     if (this.#inFlight === 0) for (const resolve of this.#idleWaiters.splice(0)) resolve();
     this.#requestDispatch();
   }
 
   /** The job completed its first run or was removed before it: one fewer for the waiters it was present for. */
-  #settleFirstRun(job: JobState): void {
+  #settleFirstRun(job: number): void {
     if (this.#roundWaiters.length === 0) return;
+    const created = this.#table.created(job);
     let settled = false;
     for (const w of this.#roundWaiters) {
-      if (job.addedSeq >= w.upTo) continue;
+      if (created >= w.upTo) continue;
       w.left -= 1;
       if (w.left === 0) {
         w.resolve();

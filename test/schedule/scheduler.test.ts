@@ -126,6 +126,25 @@ describe('Scheduler', () => {
     await scheduler.stop(0);
   });
 
+  it('forgets a re-added job removed again before its namesake ran out, whatever job comes next', async () => {
+    const { scheduler, runs, stats } = recorded({ durationMs: (id) => (id === 'a' ? 5 * SECOND : 0) });
+    scheduler.add({ id: 'a', intervalMs: 60 * SECOND });
+    await vi.advanceTimersByTimeAsync(SECOND);
+    scheduler.remove('a');
+    scheduler.add({ id: 'a', intervalMs: 60 * SECOND });
+    scheduler.remove('a');
+    // A job added now may take the place the twice-removed one had.
+    scheduler.add({ id: 'b', intervalMs: 60 * SECOND });
+    await vi.advanceTimersByTimeAsync(SECOND);
+    expect(runs('b')).toEqual([T0 + SECOND]);
+    // The first run of 'a' ends at T0 + 5 s: nothing of its own is left to start.
+    await vi.advanceTimersByTimeAsync(10 * SECOND);
+    expect(runs('a')).toEqual([T0]);
+    expect(runs('b')).toEqual([T0 + SECOND]);
+    expect(stats.maxRunning).toBe(2);
+    await scheduler.stop(0);
+  });
+
   it('adds, removes and reschedules one job by id, saying whether it knew the job', async () => {
     const { scheduler, runs } = recorded();
     scheduler.add({ id: 'a', intervalMs: 30 * SECOND });
