@@ -1,4 +1,5 @@
 const TWO_32 = 2 ** 32;
+const SHORT_MODULUS = 2 ** 26;
 const encoder = new TextEncoder();
 /** Reused for each id's UTF-8 bytes: set() hashes 100k+ ids at once. */
 let bytes = new Uint8Array(256);
@@ -48,17 +49,26 @@ function fold(): void {
  * of every id hashed (docs/performance.md).
  */
 function hash64(id: string): void {
-  if (bytes.length < id.length * 3) bytes = new Uint8Array(id.length * 3);
-  const n = encoder.encodeInto(id, bytes).written;
-  h.hi = 0xcbf29ce4;
-  h.lo = 0x84222325;
-  for (let i = 0; i < n; i++) {
-    h.lo = (h.lo ^ bytes[i]!) >>> 0;
-    // The FNV prime is 2^40 + 0x1b3: h * 0x1b3, plus h shifted left by 40 (only the low half reaches the high one).
-    const low = h.lo * 0x1b3;
-    h.hi = (h.hi * 0x1b3 + Math.floor(low / TWO_32) + ((h.lo << 8) >>> 0)) % TWO_32;
-    h.lo = low % TWO_32;
+  // An ASCII id is its own UTF-8, as nearly every id is: no encoding pass for those.
+  let ascii = true;
+  for (let i = 0; i < id.length && ascii; i++) ascii = id.charCodeAt(i) < 0x80;
+  let n = id.length;
+  if (!ascii) {
+    if (bytes.length < id.length * 3) bytes = new Uint8Array(id.length * 3);
+    n = encoder.encodeInto(id, bytes).written;
   }
+  let hi = 0xcbf29ce4;
+  let lo = 0x84222325;
+  for (let i = 0; i < n; i++) {
+    lo = (lo ^ (ascii ? id.charCodeAt(i) : bytes[i]!)) >>> 0;
+    // The FNV prime is 2^40 + 0x1b3: h * 0x1b3, plus h shifted left by 40 (only the low half
+    // reaches the high one). Each sum is an integer below 2^53, so >>> 0 is it modulo 2^32.
+    const low = lo * 0x1b3;
+    hi = (hi * 0x1b3 + Math.floor(low / TWO_32) + ((lo << 8) >>> 0)) >>> 0;
+    lo = low >>> 0;
+  }
+  h.hi = hi;
+  h.lo = lo;
   fold();
   multiply(0xff51afd7, 0xed558ccd);
   fold();
@@ -68,6 +78,8 @@ function hash64(id: string): void {
 
 /** (hi * 2^32 + lo) mod m, exact for any safe m: every intermediate stays below 2^54 and even, or below 2^53. */
 function modulo(hi: number, lo: number, m: number): number {
+  // Up to 2^26 (intervals of some 18 hours) the products stay below 2^53: no bit loop.
+  if (m <= SHORT_MODULUS) return ((hi % m) * (TWO_32 % m) + (lo % m)) % m;
   let r = hi % m;
   for (let bit = 0; bit < 32; bit++) {
     r *= 2;

@@ -22,9 +22,26 @@ describe('phaseOf', () => {
       'ünïcödé/bücher.example:80',
       '\u{1F600}/x:1',
       'x'.repeat(300),
+      'web/host.example:443\u00e9',
       ...Array.from({ length: 300 }, (_, i) => `m\u0000host-${i * 7919}.example.org\u0000${i % 65536}`),
     ];
-    const intervals = [1, 2, 7, 1000, 60_000, HOUR, 2 ** 31 + 11, 2 ** 45 - 1, 2 ** 52 + 3, Number.MAX_SAFE_INTEGER];
+    const intervals = [
+      1,
+      2,
+      7,
+      1000,
+      60_000,
+      HOUR,
+      2 ** 26 - 1,
+      2 ** 26,
+      2 ** 26 + 1,
+      2 ** 27 + 5,
+      2 ** 28 - 3,
+      2 ** 31 + 11,
+      2 ** 45 - 1,
+      2 ** 52 + 3,
+      Number.MAX_SAFE_INTEGER,
+    ];
     for (const id of ids)
       for (const interval of intervals) expect(phaseOf(id, interval)).toBe(referencePhase(id, interval));
   });
