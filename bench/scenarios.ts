@@ -131,7 +131,7 @@ export async function fullRange(o: BenchOptions): Promise<ScenarioOutcome> {
         ...(pw.rss > 150
           ? [
               `RSS held back by the base process of Node.js ${process.versions.node.split('.')[0]} ` +
-                '(README, Memory), ~440 bytes of state per port and the GC headroom over it',
+                '(README, Memory), ~410 bytes of state per port and the GC headroom over it',
             ]
           : []),
       ],
